@@ -1,0 +1,266 @@
+"""The configuration: one typed, frozen object, built from TOML and validated once.
+
+Every key is documented in ``config.example.toml`` with its default (a test keeps the two
+in step). Unknown keys are errors. Secrets are never read from this file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import schema
+from .errors import ConfigError
+from .providers import known_kinds, provider_class
+
+ENV_CONFIG = "INTERVIEW_FOLLOWUP_CONFIG"
+APP = "interview-followup"
+
+DEFAULT_KEYWORDS = (
+    "interview",
+    "vorstellungsgespräch",
+    "bewerbungsgespräch",
+    "entretien",
+    "entrevista",
+    "colloquio",
+    "sollicitatiegesprek",
+    "intervista",
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str = ""
+    email: str = ""
+    other_emails: tuple[str, ...] = ()
+    phone: str = ""
+    timezone: str = "UTC"
+    fit: str = ""  # one or two sentences on why you fit the role, restated in the thank-you
+    references: str = "I would be glad to put you in touch with references from my previous employers."
+    links: tuple[str, ...] = ()  # portfolio, profile, ... checked and listed in the thank-you
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return tuple(e.lower() for e in (self.email, *self.other_emails) if e)
+
+
+@dataclass(frozen=True)
+class Detection:
+    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
+    tags: tuple[str, ...] = ("#interview",)
+    all_day_end: time = time(17, 0)
+    lookback_days: int = 30
+    lookahead_days: int = 90
+
+
+@dataclass(frozen=True)
+class Companies:
+    large: tuple[str, ...] = ()  # names or domains you know to be large employers
+    small: tuple[str, ...] = ()  # names or domains to treat as small despite the shipped list
+    unknown_size: Literal["small", "large"] = "small"
+    free_mail_domains: tuple[str, ...] = ()  # added to the shipped list
+
+
+@dataclass(frozen=True)
+class Timing:
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    morning: time = time(9, 0)
+    debrief_after_minutes: int = 0
+    thank_you_after_minutes: int = 30
+    thank_you_nudge_at: time = time(18, 0)  # on the day after the interview
+    followup_days_small: int = 4
+    followup_days_large: int = 8
+    followup_channel: Literal["email", "phone"] = "email"
+    reminder_minutes: int = 15  # length of a reminder event
+    alarm_minutes_before: int = 0
+    poll_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class Drafts:
+    max_words: int = 250
+    attachments: tuple[Path, ...] = ()  # files attached to the thank-you (a CV, a portfolio)
+    templates_dir: Path | None = None  # default: "templates" beside the config file
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    kind: str
+    settings: Any
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    profile: Profile
+    detection: Detection
+    companies: Companies
+    timing: Timing
+    drafts: Drafts
+    calendar: ProviderConfig
+    mailbox: ProviderConfig
+    reminders: ProviderConfig
+    state_dir: Path
+    data_dir: Path
+    templates_dir: Path
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.profile.timezone)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+@dataclass(frozen=True)
+class _File:
+    """The shape of the file itself; provider tables are checked by the provider's Settings."""
+
+    profile: Profile = field(default_factory=Profile)
+    detection: Detection = field(default_factory=Detection)
+    companies: Companies = field(default_factory=Companies)
+    timing: Timing = field(default_factory=Timing)
+    drafts: Drafts = field(default_factory=Drafts)
+    state: StateSettings = field(default_factory=StateSettings)
+
+
+PROVIDER_DEFAULTS = {"calendar": "ics", "mailbox": "maildir", "reminders": "ics"}
+
+
+def default_config_path() -> Path:
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG]).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP / "config.toml"
+
+
+def default_state_dir() -> Path:
+    if os.environ.get("STATE_DIRECTORY"):  # set by systemd's StateDirectory=
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / APP
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP
+
+
+def load(path: Path | None = None) -> Config:
+    path = (path or default_config_path()).expanduser()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            str(path),
+            ["the file does not exist (copy config.example.toml there, or pass --config PATH)"],
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    return from_dict(raw, path)
+
+
+def from_dict(raw: dict, path: Path) -> Config:
+    path = path.absolute()
+    problems: list[str] = []
+    raw = dict(raw)
+    provider_tables = {role: raw.pop(role, {}) for role in PROVIDER_DEFAULTS}
+    base = schema.build(_File, raw, "", problems)
+    providers = {
+        role: _provider(role, table, problems) for role, table in provider_tables.items()
+    }
+    if base is None:
+        raise ConfigError(str(path), problems)
+    _check(base, problems)
+    if problems:
+        raise ConfigError(str(path), problems)
+    base_dir = path.parent
+    state_dir = _resolve(base_dir, base.state.dir) if base.state.dir else default_state_dir()
+    templates = base.drafts.templates_dir
+    return Config(
+        path=path,
+        profile=base.profile,
+        detection=base.detection,
+        companies=base.companies,
+        timing=base.timing,
+        drafts=base.drafts,
+        calendar=providers["calendar"],
+        mailbox=providers["mailbox"],
+        reminders=providers["reminders"],
+        state_dir=state_dir,
+        data_dir=default_data_dir(),
+        templates_dir=_resolve(base_dir, templates) if templates else base_dir / "templates",
+    )
+
+
+def _provider(role: str, table: Any, problems: list[str]) -> ProviderConfig:
+    if not isinstance(table, dict):
+        problems.append(f"At '{role}': expected a table")
+        table = {}
+    table = dict(table)
+    kind = table.pop("kind", PROVIDER_DEFAULTS[role])
+    cls = provider_class(role, kind) if isinstance(kind, str) else None
+    if cls is None:
+        kinds = ", ".join(known_kinds(role)) or "none installed"
+        problems.append(f"At '{role}.kind': unknown kind {kind!r} (available: {kinds})")
+        return ProviderConfig(kind=str(kind), settings=None)
+    settings = schema.build(cls.Settings, table, role, problems)
+    return ProviderConfig(kind=kind, settings=settings)
+
+
+def _check(base: _File, problems: list[str]) -> None:
+    try:
+        ZoneInfo(base.profile.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"At 'profile.timezone': unknown time zone {base.profile.timezone!r} "
+            "(use an IANA name such as \"Europe/Berlin\")"
+        )
+    for i, email in enumerate(base.profile.emails):
+        if "@" not in email or any(c in email for c in "\r\n\0 <>"):
+            problems.append(f"At 'profile email #{i}': {email!r} is not an email address")
+    for day in base.timing.working_days:
+        if day not in WEEKDAYS:
+            problems.append(f"At 'timing.working_days': {day!r} is not one of {', '.join(WEEKDAYS)}")
+    if not base.timing.working_days:
+        problems.append("At 'timing.working_days': at least one working day is needed")
+    positive = {
+        "timing.followup_days_small": base.timing.followup_days_small,
+        "timing.followup_days_large": base.timing.followup_days_large,
+        "timing.poll_minutes": base.timing.poll_minutes,
+        "timing.reminder_minutes": base.timing.reminder_minutes,
+        "drafts.max_words": base.drafts.max_words,
+        "detection.lookback_days": base.detection.lookback_days,
+        "detection.lookahead_days": base.detection.lookahead_days,
+    }
+    for key, value in positive.items():
+        if isinstance(value, int) and value <= 0:
+            problems.append(f"At '{key}': must be greater than 0, got {value}")
+    for key in ("debrief_after_minutes", "thank_you_after_minutes", "alarm_minutes_before"):
+        value = getattr(base.timing, key)
+        if isinstance(value, int) and value < 0:
+            problems.append(f"At 'timing.{key}': must not be negative, got {value}")
+    if not base.detection.keywords and not base.detection.tags:
+        problems.append("At 'detection.keywords': with no keywords and no tags nothing is detected")
+
+
+def _resolve(base_dir: Path, p: Path) -> Path:
+    return p if p.is_absolute() else base_dir / p
+
+
+def resolve_path(context_base: Path, p: Path) -> Path:
+    """Providers resolve their relative paths against the config file's folder."""
+    return _resolve(context_base, p)

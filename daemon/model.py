@@ -1,0 +1,178 @@
+"""The nouns of the product, shared by the core and every provider.
+
+Glossary:
+- *event*: one occurrence read from a calendar (recurring events are already expanded).
+- *interview*: an event that detection recognised, with company, role and interviewers.
+- *loop*: the follow-up process run for one interview; its id is stable across runs.
+- *step*: one thing the loop does (debrief reminder, thank-you draft, follow-up, ...).
+- *artifact*: an object a step creates outside the program (a draft or a reminder),
+  identified by a deterministic *key*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
+
+    def display(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str = ""
+    partstat: str = "needs-action"  # lower case: accepted, declined, tentative, needs-action, ...
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One occurrence, as a calendar provider hands it to the core.
+
+    ``start`` and ``end`` are always time-zone aware. Floating times were read in the
+    user's time zone; all-day events start at local midnight of their first day and end
+    at local midnight after their last day (``all_day`` tells the core which it was).
+    """
+
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str = ""
+    description: str = ""
+    categories: tuple[str, ...] = ()
+    recurrence_id: str = ""  # "" unless this is one occurrence of a recurring event
+    all_day: bool = False
+    floating: bool = False
+    status: str = "confirmed"  # confirmed, tentative or cancelled
+    attendees: tuple[Attendee, ...] = ()
+    organizer: Person | None = None
+    timezone: str = ""  # the zone the event was written in, for display
+    location: str = ""
+    source: str = ""  # where it came from (file name, calendar id), for messages
+
+
+@dataclass
+class CalendarRead:
+    """What one read of a calendar produced: the events, and the ones it could not read."""
+
+    events: list[CalendarEvent] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # each names the bad event and why
+    bad_uids: set[str] = field(default_factory=set)  # events that exist but could not be read
+
+
+def loop_id_for(uid: str, recurrence_id: str = "") -> str:
+    """The stable id of the loop for one calendar occurrence."""
+    return hashlib.sha256(f"{uid}\x00{recurrence_id}".encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Interview:
+    loop_id: str
+    uid: str
+    recurrence_id: str
+    title: str
+    company: str
+    role: str
+    start: datetime
+    end: datetime
+    interviewers: tuple[Person, ...] = ()
+    contact: Person | None = None  # from a "contact:" hint
+    size: str = "small"  # small or large
+    size_reason: str = "default"
+    domains: tuple[str, ...] = ()  # the company's mail domains (never free-mail ones)
+    all_day: bool = False
+    cancelled: bool = False
+    timezone: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Debrief:
+    loop_id: str
+    recorded_at: datetime
+    answer_by: date | None = None
+    contact: Person | None = None
+    notes: tuple[str, ...] = ()
+    asked_about: tuple[str, ...] = ()  # what interested the interviewer
+    open_questions: tuple[str, ...] = ()  # questions you could not fully answer
+    forgot_to_ask: tuple[str, ...] = ()  # questions you forgot to ask
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    """A message read from a mailbox, reduced to what reply matching needs.
+
+    ``body`` is message text: it is never logged.
+    """
+
+    ref: str  # provider-unique reference (Maildir key, IMAP folder/UIDVALIDITY/UID, Gmail id)
+    folder: str  # "inbox" or "sent"
+    message_id: str = ""
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    sender: Person | None = None
+    to: tuple[Person, ...] = ()
+    cc: tuple[Person, ...] = ()
+    subject: str = ""
+    date: datetime | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # lower-cased names of the automatic-mail headers
+    key: str = ""  # this program's key header, if the message carries one
+    body: str = ""
+    thread_id: str = ""  # the provider's thread id, where it has one
+
+    def header(self, name: str) -> str:
+        name = name.lower()
+        for k, v in self.headers:
+            if k == name:
+                return v
+        return ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft to be written to a mailbox. ``message`` is the whole RFC 5322 message."""
+
+    key: str
+    message: bytes
+    thread_id: str = ""  # provider thread to join (Gmail), when answering a known thread
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    """A draft found in a mailbox: its provider reference and its current bytes."""
+
+    key: str
+    ref: str
+    message: bytes
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A calendar reminder the program keeps in the user's calendar."""
+
+    key: str
+    title: str
+    start: datetime
+    description: str = ""
+    duration: timedelta = timedelta(minutes=15)
+    alarm_before: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``doctor``: what was checked, whether it passed, and the detail."""
+
+    name: str
+    ok: bool
+    detail: str = ""

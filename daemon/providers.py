@@ -1,0 +1,111 @@
+"""The three provider interfaces, and how a provider is found by its ``kind``.
+
+Glossary:
+- *calendar source*: where interviews are read from (an .ics file, CalDAV, Google).
+- *reminder sink*: where reminders are written (an .ics file, CalDAV, Google).
+- *mailbox*: where drafts are written and replies and sent mail are read (Maildir,
+  IMAP, Gmail).
+
+Rules every provider keeps (the contract tests in ``tests/contracts`` check them):
+- Writes are keyed. ``write_draft``/``put`` tag the object with its key so that
+  ``find_draft``/``find`` locate it after a crash; ``put`` with a known key replaces.
+- Removing something absent is not an error.
+- A mailbox never sends mail. There is no method for it, and providers add none.
+- Failures are ``daemon.errors.NeedsUser`` or ``Transient``; anything else is a bug.
+
+Providers are registered as entry points in the groups ``interview_followup.calendar``,
+``interview_followup.reminders`` and ``interview_followup.mailbox``. Each entry point
+names a class with a ``Settings`` dataclass (its config keys, validated by
+``daemon.config``) and a classmethod ``open(settings, context)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from .clock import Clock
+from .model import CalendarRead, Check, Draft, MailMessage, Reminder, StoredDraft
+
+GROUPS = {
+    "calendar": "interview_followup.calendar",
+    "reminders": "interview_followup.reminders",
+    "mailbox": "interview_followup.mailbox",
+}
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    """What every provider may need from the core."""
+
+    timezone: ZoneInfo
+    base_dir: Path  # relative paths in the config are relative to this folder
+    data_dir: Path  # where providers keep tokens and caches
+    user_emails: tuple[str, ...]
+    clock: Clock
+    dry_run: bool = False
+
+
+@runtime_checkable
+class CalendarSource(Protocol):
+    def read(self, start: datetime, end: datetime) -> CalendarRead:
+        """Every event occurrence overlapping [start, end), recurring ones expanded."""
+
+    def check(self) -> list[Check]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReminderSink(Protocol):
+    def find(self, key: str) -> Reminder | None:
+        """The reminder stored under ``key``, as stored, or None."""
+
+    def put(self, reminder: Reminder) -> None:
+        """Create the reminder, or replace the one with the same key."""
+
+    def remove(self, key: str) -> None:
+        """Remove the reminder with ``key``; absent is fine."""
+
+    def check(self) -> list[Check]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Mailbox(Protocol):
+    def find_draft(self, key: str) -> StoredDraft | None:
+        """The draft carrying ``key`` in its key header, or None."""
+
+    def write_draft(self, draft: Draft) -> StoredDraft:
+        """Store ``draft`` in the Drafts folder, flagged as a draft. Never sends."""
+
+    def remove_draft(self, stored: StoredDraft) -> None:
+        """Remove a draft this program wrote; absent is fine."""
+
+    def read_new(self, cursor: str | None, since: datetime) -> tuple[list[MailMessage], str]:
+        """Messages in the inbox and sent folders that arrived after ``cursor``.
+
+        With no cursor, messages dated after ``since``. Returns the messages and the new
+        cursor. When nothing changed, the cost does not grow with the mailbox size.
+        """
+
+    def check(self) -> list[Check]: ...
+
+    def close(self) -> None: ...
+
+
+def provider_class(role: str, kind: str) -> Any:
+    """The class registered for ``kind`` in the group of ``role``, or None."""
+    for ep in entry_points(group=GROUPS[role]):
+        if ep.name == kind:
+            return ep.load()
+    return None
+
+
+def known_kinds(role: str) -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=GROUPS[role]))
