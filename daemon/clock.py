@@ -39,3 +39,17 @@ class FixedClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class OffsetClock:
+    """Real time, shifted: ``run --now`` starts at the given moment and then moves on."""
+
+    def __init__(self, start: datetime, real: Clock | None = None):
+        self.real = real or SystemClock()
+        self.offset = start - self.real.now()
+
+    def now(self) -> datetime:
+        return self.real.now() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.real.sleep(seconds)

@@ -109,3 +109,31 @@ def provider_class(role: str, kind: str) -> Any:
 
 def known_kinds(role: str) -> list[str]:
     return sorted(ep.name for ep in entry_points(group=GROUPS[role]))
+
+
+@dataclass
+class Providers:
+    calendar: CalendarSource
+    mailbox: Mailbox
+    reminders: ReminderSink
+
+    def close(self) -> None:
+        for p in (self.calendar, self.mailbox, self.reminders):
+            p.close()
+
+
+def open_providers(config: Any, clock: Clock, dry_run: bool = False) -> Providers:
+    """Open the three providers the configuration names (``config`` is a ``Config``)."""
+    context = ProviderContext(
+        timezone=config.tz,
+        base_dir=config.base_dir,
+        data_dir=config.data_dir,
+        user_emails=config.profile.emails,
+        clock=clock,
+        dry_run=dry_run,
+    )
+    opened = {}
+    for role in ("calendar", "mailbox", "reminders"):
+        pc = getattr(config, role)
+        opened[role] = provider_class(role, pc.kind).open(pc.settings, context)
+    return Providers(**opened)

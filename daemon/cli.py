@@ -1,0 +1,225 @@
+"""The command line: a thin layer over the engine, the state and the status view.
+
+Exit statuses: 0 done; 1 ``doctor`` found a failure or a pass could not finish;
+2 something the user must fix (configuration, authorisation, a path, the state file);
+75 a temporary failure (try again later).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+from . import __version__
+from .clock import Clock, FixedClock, OffsetClock, SystemClock
+from .config import Config, default_config_path, load
+from .drafting import Templates
+from .engine import DryRunMailbox, DryRunReminders, Engine, PassReport, plans_from_state
+from .errors import NeedsUser, Transient
+from .model import Debrief, Person
+from .providers import Providers, open_providers
+from .state import State, exclusive
+from .status import as_json, as_text
+
+EX_USER = 2
+EX_TEMPFAIL = 75
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="interview-followup",
+        description="Runs the follow-up loop after every job interview. It writes drafts; it never sends mail.",
+    )
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    ap.add_argument(
+        "--config",
+        type=Path,
+        help=f"the configuration file (default: $INTERVIEW_FOLLOWUP_CONFIG or {default_config_path()})",
+    )
+    ap.add_argument("--now", help="act as if it were this moment (ISO 8601, e.g. 2026-11-20T17:00+01:00)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log more (never secrets or message text)")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    once = sub.add_parser("once", help="one pass: read the calendar and mail, do what is due, print it")
+    once.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
+    run = sub.add_parser("run", help="keep running: a pass at every due step and every poll interval")
+    run.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
+
+    st = sub.add_parser("status", help="each loop and its steps")
+    st.add_argument("--json", action="store_true", help="machine-readable output (see daemon/status.py)")
+
+    db = sub.add_parser("debrief", help="record what you learnt in the interview")
+    db.add_argument("loop", help="the loop id from `status`, a prefix of it, or the company name")
+    db.add_argument("--answer-by", type=date.fromisoformat, metavar="DATE", help="when they said they would answer")
+    db.add_argument("--contact", metavar="EMAIL", help="who to follow up with (\"Name <email>\" or an address)")
+    db.add_argument("--note", action="append", default=[], metavar="TEXT", help="anything worth remembering")
+    db.add_argument("--asked-about", action="append", default=[], metavar="TEXT", help="what interested them")
+    db.add_argument("--open-question", action="append", default=[], metavar="TEXT",
+                    help="a question you could not fully answer")
+    db.add_argument("--forgot-to-ask", action="append", default=[], metavar="TEXT",
+                    help="a question you forgot to ask")
+
+    sub.add_parser("doctor", help="check the configuration, paths and providers; one line each")
+    return ap.parse_args(argv)
+
+
+def make_clock(now: str | None, *, moving: bool) -> Clock:
+    if not now:
+        return SystemClock()
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError:
+        raise NeedsUser(f"--now {now!r} is not an ISO 8601 moment (e.g. 2026-11-20T17:00+01:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # a local time of this machine
+    return OffsetClock(moment) if moving else FixedClock(moment)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    os.umask(0o077)
+    try:
+        if args.command == "doctor":
+            from .doctor import doctor
+
+            return doctor(args.config)
+        config = load(args.config)
+        clock = make_clock(args.now, moving=args.command == "run")
+        if args.command == "once":
+            return cmd_once(config, clock, args.dry_run)
+        if args.command == "run":
+            from .service import run_forever
+
+            return run_forever(config, clock, args.dry_run)
+        if args.command == "status":
+            return cmd_status(config, clock, args.json)
+        if args.command == "debrief":
+            return cmd_debrief(config, clock, args)
+    except NeedsUser as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EX_USER
+    except Transient as exc:
+        print(f"temporary failure: {exc}; try again later", file=sys.stderr)
+        return EX_TEMPFAIL
+    except KeyboardInterrupt:
+        return 130
+    return 0  # unreachable: argparse requires a command
+
+
+def one_pass(config: Config, clock: Clock, dry_run: bool) -> tuple[PassReport, Engine]:
+    """A whole pass, under the state lock; in a dry run against a throw-away copy."""
+    with exclusive(config.state_dir):
+        state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
+        providers = open_providers(config, clock, dry_run)
+        if dry_run:
+            providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
+        try:
+            engine = Engine(config, state, providers, clock.now(), Templates(config.templates_dir), dry_run)
+            return engine.run_pass(), engine
+        finally:
+            providers.close()
+            state.close()
+
+
+def print_report(report: PassReport, out=sys.stdout) -> None:
+    for line in report.actions:
+        print(f"- {line}", file=out)
+    if not report.actions:
+        print("- nothing to do", file=out)
+    for line in report.warnings:
+        print(f"warning: {line}", file=out)
+    for line in report.errors:
+        print(f"error: {line}", file=sys.stderr)
+
+
+def cmd_once(config: Config, clock: Clock, dry_run: bool) -> int:
+    report, _ = one_pass(config, clock, dry_run)
+    print(f"Pass at {clock.now().astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}{' (dry run)' if dry_run else ''}:")
+    print_report(report)
+    if not dry_run and not report.errors:
+        print()
+        cmd_status(config, clock, False)
+    if report.needs_user:
+        return EX_USER
+    return EX_TEMPFAIL if report.errors else 0
+
+
+def _read_only_plans(config: Config, clock: Clock):
+    state = State.in_memory_copy(config.state_dir)
+    try:
+        return plans_from_state(state, config, clock.now()), state.artifacts()
+    finally:
+        state.close()
+
+
+def cmd_status(config: Config, clock: Clock, as_json_output: bool) -> int:
+    plans, artifacts = _read_only_plans(config, clock)
+    if as_json_output:
+        print(as_json(plans, artifacts, clock.now()))
+    else:
+        print(as_text(plans, artifacts, config.tz), end="")
+    return 0
+
+
+def find_loop(state: State, text: str):
+    loops = [iv for iv, _ in state.loops()]
+    exact = [iv for iv in loops if iv.loop_id == text]
+    if exact:
+        return exact[0]
+    hits = [iv for iv in loops if iv.loop_id.startswith(text)] or [
+        iv for iv in loops if iv.company.lower() == text.lower() and not iv.cancelled
+    ]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise NeedsUser(f"no loop matches {text!r}", hint="`interview-followup status` lists the loop ids")
+    ids = ", ".join(f"{iv.loop_id} ({iv.company}, {iv.start:%Y-%m-%d})" for iv in hits)
+    raise NeedsUser(f"{text!r} matches several loops: {ids}; give the loop id")
+
+
+def parse_person(text: str) -> Person:
+    from email.utils import parseaddr
+
+    name, addr = parseaddr(text)
+    if "@" not in addr or any(c in text for c in "\r\n\0"):
+        raise NeedsUser(f"--contact {text!r} is not an email address")
+    return Person(addr.lower(), name)
+
+
+def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace) -> int:
+    with exclusive(config.state_dir):
+        state = State.open(config.state_dir)
+        try:
+            iv = find_loop(state, args.loop)
+            old = state.debriefs().get(iv.loop_id) or Debrief(iv.loop_id, clock.now())
+            new = replace(
+                old,
+                recorded_at=clock.now(),
+                answer_by=args.answer_by or old.answer_by,
+                contact=parse_person(args.contact) if args.contact else old.contact,
+                notes=old.notes + tuple(args.note),
+                asked_about=old.asked_about + tuple(args.asked_about),
+                open_questions=old.open_questions + tuple(args.open_question),
+                forgot_to_ask=old.forgot_to_ask + tuple(args.forgot_to_ask),
+            )
+            with state.transaction():
+                state.save_debrief(new)
+        finally:
+            state.close()
+    plans, _ = _read_only_plans(config, clock)
+    p = next(p for p in plans if p.interview.loop_id == iv.loop_id)
+    print(f"Debrief recorded for {iv.company or iv.title} [{iv.loop_id}].")
+    follow = p.step("followup") or p.step("followup-call")
+    if follow:
+        print(f"Follow-up: {follow.due.astimezone(config.tz):%a %Y-%m-%d %H:%M} ({follow.detail}).")
+    return 0

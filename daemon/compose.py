@@ -1,0 +1,83 @@
+"""Build the RFC 5322 message of a draft, safely.
+
+Text from calendars is data: a CR, LF or NUL in a name or title is folded into a space
+here, and an address that contains one is refused, so no calendar text can add a header.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+from .keys import KEY_HEADER, message_id
+from .model import Person
+
+_CONTROL = re.compile(r"[\r\n\x00]+")
+_ADDR = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def one_line(text: str) -> str:
+    """Text safe for a header: CR, LF and NUL folded into single spaces."""
+    return _CONTROL.sub(" ", text or "").strip()
+
+
+def safe_address(person: Person) -> Address | None:
+    """The header address of ``person``, or None if the address itself is unsafe."""
+    if not _ADDR.match(person.email or ""):
+        return None
+    local, _, domain = person.email.rpartition("@")
+    return Address(display_name=one_line(person.name), username=local, domain=domain)
+
+
+def build_message(
+    *,
+    key: str,
+    sender: Person,
+    to: list[Person],
+    subject: str,
+    body: str,
+    when: datetime,
+    in_reply_to: str = "",
+    references: tuple[str, ...] = (),
+    attachments: tuple[Path, ...] = (),
+) -> tuple[bytes, list[str]]:
+    """The draft's bytes and the warnings met while building it (refused addresses)."""
+    warnings: list[str] = []
+    msg = EmailMessage()
+    from_addr = safe_address(sender)
+    if from_addr is not None:
+        msg["From"] = from_addr
+    recipients = []
+    for person in to:
+        addr = safe_address(person)
+        if addr is None:
+            warnings.append(f"left out an unusable address: {one_line(person.email)!r}")
+        else:
+            recipients.append(addr)
+    if recipients:
+        msg["To"] = recipients
+    msg["Subject"] = one_line(subject)
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = message_id(key, sender.domain if sender.email else "")
+    refs = tuple(r for r in (one_line(x) for x in references) if r)
+    if in_reply_to:
+        msg["In-Reply-To"] = one_line(in_reply_to)
+        refs = refs or (one_line(in_reply_to),)
+    if refs:
+        msg["References"] = " ".join(refs)
+    msg[KEY_HEADER] = key
+    msg["X-Mailer"] = "interview-followup (drafts only, never sends)"
+    msg.set_content(body.replace("\x00", ""), charset="utf-8")
+    for path in attachments:
+        ctype, _ = mimetypes.guess_type(path.name)
+        maintype, _, subtype = (ctype or "application/octet-stream").partition("/")
+        msg.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=one_line(path.name)
+        )
+    return msg.as_bytes(policy=SMTP), warnings

@@ -1,0 +1,72 @@
+"""``doctor``: configuration, paths, permissions and each provider, one line each."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from .clock import SystemClock
+from .config import load
+from .drafting import NAMES, Templates
+from .errors import FollowupError
+from .model import Check
+from .providers import open_providers
+from .state import DB_NAME, State
+
+
+def doctor(config_path: Path | None) -> int:
+    checks: list[Check] = []
+    try:
+        config = load(config_path)
+    except FollowupError as exc:
+        _print([Check("config", False, str(exc))])
+        return 1
+    checks.append(Check("config", True, str(config.path)))
+    checks.append(_private_dir(config.state_dir))
+    db = config.state_dir / DB_NAME
+    if db.exists():
+        mode = stat.S_IMODE(db.stat().st_mode)
+        try:
+            State.in_memory_copy(config.state_dir).close()
+            checks.append(Check("state", mode & 0o077 == 0, f"{db} (mode {mode:o})"))
+        except FollowupError as exc:
+            checks.append(Check("state", False, str(exc)))
+    else:
+        checks.append(Check("state", True, f"{db} will be created on the first pass"))
+    templates = Templates(config.templates_dir)
+    try:
+        for name in NAMES:
+            templates.render(name, {})
+        overrides = sorted(p.name for p in config.templates_dir.glob("*.txt")) if config.templates_dir.is_dir() else []
+        checks.append(Check("templates", True, f"overrides: {', '.join(overrides) or 'none'}"))
+    except FollowupError as exc:
+        checks.append(Check("templates", False, str(exc)))
+    for path in config.drafts.attachments:
+        full = path if path.is_absolute() else config.base_dir / path
+        checks.append(Check("attachment", full.is_file(), str(full)))
+    try:
+        providers = open_providers(config, SystemClock(), dry_run=True)
+    except FollowupError as exc:
+        checks.append(Check("providers", False, str(exc)))
+    else:
+        for role in ("calendar", "mailbox", "reminders"):
+            try:
+                for c in getattr(providers, role).check():
+                    checks.append(Check(f"{role}: {c.name}", c.ok, c.detail))
+            except FollowupError as exc:
+                checks.append(Check(role, False, str(exc)))
+        providers.close()
+    _print(checks)
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _private_dir(path: Path) -> Check:
+    if not path.exists():
+        return Check("state directory", True, f"{path} will be created (mode 700)")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    return Check("state directory", mode & 0o077 == 0, f"{path} (mode {mode:o}; should be 700)")
+
+
+def _print(checks: list[Check]) -> None:
+    for c in checks:
+        print(f"{'ok  ' if c.ok else 'FAIL'}  {c.name}: {c.detail}")

@@ -1,0 +1,357 @@
+"""The engine: one pass reads the calendar and the mailbox, plans, and reconciles.
+
+Reconciling compares the planner's steps with the artifacts the state records and makes
+the difference real, recording an intent before every external write and the result
+after it. An intent left open by a crash is resolved by looking for the artifact's key
+before writing again, so no pass ever creates a second copy of anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .compose import build_message
+from .config import Config
+from .detection import Detector
+from .drafting import Templates, check_draft, recipients, values_for
+from .errors import NeedsUser, Transient
+from .mailparse import body_digest
+from .model import Draft, Interview, Person, Reminder, StoredDraft
+from .planning import LoopFacts, LoopPlan, Step, next_due, plan
+from .providers import Mailbox, Providers, ReminderSink
+from .replies import match
+from .state import (
+    CREATED,
+    GONE,
+    INTENT_CREATE,
+    INTENT_REMOVE,
+    INTENT_UPDATE,
+    LEFT,
+    OPEN_INTENTS,
+    REMOVED,
+    Artifact,
+    State,
+)
+
+log = logging.getLogger(__name__)
+
+REMINDER_TEMPLATES = {
+    "debrief": "debrief",
+    "thank-you-reminder": "thank_you_reminder",
+    "thank-you-nudge": "thank_you_nudge",
+    "followup-reminder": "followup_reminder",
+    "followup-call": "call_script",
+}
+DRAFT_TEMPLATES = {"thank-you": "thank_you", "followup": "followup"}
+
+
+@dataclass
+class PassReport:
+    actions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # parts of the pass that could not run
+    needs_user: bool = False
+    next_due: datetime | None = None  # when the next step falls due (for the daemon's sleep)
+
+
+def describe(iv: Interview) -> str:
+    role = f" ({iv.role})" if iv.role else ""
+    return f"{iv.company or 'unknown company'}{role}"
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config,
+        state: State,
+        providers: Providers,
+        now: datetime,
+        templates: Templates | None = None,
+        dry_run: bool = False,
+    ):
+        self.config = config
+        self.state = state
+        self.providers = providers
+        self.now = now
+        self.templates = templates or Templates(config.templates_dir)
+        self.dry_run = dry_run
+        self.detector = Detector(config.profile, config.detection, config.companies, config.tz)
+        self.report = PassReport()
+
+    # --- the pass ------------------------------------------------------------------
+
+    def run_pass(self) -> PassReport:
+        self._guarded("calendar", self.sync_calendar)
+        self._guarded("mailbox", self.sync_mail)
+        plans = self.plans()
+        self._guarded("drafts and reminders", lambda: self.reconcile(plans))
+        self.report.next_due = next_due(plans, self.now)
+        return self.report
+
+    def _guarded(self, part: str, work) -> None:
+        try:
+            work()
+        except NeedsUser as exc:
+            self.report.needs_user = True
+            self.report.errors.append(f"{part}: {exc}")
+        except Transient as exc:
+            self.report.errors.append(f"{part}: {exc} (will retry)")
+
+    def _say(self, text: str) -> None:
+        self.report.actions.append(("would " if self.dry_run else "") + text)
+
+    # --- calendar ------------------------------------------------------------------
+
+    def sync_calendar(self) -> None:
+        det = self.config.detection
+        start = self.now - timedelta(days=det.lookback_days)
+        end = self.now + timedelta(days=det.lookahead_days)
+        read = self.providers.calendar.read(start, end)
+        self.report.warnings.extend(read.problems)
+        found = {iv.loop_id: iv for iv in self.detector.detect(read.events)}
+        known = {iv.loop_id: iv for iv, _ in self.state.loops()}
+        with self.state.transaction():
+            for loop_id, iv in found.items():
+                before = known.get(loop_id)
+                if before is None and iv.cancelled:
+                    continue
+                if not self.state.save_interview(iv, self.now):
+                    continue
+                if before is None:
+                    self._say(f"add the interview with {describe(iv)} on {self._when(iv.start)}")
+                    for w in iv.warnings:
+                        self.report.warnings.append(f"{describe(iv)}: {w}")
+                elif iv.cancelled and not before.cancelled:
+                    self._say(f"cancel the loop for {describe(iv)}: the event was cancelled")
+                elif (iv.start, iv.end) != (before.start, before.end):
+                    self._say(f"move the loop for {describe(iv)} to {self._when(iv.start)}")
+            for loop_id, iv in known.items():
+                vanished = (
+                    loop_id not in found
+                    and not iv.cancelled
+                    and start <= iv.start <= end
+                    and iv.start > self.now
+                    and iv.uid not in read.bad_uids
+                )
+                if vanished:
+                    gone = _replace(iv, cancelled=True, warnings=(*iv.warnings, "no longer in the calendar"))
+                    self.state.save_interview(gone, self.now)
+                    self._say(f"cancel the loop for {describe(iv)}: it is no longer in the calendar")
+
+    def _when(self, moment: datetime) -> str:
+        local = moment.astimezone(self.config.tz)
+        return f"{local:%a %Y-%m-%d %H:%M}"
+
+    # --- mail ----------------------------------------------------------------------
+
+    def sync_mail(self) -> None:
+        since = self.now - timedelta(days=self.config.detection.lookback_days)
+        messages, cursor = self.providers.mailbox.read_new(self.state.cursor("mailbox"), since)
+        interviews = [iv for iv, _ in self.state.loops()]
+        debriefs = self.state.debriefs()
+        by_id = {iv.loop_id: iv for iv in interviews}
+        user_domain = self.config.profile.email.rpartition("@")[2]
+        with self.state.transaction():
+            for msg in messages:
+                obs = match(msg, interviews, debriefs, self.config.profile.emails, user_domain, self.now)
+                if obs and self.state.add_observation(obs):
+                    iv = by_id[obs.loop_id]
+                    if obs.kind == "reply":
+                        self._say(f"note the answer for {describe(iv)}: {obs.reason}")
+                    else:
+                        self._say(f"note mail you sent about {describe(iv)}: {obs.reason}")
+            self.state.set_cursor("mailbox", cursor)
+
+    # --- planning ------------------------------------------------------------------
+
+    def plans(self) -> list[LoopPlan]:
+        return plans_from_state(self.state, self.config, self.now)
+
+    # --- reconciling ---------------------------------------------------------------
+
+    def reconcile(self, plans: list[LoopPlan]) -> None:
+        artifacts = self.state.artifacts()
+        debriefs = self.state.debriefs()
+        for p in plans:
+            # drafts first: the thank-you reminder reports the draft's checks
+            drafts = [s for s in p.steps if s.artifact == "draft"]
+            for step in drafts:
+                self._reconcile_draft(p, step, artifacts.get(step.key), debriefs)
+            if drafts:
+                artifacts = self.state.artifacts()
+            for step in p.steps:
+                if step.artifact == "reminder":
+                    self._reconcile_reminder(p, step, artifacts.get(step.key), artifacts, debriefs)
+
+    def _record(self, step: Step, status: str, ref: str = "", digest: str = "", note: str = "", kind: str = "") -> None:
+        a = Artifact(step.key, step.loop_id, step.name, kind or step.artifact, status, ref, digest, note)
+        self.state.record(a, self.now)
+
+    def _reconcile_draft(self, p: LoopPlan, step: Step, current: Artifact | None, debriefs) -> None:
+        mailbox = self.providers.mailbox
+        iv = p.interview
+        if step.want:
+            if current is not None and current.status != INTENT_CREATE:
+                return  # written before: never written twice, even if the user deleted it
+            if current is not None:  # a crash after the intent: was it written?
+                found = mailbox.find_draft(step.key)
+                if found is not None:
+                    self._record(step, CREATED, found.ref, current.digest, current.note)
+                    return
+            draft, digest, warnings = self._render_draft(iv, step, debriefs.get(iv.loop_id))
+            note = "; ".join(warnings)
+            self._record(step, INTENT_CREATE, "", digest, note)
+            stored = mailbox.write_draft(draft)
+            self._record(step, CREATED, stored.ref, digest, note)
+            to = ", ".join(p.display() for p in recipients(iv, debriefs.get(iv.loop_id))) or "nobody yet"
+            self._say(f"write the {step.name} draft for {describe(iv)} to {to}")
+            for w in warnings:
+                self.report.warnings.append(f"{describe(iv)}, {step.name} draft: {w}")
+            return
+        if current is None or current.status not in (CREATED, INTENT_CREATE, INTENT_REMOVE):
+            return
+        found = mailbox.find_draft(step.key)
+        if found is None:
+            self._record(step, GONE if current.status == CREATED else REMOVED, current.ref, current.digest, current.note)
+            return
+        if body_digest(found.message) != current.digest:
+            self._record(step, LEFT, found.ref, current.digest, "you edited it, so it was left in Drafts")
+            self.report.warnings.append(
+                f"{describe(iv)}: the {step.name} draft was edited by you, so it was left in Drafts ({p.reason or step.detail})"
+            )
+            return
+        self._record(step, INTENT_REMOVE, found.ref, current.digest, current.note)
+        mailbox.remove_draft(found)
+        self._record(step, REMOVED, found.ref, current.digest, current.note)
+        self._say(f"remove the untouched {step.name} draft for {describe(iv)} ({p.reason or step.detail})")
+
+    def _render_draft(self, iv: Interview, step: Step, debrief) -> tuple[Draft, str, list[str]]:
+        cfg = self.config
+        values = values_for(iv, debrief, cfg.profile, cfg.tz, self.now)
+        text = self.templates.render(DRAFT_TEMPLATES[step.name], values)
+        attachments = tuple(
+            a if a.is_absolute() else cfg.base_dir / a for a in cfg.drafts.attachments
+        ) if step.name == "thank-you" else ()
+        warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
+        sender = Person(cfg.profile.email, cfg.profile.name)
+        raw, build_warnings = build_message(
+            key=step.key,
+            sender=sender,
+            to=recipients(iv, debrief),
+            subject=text.head,
+            body=text.body,
+            when=self.now,
+            attachments=tuple(a for a in attachments if a.is_file()),
+        )
+        return Draft(step.key, raw), body_digest(raw), warnings + build_warnings
+
+    def _reconcile_reminder(self, p: LoopPlan, step: Step, current: Artifact | None, artifacts, debriefs) -> None:
+        sink = self.providers.reminders
+        iv = p.interview
+        if step.want:
+            reminder = self._render_reminder(p, step, artifacts, debriefs)
+            digest = _reminder_digest(reminder)
+            if current is not None and current.status == CREATED and current.digest == digest:
+                return
+            fresh = current is None or current.status in (REMOVED, INTENT_CREATE)
+            self._record(step, INTENT_CREATE if fresh else INTENT_UPDATE, "", digest)
+            sink.put(reminder)
+            self._record(step, CREATED, reminder.key, digest)
+            verb = "add" if fresh else "update"
+            self._say(f"{verb} the reminder {reminder.title!r} on {self._when(reminder.start)}")
+            return
+        if current is None or current.status not in (CREATED, *OPEN_INTENTS):
+            return
+        self._record(step, INTENT_REMOVE, current.ref, current.digest)
+        sink.remove(step.key)
+        self._record(step, REMOVED, current.ref, current.digest)
+        self._say(f"remove the reminder for {step.name} of {describe(iv)} ({p.reason or step.detail})")
+
+    def _render_reminder(self, p: LoopPlan, step: Step, artifacts, debriefs) -> Reminder:
+        cfg = self.config
+        iv = p.interview
+        values = values_for(iv, debriefs.get(iv.loop_id), cfg.profile, cfg.tz, self.now)
+        draft = artifacts.get(f"{iv.loop_id}.thank-you")
+        if step.name == "thank-you-reminder" and draft is not None and draft.note:
+            values["check_report"] = "Check before sending: " + draft.note
+        text = self.templates.render(REMINDER_TEMPLATES[step.name], values)
+        return Reminder(
+            key=step.key,
+            title=text.head,
+            start=step.due,
+            description=text.body,
+            duration=timedelta(minutes=cfg.timing.reminder_minutes),
+            alarm_before=timedelta(minutes=cfg.timing.alarm_minutes_before),
+        )
+
+
+def plans_from_state(state: State, config: Config, now: datetime) -> list[LoopPlan]:
+    """The plan for every loop the state knows, at ``now``."""
+    debriefs = state.debriefs()
+    observations: dict[str, list] = {}
+    for o in state.observations():
+        observations.setdefault(o.loop_id, []).append(o)
+    facts = [
+        LoopFacts(iv, first_seen, debriefs.get(iv.loop_id), tuple(observations.get(iv.loop_id, ())))
+        for iv, first_seen in state.loops()
+    ]
+    return plan(facts, now, config.timing, config.tz)
+
+
+def _reminder_digest(r: Reminder) -> str:
+    parts = [r.key, r.title, r.description, r.start.isoformat(), str(r.duration), str(r.alarm_before)]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def _replace(iv: Interview, **changes) -> Interview:
+    from dataclasses import replace
+
+    return replace(iv, **changes)
+
+
+class DryRunMailbox:
+    """Reads through to the real mailbox; writes nothing."""
+
+    def __init__(self, real: Mailbox):
+        self.real = real
+
+    def find_draft(self, key: str) -> StoredDraft | None:
+        return self.real.find_draft(key)
+
+    def write_draft(self, draft: Draft) -> StoredDraft:
+        return StoredDraft(draft.key, "dry-run", draft.message)
+
+    def remove_draft(self, stored: StoredDraft) -> None:
+        pass
+
+    def read_new(self, cursor, since):
+        return self.real.read_new(cursor, since)
+
+    def check(self):
+        return self.real.check()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+class DryRunReminders:
+    def __init__(self, real: ReminderSink):
+        self.real = real
+
+    def find(self, key: str) -> Reminder | None:
+        return self.real.find(key)
+
+    def put(self, reminder: Reminder) -> None:
+        pass
+
+    def remove(self, key: str) -> None:
+        pass
+
+    def check(self):
+        return self.real.check()
+
+    def close(self) -> None:
+        self.real.close()

@@ -1,0 +1,79 @@
+"""``run``: the long-running loop.
+
+A pass runs at start, at every poll interval (``timing.poll_minutes``, kept by the
+``schedule`` library) and as soon as a step falls due; in between the process sleeps on
+an event, so it does no busy waiting and stops at once on SIGTERM or SIGINT. When a pass
+meets a temporary failure the next one comes sooner, backing off exponentially (with
+jitter) up to the poll interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+
+import schedule
+
+from .clock import Clock
+from .config import Config
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 30.0
+
+
+def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threading.Event | None = None) -> int:
+    from .cli import EX_USER, one_pass
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    poll = config.timing.poll_minutes * 60.0
+    failures = 0
+    wake_at = None  # the clock's moment of the next due step or retry
+
+    def work() -> None:
+        nonlocal failures, wake_at
+        report, _ = one_pass(config, clock, dry_run)
+        for line in report.actions:
+            log.info("%s", line)
+        for line in report.warnings:
+            log.warning("%s", line)
+        for line in report.errors:
+            log.error("%s", line)
+        wake_at = report.next_due
+        if report.errors and not report.needs_user:
+            failures += 1
+            delay = min(poll, FIRST_RETRY_SECONDS * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
+            retry = clock.now() + _seconds(delay)
+            wake_at = min(wake_at, retry) if wake_at else retry
+        else:
+            failures = 0
+
+    scheduler = schedule.Scheduler()
+    scheduler.every(config.timing.poll_minutes).minutes.do(work)
+    log.info("running; a pass every %d minutes and at each due step (drafts only, never sends)",
+             config.timing.poll_minutes)
+    work()
+    while not stop.is_set():
+        idle = scheduler.idle_seconds
+        wait = poll if idle is None else max(0.0, idle)
+        if wake_at is not None:
+            wait = min(wait, max(0.0, (wake_at - clock.now()).total_seconds()))
+        if stop.wait(timeout=wait):
+            break
+        if wake_at is not None and clock.now() >= wake_at:
+            wake_at = None
+            work()
+        scheduler.run_pending()
+    log.info("stopped")
+    return 0
+
+
+def _seconds(value: float):
+    from datetime import timedelta
+
+    return timedelta(seconds=value)

@@ -1,0 +1,387 @@
+"""Durable state: SQLite (WAL) with a schema version and migrations.
+
+What it records: the loops (each interview's latest snapshot), debriefs, the messages
+matched to loops, mailbox cursors, and every artifact the program created or is about
+to create. Before each external write the engine records an *intent*; after it, the
+result. An intent still open at start means the process died in between: the engine
+then looks for the artifact's key before writing again.
+
+The database is never wiped or silently replaced: an unreadable file, or one written by
+a newer version of the program, stops the program with a message saying so.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+from .errors import StateError, Transient
+from .model import Debrief, Interview, Person
+from .planning import Observation
+
+SCHEMA_VERSION = 1
+DB_NAME = "state.sqlite3"
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE loops (
+        loop_id TEXT PRIMARY KEY,
+        interview TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE debriefs (
+        loop_id TEXT PRIMARY KEY REFERENCES loops(loop_id),
+        data TEXT NOT NULL
+    );
+    CREATE TABLE observations (
+        ref TEXT PRIMARY KEY,
+        loop_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        step TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX observations_loop ON observations(loop_id);
+    CREATE TABLE artifacts (
+        key TEXT PRIMARY KEY,
+        loop_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        ref TEXT NOT NULL DEFAULT '',
+        digest TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE cursors (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+}
+
+# artifact statuses
+INTENT_CREATE = "intent-create"
+INTENT_UPDATE = "intent-update"
+INTENT_REMOVE = "intent-remove"
+CREATED = "created"
+REMOVED = "removed"
+GONE = "gone"  # a draft that vanished from the mailbox (sent or deleted by the user)
+LEFT = "left"  # a draft the user edited: left in place when the loop closed
+OPEN_INTENTS = (INTENT_CREATE, INTENT_UPDATE, INTENT_REMOVE)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    key: str
+    loop_id: str
+    step: str
+    kind: str
+    status: str
+    ref: str = ""
+    digest: str = ""
+    note: str = ""
+
+
+def private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+
+
+class State:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None):
+        self.conn = conn
+        self.path = path
+
+    # --- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, directory: Path) -> "State":
+        private_dir(directory)
+        path = directory / DB_NAME
+        created = not path.exists()
+        if created:
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise Transient(f"state database {path} is busy: {exc}") from None
+            raise _unreadable(path, exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(path, exc) from None
+        for suffix in ("-wal", "-shm"):
+            extra = Path(str(path) + suffix)
+            if extra.exists():
+                os.chmod(extra, 0o600)
+        state = cls(conn, path)
+        state.migrate()
+        return state
+
+    @classmethod
+    def in_memory_copy(cls, directory: Path) -> "State":
+        """A private copy of the state for ``--dry-run``: changes to it are thrown away."""
+        mem = sqlite3.connect(":memory:", isolation_level=None)
+        path = directory / DB_NAME
+        if path.exists():
+            try:
+                src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                src.backup(mem)
+                src.close()
+            except sqlite3.DatabaseError as exc:
+                raise _unreadable(path, exc) from None
+        state = cls(mem, None)
+        state.migrate()
+        return state
+
+    def migrate(self) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(self.path, exc) from None
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"state database {self.path} has schema version {version}, but this program "
+                f"knows only up to {SCHEMA_VERSION}: it was written by a newer interview-followup",
+                hint="upgrade interview-followup; the database was left untouched",
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[target]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {target}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # --- loops -------------------------------------------------------------------
+
+    def loops(self) -> list[tuple[Interview, datetime]]:
+        rows = self.conn.execute("SELECT interview, first_seen FROM loops ORDER BY loop_id")
+        return [(interview_from_json(r[0]), _dt(r[1])) for r in rows]
+
+    def interview(self, loop_id: str) -> Interview | None:
+        row = self.conn.execute("SELECT interview FROM loops WHERE loop_id=?", (loop_id,)).fetchone()
+        return interview_from_json(row[0]) if row else None
+
+    def save_interview(self, interview: Interview, now: datetime) -> bool:
+        """Insert or update a loop's interview; True when something changed."""
+        data = interview_to_json(interview)
+        row = self.conn.execute(
+            "SELECT interview FROM loops WHERE loop_id=?", (interview.loop_id,)
+        ).fetchone()
+        if row and row[0] == data:
+            return False
+        if row:
+            self.conn.execute(
+                "UPDATE loops SET interview=?, updated=? WHERE loop_id=?",
+                (data, now.isoformat(), interview.loop_id),
+            )
+        else:
+            self.conn.execute(
+                "INSERT INTO loops(loop_id, interview, first_seen, updated) VALUES (?,?,?,?)",
+                (interview.loop_id, data, now.isoformat(), now.isoformat()),
+            )
+        return True
+
+    # --- debriefs ----------------------------------------------------------------
+
+    def debriefs(self) -> dict[str, Debrief]:
+        rows = self.conn.execute("SELECT data FROM debriefs")
+        out = {}
+        for (data,) in rows:
+            d = debrief_from_json(data)
+            out[d.loop_id] = d
+        return out
+
+    def save_debrief(self, debrief: Debrief) -> None:
+        self.conn.execute(
+            "INSERT INTO debriefs(loop_id, data) VALUES (?,?) "
+            "ON CONFLICT(loop_id) DO UPDATE SET data=excluded.data",
+            (debrief.loop_id, debrief_to_json(debrief)),
+        )
+
+    # --- observations ------------------------------------------------------------
+
+    def observations(self) -> list[Observation]:
+        rows = self.conn.execute("SELECT ref, loop_id, kind, at, reason, step FROM observations ORDER BY at")
+        return [Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5]) for r in rows]
+
+    def add_observation(self, o: Observation) -> bool:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step) VALUES (?,?,?,?,?,?)",
+            (o.ref, o.loop_id, o.kind, o.at.isoformat(), o.reason, o.step),
+        )
+        return cur.rowcount > 0
+
+    # --- cursors -----------------------------------------------------------------
+
+    def cursor(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM cursors WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO cursors(name, value) VALUES (?,?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            (name, value),
+        )
+
+    # --- artifacts ---------------------------------------------------------------
+
+    def artifacts(self) -> dict[str, Artifact]:
+        rows = self.conn.execute("SELECT key, loop_id, step, kind, status, ref, digest, note FROM artifacts")
+        return {r[0]: Artifact(*r) for r in rows}
+
+    def record(self, a: Artifact, now: datetime) -> None:
+        """Record an artifact's status, committed at once (intents must be durable)."""
+        self.conn.execute(
+            "INSERT INTO artifacts(key, loop_id, step, kind, status, ref, digest, note, updated) "
+            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET status=excluded.status, "
+            "ref=excluded.ref, digest=excluded.digest, note=excluded.note, updated=excluded.updated",
+            (a.key, a.loop_id, a.step, a.kind, a.status, a.ref, a.digest, a.note, now.isoformat()),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _unreadable(path: Path | None, exc: Exception) -> StateError:
+    return StateError(
+        f"state database {path} cannot be read: {exc}",
+        hint="it was not changed; move it aside (or restore a backup) to start over",
+    )
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# --- JSON for the stored records ---------------------------------------------------
+
+
+def _person(p: Person | None) -> dict | None:
+    return {"email": p.email, "name": p.name} if p else None
+
+
+def _unperson(d: dict | None) -> Person | None:
+    return Person(d["email"], d.get("name", "")) if d else None
+
+
+def interview_to_json(iv: Interview) -> str:
+    d = {
+        "loop_id": iv.loop_id,
+        "uid": iv.uid,
+        "recurrence_id": iv.recurrence_id,
+        "title": iv.title,
+        "company": iv.company,
+        "role": iv.role,
+        "start": iv.start.isoformat(),
+        "end": iv.end.isoformat(),
+        "interviewers": [_person(p) for p in iv.interviewers],
+        "contact": _person(iv.contact),
+        "size": iv.size,
+        "size_reason": iv.size_reason,
+        "domains": list(iv.domains),
+        "all_day": iv.all_day,
+        "cancelled": iv.cancelled,
+        "timezone": iv.timezone,
+        "warnings": list(iv.warnings),
+    }
+    return json.dumps(d, sort_keys=True, ensure_ascii=False)
+
+
+def interview_from_json(text: str) -> Interview:
+    d = json.loads(text)
+    return Interview(
+        loop_id=d["loop_id"],
+        uid=d["uid"],
+        recurrence_id=d["recurrence_id"],
+        title=d["title"],
+        company=d["company"],
+        role=d["role"],
+        start=_dt(d["start"]),
+        end=_dt(d["end"]),
+        interviewers=tuple(_unperson(p) for p in d["interviewers"]),
+        contact=_unperson(d["contact"]),
+        size=d["size"],
+        size_reason=d["size_reason"],
+        domains=tuple(d["domains"]),
+        all_day=d["all_day"],
+        cancelled=d["cancelled"],
+        timezone=d["timezone"],
+        warnings=tuple(d["warnings"]),
+    )
+
+
+def debrief_to_json(db: Debrief) -> str:
+    d = {
+        "loop_id": db.loop_id,
+        "recorded_at": db.recorded_at.isoformat(),
+        "answer_by": db.answer_by.isoformat() if db.answer_by else None,
+        "contact": _person(db.contact),
+        "notes": list(db.notes),
+        "asked_about": list(db.asked_about),
+        "open_questions": list(db.open_questions),
+        "forgot_to_ask": list(db.forgot_to_ask),
+    }
+    return json.dumps(d, sort_keys=True, ensure_ascii=False)
+
+
+def debrief_from_json(text: str) -> Debrief:
+    d = json.loads(text)
+    return Debrief(
+        loop_id=d["loop_id"],
+        recorded_at=_dt(d["recorded_at"]),
+        answer_by=date.fromisoformat(d["answer_by"]) if d["answer_by"] else None,
+        contact=_unperson(d["contact"]),
+        notes=tuple(d["notes"]),
+        asked_about=tuple(d["asked_about"]),
+        open_questions=tuple(d["open_questions"]),
+        forgot_to_ask=tuple(d["forgot_to_ask"]),
+    )
+
+
+@contextmanager
+def exclusive(directory: Path, wait_seconds: float = 60.0) -> Iterator[None]:
+    """One pass at a time: an advisory lock, freed by the kernel if the process dies."""
+    private_dir(directory)
+    fd = os.open(directory / "lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        import time as _time
+
+        deadline = _time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if _time.monotonic() >= deadline:
+                    raise Transient(f"another interview-followup is working on {directory}") from None
+                _time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,88 @@
+"""What ``status`` shows: each loop with its steps, as text or as JSON for scripts.
+
+JSON shape (stable; new keys may be added):
+{"now": ISO, "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
+  "status": "open"|"closed"|"cancelled", "reason", "interviewers": [{"name","email"}],
+  "steps": [{"name", "artifact": "draft"|"reminder", "due": ISO,
+             "state": "scheduled"|"due"|"done"|"missed"|"cancelled"|"skipped",
+             "detail", "written": artifact status or null, "note"}]}]}
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .planning import LoopPlan
+from .state import Artifact
+
+WRITTEN = {
+    "created": "written",
+    "intent-create": "being written",
+    "intent-update": "being updated",
+    "intent-remove": "being removed",
+    "removed": "removed",
+    "gone": "sent or deleted by you",
+    "left": "edited by you, left in place",
+}
+
+
+def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime) -> str:
+    loops = []
+    for p in plans:
+        iv = p.interview
+        steps = []
+        for s in p.steps:
+            a = artifacts.get(s.key)
+            steps.append(
+                {
+                    "name": s.name,
+                    "artifact": s.artifact,
+                    "due": s.due.isoformat(),
+                    "state": s.state,
+                    "detail": s.detail,
+                    "written": a.status if a else None,
+                    "note": a.note if a else "",
+                }
+            )
+        loops.append(
+            {
+                "loop_id": iv.loop_id,
+                "company": iv.company,
+                "role": iv.role,
+                "title": iv.title,
+                "start": iv.start.isoformat(),
+                "end": iv.end.isoformat(),
+                "size": iv.size,
+                "status": p.status,
+                "reason": p.reason,
+                "interviewers": [{"name": x.name, "email": x.email} for x in iv.interviewers],
+                "steps": steps,
+            }
+        )
+    return json.dumps({"now": now.isoformat(), "loops": loops}, indent=2, ensure_ascii=False)
+
+
+def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo) -> str:
+    if not plans:
+        return "No interviews found yet."
+    lines = []
+    for p in sorted(plans, key=lambda p: p.interview.start):
+        iv = p.interview
+        start = iv.start.astimezone(tz)
+        head = f"{iv.company or 'unknown company'}"
+        if iv.role:
+            head += f" — {iv.role}"
+        state = p.reason or p.status
+        lines.append(f"{head}  [{iv.loop_id}]  {start:%a %Y-%m-%d %H:%M}  {state}")
+        for s in p.steps:
+            a = artifacts.get(s.key)
+            written = WRITTEN.get(a.status, a.status) if a else ""
+            due = s.due.astimezone(tz)
+            extra = "; ".join(x for x in (written, s.detail) if x)
+            lines.append(f"  {s.name:<19} {due:%a %Y-%m-%d %H:%M}  {s.state:<9}  {extra}")
+            if a and a.note:
+                lines.append(f"  {'':<19} note: {a.note}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
