@@ -1,0 +1,175 @@
+"""Shared fixtures: a user's world in a temporary folder (calendar, Maildir, reminders,
+state) driven through the real command line."""
+
+from __future__ import annotations
+
+import io
+import mailbox
+import textwrap
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from email.utils import format_datetime
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from daemon.cli import main
+from daemon.keys import KEY_HEADER
+
+REPO = Path(__file__).resolve().parent.parent
+
+CONFIG = """\
+[profile]
+name = "Alex Example"
+email = "alex@example.org"
+timezone = "Europe/Berlin"
+fit = "my years of backend work match what the team needs."
+
+[state]
+dir = "state"
+
+[calendar]
+kind = "ics"
+path = "calendar.ics"
+
+[mailbox]
+kind = "maildir"
+path = "Mail"
+
+[reminders]
+kind = "ics"
+path = "reminders.ics"
+"""
+
+
+def vevent(
+    uid: str,
+    start: str,
+    end: str,
+    summary: str,
+    attendees: tuple[tuple[str, str], ...] = (("Jane Doe", "jane.doe@acme.example"),),
+    description: str = "",
+    extra: str = "",
+    tzid: str = "Europe/Berlin",
+) -> str:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20261101T090000Z",
+        f"DTSTART;TZID={tzid}:{start}" if tzid else f"DTSTART:{start}",
+        f"DTEND;TZID={tzid}:{end}" if tzid else f"DTEND:{end}",
+        f"SUMMARY:{summary}",
+    ]
+    if description:
+        lines.append(f"DESCRIPTION:{description}")
+    for name, email in attendees:
+        lines.append(f"ATTENDEE;CN={name};PARTSTAT=ACCEPTED:mailto:{email}")
+    lines.append("ATTENDEE;CN=Alex Example;PARTSTAT=ACCEPTED:mailto:alex@example.org")
+    if extra:
+        lines.append(extra)
+    lines.append("END:VEVENT")
+    return "\n".join(lines)
+
+
+def vcalendar(*events: str) -> str:
+    body = "\n".join(events)
+    return f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//tests//EN\n{body}\nEND:VCALENDAR\n"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class World:
+    """A user's folder: config, calendar, Maildir, reminders file and state."""
+
+    def __init__(self, root: Path, config: str = CONFIG):
+        self.root = root
+        self.config = root / "config.toml"
+        self.config.write_text(config, encoding="utf-8")
+        self.calendar = root / "calendar.ics"
+        self.maildir = root / "Mail"
+        self.reminders_file = root / "reminders.ics"
+        self.state_dir = root / "state"
+        self.set_calendar()
+
+    def set_calendar(self, *events: str) -> None:
+        self.calendar.write_text(vcalendar(*events).replace("\n", "\r\n"), encoding="utf-8")
+
+    def cli(self, *args: str, now: str | None = None) -> Result:
+        argv = ["--config", str(self.config)]
+        if now:
+            argv += ["--now", now]
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(argv + list(args))
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def once(self, now: str) -> Result:
+        r = self.cli("once", now=now)
+        assert r.code == 0, r.out + r.err
+        return r
+
+    def folder(self, name: str) -> mailbox.Maildir:
+        md = mailbox.Maildir(self.maildir, factory=None, create=False)
+        return md if name == "INBOX" else md.get_folder(name)
+
+    def drafts(self) -> list[EmailMessage]:
+        if not self.maildir.exists():
+            return []
+        out = []
+        for key in self.folder("Drafts").keys():
+            raw = self.folder("Drafts").get_bytes(key)
+            out.append(message_from_bytes(raw, policy=default))
+        return out
+
+    def draft_keys(self) -> list[str]:
+        return sorted(str(m[KEY_HEADER]) for m in self.drafts())
+
+    def reminders(self) -> list[icalendar.Event]:
+        if not self.reminders_file.exists():
+            return []
+        cal = icalendar.Calendar.from_ical(self.reminders_file.read_bytes())
+        return list(cal.walk("VEVENT"))
+
+    def reminder_uids(self) -> list[str]:
+        return sorted(str(e["UID"]) for e in self.reminders())
+
+    def deliver(self, folder: str, *, sender: str, to: str = "alex@example.org", subject: str = "Re: your interview",
+                date: str = "Mon, 23 Nov 2026 10:00:00 +0100", body: str = "Thanks for your note.",
+                headers: dict[str, str] | None = None) -> None:
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg["Date"] = date
+        msg["Message-ID"] = f"<{abs(hash((sender, subject, date, folder)))}@test.example>"
+        for k, v in (headers or {}).items():
+            msg[k] = v
+        msg.set_content(body)
+        md = mailbox.Maildir(self.maildir, factory=None, create=True)
+        target = md if folder == "INBOX" else (
+            md.get_folder(folder) if folder in md.list_folders() else md.add_folder(folder)
+        )
+        target.add(mailbox.MaildirMessage(msg.as_bytes()))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+ACME = vevent(
+    "acme-1@test",
+    "20261117T140000",
+    "20261117T150000",
+    "Acme – Backend Engineer interview",
+    attendees=(("Jane Doe", "jane.doe@acme.example"), ("Ravi Patel", "ravi@acme.example")),
+)

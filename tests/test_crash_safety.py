@@ -1,0 +1,113 @@
+"""Killed at any instant and restarted, the program never duplicates and never loses.
+
+A scripted scenario (interviews found, drafts due, a debrief, a moved interview, a reply)
+is run once cleanly for reference. Then it is run again with each pass killed by SIGKILL
+at random moments and restarted until it finishes. After every pass no draft key and no
+reminder UID appears twice; at the end the drafts and reminders are exactly those of the
+clean run, and one more pass changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from conftest import ACME, REPO, World, vevent
+
+GLOBEX = vevent("globex-1@test", "20261118T100000", "20261118T110000", "Interview: SRE @ Globex",
+                attendees=(("Petra Schulz", "petra@globex.example"),))
+MOVED_GLOBEX = GLOBEX.replace("20261118T100000", "20261118T120000").replace("20261118T110000", "20261118T130000")
+
+SCENARIO = [
+    ("calendar", (ACME, GLOBEX)),
+    ("pass", "2026-11-16T09:00:00+01:00"),
+    ("pass", "2026-11-17T16:00:00+01:00"),
+    ("calendar", (ACME, MOVED_GLOBEX)),
+    ("pass", "2026-11-17T17:00:00+01:00"),
+    ("debrief", "2026-11-17T18:00:00+01:00"),
+    ("pass", "2026-11-18T18:30:00+01:00"),
+    ("pass", "2026-11-23T09:00:00+01:00"),
+    ("reply", "Mon, 23 Nov 2026 11:00:00 +0100"),
+    ("pass", "2026-11-23T12:00:00+01:00"),
+    ("pass", "2026-11-25T09:00:00+01:00"),
+]
+
+
+def command(world: World, *args: str, now: str) -> list[str]:
+    return [sys.executable, "-m", "daemon", "--config", str(world.config), "--now", now, *args]
+
+
+def run_to_end(world: World, args: list[str]) -> float:
+    start = time.monotonic()
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return time.monotonic() - start
+
+
+def assert_no_duplicates(world: World) -> None:
+    drafts = Counter(world.draft_keys())
+    assert all(n == 1 for n in drafts.values()), drafts
+    uids = Counter(world.reminder_uids())
+    assert all(n == 1 for n in uids.values()), uids
+
+
+def play(world: World, rng: random.Random | None, durations: dict[int, float]) -> int:
+    kills = 0
+    for i, (what, arg) in enumerate(SCENARIO):
+        if what == "calendar":
+            world.set_calendar(*arg)
+            continue
+        if what == "reply":
+            world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date=arg)
+            continue
+        if what == "debrief":
+            args = command(world, "debrief", "acme", "--answer-by", "2026-11-24", "--note", "went well", now=arg)
+        else:
+            args = command(world, "once", now=arg)
+        if rng is None:
+            durations[i] = run_to_end(world, args)
+        else:
+            for _ in range(rng.randint(1, 3)):
+                proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(rng.uniform(0.0, durations[i] * 1.1))
+                if proc.poll() is None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    kills += 1
+                proc.wait()
+                assert_no_duplicates(world)
+            if what == "debrief":
+                # a debrief is one transaction: killed, it either happened or not; the user re-runs it
+                pass
+            run_to_end(world, args)
+        assert_no_duplicates(world)
+    return kills
+
+
+def snapshot(world: World):
+    drafts = sorted((str(d["X-Interview-Followup-Key"]), d.get_content()) for d in world.drafts())
+    reminders = sorted((str(e["UID"]), str(e["SUMMARY"]), e.decoded("DTSTART")) for e in world.reminders())
+    return drafts, reminders
+
+
+def test_killed_at_random_moments_it_never_duplicates_or_loses_a_step(tmp_path):
+    reference = World(tmp_path / "reference")
+    durations: dict[int, float] = {}
+    play(reference, None, durations)
+    expected = snapshot(reference)
+    assert expected[0] and expected[1]
+
+    crashed = World(tmp_path / "crashed")
+    kills = play(crashed, random.Random(20261125), durations)
+    assert kills >= 10, f"only {kills} passes were killed: the test lost its teeth"
+    assert snapshot(crashed)[1] == expected[1]
+    assert [k for k, _ in snapshot(crashed)[0]] == [k for k, _ in expected[0]]
+
+    final = subprocess.run(command(crashed, "once", now=SCENARIO[-1][1]), cwd=REPO, capture_output=True, text=True)
+    assert final.returncode == 0, final.stderr
+    assert "nothing to do" in final.stdout
+    assert snapshot(crashed)[1] == expected[1]
