@@ -1,0 +1,349 @@
+"""Turn raw RFC 5322 bytes into a ``MailMessage``, and fingerprint a draft's text.
+
+Rules:
+- Never raise on bad input. A header that cannot be read becomes an empty value; a body
+  that cannot be decoded is decoded leniently (undecodable bytes become U+FFFD).
+- Message ids are kept as ``<...>`` tokens; addresses are lower-cased, display names
+  decoded; dates are time-zone aware (a date without a zone is read as UTC).
+- ``headers`` carries only the headers that tell automatic mail apart (auto-replies,
+  bounces, lists), in message order, with lower-case names and unfolded values.
+- Text never contains CR or LF where a single line is expected (subject, names).
+- ``body_digest`` hashes the decoded text body only, so that a mail client that rewrites
+  headers, re-encodes the body or changes line endings does not make a draft look edited.
+
+Used by every mailbox provider (Maildir, IMAP, Gmail).
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.policy
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import TypeVar
+
+from .keys import KEY_HEADER
+from .model import MailMessage, Person
+
+MAX_BODY = 20_000
+
+AUTO_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "x-apple-action",
+    "return-path",
+    "content-type",
+    "x-failed-recipients",
+)
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+_FOLD = re.compile(r"\r?\n[ \t]")
+_LINEBREAKS = re.compile(r"[\r\n]+")
+
+T = TypeVar("T")
+
+
+def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
+    """The ``MailMessage`` of ``raw``; fields that cannot be read are left empty."""
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+    except Exception:  # the parser is lenient, but a message is never worth a crash
+        return MailMessage(ref=ref, folder=folder)
+    return MailMessage(
+        ref=ref,
+        folder=folder,
+        message_id=_safe(lambda: _first_id(_raw_values(msg, "message-id")), ""),
+        in_reply_to=_safe(lambda: _ids(_raw_values(msg, "in-reply-to")), ()),
+        references=_safe(lambda: _ids(_raw_values(msg, "references")), ()),
+        sender=_safe(lambda: next(iter(_addresses(msg, "from")), None), None),
+        to=_safe(lambda: _addresses(msg, "to"), ()),
+        cc=_safe(lambda: _addresses(msg, "cc"), ()),
+        subject=_safe(lambda: _text_header(msg, "subject"), ""),
+        date=_safe(lambda: _date(msg), None),
+        headers=_safe(lambda: _auto_headers(msg), ()),
+        key=_safe(lambda: _one_line(_unfold(_first(_raw_values(msg, KEY_HEADER.lower())))), ""),
+        body=_safe(lambda: _body_text(msg)[:MAX_BODY], ""),
+    )
+
+
+def body_digest(raw: bytes) -> str:
+    """sha256 (hex) of the normalised text body of ``raw``.
+
+    Normalised: transfer encoding and charset decoded, format=flowed undone, line endings
+    made LF, trailing white space removed from every line, leading and trailing blank
+    lines dropped. Headers do not count: editing only the subject or the recipients does
+    not change the digest.
+    """
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        text = _body_text(msg, unflow=True)
+    except Exception:
+        text = ""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def normalise_text(text: str) -> str:
+    """Text as ``body_digest`` compares it (exposed for callers that build drafts)."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _safe(fn: Callable[[], T], default: T) -> T:
+    try:
+        return fn()
+    except Exception:
+        return default
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """The raw (undecoded, possibly folded) values of header ``name``, in order."""
+    out = []
+    for k, v in msg.raw_items():
+        if k.lower() == name:
+            out.append(_repair(v if isinstance(v, str) else str(v)))
+    return out
+
+
+def _repair(value: str) -> str:
+    """Undo surrogate escapes from raw 8-bit headers (UTF-8 in headers is common)."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except Exception:
+        return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def _first(values: list[str]) -> str:
+    return values[0] if values else ""
+
+
+def _unfold(value: str) -> str:
+    return _FOLD.sub(" ", value).strip()
+
+
+def _one_line(value: str) -> str:
+    return _LINEBREAKS.sub(" ", value).replace("\0", "").strip()
+
+
+def _first_id(values: list[str]) -> str:
+    for v in values:
+        ids = _MSGID.findall(v)
+        if ids:
+            return ids[0]
+        bare = _unfold(v)
+        if bare and not any(c.isspace() for c in bare):
+            return f"<{bare.strip('<>')}>"
+    return ""
+
+
+def _ids(values: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for v in values:
+        for token in _MSGID.findall(v):
+            seen.setdefault(token, None)
+    return tuple(seen)
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047 decoding that gives up gracefully (unknown charsets, broken words)."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:
+        return value
+
+
+def _text_header(msg: Message, name: str) -> str:
+    values = _raw_values(msg, name)
+    if not values:
+        return ""
+    try:
+        value = str(msg[name])
+    except Exception:
+        value = _decode_words(_unfold(values[0]))
+    return _one_line(_repair(value))
+
+
+def _addresses(msg: Message, name: str) -> tuple[Person, ...]:
+    if not _raw_values(msg, name):
+        return ()
+    pairs: list[tuple[str, str]] = []
+    try:
+        for header in msg.get_all(name) or ():
+            for addr in header.addresses:
+                pairs.append((addr.display_name, addr.addr_spec))
+    except Exception:
+        pairs = []
+        for raw in _raw_values(msg, name):
+            for display, addr in getaddresses([_unfold(raw)]):
+                pairs.append((_decode_words(display), addr))
+    people = []
+    for display, addr in pairs:
+        addr = _one_line(_repair(addr)).strip("<>").lower()
+        if "@" not in addr or any(c.isspace() or c in '<>,"' for c in addr):
+            continue
+        people.append(Person(email=addr, name=_one_line(_repair(display)).strip('"')))
+    return tuple(people)
+
+
+def _date(msg: Message) -> datetime | None:
+    raw = _unfold(_first(_raw_values(msg, "date")))
+    if not raw:
+        return None
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+
+
+def _auto_headers(msg: Message) -> tuple[tuple[str, str], ...]:
+    out = []
+    for k, v in msg.raw_items():
+        name = k.lower()
+        if name in AUTO_HEADERS:
+            value = _one_line(_unfold(_repair(v if isinstance(v, str) else str(v))))
+            out.append((name, re.sub(r"\s+", " ", value)))
+    return tuple(out)
+
+
+def _body_text(msg: Message, *, unflow: bool = False) -> str:
+    part = _find_part(msg, "plain")
+    if part is not None:
+        text = _part_text(part)
+        if unflow and _is_flowed(part):
+            text = _unflow(text, delsp=_param(part, "delsp").lower() == "yes")
+        return text
+    part = _find_part(msg, "html")
+    return _strip_html(_part_text(part)) if part is not None else ""
+
+
+def _find_part(msg: Message, subtype: str) -> Message | None:
+    try:
+        found = msg.get_body(preferencelist=(subtype,))  # type: ignore[attr-defined]
+        if found is not None:
+            return found
+    except Exception:
+        pass
+    try:
+        for part in msg.walk():
+            if part.get_content_type() == f"text/{subtype}" and not _is_attachment(part):
+                return part
+    except Exception:
+        pass
+    return None
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        return bool(part.is_attachment())  # type: ignore[attr-defined]
+    except Exception:
+        return False
+
+
+def _part_text(part: Message) -> str:
+    """The decoded text of a leaf part; 8-bit text without a usable charset is tried as
+    UTF-8, then Windows-1252 (what undeclared 8-bit mail almost always is)."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return _repair(raw) if isinstance(raw, str) else ""
+    charset = _param(part, "charset").strip().lower()
+    if charset and charset not in ("us-ascii", "ascii"):
+        try:
+            codecs.lookup(charset)
+            return payload.decode(charset, "replace")
+        except LookupError:
+            pass
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return payload.decode("cp1252", "replace")
+
+
+def _param(part: Message, name: str) -> str:
+    try:
+        value = part.get_param(name)
+    except Exception:
+        return ""
+    if isinstance(value, tuple):  # RFC 2231 value
+        value = value[2]
+    return str(value or "")
+
+
+def _is_flowed(part: Message) -> bool:
+    return _param(part, "format").lower() == "flowed"
+
+
+def _unflow(text: str, *, delsp: bool) -> str:
+    """Undo RFC 3676 format=flowed: rejoin soft-broken lines, remove space stuffing."""
+    out: list[str] = []
+    pending = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(" "):
+            line = line[1:]
+        if line.endswith(" ") and line != "-- ":
+            pending += line[:-1] if delsp else line
+            continue
+        out.append(pending + line)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return "\n".join(out)
+
+
+class _TextOfHtml(HTMLParser):
+    BLOCK = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+    SKIP = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def _strip_html(html: str) -> str:
+    parser = _TextOfHtml()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        return re.sub(r"<[^>]*>", " ", html)
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
