@@ -1,0 +1,96 @@
+"""What every ``ReminderSink`` must do, whatever calendar is behind it.
+
+A provider's test module subclasses ``ReminderSinkContract`` (name it ``Test...``) and
+provides:
+
+- fixture ``sink``: an open sink on an empty calendar;
+- method ``stored_keys(sink)``: the keys of every reminder actually stored, one entry per
+  stored object (so that duplicates show), read from the calendar itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.model import Reminder
+from daemon.providers import ReminderSink
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def make_reminder(key: str = "3f2a9c1b.thank-you-reminder", **changes) -> Reminder:
+    base = Reminder(
+        key=key,
+        title="Send the thank-you to Zoë Ångström",
+        start=datetime(2026, 11, 17, 17, 30, tzinfo=BERLIN),
+        description="Check the draft in Drafts.\nThen send it; names, commas \\ and all.",
+        duration=timedelta(minutes=20),
+        alarm_before=timedelta(minutes=10),
+    )
+    return replace(base, **changes)
+
+
+class ReminderSinkContract:
+    @pytest.fixture
+    def sink(self) -> ReminderSink:
+        raise NotImplementedError("the provider's test module provides the sink fixture")
+
+    def stored_keys(self, sink: ReminderSink) -> list[str]:
+        raise NotImplementedError
+
+    def test_it_is_a_reminder_sink(self, sink):
+        assert isinstance(sink, ReminderSink)
+
+    def test_put_then_find_round_trips(self, sink):
+        reminder = make_reminder()
+        sink.put(reminder)
+        found = sink.find(reminder.key)
+        assert found == reminder  # aware datetimes compare as instants
+        assert found.start.utcoffset() is not None
+
+    def test_round_trip_of_defaults_and_a_utc_start(self, sink):
+        reminder = Reminder(key="aaaaaaaa.debrief", title="Debrief", start=datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc))
+        sink.put(reminder)
+        assert sink.find(reminder.key) == reminder
+
+    def test_put_twice_keeps_one_and_updates_it(self, sink):
+        sink.put(make_reminder())
+        moved = make_reminder(title="Moved", start=datetime(2026, 11, 18, 9, 0, tzinfo=BERLIN), alarm_before=timedelta(0))
+        sink.put(moved)
+        sink.put(moved)
+        assert sink.find(moved.key) == moved
+        assert self.stored_keys(sink) == [moved.key]
+
+    def test_reminders_are_told_apart_by_key(self, sink):
+        a = make_reminder("aaaaaaaa.debrief", title="A")
+        b = make_reminder("bbbbbbbb.follow-up-reminder", title="B")
+        sink.put(a)
+        sink.put(b)
+        sink.remove(a.key)
+        assert sink.find(a.key) is None
+        assert sink.find(b.key) == b
+        assert self.stored_keys(sink) == [b.key]
+
+    def test_remove(self, sink):
+        reminder = make_reminder()
+        sink.put(reminder)
+        sink.remove(reminder.key)
+        assert sink.find(reminder.key) is None
+        assert self.stored_keys(sink) == []
+
+    def test_removing_an_absent_reminder_is_fine(self, sink):
+        sink.remove("00000000.nothing")
+        sink.put(make_reminder())
+        sink.remove("00000000.nothing")
+        sink.remove(make_reminder().key)
+        sink.remove(make_reminder().key)
+        assert sink.find(make_reminder().key) is None
+
+    def test_an_unknown_key_finds_nothing(self, sink):
+        assert sink.find("00000000.nothing") is None
+        sink.put(make_reminder())
+        assert sink.find("00000000.nothing") is None
