@@ -1,0 +1,499 @@
+"""A local Maildir as the mailbox: drafts are files in the Drafts folder, replies are files.
+
+Layout: Maildir++ (the root folder is the inbox, sub-folders are ``.Name``). A folder that
+already exists in the "verbatim" layout some sync tools use (``Mail/INBOX``,
+``Mail/Drafts``) is found and used instead; missing folders are created as Maildir++.
+
+Rules:
+- This module cannot send mail: it only writes files into the Drafts folder.
+- A draft is delivered the Maildir way: written and fsynced in ``tmp/``, hard-linked into
+  ``cur/`` as ``<unique>:2,DS`` (Draft, Seen), the directory fsynced. A crash leaves at
+  most a file in ``tmp/``, which is never read as a draft. Drafts are stored byte for
+  byte (LF line endings), mode 0600, and always carry the key header.
+- A draft flagged T (trashed) counts as deleted.
+- ``read_new`` with a cursor costs two ``stat`` calls per folder when nothing changed.
+  When a folder changed it is listed, and only files not seen before are read (see
+  ``_FolderCursor``). A message moved from ``new/`` to ``cur/`` keeps its unique name
+  (the part before ``:2,``) and is not reported again.
+- Dry run: nothing is created, written or removed.
+- Permission and path problems raise ``NeedsUser`` naming the path and ``mailbox.path``;
+  other I/O failures raise ``Transient``.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from daemon.errors import NeedsUser, Transient
+from daemon.keys import KEY_HEADER
+from daemon.mailparse import body_digest, parse_message
+from daemon.model import Check, Draft, MailMessage, StoredDraft
+from daemon.providers import ProviderContext
+
+SUBDIRS = ("tmp", "new", "cur")
+MARGIN_S = 2 * 3600  # files named up to this long before the last change are re-examined
+RECENT_NS = 3 * 10**9  # a directory changed this recently may change again unseen
+NO_CURSOR_SLACK_S = 86400  # first pass: files delivered this long before ``since`` are read
+HEAD_LIMIT = 64 * 1024
+READ_LIMIT = 2 * 1024 * 1024  # enough for any text part; attachments are not needed
+CURSOR_VERSION = 1
+_TS_NAME = re.compile(r"^(\d{9,10})[._]")
+_counter = itertools.count(1)
+
+
+def _folder_name_problem(name: str) -> str:
+    if not name or name.strip() != name:
+        return "must be a non-empty folder name without surrounding spaces"
+    if any(c in name for c in "\0\r\n") or name.startswith(".") or ".." in name:
+        return "must not contain control characters, start with '.' or contain '..'"
+    return ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path = field(
+        default=Path("Mail"),
+        metadata={"doc": "The Maildir root (relative to the config file's folder)."},
+    )
+    inbox: str = field(
+        default="INBOX", metadata={"doc": '"INBOX" means the root folder itself (Maildir++).'}
+    )
+    drafts: str = field(default="Drafts", metadata={"doc": "Drafts folder (.Drafts)."})
+    sent: str = field(default="Sent", metadata={"doc": "Sent folder (.Sent)."})
+
+    def __post_init__(self) -> None:
+        for key in ("inbox", "drafts", "sent"):
+            problem = _folder_name_problem(getattr(self, key))
+            if problem:
+                raise ValueError(f"{key} {problem}")
+
+
+class MaildirMailbox:
+    """The ``Mailbox`` protocol on a Maildir folder tree."""
+
+    Settings = Settings
+
+    def __init__(self, root: Path, settings: Settings, context: ProviderContext):
+        self.root = root
+        self.settings = settings
+        self.context = context
+        self.dry_run = context.dry_run
+        self.dirs: dict[str, Path] = {}
+        self._resolve()
+
+    @classmethod
+    def open(cls, settings: Settings, context: ProviderContext) -> MaildirMailbox:
+        root = settings.path.expanduser()
+        if not root.is_absolute():
+            root = context.base_dir / root
+        self = cls(root, settings, context)
+        if not context.dry_run:
+            self._create()
+        return self
+
+    # --- layout -----------------------------------------------------------------------
+
+    def _resolve(self) -> None:
+        root = self.root
+        inbox = self.settings.inbox
+        if inbox.upper() == "INBOX":
+            verbatim = root / inbox
+            self.dirs["inbox"] = (
+                verbatim if _is_maildir(verbatim) and not _is_maildir(root) else root
+            )
+        else:
+            self.dirs["inbox"] = self._folder(inbox)
+        self.dirs["drafts"] = self._folder(self.settings.drafts)
+        self.dirs["sent"] = self._folder(self.settings.sent)
+
+    def _folder(self, name: str) -> Path:
+        plus = self.root / ("." + name.replace("/", "."))
+        verbatim = self.root / name
+        if not _is_maildir(plus) and _is_maildir(verbatim):
+            return verbatim
+        return plus
+
+    def _create(self) -> None:
+        root = self.root
+        with _fs_errors(root):
+            if root.exists() and not _is_maildir(root) and self.dirs["inbox"] == root:
+                if any(root.iterdir()):
+                    raise NeedsUser(
+                        f"{root} is not a Maildir (it has no cur/, new/ and tmp/ folders)",
+                        hint="set mailbox.path to your Maildir, or to a new empty folder",
+                    )
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for path in {self.dirs["inbox"], self.dirs["drafts"], self.dirs["sent"]}:
+                for sub in SUBDIRS:
+                    (path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+                if path != root and path.parent == root and path.name.startswith("."):
+                    marker = path / "maildirfolder"  # what Maildir++ servers expect
+                    if not marker.exists():
+                        marker.touch(mode=0o600)
+
+    # --- drafts -----------------------------------------------------------------------
+
+    def write_draft(self, draft: Draft) -> StoredDraft:
+        data = _with_key(draft.message.replace(b"\r\n", b"\n"), draft.key)
+        if self.dry_run:
+            return StoredDraft(key=draft.key, ref="", message=data)
+        folder = self.dirs["drafts"]
+        with _fs_errors(folder):
+            uniq = _deliver(folder, data, "DS")
+        return StoredDraft(key=draft.key, ref=uniq, message=data)
+
+    def find_draft(self, key: str) -> StoredDraft | None:
+        """The newest draft carrying ``key`` (a file may move while we look: look again)."""
+        for _ in range(3):
+            matches = self._drafts_with_key(key)
+            if not matches:
+                return None
+            uniq, path, _ = max(matches, key=lambda m: (m[2], m[0]))
+            with _fs_errors(path):
+                try:
+                    return StoredDraft(key=key, ref=uniq, message=path.read_bytes())
+                except FileNotFoundError:
+                    continue
+        raise Transient(f"{self.dirs['drafts']}: drafts keep changing while being read")
+
+    def remove_draft(self, stored: StoredDraft) -> None:
+        """Remove the draft with ``stored.ref``. If that file is gone (a mail client saved
+        the draft again under a new name), remove the drafts that carry the same key and
+        the same text; a draft the user has edited is left alone."""
+        if self.dry_run:
+            return
+        folder = self.dirs["drafts"]
+        own = self._draft_files(include_trashed=True)
+        targets = [p for u, p, _ in own if stored.ref and u == stored.ref]
+        if not targets:
+            digest = body_digest(stored.message)
+            for _, path, _ in self._drafts_with_key(stored.key):
+                with _fs_errors(path):
+                    try:
+                        if body_digest(path.read_bytes()) == digest:
+                            targets.append(path)
+                    except FileNotFoundError:
+                        pass
+        with _fs_errors(folder):
+            for path in targets:
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+                _fsync_dir(path.parent)
+
+    def _draft_files(self, include_trashed: bool = False) -> list[tuple[str, Path, int]]:
+        folder = self.dirs["drafts"]
+        out = []
+        with _fs_errors(folder):
+            for sub in ("new", "cur"):
+                for entry in _scan(folder / sub):
+                    if "T" in _flags(entry.name) and not include_trashed:
+                        continue
+                    try:  # the Drafts folder is small: stat to know the newest copy
+                        ts = entry.stat().st_mtime_ns
+                    except FileNotFoundError:
+                        continue
+                    if entry.is_file():
+                        out.append((_unique(entry.name), Path(entry.path), ts))
+        return out
+
+    def _drafts_with_key(self, key: str) -> list[tuple[str, Path, int]]:
+        found = []
+        for uniq, path, ts in self._draft_files():
+            with _fs_errors(path):
+                try:
+                    head = _read_head(path)
+                except FileNotFoundError:
+                    continue
+            if parse_message(head, ref="", folder="drafts").key == key:
+                found.append((uniq, path, ts))
+        return found
+
+    # --- reading ----------------------------------------------------------------------
+
+    def read_new(self, cursor: str | None, since: datetime) -> tuple[list[MailMessage], str]:
+        previous = _load_cursor(cursor)
+        state: dict[str, object] = {"v": CURSOR_VERSION}
+        found: list[tuple[float, str, MailMessage]] = []
+        for role in ("inbox", "sent"):
+            folder = self.dirs[role]
+            prev = previous.get(role) if previous is not None else None
+            with _fs_errors(folder):
+                messages, state[role] = self._read_folder(role, folder, prev, since)
+            found.extend(messages)
+        found.sort(key=lambda m: (m[0], m[1]))
+        return [m for _, _, m in found], json.dumps(state, sort_keys=True, separators=(",", ":"))
+
+    def _read_folder(
+        self, role: str, folder: Path, prev: object, since: datetime
+    ) -> tuple[list[tuple[float, str, MailMessage]], dict]:
+        """One folder's new messages and its cursor entry.
+
+        The entry: ``p`` the folder path, ``new``/``cur`` the directories' mtime_ns when
+        last listed (-1: list again, null: missing), ``w`` the newest of those mtimes in
+        seconds, ``seen`` the unique names of files named at or after ``w - MARGIN_S``.
+        A later listing reads only files named at or after ``w - MARGIN_S`` that are not
+        in ``seen``. Files are dated by the timestamp that starts their unique name, or
+        by their mtime when the name has none.
+        """
+        mtimes = {sub: _mtime_ns(folder / sub) for sub in ("new", "cur")}
+        entry = prev if isinstance(prev, dict) and prev.get("p") == str(folder) else None
+        if entry is not None and all(entry.get(s) == mtimes[s] for s in mtimes):
+            return [], entry  # nothing changed: not even a listing
+        if entry is not None and entry.get("new") is None and entry.get("cur") is None:
+            entry = None  # the folder has just appeared: read it as on a first pass
+        newest = max((m for m in mtimes.values() if m is not None), default=0)
+        files: dict[str, tuple[float, list[Path]]] = {}
+        for sub in ("new", "cur"):  # new/ first: a file moving to cur/ meanwhile is seen
+            for item in _scan(folder / sub):
+                ts = _name_time(item)
+                if ts is None:
+                    continue
+                uniq = _unique(item.name)
+                files.setdefault(uniq, (ts, []))[1].append(Path(item.path))
+        seen = set(entry.get("seen", ())) if entry is not None else set()
+        floor = float(entry.get("w", 0)) - MARGIN_S if entry is not None else None
+        since_s = since.timestamp()
+        out: list[tuple[float, str, MailMessage]] = []
+        unread: set[str] = set()
+        for uniq, (ts, paths) in files.items():
+            if floor is not None:
+                if ts < floor or uniq in seen:
+                    continue
+            elif ts < since_s - NO_CURSOR_SLACK_S or not self._dated_after(paths, ts, since):
+                continue
+            raw = _read_any(paths)
+            if raw is None:
+                unread.add(uniq)  # moved or removed meanwhile: the next listing decides
+                continue
+            out.append((ts, uniq, parse_message(raw, ref=f"{role}/{uniq}", folder=role)))
+        w = newest // 10**9
+        recent = newest >= time.time_ns() - RECENT_NS  # file times are wall-clock times
+        state = {
+            "p": str(folder),
+            "new": -1 if recent and mtimes["new"] is not None else mtimes["new"],
+            "cur": -1 if recent and mtimes["cur"] is not None else mtimes["cur"],
+            "w": w,
+            "seen": sorted(u for u, (ts, _) in files.items() if ts >= w - MARGIN_S and u not in unread),
+        }
+        return out, state
+
+    @staticmethod
+    def _dated_after(paths: list[Path], ts: float, since: datetime) -> bool:
+        for path in paths:
+            try:
+                head = _read_head(path)
+            except FileNotFoundError:
+                continue
+            date = parse_message(head, ref="", folder="").date
+            return date > since if date is not None else ts > since.timestamp()
+        return False
+
+    # --- doctor -----------------------------------------------------------------------
+
+    def check(self) -> list[Check]:
+        checks = []
+        root = self.root
+        if not root.is_dir():
+            detail = f"{root} does not exist" + (" (dry run: not created)" if self.dry_run else "")
+            return [Check("maildir", False, detail + "; set mailbox.path")]
+        writable = all(
+            os.access(self.dirs["drafts"] / sub, os.W_OK | os.X_OK) for sub in SUBDIRS
+        )
+        checks.append(
+            Check(
+                "maildir",
+                _is_maildir(self.dirs["inbox"]) and writable,
+                f"{root}" + ("" if writable else ": the Drafts folder is not writable (mailbox.path)"),
+            )
+        )
+        for role in ("inbox", "drafts", "sent"):
+            path = self.dirs[role]
+            if _is_maildir(path):
+                count = sum(1 for sub in ("new", "cur") for _ in _scan(path / sub))
+                checks.append(Check(f"maildir {role}", True, f"{path}: {count} message(s)"))
+            else:
+                checks.append(Check(f"maildir {role}", False, f"{path}: not a Maildir folder"))
+        return checks
+
+    def close(self) -> None:
+        pass
+
+
+# --- files ----------------------------------------------------------------------------
+
+
+def _is_maildir(path: Path) -> bool:
+    return all((path / sub).is_dir() for sub in SUBDIRS)
+
+
+def _scan(directory: Path) -> Iterator[os.DirEntry]:
+    """Message files in a ``new/`` or ``cur/`` directory (a missing one is empty)."""
+    try:
+        with os.scandir(directory) as it:
+            entries = list(it)
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if not entry.name.startswith("."):
+            yield entry
+
+
+def _unique(name: str) -> str:
+    """The part of a Maildir file name that does not change with its flags."""
+    for sep in (":2,", "!2,", ":"):
+        if sep in name:
+            return name.split(sep, 1)[0]
+    return name
+
+
+def _flags(name: str) -> str:
+    for sep in (":2,", "!2,"):
+        if sep in name:
+            return name.split(sep, 1)[1]
+    return ""
+
+
+def _name_time(entry: os.DirEntry) -> float | None:
+    """When the file was delivered: the name's timestamp, else its mtime (None: gone)."""
+    match = _TS_NAME.match(entry.name)
+    if match:
+        return float(match.group(1))
+    try:
+        if not entry.is_file():
+            return None
+        return entry.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def _mtime_ns(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def _read_head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        data = f.read(HEAD_LIMIT)
+    for sep in (b"\n\n", b"\r\n\r\n"):
+        end = data.find(sep)
+        if end >= 0:
+            return data[: end + len(sep)]
+    return data
+
+
+def _read_any(paths: list[Path]) -> bytes | None:
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                return f.read(READ_LIMIT)
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _with_key(data: bytes, key: str) -> bytes:
+    if not key or any(c in key for c in "\r\n\0") or not key.isascii():
+        raise ValueError(f"invalid draft key {key!r}")
+    carried = parse_message(data.split(b"\n\n", 1)[0] + b"\n\n", ref="", folder="").key
+    if carried == key:
+        return data
+    if carried:
+        raise ValueError(f"draft for {key!r} carries another key header: {carried!r}")
+    return f"{KEY_HEADER}: {key}\n".encode("ascii") + data
+
+
+def _unique_name() -> str:
+    now = time.time()  # Maildir names carry the wall-clock delivery time
+    host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+    return f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{next(_counter)}.{host}"
+
+
+def _deliver(folder: Path, data: bytes, flags: str) -> str:
+    """Write ``data`` as a new message in ``cur/`` with ``flags``; return its unique name."""
+    for _ in range(5):
+        uniq = _unique_name()
+        tmp = folder / "tmp" / uniq
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            dest = folder / "cur" / f"{uniq}:2,{flags}"
+            try:
+                os.link(tmp, dest)
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                    raise
+                os.rename(tmp, dest)  # file systems without hard links
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        _unlink_quietly(tmp)
+        _fsync_dir(folder / "cur")
+        return uniq
+    raise Transient(f"{folder}: could not find a free Maildir file name")
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _load_cursor(cursor: str | None) -> dict | None:
+    """The previous cursor, or None when there is none or it is unusable."""
+    if not cursor:
+        return None
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
+        return None
+    return data
+
+
+@contextmanager
+def _fs_errors(path: Path) -> Iterator[None]:
+    hint = f"check that {path} exists and that this user may read and write it, or change mailbox.path in the configuration"
+    try:
+        yield
+    except PermissionError as exc:
+        raise NeedsUser(f"Maildir: permission denied on {exc.filename or path}", hint=hint) from None
+    except FileNotFoundError as exc:
+        raise NeedsUser(f"Maildir: {exc.filename or path} does not exist", hint=hint) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOTDIR, errno.ELOOP):
+            raise NeedsUser(f"Maildir: {exc.strerror} ({exc.filename or path})", hint=hint) from None
+        raise Transient(f"Maildir: {exc.strerror} ({exc.filename or path})") from None
