@@ -1,0 +1,173 @@
+"""Calendar source ``ics``: one .ics file, or a folder of .ics files, on disk.
+
+Rules:
+- ``calendar.path`` is a file or a folder; relative paths are relative to the config
+  file's folder. In a folder, every ``*.ics`` file is read (not sub-folders, not hidden
+  files), in name order.
+- A missing or unreadable path is ``NeedsUser`` naming the path and ``calendar.path``.
+- A file that cannot be parsed is a problem in ``CalendarRead.problems``; the other files
+  still count. Within one process, the last good parse of that file stands in for it
+  (a file caught half-written must not make its interviews vanish). When nothing at the
+  path is readable at all, that is ``NeedsUser``: an empty read would look like every
+  interview had been removed.
+- The same occurrence (UID and recurrence id) in several files: the most recently
+  modified file wins (a saved update or cancellation replaces the original invite).
+- Cheap when idle: a file is parsed again only when its mtime_ns, size, inode or
+  ctime_ns changes (coarse file-system clocks make mtime and size alone miss rewrites).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from daemon.config import resolve_path
+from daemon.errors import NeedsUser, Transient
+from daemon.ical import ParsedCalendar, parse_calendar
+from daemon.model import CalendarEvent, CalendarRead, Check
+from daemon.providers import ProviderContext
+
+KEY = "calendar.path"
+
+
+@dataclass(frozen=True)
+class _Settings:
+    path: Path = field(
+        metadata={"doc": "An .ics file, or a folder of .ics files, to read interviews from."}
+    )
+
+
+@dataclass
+class _Cached:
+    stamp: tuple[int, ...]  # (mtime_ns, size, inode, ctime_ns)
+    parsed: ParsedCalendar
+
+
+class IcsCalendar:
+    Settings = _Settings
+
+    def __init__(self, path: Path, tz: ZoneInfo):
+        self.path = path
+        self.tz = tz
+        self._cache: dict[Path, _Cached] = {}  # by file: the last parse
+        self._good: dict[Path, ParsedCalendar] = {}  # by file: the last readable parse
+
+    @classmethod
+    def open(cls, settings: _Settings, context: ProviderContext) -> IcsCalendar:
+        return cls(resolve_path(context.base_dir, Path(settings.path).expanduser()), context.timezone)
+
+    # --- CalendarSource ------------------------------------------------------------
+
+    def read(self, start: datetime, end: datetime) -> CalendarRead:
+        """Every occurrence overlapping [start, end) in the file or folder."""
+        result = CalendarRead()
+        chosen: dict[tuple[str, str], tuple[int, CalendarEvent]] = {}  # by (uid, rid): (mtime, event)
+        files = self._files()
+        unreadable = 0
+        for path in files:
+            stamp, parsed = self._parse(path)
+            if not parsed.readable:
+                good = self._good.get(path)
+                if good is None:
+                    unreadable += 1
+                    result.problems.extend(parsed.problems)
+                    continue
+                result.problems.extend(p + " (using its last good version)" for p in parsed.problems)
+                part = good.between(start, end, self.tz)
+            else:
+                part = parsed.between(start, end, self.tz)
+                result.problems.extend(part.problems)
+            result.bad_uids |= part.bad_uids
+            for event in part.events:
+                key = (event.uid, event.recurrence_id)
+                if key not in chosen or chosen[key][0] <= stamp[0]:
+                    chosen[key] = (stamp[0], event)
+        if files and unreadable == len(files):
+            raise NeedsUser(
+                f"{KEY} {self.path}: nothing readable: " + "; ".join(result.problems),
+                hint=f"point {KEY} at an iCalendar (.ics) file or a folder of them",
+            )
+        result.events = sorted((e for _, e in chosen.values()), key=lambda e: (e.start, e.uid))
+        return result
+
+    def check(self) -> list[Check]:
+        try:
+            files = self._files()
+        except NeedsUser as exc:
+            return [Check(KEY, False, str(exc))]
+        kind = "folder" if self.path.is_dir() else "file"
+        checks = [Check(KEY, True, f"{self.path} ({kind}, {len(files)} .ics file(s))")]
+        try:
+            parses = [self._parse(path)[1] for path in files]
+        except NeedsUser as exc:
+            return [*checks, Check("calendar events", False, str(exc))]
+        events = sum(p.event_count for p in parses)
+        problems = [problem for p in parses for problem in p.problems]
+        detail = f"{events} event(s) readable"
+        if problems:
+            detail += f"; {len(problems)} problem(s): " + "; ".join(problems[:5])
+        checks.append(Check("calendar events", all(p.readable for p in parses), detail))
+        return checks
+
+    def close(self) -> None:
+        self._cache.clear()
+        self._good.clear()
+
+    # --- files ---------------------------------------------------------------------
+
+    def _files(self) -> list[Path]:
+        try:
+            if self.path.is_dir():
+                return sorted(
+                    p for p in self.path.iterdir()
+                    if p.suffix.lower() == ".ics" and not p.name.startswith(".") and p.is_file()
+                )
+            if self.path.is_file():
+                return [self.path]
+        except PermissionError:
+            raise NeedsUser(
+                f"{KEY} {self.path}: permission denied", hint=f"make it readable, or change {KEY}"
+            ) from None
+        except OSError as exc:
+            raise Transient(f"{KEY} {self.path}: {exc}") from exc
+        raise NeedsUser(
+            f"{KEY} {self.path} does not exist",
+            hint=f"set {KEY} to your calendar export (.ics file) or a folder of .ics files",
+        )
+
+    def _parse(self, path: Path) -> tuple[tuple[int, ...], ParsedCalendar]:
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+            cached = self._cache.get(path)
+            if cached is not None and cached.stamp == stamp:
+                return stamp, cached.parsed
+            data = path.read_bytes()
+        except FileNotFoundError:  # removed between listing and reading
+            self._forget(path)
+            return (0, 0, 0, 0), ParsedCalendar(source=str(path))
+        except PermissionError:
+            raise NeedsUser(
+                f"{KEY} {path}: permission denied", hint=f"make it readable, or change {KEY}"
+            ) from None
+        except OSError as exc:
+            raise Transient(f"{KEY} {path}: {exc}") from exc
+        parsed = parse_calendar(data, source=str(path))
+        self._cache[path] = _Cached(stamp, parsed)
+        if parsed.readable:
+            self._good[path] = parsed
+        self._prune()
+        return stamp, parsed
+
+    def _forget(self, path: Path) -> None:
+        self._cache.pop(path, None)
+        self._good.pop(path, None)
+
+    def _prune(self) -> None:
+        """Forget files that are gone, so a long-running process does not grow."""
+        for path in list(self._cache):
+            if not os.path.exists(path):
+                self._forget(path)
