@@ -1,0 +1,443 @@
+"""Detection: which calendar events are interviews, and with whom.
+
+Rules:
+- An event is an interview when its summary, description or a category contains a
+  configured keyword at the start of a word, without case ("Interviews", "interviewing",
+  "Interviewer", "VORSTELLUNGSGESPRÄCH" match; "Telefoninterview" does not), or a
+  configured tag as a whole token ("#interview" in the text, or a category "#interview"
+  or "interview").
+- Never interviews: events the user (``profile.emails``) declined, and this program's
+  own reminders (their UID ends in ``keys.UID_SUFFIX``). Cancelled events are returned
+  with ``cancelled=True`` so the core can cancel the loop.
+- Interviewers: attendees other than the user, rooms, calendar resources and attendees
+  who declined; with no attendee left, the organizer unless it is the user. Emails are
+  lower-cased, names kept as written.
+- Hints, one per line in the description, win over everything: ``company:``, ``role:``
+  (or ``position:``), ``contact: Name <email>``, ``size: large|small``.
+- Company and role from the title: keywords, tags and round words ("2nd round", "phone
+  screen", "hiring manager", ...) are removed; "with/bei/avec/con/bij X" and "Role at/@ X"
+  name the company; a part in parentheses or after a dash is the role when it reads like
+  a job title. A "company" that is an interviewer's name is ignored.
+- Otherwise the company comes from the first interviewer's (then the contact's) mail
+  domain that is not free mail: its name in the shipped list of large employers, else the
+  label left of the public suffix with dashes as spaces, capitalised
+  ("jane@mail.acme-corp.com" -> "Acme Corp"). Free-mail domains never name a company.
+- Size: a ``size:`` hint; then companies.small, then companies.large (names or domains,
+  subdomains included); then the shipped list ``data/large_employers.txt``; then
+  companies.unknown_size.
+- Times: timed events keep their start and end. An all-day interview starts at local
+  midnight of its first day and ends at ``detection.all_day_end`` (local time) on its
+  last day; ``all_day=True`` lets the core show the date only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from .config import Companies, Detection, Profile
+from .keys import key_from_uid
+from .model import CalendarEvent, Interview, Person, loop_id_for
+
+NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
+NO_COMPANY = "no company found: add a line 'company: NAME' to the event description"
+UNKNOWN_SIZE = "unknown size: default from companies.unknown_size"
+
+# Second-level labels under which organisations register (acme.co.uk, acme.com.au).
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "ltd", "plc", "or", "gv", "ne", "edu"}
+_LEGAL_SUFFIXES = {
+    "gmbh", "ag", "se", "kg", "kgaa", "ohg", "ug", "inc", "incorporated", "llc", "ltd",
+    "limited", "plc", "corp", "corporation", "co", "company", "sa", "sas", "sarl", "spa",
+    "srl", "nv", "bv", "ab", "as", "asa", "oy", "oyj", "group", "holding", "the",
+}
+_JOB_WORDS = (
+    "engineer", "developer", "manager", "analyst", "designer", "scientist", "consultant",
+    "architect", "intern", "internship", "lead", "head", "director", "specialist",
+    "officer", "administrator", "associate", "assistant", "coordinator", "owner",
+    "researcher", "programmer", "tester", "writer", "editor", "recruiter", "accountant",
+    "advisor", "adviser", "representative", "executive", "technician", "sre", "devops",
+    "ingénieur", "ingenieur", "développeur", "entwickler", "berater", "leiter", "referent",
+    "sachbearbeiter", "werkstudent", "praktikum", "praktikant", "stagiaire", "stage",
+    "chargé", "chef", "responsable", "analyste", "desarrollador", "ingeniero", "analista",
+    "sviluppatore", "ingegnere", "medewerker", "ontwikkelaar", "adviseur", "junior",
+    "senior", "staff", "principal", "vp",
+)
+# Parts of a title that say which round it is, never who or what.
+_ROUND_WORDS = [
+    r"(?:1st|2nd|3rd|\d+th|\d+\.|first|second|third|fourth|final|last|next)"
+    r"(?:\s+|-)(?:round|stage|interview|runde|tour|ronda|round)",
+    r"(?:round|runde|tour|ronda)\s*\d+",
+    r"phone(?:\s*|-)screen(?:ing)?", r"tech(?:nical)?\s+screen(?:ing)?", r"screening(?:\s+call)?",
+    r"phone\s+call", r"video\s+call", r"intro(?:ductory)?\s+call", r"coffee\s+chat",
+    r"hiring\s+manager", r"on[\s-]?site", r"panel", r"culture\s+fit", r"follow[\s-]?up",
+    r"job", r"call", r"phone", r"video", r"zoom", r"teams", r"google\s+meet", r"chat",
+    r"d['’]embauche", r"de\s+trabajo", r"di\s+lavoro", r"erstgespräch", r"zweitgespräch",
+    r"telefonisch", r"telefonico", r"telefónica", r"téléphonique", r"virtual", r"remote",
+]
+_ROUND_RE = re.compile(r"(?<!\w)(?:" + "|".join(_ROUND_WORDS) + r")(?!\w)", re.IGNORECASE)
+_WITH_RE = re.compile(
+    r"^(?:for\s+)?(?:(?:with|mit|bei|avec|chez|con|bij|met|presso|at)\s+|(?:@|w/)\s*)(?P<company>.+)$",
+    re.IGNORECASE,
+)
+_ROLE_AT_RE = re.compile(
+    r"^(?:for\s+|für\s+|pour\s+|para\s+|per\s+|voor\s+)?(?P<role>.+?)"
+    r"(?:\s+(?:at|bei|chez|presso|bij)\s+|\s*@\s*)(?P<company>.+)$",
+    re.IGNORECASE,
+)
+_DANGLING = re.compile(r"(?:\s+(?:on|via|per|über|sur|en|in|at|by|par|por))+$", re.IGNORECASE)
+_LEADING_FOR = re.compile(r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE)
+_SEPARATORS = re.compile(r"\s+[-–—|/·]\s+|\s*[–—|·:]\s*")
+_HINT_RE = re.compile(
+    r"^\s*(company|role|position|contact|size)\s*:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE
+)
+_NOT_PEOPLE_DOMAINS = ("resource.calendar.google.com", "group.calendar.google.com")
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the user wrote into the event description."""
+
+    company: str = ""
+    role: str = ""
+    contact: Person | None = None
+    size: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+class Detector:
+    def __init__(self, profile: Profile, detection: Detection, companies: Companies, tz: ZoneInfo):
+        self.user_emails = set(profile.emails)
+        self.detection = detection
+        self.companies = companies
+        self.tz = tz
+        self.keyword_re = keyword_pattern(detection.keywords)
+        self.tags = tuple(t.strip() for t in detection.tags if t.strip())
+        self.tag_re = tag_pattern(self.tags)
+        self.extra_free_mail = tuple(d.lower() for d in companies.free_mail_domains)
+
+    def detect(self, events: Iterable[CalendarEvent]) -> list[Interview]:
+        """The interviews among ``events``, in start order, one per loop id."""
+        found: dict[str, Interview] = {}
+        for event in events:
+            interview = self.interview(event)
+            if interview is not None and interview.loop_id not in found:
+                found[interview.loop_id] = interview
+        return sorted(found.values(), key=lambda iv: (iv.start, iv.loop_id))
+
+    def is_interview(self, event: CalendarEvent) -> bool:
+        if key_from_uid(event.uid) is not None:  # one of our own reminders
+            return False
+        texts = [event.summary, event.description, *event.categories]
+        if any(self.keyword_re and self.keyword_re.search(_nfc(t)) for t in texts):
+            return True
+        if self.tag_re and any(self.tag_re.search(_nfc(t)) for t in texts):
+            return True
+        wanted = {t.casefold().lstrip("#") for t in self.tags}
+        return any(_nfc(c).strip().casefold().lstrip("#") in wanted for c in event.categories)
+
+    def declined(self, event: CalendarEvent) -> bool:
+        return any(
+            a.email.lower() in self.user_emails and a.partstat == "declined" for a in event.attendees
+        )
+
+    def interview(self, event: CalendarEvent) -> Interview | None:
+        """The interview this event is, or None."""
+        if not self.is_interview(event) or self.declined(event):
+            return None
+        warnings: list[str] = []
+        hints = parse_hints(event.description)
+        warnings.extend(hints.warnings)
+        interviewers = self.interviewers(event)
+        if not interviewers:
+            warnings.append(NO_INTERVIEWERS)
+        people = [p for p in (*interviewers, hints.contact) if p is not None]
+        domains = tuple(dict.fromkeys(p.domain for p in people if not self.is_free_mail(p.domain)))
+        names = [p.name for p in interviewers if p.name]
+        title_company, title_role = company_from_title(
+            event.summary, self.detection.keywords, self.tags, names
+        )
+        company = hints.company or title_company or (company_from_domain(domains[0]) if domains else "")
+        if not company:
+            warnings.append(NO_COMPANY)
+        size, reason = size_of(company, domains, self.companies, hints.size)
+        start, end = self.times(event)
+        return Interview(
+            loop_id=loop_id_for(event.uid, event.recurrence_id),
+            uid=event.uid,
+            recurrence_id=event.recurrence_id,
+            title=clean_text(event.summary),
+            company=company,
+            role=hints.role or title_role,
+            start=start,
+            end=end,
+            interviewers=interviewers,
+            contact=hints.contact,
+            size=size,
+            size_reason=reason,
+            domains=domains,
+            all_day=event.all_day,
+            cancelled=event.status == "cancelled",
+            timezone=event.timezone or self.tz.key,
+            warnings=tuple(warnings),
+        )
+
+    def interviewers(self, event: CalendarEvent) -> tuple[Person, ...]:
+        people: dict[str, Person] = {}
+        for a in event.attendees:
+            email = a.email.strip().lower()
+            if email in self.user_emails or a.partstat == "declined" or not _is_person(email):
+                continue
+            people.setdefault(email, Person(email=email, name=a.name))
+        org = event.organizer
+        if not people and org is not None and org.email.lower() not in self.user_emails:
+            if _is_person(org.email.lower()):
+                people[org.email.lower()] = Person(email=org.email.lower(), name=org.name)
+        return tuple(people.values())
+
+    def is_free_mail(self, domain: str) -> bool:
+        return is_free_mail(domain, self.extra_free_mail)
+
+    def times(self, event: CalendarEvent) -> tuple[datetime, datetime]:
+        if not event.all_day:
+            return event.start, event.end
+        first = event.start.date()
+        last = max(first, event.end.date() - timedelta(days=1))  # DTEND is exclusive
+        start = datetime.combine(first, datetime.min.time(), tzinfo=self.tz)
+        return start, datetime.combine(last, self.detection.all_day_end, tzinfo=self.tz)
+
+
+# --- text ------------------------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """``text`` on one line: CR, LF and NUL become spaces."""
+    return re.sub(r"[\r\n\x00]", " ", text)
+
+
+def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
+    """Matches any keyword at the start of a word, without case."""
+    words = sorted({_nfc(k.strip()) for k in keywords if k.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE)
+
+
+def tag_pattern(tags: Iterable[str]) -> re.Pattern[str] | None:
+    """Matches any tag as a whole token, without case."""
+    words = sorted({_nfc(t.strip()) for t in tags if t.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![\w#])(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)
+
+
+def parse_hints(description: str) -> Hints:
+    """The ``key: value`` hints in a description; the first of each key counts."""
+    found: dict[str, str] = {}
+    for m in _HINT_RE.finditer(_nfc(description)):
+        key = "role" if m.group(1).lower() == "position" else m.group(1).lower()
+        found.setdefault(key, clean_text(m.group(2)).strip())
+    warnings: list[str] = []
+    contact = None
+    if found.get("contact"):
+        name, email = parseaddr(found["contact"])
+        if "@" in email and not re.search(r"[\s<>]", email):
+            contact = Person(email=email.lower(), name=name)
+        else:
+            warnings.append(f"contact hint {found['contact']!r} is not an email address")
+    size = found.get("size", "").lower()
+    if size and size not in ("small", "large"):
+        warnings.append(f"size hint {found['size']!r} is not 'small' or 'large'")
+        size = ""
+    return Hints(found.get("company", ""), found.get("role", ""), contact, size, tuple(warnings))
+
+
+def company_from_title(
+    title: str,
+    keywords: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    people: Iterable[str] = (),
+) -> tuple[str, str]:
+    """(company, role) as far as the title tells; "" for what it does not.
+
+    ``people`` are the interviewers' names: a "company" that is one of them is dropped.
+    """
+    text = _nfc(clean_text(title))
+    for pattern in (tag_pattern(tags), keyword_pattern(keywords)):
+        if pattern is not None:
+            text = re.sub(pattern.pattern + r"[\w'’-]*", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?<!\w)#\w[\w-]*", " ", text)  # any other hashtag
+    parts = [a or b for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", text)]
+    text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " / ", text)
+    segments = [_tidy(s) for s in _SEPARATORS.split(text)]
+    segments = [s for s in segments if s] + [s for s in map(_tidy, parts) if s]
+    names = {_name_key(n) for n in people if n} | {_name_key(n.split()[0]) for n in people if n.split()}
+    company = role = ""
+    plain: list[str] = []
+    for seg in segments:
+        m_with, m_at = _WITH_RE.match(seg), _ROLE_AT_RE.match(seg)
+        if m_with and not company:
+            company, _, rest = m_with.group("company").partition(" for ")
+            company, role = _tidy(company), role or _tidy(rest)
+        elif m_at and not company:
+            company, role = _tidy(m_at.group("company")), role or _tidy(m_at.group("role"))
+        else:
+            plain.append(_tidy(_LEADING_FOR.sub("", seg)))
+    if _name_key(company) in names:
+        company = ""
+    for seg in plain:
+        if not seg or _name_key(seg) in names:
+            continue
+        if not role and _looks_like_role(seg):
+            role = seg
+        elif not company:
+            company = seg
+        elif not role:
+            role = seg
+    return company, role
+
+
+def _tidy(text: str) -> str:
+    text = _ROUND_RE.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip(" \t-–—|/·:,;.!?&+\"'’")
+    return _DANGLING.sub("", text)
+
+
+def _looks_like_role(text: str) -> bool:
+    words = re.findall(r"\w+", text.casefold())
+    return any(w in _JOB_WORDS or w.rstrip("s") in _JOB_WORDS for w in words)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _name_key(name: str) -> str:
+    """A company name for comparison: no case, accents, punctuation or legal suffixes."""
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    words = re.findall(r"\w+", plain.replace("'", "").replace("’", ""))
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return "".join(words)
+
+
+# --- domains ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def free_mail_domains() -> tuple[str, ...]:
+    """The shipped list of free-mail (and non-employer) domains."""
+    return tuple(line.split()[0].lower() for line in _data_lines("free_mail_domains.txt"))
+
+
+def is_free_mail(domain: str, extra: Iterable[str] = ()) -> bool:
+    """True for domains anyone can have an address at (and for "" or no dot)."""
+    domain = domain.strip().lower().rstrip(".")
+    if "." not in domain:
+        return True
+    for entry in (*free_mail_domains(), *extra):
+        entry = entry.strip().lower()
+        if entry.endswith(".*"):
+            if re.fullmatch(r"(?:[^.]+\.)*" + re.escape(entry[:-2]) + r"\.[a-z.]+", domain):
+                return True
+        elif domain == entry or domain.endswith("." + entry):
+            return True
+    return False
+
+
+def organisation_label(domain: str) -> str:
+    """The registered label of a domain: "mail.acme-corp.co.uk" -> "acme-corp"."""
+    labels = [l for l in domain.lower().strip(".").split(".") if l]
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
+
+
+def company_from_domain(domain: str) -> str:
+    """The company a mail domain names ("" for free mail): see the module rules."""
+    if is_free_mail(domain):
+        return ""
+    known = large_employer(domain=domain)
+    if known:
+        return known
+    label = organisation_label(domain)
+    return " ".join(w[:1].upper() + w[1:] for w in label.replace("_", "-").split("-") if w)
+
+
+# --- size ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def large_employers() -> tuple[tuple[str, str], ...]:
+    """(domain, name) pairs of the shipped list."""
+    pairs = []
+    for line in _data_lines("large_employers.txt"):
+        domain, _, name = line.partition(" ")
+        pairs.append((domain.lower(), name.strip() or domain))
+    return tuple(pairs)
+
+
+def large_employer(*, name: str = "", domain: str = "") -> str:
+    """The shipped list's name for this company or domain, or ""."""
+    key = _name_key(name) if name else ""
+    for entry_domain, entry_name in large_employers():
+        if domain and _domain_in(domain, entry_domain):
+            return entry_name
+        if key and key == _name_key(entry_name):
+            return entry_name
+    return ""
+
+
+def size_of(
+    company: str, domains: Iterable[str], companies: Companies, hint: str = ""
+) -> tuple[str, str]:
+    """(size, reason): "small" or "large", and why (see the module rules)."""
+    if hint in ("small", "large"):
+        return hint, "hint in the event"
+    domains = tuple(domains)
+    for size, entries in (("small", companies.small), ("large", companies.large)):
+        if any(_matches(entry, company, domains) for entry in entries):
+            return size, f"companies.{size} in the configuration"
+    for domain in domains:
+        known = large_employer(domain=domain)
+        if known:
+            return "large", f"large employer ({known}) in the shipped list"
+    if company:
+        known = large_employer(name=company)
+        if known:
+            return "large", f"large employer ({known}) in the shipped list"
+    return companies.unknown_size, UNKNOWN_SIZE
+
+
+def _matches(entry: str, company: str, domains: tuple[str, ...]) -> bool:
+    entry = entry.strip()
+    if not entry:
+        return False
+    if company and _name_key(entry) == _name_key(company):
+        return True
+    return "." in entry and any(_domain_in(d, entry.lower()) for d in domains)
+
+
+def _domain_in(domain: str, parent: str) -> bool:
+    domain = domain.lower().rstrip(".")
+    return domain == parent or domain.endswith("." + parent)
+
+
+def _is_person(email: str) -> bool:
+    domain = email.rpartition("@")[2]
+    return "@" in email and not any(_domain_in(domain, d) for d in _NOT_PEOPLE_DOMAINS)
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("daemon.data").joinpath(name).read_text(encoding="utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
