@@ -32,6 +32,7 @@ Rules:
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -98,6 +99,12 @@ _HINT_RE = re.compile(
     r"^\s*(company|role|position|contact|size)\s*:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE
 )
 _NOT_PEOPLE_DOMAINS = ("resource.calendar.google.com", "group.calendar.google.com")
+# Formatting tags Google Calendar and Outlook put into descriptions ("<b@x.com>" is no tag).
+_HTML_BREAK = re.compile(r"<(?:br|/p|/div|/li|/tr)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_HTML_TAG = re.compile(
+    r"</?(?:p|div|span|b|i|u|strong|em|a|li|ul|ol|font|table|tr|td|html|body)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -240,7 +247,7 @@ def tag_pattern(tags: Iterable[str]) -> re.Pattern[str] | None:
 def parse_hints(description: str) -> Hints:
     """The ``key: value`` hints in a description; the first of each key counts."""
     found: dict[str, str] = {}
-    for m in _HINT_RE.finditer(_nfc(description)):
+    for m in _HINT_RE.finditer(_plain_text(description)):
         key = "role" if m.group(1).lower() == "position" else m.group(1).lower()
         found.setdefault(key, clean_text(m.group(2)).strip())
     warnings: list[str] = []
@@ -277,7 +284,7 @@ def company_from_title(
     text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " / ", text)
     segments = [_tidy(s) for s in _SEPARATORS.split(text)]
     segments = [s for s in segments if s] + [s for s in map(_tidy, parts) if s]
-    names = {_name_key(n) for n in people if n} | {_name_key(n.split()[0]) for n in people if n.split()}
+    names = _person_keys(people)
     company = role = ""
     plain: list[str] = []
     for seg in segments:
@@ -289,10 +296,10 @@ def company_from_title(
             company, role = _tidy(m_at.group("company")), role or _tidy(m_at.group("role"))
         else:
             plain.append(_tidy(_LEADING_FOR.sub("", seg)))
-    if _name_key(company) in names:
+    if _is_person_name(company, names):
         company = ""
     for seg in plain:
-        if not seg or _name_key(seg) in names:
+        if not seg or _is_person_name(seg, names):
             continue
         if not role and _looks_like_role(seg):
             role = seg
@@ -301,6 +308,33 @@ def company_from_title(
         elif not role:
             role = seg
     return company, role
+
+
+def _plain_text(description: str) -> str:
+    """The description without HTML formatting, one hint per line."""
+    text = _nfc(description)
+    if "<" in text or "&" in text:
+        text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub("\n", text)))
+    return text
+
+
+def _person_keys(names: Iterable[str]) -> set[str]:
+    """Ways a title may name these people: full name in either order, first name."""
+    keys: set[str] = set()
+    for name in names:
+        words = [_name_key(w) for w in name.replace(",", " ").split()]
+        words = [w for w in words if w]
+        if words:
+            keys |= {"".join(words), "".join(sorted(words)), words[0]}
+            if "," in name:  # "Doe, Jane"
+                keys.add(words[-1])
+    return keys
+
+
+def _is_person_name(text: str, keys: set[str]) -> bool:
+    words = [_name_key(w) for w in text.split()]
+    words = [w for w in words if w]
+    return bool(words) and ("".join(words) in keys or "".join(sorted(words)) in keys)
 
 
 def _tidy(text: str) -> str:

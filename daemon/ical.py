@@ -196,9 +196,12 @@ def _add_calendar(parsed: ParsedCalendar, cal: icalendar.Calendar) -> None:
             clean.add_component(event)
     try:
         clean = x_wr_timezone.to_standard(clean)
-    except Exception as exc:  # noqa: BLE001
-        parsed.problems.append(f"{source}: X-WR-TIMEZONE {cal.get('X-WR-TIMEZONE')} cannot be applied: {exc}")
-        return
+    except Exception:  # noqa: BLE001 - an unknown zone name, typically
+        parsed.problems.append(
+            f"{source}: unknown X-WR-TIMEZONE {str(cal.get('X-WR-TIMEZONE'))!r}: UTC times are "
+            "used as they are and floating times are read in your time zone"
+        )
+        del clean["X-WR-TIMEZONE"]
     groups: dict[str, icalendar.Calendar] = {}
     for event in clean.walk("VEVENT"):
         uid = str(event["UID"]).strip()

@@ -175,6 +175,10 @@ def test_an_interviewers_name_in_the_title_is_not_the_company() -> None:
     assert iv.company == "Acme"  # from jane.doe@acme.com instead
 
 
+def test_an_interviewers_name_written_surname_first_is_not_the_company() -> None:
+    assert company_from_title("Interview with Jane Doe", ("interview",), (), ["Doe, Jane"]) == ("", "")
+
+
 def test_detected_interview_carries_company_and_role_from_the_title() -> None:
     iv = detect_one(event("Phone screen - Initech (Data Analyst)", categories=("#interview",)))
     assert (iv.company, iv.role) == ("Initech", "Data Analyst")
@@ -286,6 +290,14 @@ def test_hints_that_cannot_be_understood_are_warnings() -> None:
     hints = parse_hints("contact: call Rita\nsize: medium")
     assert hints.contact is None and hints.size == ""
     assert len(hints.warnings) == 2
+
+
+def test_hints_in_an_html_description_are_read() -> None:
+    # Google Calendar stores descriptions edited on the web as HTML.
+    description = "<b>Notes</b><br>company: Initech<br/>contact: Rita &lt;rita@initech.example&gt;<br>"
+    hints = parse_hints(description)
+    assert (hints.company, hints.contact) == ("Initech", Person("rita@initech.example", "Rita"))
+    assert parse_hints("contact: B <b@initech.example>").contact == Person("b@initech.example", "B")
 
 
 def test_role_hint_alone_keeps_the_company_from_the_title() -> None:

@@ -288,3 +288,10 @@ def _one_event(line: str) -> bytes:
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:one@test\n"
         f"DTSTART:20240610T080000Z\nDTEND:20240610T090000Z\n{line}\nEND:VEVENT\nEND:VCALENDAR\n"
     ).encode()
+
+
+def test_an_unknown_x_wr_timezone_is_reported_and_utc_times_still_count() -> None:
+    data = _one_event("SUMMARY:Interview").replace(b"VERSION:2.0", b"VERSION:2.0\nX-WR-TIMEZONE:Mars/Olympus")
+    result = read_bytes(data)
+    assert result.events[0].start == datetime(2024, 6, 10, 8, tzinfo=UTC)
+    assert "Mars/Olympus" in result.problems[0]
