@@ -304,28 +304,30 @@ class MaildirMailbox:
     # --- doctor -----------------------------------------------------------------------
 
     def check(self) -> list[Check]:
-        checks = []
+        """One line for the Maildir, one per folder. What open() would create is fine."""
         root = self.root
-        if not root.is_dir():
-            detail = f"{root} does not exist" + (" (dry run: not created)" if self.dry_run else "")
-            return [Check("maildir", False, detail + "; set mailbox.path")]
-        writable = all(
-            os.access(self.dirs["drafts"] / sub, os.W_OK | os.X_OK) for sub in SUBDIRS
-        )
-        checks.append(
-            Check(
-                "maildir",
-                _is_maildir(self.dirs["inbox"]) and writable,
-                f"{root}" + ("" if writable else ": the Drafts folder is not writable (mailbox.path)"),
-            )
-        )
-        for role in ("inbox", "drafts", "sent"):
-            path = self.dirs[role]
-            if _is_maildir(path):
-                count = sum(1 for sub in ("new", "cur") for _ in _scan(path / sub))
-                checks.append(Check(f"maildir {role}", True, f"{path}: {count} message(s)"))
-            else:
-                checks.append(Check(f"maildir {role}", False, f"{path}: not a Maildir folder"))
+        if not root.exists():
+            parent = next(p for p in root.parents if p.exists())
+            ok = os.access(parent, os.W_OK | os.X_OK)
+            detail = "will be created on the first pass" if ok else f"cannot be created in {parent}"
+            return [Check("maildir", ok, f"{root} {detail} (mailbox.path)")]
+        with _fs_errors(root):
+            if self.dirs["inbox"] == root and not _is_maildir(root) and any(root.iterdir()):
+                return [Check("maildir", False, f"{root} is not a Maildir (mailbox.path)")]
+            checks = [Check("maildir", os.access(root, os.W_OK | os.X_OK), f"{root}")]
+            for role in ("inbox", "drafts", "sent"):
+                path = self.dirs[role]
+                if not path.exists():
+                    checks.append(Check(f"maildir {role}", True, f"{path} will be created"))
+                elif not _is_maildir(path):
+                    checks.append(Check(f"maildir {role}", False, f"{path}: not a Maildir folder"))
+                else:
+                    count = sum(1 for sub in ("new", "cur") for _ in _scan(path / sub))
+                    writable = role != "drafts" or all(
+                        os.access(path / sub, os.W_OK | os.X_OK) for sub in SUBDIRS
+                    )
+                    detail = f"{path}: {count} message(s)" + ("" if writable else ", not writable")
+                    checks.append(Check(f"maildir {role}", writable, detail))
         return checks
 
     def close(self) -> None:

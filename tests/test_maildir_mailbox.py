@@ -281,7 +281,8 @@ def test_dry_run_creates_and_writes_nothing(tmp_path):
     assert mb.read_new(None, SINCE)[0] == []
     mb.remove_draft(stored)
     assert not (tmp_path / "Mail").exists()
-    assert not mb.check()[0].ok
+    (check,) = mb.check()
+    assert check.ok and "will be created" in check.detail  # what doctor shows before a first pass
 
 
 def test_dry_run_on_an_existing_maildir_changes_nothing(tmp_path):
@@ -459,6 +460,13 @@ def test_remove_takes_only_the_draft_it_names(tmp_path):
 
 
 # --- the rest ------------------------------------------------------------------------------
+
+
+def test_check_fails_on_a_folder_that_is_not_a_maildir(tmp_path):
+    (tmp_path / "Mail").mkdir()
+    (tmp_path / "Mail" / "notes.txt").write_text("mine")
+    (check,) = open_mailbox(tmp_path, dry_run=True).check()
+    assert not check.ok and "mailbox.path" in check.detail
 
 
 def test_check_reports_counts(tmp_path):
