@@ -52,39 +52,45 @@ NO_COMPANY = "no company found: add a line 'company: NAME' to the event descript
 UNKNOWN_SIZE = "unknown size: default from companies.unknown_size"
 
 # Second-level labels under which organisations register (acme.co.uk, acme.com.au).
-_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "ltd", "plc", "or", "gv", "ne", "edu"}
-_LEGAL_SUFFIXES = {
-    "gmbh", "ag", "se", "kg", "kgaa", "ohg", "ug", "inc", "incorporated", "llc", "ltd",
-    "limited", "plc", "corp", "corporation", "co", "company", "sa", "sas", "sarl", "spa",
-    "srl", "nv", "bv", "ab", "as", "asa", "oy", "oyj", "group", "holding", "the",
-}
-_JOB_WORDS = (
-    "engineer", "developer", "manager", "analyst", "designer", "scientist", "consultant",
-    "architect", "intern", "internship", "lead", "head", "director", "specialist",
-    "officer", "administrator", "associate", "assistant", "coordinator", "owner",
-    "researcher", "programmer", "tester", "writer", "editor", "recruiter", "accountant",
-    "advisor", "adviser", "representative", "executive", "technician", "sre", "devops",
-    "ingénieur", "ingenieur", "développeur", "entwickler", "berater", "leiter", "referent",
-    "sachbearbeiter", "werkstudent", "praktikum", "praktikant", "stagiaire", "stage",
-    "chargé", "chef", "responsable", "analyste", "desarrollador", "ingeniero", "analista",
-    "sviluppatore", "ingegnere", "medewerker", "ontwikkelaar", "adviseur", "junior",
-    "senior", "staff", "principal", "vp",
+_SECOND_LEVEL = frozenset("co com org net ac gov ltd plc or gv ne edu".split())
+_LEGAL_SUFFIXES = frozenset(
+    """gmbh ag se kg kgaa ohg ug inc incorporated llc ltd limited plc corp corporation co
+    company sa sas sarl spa srl nv bv ab as asa oy oyj group holding the""".split()
+)
+# Words that make a part of a title read like a job title.
+_JOB_WORDS = frozenset(
+    """engineer developer manager analyst designer scientist consultant architect intern
+    internship lead head director specialist officer administrator associate assistant
+    coordinator owner researcher programmer tester writer editor recruiter accountant
+    advisor adviser representative executive technician sre devops
+    ingénieur ingenieur développeur entwickler berater leiter referent sachbearbeiter
+    werkstudent praktikum praktikant stagiaire stage chargé chef responsable analyste
+    desarrollador ingeniero analista sviluppatore ingegnere medewerker ontwikkelaar
+    adviseur junior senior staff principal vp""".split()
 )
 # Parts of a title that say which round it is, never who or what.
 _ROUND_WORDS = [
     r"(?:1st|2nd|3rd|\d+th|\d+\.|first|second|third|fourth|final|last|next)"
-    r"(?:\s+|-)(?:round|stage|interview|runde|tour|ronda|round)",
+    r"(?:\s+|-)(?:round|stage|interview|runde|tour|ronda)",
     r"(?:round|runde|tour|ronda)\s*\d+",
-    r"phone(?:\s*|-)screen(?:ing)?", r"tech(?:nical)?\s+screen(?:ing)?", r"screening(?:\s+call)?",
-    r"phone\s+call", r"video\s+call", r"intro(?:ductory)?\s+call", r"coffee\s+chat",
-    r"hiring\s+manager", r"on[\s-]?site", r"panel", r"culture\s+fit", r"follow[\s-]?up",
-    r"job", r"call", r"phone", r"video", r"zoom", r"teams", r"google\s+meet", r"chat",
-    r"d['’]embauche", r"de\s+trabajo", r"di\s+lavoro", r"erstgespräch", r"zweitgespräch",
-    r"telefonisch", r"telefonico", r"telefónica", r"téléphonique", r"virtual", r"remote",
+    r"phone(?:\s*|-)screen(?:ing)?",
+    r"tech(?:nical)?\s+screen(?:ing)?",
+    r"screening(?:\s+call)?",
+    r"(?:phone|video|intro(?:ductory)?)\s+call",
+    r"coffee\s+chat",
+    r"hiring\s+manager",
+    r"on[\s-]?site",
+    r"culture\s+fit",
+    r"follow[\s-]?up",
+    r"google\s+meet",
+    r"d['’]embauche|de\s+trabajo|di\s+lavoro",
+    r"panel|job|call|phone|video|zoom|teams|chat|virtual|remote",
+    r"erstgespräch|zweitgespräch|telefonisch|telefonico|telefónica|téléphonique",
 ]
 _ROUND_RE = re.compile(r"(?<!\w)(?:" + "|".join(_ROUND_WORDS) + r")(?!\w)", re.IGNORECASE)
 _WITH_RE = re.compile(
-    r"^(?:for\s+)?(?:(?:with|mit|bei|avec|chez|con|bij|met|presso|at)\s+|(?:@|w/)\s*)(?P<company>.+)$",
+    r"^(?:for\s+)?(?:(?:with|mit|bei|avec|chez|con|bij|met|presso|at)\s+|(?:@|w/)\s*)"
+    r"(?P<company>.+)$",
     re.IGNORECASE,
 )
 _ROLE_AT_RE = re.compile(
@@ -93,7 +99,9 @@ _ROLE_AT_RE = re.compile(
     re.IGNORECASE,
 )
 _DANGLING = re.compile(r"(?:\s+(?:on|via|per|über|sur|en|in|at|by|par|por))+$", re.IGNORECASE)
-_LEADING_FOR = re.compile(r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE)
+_LEADING_FOR = re.compile(
+    r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE
+)
 _SEPARATORS = re.compile(r"\s+[-–—|/·]\s+|\s*[–—|·:]\s*")
 _HINT_RE = re.compile(
     r"^\s*(company|role|position|contact|size)\s*:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE
@@ -151,7 +159,8 @@ class Detector:
 
     def declined(self, event: CalendarEvent) -> bool:
         return any(
-            a.email.lower() in self.user_emails and a.partstat == "declined" for a in event.attendees
+            a.email.lower() in self.user_emails and a.partstat == "declined"
+            for a in event.attendees
         )
 
     def interview(self, event: CalendarEvent) -> Interview | None:
@@ -170,7 +179,9 @@ class Detector:
         title_company, title_role = company_from_title(
             event.summary, self.detection.keywords, self.tags, names
         )
-        company = hints.company or title_company or (company_from_domain(domains[0]) if domains else "")
+        company = (
+            hints.company or title_company or (company_from_domain(domains[0]) if domains else "")
+        )
         if not company:
             warnings.append(NO_COMPANY)
         size, reason = size_of(company, domains, self.companies, hints.size)
@@ -241,7 +252,9 @@ def tag_pattern(tags: Iterable[str]) -> re.Pattern[str] | None:
     words = sorted({_nfc(t.strip()) for t in tags if t.strip()}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile(r"(?<![\w#])(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(
+        r"(?<![\w#])(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE
+    )
 
 
 def parse_hints(description: str) -> Hints:
@@ -390,7 +403,7 @@ def is_free_mail(domain: str, extra: Iterable[str] = ()) -> bool:
 
 def organisation_label(domain: str) -> str:
     """The registered label of a domain: "mail.acme-corp.co.uk" -> "acme-corp"."""
-    labels = [l for l in domain.lower().strip(".").split(".") if l]
+    labels = [part for part in domain.lower().strip(".").split(".") if part]
     if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
         return labels[-3]
     return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")

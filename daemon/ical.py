@@ -40,7 +40,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -83,27 +83,35 @@ class ParsedCalendar:
             summary = _summary_of(group)
             try:
                 recurring = _is_recurring(group)
-                for occ in recurring_ical_events.of(group).between(start, end):
-                    read.events.append(self._event(occ, uid, tz, recurring))
+                occurrences = recurring_ical_events.of(group).between(start, end)
+                events = [self._event(occ, uid, tz, recurring) for occ in occurrences]
             except Exception as exc:  # noqa: BLE001 - bad data in one event stays in that event
                 read.problems.append(_problem(self.source, summary, uid, f"cannot be read: {exc}"))
                 read.bad_uids.add(uid)
+            else:
+                read.events.extend(events)
         read.events.sort(key=lambda e: (e.start, e.uid))
         return read
 
-    def _event(self, occ: icalendar.Event, uid: str, tz: ZoneInfo, recurring: bool) -> CalendarEvent:
+    def _event(
+        self, occ: icalendar.Event, uid: str, tz: ZoneInfo, recurring: bool
+    ) -> CalendarEvent:
         raw_start = occ.start
         all_day = not isinstance(raw_start, datetime)
         raw_end = occ.end
         if all_day:
             first = raw_start
-            after = raw_end if isinstance(raw_end, date) and raw_end > first else first + timedelta(days=1)
+            after = (
+                raw_end
+                if isinstance(raw_end, date) and raw_end > first
+                else first + timedelta(days=1)
+            )
             ev_start = datetime.combine(first, time(0), tzinfo=tz)
             ev_end = datetime.combine(after, time(0), tzinfo=tz)
         else:
             ev_start, ev_end = _aware(raw_start, tz), _aware(raw_end, tz)
         floating = not all_day and raw_start.tzinfo is None
-        status = str(occ.get("STATUS", "CONFIRMED")).lower()
+        status = str(occ.get("STATUS", "CONFIRMED")).lower().replace("canceled", "cancelled")
         if self.cancelled:
             status = "cancelled"
         rid = occ.get("RECURRENCE-ID")
@@ -128,7 +136,7 @@ class ParsedCalendar:
     def _zone_name(self, zone: tzinfo | None) -> str:
         if isinstance(zone, ZoneInfo):
             return zone.key
-        if zone is timezone.utc:
+        if zone is UTC:
             return "UTC"
         name = tzid_from_tzinfo(zone) or ""
         name = self.zone_names.get(name, name)
@@ -211,7 +219,9 @@ def _add_calendar(parsed: ParsedCalendar, cal: icalendar.Calendar) -> None:
 
 def _broken(event: icalendar.Event) -> str:
     """Why this event's time cannot be read, or ""."""
-    reasons = [f"{name} is invalid ({msg})" for name, msg in event.errors if name in TIME_PROPERTIES]
+    reasons = [
+        f"{name} is invalid ({msg})" for name, msg in event.errors if name in TIME_PROPERTIES
+    ]
     if reasons:
         return "; ".join(reasons)
     if "DTSTART" not in event:
@@ -255,7 +265,7 @@ def _aware(value: datetime, tz: ZoneInfo) -> datetime:
 
 def _recurrence_text(value: date | datetime) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     return value.isoformat()
 
 
@@ -279,7 +289,7 @@ def _categories(value: object) -> tuple[str, ...]:
 def _address(value: object) -> str:
     text = str(value).strip()
     if text.lower().startswith("mailto:"):
-        text = text[len("mailto:"):]
+        text = text[len("mailto:") :]
     return text.strip()
 
 
@@ -311,7 +321,7 @@ def _decode(data: bytes) -> str:
 
 _TZID_PARAM = re.compile(r';(?i:TZID)=(?:"([^"]*)"|([^;:]*))')
 _ALIAS_PARAM = re.compile(
-    ";(?i:TZID)=\"?(" + "|".join(map(re.escape, TZID_ALIASES)) + ')"?(?=[;:])', re.IGNORECASE
+    ';(?i:TZID)="?(' + "|".join(map(re.escape, TZID_ALIASES)) + ')"?(?=[;:])', re.IGNORECASE
 )
 
 
@@ -329,9 +339,11 @@ def _repair_tzids(text: str) -> tuple[str, dict[str, str]]:
         if upper.startswith("BEGIN:VTIMEZONE"):
             block = []
         elif block is not None and upper.startswith("END:VTIMEZONE"):
-            tzid = next((l.partition(":")[2] for l in block if l.upper().startswith("TZID:")), "")
+            tzid = next((b.partition(":")[2] for b in block if b.upper().startswith("TZID:")), "")
             if tzid and not _known_zone(tzid):
-                body = "\n".join(l for l in block if not l.upper().startswith(("TZID:", "LAST-MODIFIED")))
+                body = "\n".join(
+                    b for b in block if not b.upper().startswith(("TZID:", "LAST-MODIFIED"))
+                )
                 renamed[tzid] = f"{tzid} ~{hashlib.sha256(body.encode()).hexdigest()[:10]}"
             block = None
         elif block is not None:

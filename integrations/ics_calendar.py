@@ -57,14 +57,18 @@ class IcsCalendar:
 
     @classmethod
     def open(cls, settings: _Settings, context: ProviderContext) -> IcsCalendar:
-        return cls(resolve_path(context.base_dir, Path(settings.path).expanduser()), context.timezone)
+        return cls(
+            resolve_path(context.base_dir, Path(settings.path).expanduser()), context.timezone
+        )
 
     # --- CalendarSource ------------------------------------------------------------
 
     def read(self, start: datetime, end: datetime) -> CalendarRead:
         """Every occurrence overlapping [start, end) in the file or folder."""
         result = CalendarRead()
-        chosen: dict[tuple[str, str], tuple[int, CalendarEvent]] = {}  # by (uid, rid): (mtime, event)
+        chosen: dict[
+            tuple[str, str], tuple[int, CalendarEvent]
+        ] = {}  # by (uid, rid): (mtime, event)
         files = self._files()
         unreadable = 0
         for path in files:
@@ -75,7 +79,9 @@ class IcsCalendar:
                     unreadable += 1
                     result.problems.extend(parsed.problems)
                     continue
-                result.problems.extend(p + " (using its last good version)" for p in parsed.problems)
+                result.problems.extend(
+                    p + " (using its last good version)" for p in parsed.problems
+                )
                 part = good.between(start, end, self.tz)
             else:
                 part = parsed.between(start, end, self.tz)
@@ -122,7 +128,8 @@ class IcsCalendar:
         try:
             if self.path.is_dir():
                 return sorted(
-                    p for p in self.path.iterdir()
+                    p
+                    for p in self.path.iterdir()
                     if p.suffix.lower() == ".ics" and not p.name.startswith(".") and p.is_file()
                 )
             if self.path.is_file():

@@ -27,13 +27,18 @@ from daemon.model import Attendee, CalendarEvent, Person, loop_id_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ME = "alex@example.org"
-PROFILE = Profile(name="Alex Example", email=ME, other_emails=("Alex.Private@GMAIL.com",), timezone="Europe/Berlin")
+PROFILE = Profile(
+    name="Alex Example",
+    email=ME,
+    other_emails=("Alex.Private@GMAIL.com",),
+    timezone="Europe/Berlin",
+)
 JANE = Attendee("Jane.Doe@Acme.com", "Jane Doe", "accepted")
 MYSELF = Attendee(ME, "Alex Example", "accepted")
 
 
-def detector(detection: Detection = Detection(), companies: Companies = Companies()) -> Detector:
-    return Detector(PROFILE, detection, companies, BERLIN)
+def detector(detection: Detection | None = None, companies: Companies | None = None) -> Detector:
+    return Detector(PROFILE, detection or Detection(), companies or Companies(), BERLIN)
 
 
 def event(
@@ -52,9 +57,18 @@ def event(
     timezone: str = "Europe/Berlin",
 ) -> CalendarEvent:
     return CalendarEvent(
-        uid=uid, start=start, end=end, summary=summary, description=description,
-        categories=categories, recurrence_id=recurrence_id, all_day=all_day, status=status,
-        attendees=attendees, organizer=organizer, timezone=timezone,
+        uid=uid,
+        start=start,
+        end=end,
+        summary=summary,
+        description=description,
+        categories=categories,
+        recurrence_id=recurrence_id,
+        all_day=all_day,
+        status=status,
+        attendees=attendees,
+        organizer=organizer,
+        timezone=timezone,
     )
 
 
@@ -89,7 +103,9 @@ def test_keywords_in_any_language_and_case_make_an_interview(summary: str) -> No
     assert detector().is_interview(event(summary))
 
 
-@pytest.mark.parametrize("summary", ["Team lunch", "Preview of the roadmap", "Reviewing CVs", "Dentist"])
+@pytest.mark.parametrize(
+    "summary", ["Team lunch", "Preview of the roadmap", "Reviewing CVs", "Dentist"]
+)
 def test_other_events_are_not_interviews(summary: str) -> None:
     assert detector().detect([event(summary)]) == []
 
@@ -170,13 +186,18 @@ def test_company_and_role_come_from_the_title(summary: str, company: str, role: 
 
 
 def test_an_interviewers_name_in_the_title_is_not_the_company() -> None:
-    assert company_from_title("Interview with Jane Doe (Acme)", ("interview",), (), ["Jane Doe"]) == ("Acme", "")
+    assert company_from_title(
+        "Interview with Jane Doe (Acme)", ("interview",), (), ["Jane Doe"]
+    ) == ("Acme", "")
     iv = detect_one(event("Interview with Jane", attendees=(JANE,)))
     assert iv.company == "Acme"  # from jane.doe@acme.com instead
 
 
 def test_an_interviewers_name_written_surname_first_is_not_the_company() -> None:
-    assert company_from_title("Interview with Jane Doe", ("interview",), (), ["Doe, Jane"]) == ("", "")
+    assert company_from_title("Interview with Jane Doe", ("interview",), (), ["Doe, Jane"]) == (
+        "",
+        "",
+    )
 
 
 def test_detected_interview_carries_company_and_role_from_the_title() -> None:
@@ -202,12 +223,23 @@ def test_company_from_a_known_domain_uses_the_known_name() -> None:
 
 
 def test_company_comes_from_the_contact_when_there_are_no_interviewers() -> None:
-    iv = detect_one(event("Interview", attendees=(), description="contact: Rita <rita@globex.example>"))
+    iv = detect_one(
+        event("Interview", attendees=(), description="contact: Rita <rita@globex.example>")
+    )
     assert iv.company == "Globex"
 
 
 @pytest.mark.parametrize(
-    "address", ["jane@gmail.com", "jane@googlemail.com", "jane@hotmail.co.uk", "jane@yahoo.fr", "jane@web.de", "jane@gmx.net", "jane@proton.me"]
+    "address",
+    [
+        "jane@gmail.com",
+        "jane@googlemail.com",
+        "jane@hotmail.co.uk",
+        "jane@yahoo.fr",
+        "jane@web.de",
+        "jane@gmx.net",
+        "jane@proton.me",
+    ],
 )
 def test_free_mail_never_names_the_company(address: str) -> None:
     iv = detect_one(event("Interview", attendees=(Attendee(address, "Jane", "accepted"),)))
@@ -219,7 +251,9 @@ def test_free_mail_never_names_the_company(address: str) -> None:
 
 def test_configured_free_mail_domains_are_added_to_the_shipped_list() -> None:
     d = detector(companies=Companies(free_mail_domains=("mailbox.example",)))
-    iv = detect_one(event("Interview", attendees=(Attendee("jane@mailbox.example", "Jane", "accepted"),)), d)
+    iv = detect_one(
+        event("Interview", attendees=(Attendee("jane@mailbox.example", "Jane", "accepted"),)), d
+    )
     assert iv.company == "" and iv.domains == ()
 
 
@@ -243,9 +277,17 @@ def test_domains_are_the_non_free_mail_domains_of_interviewers_and_contact_in_or
 
 
 def test_interviewers_are_the_other_attendees_lower_cased_with_names_as_written() -> None:
-    people = (JANE, MYSELF, Attendee("ALEX.private@gmail.com", "Me", "accepted"), Attendee("Bob@acme.com", "bob O'Brien"))
+    people = (
+        JANE,
+        MYSELF,
+        Attendee("ALEX.private@gmail.com", "Me", "accepted"),
+        Attendee("Bob@acme.com", "bob O'Brien"),
+    )
     iv = detect_one(event(attendees=people))
-    assert iv.interviewers == (Person("jane.doe@acme.com", "Jane Doe"), Person("bob@acme.com", "bob O'Brien"))
+    assert iv.interviewers == (
+        Person("jane.doe@acme.com", "Jane Doe"),
+        Person("bob@acme.com", "bob O'Brien"),
+    )
 
 
 def test_rooms_resources_and_attendees_who_declined_are_not_interviewers() -> None:
@@ -254,7 +296,9 @@ def test_rooms_resources_and_attendees_who_declined_are_not_interviewers() -> No
         Attendee("c_1883@resource.calendar.google.com", "Room 4.12", "accepted"),
         Attendee("sam@acme.com", "Sam", "declined"),
     )
-    assert detect_one(event(attendees=people)).interviewers == (Person("jane.doe@acme.com", "Jane Doe"),)
+    assert detect_one(event(attendees=people)).interviewers == (
+        Person("jane.doe@acme.com", "Jane Doe"),
+    )
 
 
 def test_the_organizer_is_the_interviewer_when_there_are_no_attendees() -> None:
@@ -275,7 +319,10 @@ def test_no_attendees_gives_a_warning_about_the_empty_to() -> None:
 
 
 def test_hints_in_the_description_win_over_the_title() -> None:
-    description = "Agenda\nCompany: Initech\nposition: Staff Engineer\ncontact: Rita Recruiter <Rita@Initech.example>\nSIZE: large"
+    description = (
+        "Agenda\nCompany: Initech\nposition: Staff Engineer\n"
+        "contact: Rita Recruiter <Rita@Initech.example>\nSIZE: large"
+    )
     iv = detect_one(event("Interview with Acme – Backend Engineer", description=description))
     assert (iv.company, iv.role) == ("Initech", "Staff Engineer")
     assert iv.contact == Person("rita@initech.example", "Rita Recruiter")
@@ -283,7 +330,9 @@ def test_hints_in_the_description_win_over_the_title() -> None:
 
 
 def test_a_bare_contact_address_is_a_contact() -> None:
-    assert parse_hints("contact: rita@initech.example").contact == Person("rita@initech.example", "")
+    assert parse_hints("contact: rita@initech.example").contact == Person(
+        "rita@initech.example", ""
+    )
 
 
 def test_hints_that_cannot_be_understood_are_warnings() -> None:
@@ -294,7 +343,9 @@ def test_hints_that_cannot_be_understood_are_warnings() -> None:
 
 def test_hints_in_an_html_description_are_read() -> None:
     # Google Calendar stores descriptions edited on the web as HTML.
-    description = "<b>Notes</b><br>company: Initech<br/>contact: Rita &lt;rita@initech.example&gt;<br>"
+    description = (
+        "<b>Notes</b><br>company: Initech<br/>contact: Rita &lt;rita@initech.example&gt;<br>"
+    )
     hints = parse_hints(description)
     assert (hints.company, hints.contact) == ("Initech", Person("rita@initech.example", "Rita"))
     assert parse_hints("contact: B <b@initech.example>").contact == Person("b@initech.example", "B")
@@ -311,13 +362,19 @@ def test_role_hint_alone_keeps_the_company_from_the_title() -> None:
 def test_size_comes_from_the_shipped_list_by_domain_or_name() -> None:
     companies = Companies()
     assert size_of("", ("de.deloitte.com",), companies)[0] == "large"
-    assert size_of("L'Oreal SA", (), companies) == ("large", "large employer (L'Oréal) in the shipped list")
+    assert size_of("L'Oreal SA", (), companies) == (
+        "large",
+        "large employer (L'Oréal) in the shipped list",
+    )
     assert size_of("Deloitte GmbH", (), companies)[0] == "large"
 
 
 def test_configured_small_companies_override_the_shipped_list() -> None:
     companies = Companies(small=("deloitte",))
-    assert size_of("Deloitte", ("deloitte.com",), companies) == ("small", "companies.small in the configuration")
+    assert size_of("Deloitte", ("deloitte.com",), companies) == (
+        "small",
+        "companies.small in the configuration",
+    )
     by_domain = Companies(small=("deloitte.com",))
     assert size_of("", ("uk.deloitte.com",), by_domain)[0] == "small"
 
@@ -334,7 +391,10 @@ def test_unknown_companies_get_the_configured_default_size() -> None:
 
 
 def test_size_hint_wins_over_configuration() -> None:
-    assert size_of("Deloitte", ("deloitte.com",), Companies(small=("Deloitte",)), "large")[0] == "large"
+    assert (
+        size_of("Deloitte", ("deloitte.com",), Companies(small=("Deloitte",)), "large")[0]
+        == "large"
+    )
 
 
 def test_detected_interview_has_size_and_reason() -> None:
@@ -363,16 +423,29 @@ def test_all_day_interview_ends_at_the_configured_hour_of_its_last_day() -> None
 
 def test_timed_interview_keeps_the_event_times_and_zone() -> None:
     ny = ZoneInfo("America/New_York")
-    ev = event(start=datetime(2026, 11, 17, 9, tzinfo=ny), end=datetime(2026, 11, 17, 10, tzinfo=ny), timezone="America/New_York")
+    ev = event(
+        start=datetime(2026, 11, 17, 9, tzinfo=ny),
+        end=datetime(2026, 11, 17, 10, tzinfo=ny),
+        timezone="America/New_York",
+    )
     iv = detect_one(ev)
-    assert (iv.start, iv.end, iv.timezone, iv.all_day) == (ev.start, ev.end, "America/New_York", False)
+    assert (iv.start, iv.end, iv.timezone, iv.all_day) == (
+        ev.start,
+        ev.end,
+        "America/New_York",
+        False,
+    )
     assert detect_one(event(timezone="")).timezone == "Europe/Berlin"  # the user's
 
 
 def test_loop_id_is_stable_for_an_occurrence() -> None:
     rid = "2026-11-17T13:00:00+00:00"
     iv = detect_one(event(uid="series@test", recurrence_id=rid))
-    assert (iv.loop_id, iv.uid, iv.recurrence_id) == (loop_id_for("series@test", rid), "series@test", rid)
+    assert (iv.loop_id, iv.uid, iv.recurrence_id) == (
+        loop_id_for("series@test", rid),
+        "series@test",
+        rid,
+    )
 
 
 def test_title_is_the_summary_on_one_line() -> None:
@@ -382,7 +455,12 @@ def test_title_is_the_summary_on_one_line() -> None:
 
 
 def test_detect_returns_each_loop_once_in_start_order() -> None:
-    later = event("Interview with Globex", uid="b@test", start=datetime(2026, 11, 20, 9, tzinfo=BERLIN), end=datetime(2026, 11, 20, 10, tzinfo=BERLIN))
+    later = event(
+        "Interview with Globex",
+        uid="b@test",
+        start=datetime(2026, 11, 20, 9, tzinfo=BERLIN),
+        end=datetime(2026, 11, 20, 10, tzinfo=BERLIN),
+    )
     sooner = event("Interview with Acme", uid="a@test")
     found = detector().detect([later, sooner, sooner, event("Lunch", uid="c@test")])
     assert [iv.company for iv in found] == ["Acme", "Globex"]
@@ -400,6 +478,24 @@ def test_shipped_large_employer_list_is_well_formed() -> None:
 
 def test_shipped_free_mail_list_covers_the_big_providers() -> None:
     listed = set(free_mail_domains())
-    assert {"gmail.com", "googlemail.com", "outlook.*", "hotmail.*", "yahoo.*", "icloud.com", "gmx.*", "web.de", "proton.me"} <= listed
-    for domain in ("hotmail.com", "hotmail.fr", "outlook.de", "yahoo.co.jp", "gmx.de", "yandex.ru", "fastmail.com"):
+    assert {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.*",
+        "hotmail.*",
+        "yahoo.*",
+        "icloud.com",
+        "gmx.*",
+        "web.de",
+        "proton.me",
+    } <= listed
+    for domain in (
+        "hotmail.com",
+        "hotmail.fr",
+        "outlook.de",
+        "yahoo.co.jp",
+        "gmx.de",
+        "yandex.ru",
+        "fastmail.com",
+    ):
         assert is_free_mail(domain), domain

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from daemon.model import Attendee, CalendarRead, Person
 ICS = Path(__file__).parent / "ics"
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 YEAR_2024 = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
 
 
@@ -124,7 +124,9 @@ def test_unknown_tzid_is_reported_and_never_read_as_utc_or_floating() -> None:
 
 def test_weekly_event_keeps_its_local_hour_across_a_dst_change() -> None:
     events = read("weekly_across_dst.ics").events
-    assert [e.start for e in events] == [at(BERLIN, 2024, m, d, 10) for m, d in ((3, 21), (3, 28), (4, 4), (4, 11))]
+    assert [e.start for e in events] == [
+        at(BERLIN, 2024, m, d, 10) for m, d in ((3, 21), (3, 28), (4, 4), (4, 11))
+    ]
     assert [e.start.utcoffset() for e in events] == [timedelta(hours=h) for h in (1, 1, 2, 2)]
 
 
@@ -291,7 +293,9 @@ def _one_event(line: str) -> bytes:
 
 
 def test_an_unknown_x_wr_timezone_is_reported_and_utc_times_still_count() -> None:
-    data = _one_event("SUMMARY:Interview").replace(b"VERSION:2.0", b"VERSION:2.0\nX-WR-TIMEZONE:Mars/Olympus")
+    data = _one_event("SUMMARY:Interview").replace(
+        b"VERSION:2.0", b"VERSION:2.0\nX-WR-TIMEZONE:Mars/Olympus"
+    )
     result = read_bytes(data)
     assert result.events[0].start == datetime(2024, 6, 10, 8, tzinfo=UTC)
     assert "Mars/Olympus" in result.problems[0]

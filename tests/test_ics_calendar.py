@@ -117,7 +117,9 @@ def test_one_bad_file_among_good_ones_is_a_problem_and_the_others_are_read(tmp_p
 
 def test_broken_events_in_a_file_are_reported_with_the_file(tmp_path: Path) -> None:
     (tmp_path / "cal.ics").write_bytes((ICS / "broken_dtstart.ics").read_bytes())
-    read = open_calendar(tmp_path, "cal.ics").read(datetime(2024, 1, 1, tzinfo=ZONE), datetime(2025, 1, 1, tzinfo=ZONE))
+    read = open_calendar(tmp_path, "cal.ics").read(
+        datetime(2024, 1, 1, tzinfo=ZONE), datetime(2025, 1, 1, tzinfo=ZONE)
+    )
     assert [e.uid for e in read.events] == ["good-before@test", "good-after@test"]
     assert read.bad_uids == {"broken-dtstart@test"}
     assert str(tmp_path / "cal.ics") in read.problems[0]
@@ -187,7 +189,9 @@ def test_an_unchanged_file_is_not_parsed_again(tmp_path: Path, parse_count: list
     assert len(second.events) < len(first.events)
 
 
-def test_a_replaced_file_is_parsed_again_even_with_the_same_size(tmp_path: Path, parse_count: list[str]) -> None:
+def test_a_replaced_file_is_parsed_again_even_with_the_same_size(
+    tmp_path: Path, parse_count: list[str]
+) -> None:
     path = tmp_path / "cal.ics"
     path.write_bytes(CONTRACT_ICS)
     source = open_calendar(tmp_path, "cal.ics")

@@ -137,7 +137,10 @@ class CalendarSourceContract:
         (event,) = _by_uid(read, TIMED_UID)
         assert event.start == datetime(2030, 3, 12, 14, tzinfo=ZONE)
         assert event.end == datetime(2030, 3, 12, 15, tzinfo=ZONE)
-        assert (event.summary, event.description) == ("Interview with Acme", "role: Backend Engineer")
+        assert (event.summary, event.description) == (
+            "Interview with Acme",
+            "role: Backend Engineer",
+        )
         assert not event.all_day and event.recurrence_id == "" and event.status == "confirmed"
         people = {(a.email.lower(), a.name, a.partstat) for a in event.attendees}
         assert people == {
@@ -145,9 +148,14 @@ class CalendarSourceContract:
             (USER, "Alex Example", "needs-action"),
         }
         assert event.organizer is not None
-        assert (event.organizer.email.lower(), event.organizer.name) == ("rita@acme.example", "Rita Recruiter")
+        assert (event.organizer.email.lower(), event.organizer.name) == (
+            "rita@acme.example",
+            "Rita Recruiter",
+        )
 
-    def test_reads_an_all_day_event_from_local_midnight_to_local_midnight(self, read: CalendarRead) -> None:
+    def test_reads_an_all_day_event_from_local_midnight_to_local_midnight(
+        self, read: CalendarRead
+    ) -> None:
         (event,) = _by_uid(read, ALL_DAY_UID)
         assert event.all_day
         assert event.start == datetime(2030, 3, 20, tzinfo=ZONE)
@@ -175,7 +183,9 @@ class CalendarSourceContract:
         assert all(e.start.tzinfo is not None and e.end.tzinfo is not None for e in read.events)
         assert all(e.end >= e.start for e in read.events)
 
-    def test_a_second_read_gives_the_same_events(self, source: CalendarSource, read: CalendarRead) -> None:
+    def test_a_second_read_gives_the_same_events(
+        self, source: CalendarSource, read: CalendarRead
+    ) -> None:
         again = source.read(*WINDOW)
         assert _keys(again.events) == _keys(read.events)
 
