@@ -7,7 +7,6 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-import icalendar
 import pytest
 
 import integrations.ics_calendar as ics_module
@@ -18,6 +17,7 @@ from contracts.calendar_contract import (
     ZONE,
     CalendarSourceContract,
     context,
+    split_by_uid,
 )
 from daemon import schema
 from daemon.errors import NeedsUser
@@ -46,21 +46,6 @@ class TestIcsFolder(CalendarSourceContract):
         for i, part in enumerate(split_by_uid(ics)):
             (folder / f"invite-{i}.ics").write_bytes(part)
         return open_calendar(tmp_path, folder)
-
-
-def split_by_uid(ics: bytes) -> list[bytes]:
-    cal = icalendar.Calendar.from_ical(ics)
-    zones = cal.walk("VTIMEZONE")
-    uids = list(dict.fromkeys(str(e["UID"]) for e in cal.walk("VEVENT")))
-    parts = []
-    for uid in uids:
-        part = icalendar.Calendar()
-        part.add("VERSION", "2.0")
-        part.add("PRODID", "-//tests//split//EN")
-        for component in [*zones, *(e for e in cal.walk("VEVENT") if str(e["UID"]) == uid)]:
-            part.add_component(component)
-        parts.append(part.to_ical())
-    return parts
 
 
 # --- configuration ---------------------------------------------------------------------

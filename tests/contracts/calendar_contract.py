@@ -3,7 +3,8 @@
 A provider's test module subclasses ``CalendarSourceContract`` and implements
 ``make_source(tmp_path, ics)``: put the VCALENDAR data ``ics`` where the source reads it
 (a file, a CalDAV collection, a Google calendar by importing each VEVENT) and return the
-opened source. The source must read floating and all-day times in ``ZONE``, the
+opened source. ``split_by_uid`` cuts the data into one VCALENDAR per UID for servers that
+store one object per event. The source must read floating and all-day times in ``ZONE``, the
 ``timezone`` of ``context(tmp_path)``. Server-backed subclasses may skip themselves
 (``pytest.skip``) when no test server is configured.
 
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 
 from daemon.clock import FixedClock
@@ -199,6 +201,22 @@ class CalendarSourceContract:
         checks = source.check()
         assert checks and all(isinstance(c, Check) for c in checks)
         assert all(c.ok for c in checks), checks
+
+
+def split_by_uid(ics: bytes) -> list[bytes]:
+    """One VCALENDAR per UID (with the time zones), as CalDAV stores events."""
+    cal = icalendar.Calendar.from_ical(ics)
+    zones = cal.walk("VTIMEZONE")
+    uids = list(dict.fromkeys(str(e["UID"]) for e in cal.walk("VEVENT")))
+    parts = []
+    for uid in uids:
+        part = icalendar.Calendar()
+        part.add("VERSION", "2.0")
+        part.add("PRODID", "-//tests//split//EN")
+        for component in [*zones, *(e for e in cal.walk("VEVENT") if str(e["UID"]) == uid)]:
+            part.add_component(component)
+        parts.append(part.to_ical())
+    return parts
 
 
 def _by_uid(read: CalendarRead, uid: str) -> list[CalendarEvent]:
