@@ -5,8 +5,8 @@ A provider's test module subclasses ``CalendarSourceContract`` and implements
 (a file, a CalDAV collection, a Google calendar by importing each VEVENT) and return the
 opened source. ``split_by_uid`` cuts the data into one VCALENDAR per UID for servers that
 store one object per event. The source must read floating and all-day times in ``ZONE``, the
-``timezone`` of ``context(tmp_path)``. Server-backed subclasses may skip themselves
-(``pytest.skip``) when no test server is configured.
+``timezone`` of ``context(tmp_path)``. Server-backed subclasses run against a local test
+server (Radicale, Xandikos); CI never skips them (see tests/run.sh).
 
 The data is fixed in 2030 so that a real server's "now" never matters; the window
 crosses the European DST change of 31 March 2030.
