@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import itertools
 import json
+import math
 import os
 import re
 import socket
@@ -44,6 +45,7 @@ from daemon.providers import ProviderContext
 SUBDIRS = ("tmp", "new", "cur")
 MARGIN_S = 2 * 3600  # files named up to this long before the last change are re-examined
 RECENT_NS = 3 * 10**9  # a directory changed this recently may change again unseen
+SEEN_CAP = 500  # the most names a cursor remembers per folder (after a burst of deliveries)
 NO_CURSOR_SLACK_S = 86400  # first pass: files delivered this long before ``since`` are read
 HEAD_LIMIT = 64 * 1024
 READ_LIMIT = 2 * 1024 * 1024  # enough for any text part; attachments are not needed
@@ -241,12 +243,17 @@ class MaildirMailbox:
     ) -> tuple[list[tuple[float, str, MailMessage]], dict]:
         """One folder's new messages and its cursor entry.
 
-        The entry: ``p`` the folder path, ``new``/``cur`` the directories' mtime_ns when
-        last listed (-1: list again, null: missing), ``w`` the newest of those mtimes in
-        seconds, ``seen`` the unique names of files named at or after ``w - MARGIN_S``.
-        A later listing reads only files named at or after ``w - MARGIN_S`` that are not
-        in ``seen``. Files are dated by the timestamp that starts their unique name, or
-        by their mtime when the name has none.
+        The entry: ``p`` the folder path; ``new``/``cur`` the directories' mtime_ns when
+        last listed (-1: list again, null: missing); ``f`` a floor in seconds; ``seen``
+        the unique names of the files named at or after ``f``. A later listing reads only
+        files named at or after ``f`` that are not in ``seen``. Files are dated by the
+        timestamp that starts their unique name, or by their mtime when the name has none.
+
+        ``f`` is ``MARGIN_S`` before the newest of: the directories' mtimes, the newest
+        file name, now (the smallest of the three, so that no clock running ahead, on a
+        file server or a delivering host, hides a delivery). After a burst of deliveries
+        ``f`` is raised so that ``seen`` keeps at most ``SEEN_CAP`` names: the cursor
+        stays small whatever the mailbox does.
         """
         mtimes = {sub: _mtime_ns(folder / sub) for sub in ("new", "cur")}
         entry = prev if isinstance(prev, dict) and prev.get("p") == str(folder) else None
@@ -264,7 +271,7 @@ class MaildirMailbox:
                 uniq = _unique(item.name)
                 files.setdefault(uniq, (ts, []))[1].append(Path(item.path))
         seen = set(entry.get("seen", ())) if entry is not None else set()
-        floor = float(entry.get("w", 0)) - MARGIN_S if entry is not None else None
+        floor = float(entry.get("f", 0)) if entry is not None else None
         since_s = since.timestamp()
         out: list[tuple[float, str, MailMessage]] = []
         unread: set[str] = set()
@@ -272,26 +279,39 @@ class MaildirMailbox:
             if floor is not None:
                 if ts < floor or uniq in seen:
                     continue
-            elif ts < since_s - NO_CURSOR_SLACK_S or not self._dated_after(paths, ts, since):
+            elif ts < since_s - NO_CURSOR_SLACK_S:
                 continue
+            else:
+                after = self._dated_after(paths, ts, since)
+                if not after:
+                    if after is None:
+                        unread.add(uniq)
+                    continue
             raw = _read_any(paths)
             if raw is None:
                 unread.add(uniq)  # moved or removed meanwhile: the next listing decides
                 continue
             out.append((ts, uniq, parse_message(raw, ref=f"{role}/{uniq}", folder=role)))
-        w = newest // 10**9
-        recent = newest >= time.time_ns() - RECENT_NS  # file times are wall-clock times
+        now_ns = time.time_ns()  # file times are wall-clock times: compare with the same
+        times = sorted((t for u, (t, _) in files.items() if u not in unread), reverse=True)
+        f = min(newest // 10**9, now_ns // 10**9, int(times[0]) if times else now_ns // 10**9) - MARGIN_S
+        if len(times) > SEEN_CAP and times[SEEN_CAP - 1] >= f:
+            f = math.floor(times[SEEN_CAP - 1]) + 1  # the names at or after it are fewer
+        if unread:  # files that moved while being read are read on the next pass
+            f = min(f, math.floor(min(files[u][0] for u in unread)))
+        recent = newest >= now_ns - RECENT_NS
         state = {
             "p": str(folder),
             "new": -1 if recent and mtimes["new"] is not None else mtimes["new"],
             "cur": -1 if recent and mtimes["cur"] is not None else mtimes["cur"],
-            "w": w,
-            "seen": sorted(u for u, (ts, _) in files.items() if ts >= w - MARGIN_S and u not in unread),
+            "f": f,
+            "seen": sorted(u for u, (t, _) in files.items() if t >= f and u not in unread),
         }
         return out, state
 
     @staticmethod
-    def _dated_after(paths: list[Path], ts: float, since: datetime) -> bool:
+    def _dated_after(paths: list[Path], ts: float, since: datetime) -> bool | None:
+        """Whether the message is dated after ``since`` (None: it could not be read)."""
         for path in paths:
             try:
                 head = _read_head(path)
@@ -299,7 +319,7 @@ class MaildirMailbox:
                 continue
             date = parse_message(head, ref="", folder="").date
             return date > since if date is not None else ts > since.timestamp()
-        return False
+        return None
 
     # --- doctor -----------------------------------------------------------------------
 
@@ -488,7 +508,10 @@ def _load_cursor(cursor: str | None) -> dict | None:
 
 @contextmanager
 def _fs_errors(path: Path) -> Iterator[None]:
-    hint = f"check that {path} exists and that this user may read and write it, or change mailbox.path in the configuration"
+    hint = (
+        f"check that {path} exists and that this user may read and write it,"
+        " or change mailbox.path in the configuration"
+    )
     try:
         yield
     except PermissionError as exc:

@@ -117,16 +117,33 @@ def test_an_unchanged_pass_neither_lists_nor_reads(tmp_path, monkeypatch):
     assert cursor2 == cursor
 
 
-def test_the_cursor_does_not_grow_with_the_mailbox(tmp_path):
+def test_the_cursor_stays_small_after_a_burst_of_deliveries(tmp_path):
+    """An initial sync writes thousands of files within minutes: the cursor is capped."""
+    mb = open_mailbox(tmp_path)
+    start = int(time.time()) - 600
+    raw = make_message("synced", date=datetime.now(timezone.utc) - timedelta(days=40))
+    for i in range(3 * maildir_mailbox.SEEN_CAP):
+        deliver_file(mb.root, raw, name=f"{start + i // 10}.B{i}P1.testhost")
+    age_directories(mb.root)
+    first, cursor = mb.read_new(None, SINCE)
+    assert first == []
+    assert len(json.loads(cursor)["inbox"]["seen"]) <= maildir_mailbox.SEEN_CAP
+    assert len(cursor) < 40 * maildir_mailbox.SEEN_CAP
+    deliver_file(mb.root, make_message("after the burst"))
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["after the burst"]
+    assert mb.read_new(cursor, SINCE)[0] == []
+
+
+def test_old_files_are_not_remembered_in_the_cursor(tmp_path):
     mb = open_mailbox(tmp_path)
     old = int(time.time()) - 30 * 86400
-    for i in range(200):
-        deliver_file(mb.root, make_message(f"old {i}", date=datetime.now(timezone.utc) - timedelta(days=40)),
-                     name=f"{old + i}.T{i}P1.testhost")
+    for i in range(50):
+        deliver_file(mb.root, make_message(f"old {i}"), name=f"{old + i * 3600}.T{i}P1.testhost")
+    deliver_file(mb.root, make_message("today"))
     age_directories(mb.root)
     _, cursor = mb.read_new(None, SINCE)
-    assert len(cursor) < 1000
-    assert json.loads(cursor)["inbox"]["seen"] == []
+    assert len(json.loads(cursor)["inbox"]["seen"]) == 1
 
 
 def test_a_changed_pass_reads_only_the_new_files(tmp_path, monkeypatch):
@@ -193,6 +210,40 @@ def test_a_delivery_within_the_same_timestamp_tick_is_not_missed(tmp_path):
     os.utime(new_dir, ns=(before, before))  # same tick: the mtime did not move
     messages, _ = mb.read_new(cursor, SINCE)
     assert [m.subject for m in messages] == ["second"]
+
+
+@pytest.mark.parametrize("skew", [-3 * 3600, -30 * 86400, 86400])
+def test_a_delivering_host_with_a_skewed_clock_is_not_missed(tmp_path, skew):
+    """Unique names carry the delivering host's clock, which may be hours off ours."""
+    mb = open_mailbox(tmp_path)
+    named = lambda i: f"{int(time.time()) + skew + i}.S{i}P1.otherhost"  # noqa: E731
+    deliver_file(mb.root, make_message("first"), name=named(0))
+    age_directories(mb.root)
+    _, cursor = mb.read_new(None, SINCE - timedelta(days=60))
+    for i in (1, 2):
+        deliver_file(mb.root, make_message(f"later {i}"), name=named(i))
+        messages, cursor = mb.read_new(cursor, SINCE)
+        assert [m.subject for m in messages] == [f"later {i}"]
+    assert mb.read_new(cursor, SINCE)[0] == []
+
+
+def test_a_file_that_vanishes_during_a_first_pass_is_read_later(tmp_path, monkeypatch):
+    mb = open_mailbox(tmp_path)
+    path = deliver_file(mb.root, make_message("moving"))
+    real = maildir_mailbox._read_head
+    moved = path.parent.parent / "cur" / f"{path.name}:2,S"
+
+    def move_first(p):
+        if Path(p) == path and path.exists():
+            os.rename(path, moved)
+        return real(p)
+
+    monkeypatch.setattr(maildir_mailbox, "_read_head", move_first)
+    first, cursor = mb.read_new(None, SINCE)
+    assert first == []
+    monkeypatch.undo()
+    again, _ = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in again] == ["moving"]
 
 
 def test_a_garbled_or_foreign_cursor_is_read_as_no_cursor(tmp_path):
