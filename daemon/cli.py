@@ -131,7 +131,8 @@ def one_pass(config: Config, clock: Clock, dry_run: bool) -> tuple[PassReport, E
             state.close()
 
 
-def print_report(report: PassReport, out=sys.stdout) -> None:
+def print_report(report: PassReport, out=None) -> None:
+    out = out or sys.stdout
     for line in report.actions:
         print(f"- {line}", file=out)
     if not report.actions:

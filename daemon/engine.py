@@ -130,7 +130,8 @@ class Engine:
                     self._say(f"move the loop for {describe(iv)} to {self._when(iv.start)}")
             for loop_id, iv in known.items():
                 vanished = (
-                    loop_id not in found
+                    read.complete
+                    and loop_id not in found
                     and not iv.cancelled
                     and start <= iv.start <= end
                     and iv.start > self.now

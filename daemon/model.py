@@ -69,6 +69,7 @@ class CalendarRead:
     events: list[CalendarEvent] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # each names the bad event and why
     bad_uids: set[str] = field(default_factory=set)  # events that exist but could not be read
+    complete: bool = True  # False when a whole file or collection could not be read
 
 
 def loop_id_for(uid: str, recurrence_id: str = "") -> str:

@@ -77,6 +77,7 @@ class IcsCalendar:
                 good = self._good.get(path)
                 if good is None:
                     unreadable += 1
+                    result.complete = False
                     result.problems.extend(parsed.problems)
                     continue
                 result.problems.extend(

@@ -92,6 +92,7 @@ class World:
 
     def __init__(self, root: Path, config: str = CONFIG):
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.config = root / "config.toml"
         self.config.write_text(config, encoding="utf-8")
         self.calendar = root / "calendar.ics"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -56,7 +57,18 @@ def assert_no_duplicates(world: World) -> None:
     assert all(n == 1 for n in uids.values()), uids
 
 
-def play(world: World, rng: random.Random | None, durations: dict[int, float]) -> int:
+def open_intents(world: World) -> int:
+    db = world.state_dir / "state.sqlite3"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM artifacts WHERE status LIKE 'intent-%'").fetchone()[0]
+    except sqlite3.OperationalError:  # killed before the schema was in place
+        return 0
+
+
+def play(world: World, rng: random.Random | None, durations: dict[int, float], stats: Counter) -> int:
     kills = 0
     for i, (what, arg) in enumerate(SCENARIO):
         if what == "calendar":
@@ -72,13 +84,15 @@ def play(world: World, rng: random.Random | None, durations: dict[int, float]) -
         if rng is None:
             durations[i] = run_to_end(world, args)
         else:
-            for _ in range(rng.randint(1, 3)):
+            for _ in range(rng.randint(2, 5)):
                 proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(rng.uniform(0.0, durations[i] * 1.1))
+                # most of a pass is start-up: aim most kills at the part that writes
+                time.sleep(durations[i] * rng.choice([rng.uniform(0.0, 1.0), rng.uniform(0.6, 1.05)]))
                 if proc.poll() is None:
                     os.kill(proc.pid, signal.SIGKILL)
                     kills += 1
                 proc.wait()
+                stats["open intents after a kill"] += open_intents(world) > 0
                 assert_no_duplicates(world)
             if what == "debrief":
                 # a debrief is one transaction: killed, it either happened or not; the user re-runs it
@@ -97,13 +111,14 @@ def snapshot(world: World):
 def test_killed_at_random_moments_it_never_duplicates_or_loses_a_step(tmp_path):
     reference = World(tmp_path / "reference")
     durations: dict[int, float] = {}
-    play(reference, None, durations)
+    stats: Counter = Counter()
+    play(reference, None, durations, stats)
     expected = snapshot(reference)
     assert expected[0] and expected[1]
 
     crashed = World(tmp_path / "crashed")
-    kills = play(crashed, random.Random(20261125), durations)
-    assert kills >= 10, f"only {kills} passes were killed: the test lost its teeth"
+    kills = play(crashed, random.Random(20261125), durations, stats)
+    assert kills >= 15, f"only {kills} passes were killed: the test lost its teeth"
     assert snapshot(crashed)[1] == expected[1]
     assert [k for k, _ in snapshot(crashed)[0]] == [k for k, _ in expected[0]]
 
@@ -111,3 +126,43 @@ def test_killed_at_random_moments_it_never_duplicates_or_loses_a_step(tmp_path):
     assert final.returncode == 0, final.stderr
     assert "nothing to do" in final.stdout
     assert snapshot(crashed)[1] == expected[1]
+
+
+def test_killed_just_before_and_just_after_every_write_it_recovers_exactly(tmp_path):
+    """Like isync's tests: a kill at every point of the journal, then a restart."""
+    reference = World(tmp_path / "reference")
+    play(reference, None, {}, Counter())
+    expected = snapshot(reference)
+
+    crashed = World(tmp_path / "crashed")
+    hook = str(REPO / "tests" / "crashpoint.py")
+    recovered_intents = 0
+    for what, arg in SCENARIO:
+        if what == "calendar":
+            crashed.set_calendar(*arg)
+            continue
+        if what == "reply":
+            crashed.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date=arg)
+            continue
+        args = command(crashed, "debrief", "acme", "--answer-by", "2026-11-24", now=arg) if what == "debrief" \
+            else command(crashed, "once", now=arg)
+        if what == "pass":
+            n = 1
+            while True:
+                for when in ("before", "after"):
+                    killed = subprocess.run([sys.executable, hook, str(n), when, "--", *args[3:]],
+                                            cwd=REPO, capture_output=True, text=True, timeout=120)
+                    assert_no_duplicates(crashed)
+                    recovered_intents += open_intents(crashed) > 0
+                    if killed.returncode == 3:  # fewer than n writes: nothing left to kill
+                        break
+                    assert killed.returncode == -signal.SIGKILL, killed.stderr
+                else:
+                    n += 1
+                    continue
+                break
+        run_to_end(crashed, args)
+        assert_no_duplicates(crashed)
+    assert recovered_intents >= 5
+    assert snapshot(crashed)[1] == expected[1]
+    assert [k for k, _ in snapshot(crashed)[0]] == [k for k, _ in expected[0]]

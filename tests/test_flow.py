@@ -110,6 +110,19 @@ def test_reply_from_the_interviewer_closes_the_loop_and_removes_the_untouched_dr
     (loop,) = st["loops"]
     assert loop["status"] == "closed"
     assert "Jane Doe" in loop["reason"]
+    # reminders already past stay in the calendar; none is left after the answer
+    from datetime import datetime
+
+    reply = datetime.fromisoformat("2026-11-23T11:00:00+01:00")
+    assert all(e.decoded("DTSTART") <= reply for e in world.reminders())
+
+
+def test_reply_before_the_followup_removes_the_followup_reminder(world):
+    world.set_calendar(ACME)
+    world.once(AFTER)
+    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Thu, 19 Nov 2026 11:00:00 +0100")
+    r = world.once("2026-11-19T12:00:00+01:00")
+    assert "remove the reminder for followup-reminder" in r.out
     assert not any("follow-up" in str(e["SUMMARY"]).lower() for e in world.reminders())
 
 
