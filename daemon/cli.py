@@ -18,11 +18,9 @@ from pathlib import Path
 from . import __version__
 from .clock import Clock, FixedClock, OffsetClock, SystemClock
 from .config import Config, default_config_path, load
-from .drafting import Templates
-from .engine import DryRunMailbox, DryRunReminders, Engine, PassReport, plans_from_state
+from .engine import PassReport, one_pass, plans_from_state
 from .errors import NeedsUser, Transient
 from .model import Debrief, Person
-from .providers import Providers, open_providers
 from .state import State, exclusive
 from .status import as_json, as_text
 
@@ -116,21 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0  # unreachable: argparse requires a command
 
 
-def one_pass(config: Config, clock: Clock, dry_run: bool) -> tuple[PassReport, Engine]:
-    """A whole pass, under the state lock; in a dry run against a throw-away copy."""
-    with exclusive(config.state_dir):
-        state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
-        providers = open_providers(config, clock, dry_run)
-        if dry_run:
-            providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
-        try:
-            engine = Engine(config, state, providers, clock.now(), Templates(config.templates_dir), dry_run)
-            return engine.run_pass(), engine
-        finally:
-            providers.close()
-            state.close()
-
-
 def print_report(report: PassReport, out=None) -> None:
     out = out or sys.stdout
     for line in report.actions:
@@ -144,7 +127,7 @@ def print_report(report: PassReport, out=None) -> None:
 
 
 def cmd_once(config: Config, clock: Clock, dry_run: bool) -> int:
-    report, _ = one_pass(config, clock, dry_run)
+    report = one_pass(config, clock, dry_run)
     print(f"Pass at {clock.now().astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}{' (dry run)' if dry_run else ''}:")
     print_report(report)
     if not dry_run and not report.errors:

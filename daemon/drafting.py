@@ -104,7 +104,8 @@ def values_for(
     people = recipients(interview, debrief)
     greeting = f"Dear {_join([one_line(p.name) for p in named])}," if named else "Hello,"
     start_local = interview.start.astimezone(tz)
-    when = "today" if start_local.date() == now.astimezone(tz).date() else f"on {_day(interview.start, tz)}"
+    days_ago = (now.astimezone(tz).date() - start_local.date()).days
+    when = {0: "today", 1: "yesterday"}.get(days_ago, f"on {_day(interview.start, tz)}")
     d = debrief or Debrief(loop_id=interview.loop_id, recorded_at=now)
     fit = profile.fit.strip()
     interest = ""

@@ -21,7 +21,8 @@ from .errors import NeedsUser, Transient
 from .mailparse import body_digest
 from .model import Draft, Interview, Person, Reminder, StoredDraft
 from .planning import LoopFacts, LoopPlan, Step, next_due, plan
-from .providers import Mailbox, Providers, ReminderSink
+from .clock import Clock
+from .providers import Mailbox, Providers, ReminderSink, open_providers
 from .replies import match
 from .state import (
     CREATED,
@@ -34,6 +35,7 @@ from .state import (
     REMOVED,
     Artifact,
     State,
+    exclusive,
 )
 
 log = logging.getLogger(__name__)
@@ -356,3 +358,24 @@ class DryRunReminders:
 
     def close(self) -> None:
         self.real.close()
+
+
+def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Providers | None = None) -> PassReport:
+    """A whole pass under the state lock; in a dry run against a throw-away copy of the state.
+
+    ``providers`` stay open when given (the daemon keeps them between passes).
+    """
+    with exclusive(config.state_dir):
+        state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
+        own = providers is None
+        try:
+            if providers is None:
+                providers = open_providers(config, clock, dry_run)
+            if dry_run:
+                providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
+            engine = Engine(config, state, providers, clock.now(), Templates(config.templates_dir), dry_run)
+            return engine.run_pass()
+        finally:
+            if own and providers is not None:
+                providers.close()
+            state.close()

@@ -13,11 +13,15 @@ import logging
 import random
 import signal
 import threading
+from datetime import timedelta
 
 import schedule
 
 from .clock import Clock
 from .config import Config
+from .engine import PassReport, one_pass
+from .errors import Transient
+from .providers import open_providers
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +29,6 @@ FIRST_RETRY_SECONDS = 30.0
 
 
 def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threading.Event | None = None) -> int:
-    from .cli import EX_USER, one_pass
-
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -35,9 +37,14 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
     failures = 0
     wake_at = None  # the clock's moment of the next due step or retry
 
+    providers = open_providers(config, clock, dry_run)  # kept open: their caches make idle passes cheap
+
     def work() -> None:
         nonlocal failures, wake_at
-        report, _ = one_pass(config, clock, dry_run)
+        try:
+            report = one_pass(config, clock, dry_run, providers)
+        except Transient as exc:  # the state is busy, say: try again soon
+            report = PassReport(errors=[str(exc)])
         for line in report.actions:
             log.info("%s", line)
         for line in report.warnings:
@@ -48,7 +55,7 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
         if report.errors and not report.needs_user:
             failures += 1
             delay = min(poll, FIRST_RETRY_SECONDS * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
-            retry = clock.now() + _seconds(delay)
+            retry = clock.now() + timedelta(seconds=delay)
             wake_at = min(wake_at, retry) if wake_at else retry
         else:
             failures = 0
@@ -69,11 +76,7 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
             wake_at = None
             work()
         scheduler.run_pending()
+    providers.close()
     log.info("stopped")
     return 0
 
-
-def _seconds(value: float):
-    from datetime import timedelta
-
-    return timedelta(seconds=value)

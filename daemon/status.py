@@ -79,6 +79,8 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
         for s in p.steps:
             a = artifacts.get(s.key)
             written = WRITTEN.get(a.status, a.status) if a else ""
+            if written == "written":
+                written = "in Drafts" if s.artifact == "draft" else "in the calendar"
             due = s.due.astimezone(tz)
             extra = "; ".join(x for x in (written, s.detail) if x)
             lines.append(f"  {s.name:<19} {due:%a %Y-%m-%d %H:%M}  {s.state:<9}  {extra}")

@@ -309,3 +309,58 @@ def test_doctor_passes_on_a_good_setup_and_fails_on_a_missing_calendar(world):
     r = world.cli("doctor")
     assert r.code == 1
     assert "FAIL" in r.out
+
+
+def test_a_template_in_the_user_templates_folder_replaces_the_shipped_one(world):
+    (world.root / "templates").mkdir()
+    (world.root / "templates" / "thank_you.txt").write_text(
+        "Subject: Thanks, ${company}!\n\n${greeting}\n\nShort and sweet.\n\n${your_name}\n", encoding="utf-8")
+    world.set_calendar(ACME)
+    world.once(AFTER)
+    (d,) = world.drafts()
+    assert d["Subject"] == "Thanks, Acme!"
+    assert "Short and sweet." in d.get_content()
+
+
+def test_a_broken_user_template_is_reported_with_its_name(world):
+    (world.root / "templates").mkdir()
+    (world.root / "templates" / "followup.txt").write_text("no subject line here\n", encoding="utf-8")
+    world.set_calendar(ACME)
+    r = world.cli("once", now="2026-11-23T09:00:00+01:00")
+    assert r.code == 2
+    assert "followup.txt" in r.err
+
+
+def test_the_thank_you_checks_report_what_failed(world):
+    config = world.config.read_text().replace(
+        "[state]", 'links = ["https://alex.example/portfolio", "http://not a link"]\n\n[drafts]\n'
+        'attachments = ["cv.pdf"]\nmax_words = 40\n\n[state]')
+    world.config.write_text(config)
+    world.set_calendar(vevent("x-1@test", "20261117T140000", "20261117T150000", "Interview with Acme",
+                              attendees=(("", "jane.doe@acme.example"),)))
+    r = world.once(AFTER)
+    assert "cv.pdf does not exist" in r.out
+    assert "words" in r.out
+    assert "no name in the calendar for jane.doe@acme.example" in r.out
+    assert "'http://not' is not well-formed" in r.out
+    reminder = next(e for e in world.reminders() if ".thank-you-reminder@" in str(e["UID"]))
+    assert "cv.pdf" in str(reminder["DESCRIPTION"])
+
+
+def test_an_all_day_interview_ends_at_the_configured_hour(world):
+    world.set_calendar("\n".join([
+        "BEGIN:VEVENT", "UID:allday-1@test", "DTSTAMP:20261101T090000Z",
+        "DTSTART;VALUE=DATE:20261117", "DTEND;VALUE=DATE:20261118", "SUMMARY:Assessment day interview at Acme",
+        "ATTENDEE;CN=Jane Doe:mailto:jane.doe@acme.example", "END:VEVENT"]))
+    world.once("2026-11-17T12:00:00+01:00")
+    st = json.loads(world.cli("status", "--json", now="2026-11-17T12:00:00+01:00").out)
+    steps = {s["name"]: s for s in st["loops"][0]["steps"]}
+    assert steps["debrief"]["due"] == "2026-11-17T17:00:00+01:00"
+    assert steps["thank-you"]["due"] == "2026-11-17T17:30:00+01:00"
+
+
+def test_a_floating_time_is_read_in_the_users_time_zone(world):
+    world.set_calendar(vevent("float-1@test", "20261117T140000", "20261117T150000", "Interview with Acme", tzid=""))
+    world.once("2026-11-17T12:00:00+01:00")
+    st = json.loads(world.cli("status", "--json", now="2026-11-17T12:00:00+01:00").out)
+    assert st["loops"][0]["start"] == "2026-11-17T14:00:00+01:00"
