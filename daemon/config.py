@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -196,7 +196,7 @@ def from_dict(raw: dict, path: Path) -> Config:
         detection=base.detection,
         companies=base.companies,
         timing=base.timing,
-        drafts=base.drafts,
+        drafts=replace(base.drafts, attachments=tuple(_resolve(base_dir, a) for a in base.drafts.attachments)),
         calendar=providers["calendar"],
         mailbox=providers["mailbox"],
         reminders=providers["reminders"],
@@ -260,7 +260,3 @@ def _check(base: _File, problems: list[str]) -> None:
 def _resolve(base_dir: Path, p: Path) -> Path:
     return p if p.is_absolute() else base_dir / p
 
-
-def resolve_path(context_base: Path, p: Path) -> Path:
-    """Providers resolve their relative paths against the config file's folder."""
-    return _resolve(context_base, p)

@@ -42,8 +42,7 @@ def doctor(config_path: Path | None) -> int:
     except FollowupError as exc:
         checks.append(Check("templates", False, str(exc)))
     for path in config.drafts.attachments:
-        full = path if path.is_absolute() else config.base_dir / path
-        checks.append(Check("attachment", full.is_file(), str(full)))
+        checks.append(Check("attachment", path.is_file(), str(path)))
     try:
         providers = open_providers(config, SystemClock(), dry_run=True)
     except FollowupError as exc:

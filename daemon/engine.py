@@ -235,9 +235,7 @@ class Engine:
         cfg = self.config
         values = values_for(iv, debrief, cfg.profile, cfg.tz, self.now)
         text = self.templates.render(DRAFT_TEMPLATES[step.name], values)
-        attachments = tuple(
-            a if a.is_absolute() else cfg.base_dir / a for a in cfg.drafts.attachments
-        ) if step.name == "thank-you" else ()
+        attachments = cfg.drafts.attachments if step.name == "thank-you" else ()
         warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
         sender = Person(cfg.profile.email, cfg.profile.name)
         raw, build_warnings = build_message(

@@ -49,6 +49,11 @@ class ProviderContext:
     clock: Clock
     dry_run: bool = False
 
+    def path(self, p: Path) -> Path:
+        """A path from the config: ``~`` expanded, relative ones against ``base_dir``."""
+        p = Path(p).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
 
 @runtime_checkable
 class CalendarSource(Protocol):

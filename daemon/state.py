@@ -13,18 +13,18 @@ a newer version of the program, stops the program with a message saying so.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
 from .errors import StateError, Transient
-from .model import Debrief, Interview, Person
+from .model import Debrief, Interview
 from .planning import Observation
+from .records import from_json, to_json
 
 SCHEMA_VERSION = 1
 DB_NAME = "state.sqlite3"
@@ -181,15 +181,15 @@ class State:
 
     def loops(self) -> list[tuple[Interview, datetime]]:
         rows = self.conn.execute("SELECT interview, first_seen FROM loops ORDER BY loop_id")
-        return [(interview_from_json(r[0]), _dt(r[1])) for r in rows]
+        return [(from_json(Interview, r[0]), _dt(r[1])) for r in rows]
 
     def interview(self, loop_id: str) -> Interview | None:
         row = self.conn.execute("SELECT interview FROM loops WHERE loop_id=?", (loop_id,)).fetchone()
-        return interview_from_json(row[0]) if row else None
+        return from_json(Interview, row[0]) if row else None
 
     def save_interview(self, interview: Interview, now: datetime) -> bool:
         """Insert or update a loop's interview; True when something changed."""
-        data = interview_to_json(interview)
+        data = to_json(interview)
         row = self.conn.execute(
             "SELECT interview FROM loops WHERE loop_id=?", (interview.loop_id,)
         ).fetchone()
@@ -213,7 +213,7 @@ class State:
         rows = self.conn.execute("SELECT data FROM debriefs")
         out = {}
         for (data,) in rows:
-            d = debrief_from_json(data)
+            d = from_json(Debrief, data)
             out[d.loop_id] = d
         return out
 
@@ -221,7 +221,7 @@ class State:
         self.conn.execute(
             "INSERT INTO debriefs(loop_id, data) VALUES (?,?) "
             "ON CONFLICT(loop_id) DO UPDATE SET data=excluded.data",
-            (debrief.loop_id, debrief_to_json(debrief)),
+            (debrief.loop_id, to_json(debrief)),
         )
 
     # --- observations ------------------------------------------------------------
@@ -278,91 +278,6 @@ def _unreadable(path: Path | None, exc: Exception) -> StateError:
 
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-# --- JSON for the stored records ---------------------------------------------------
-
-
-def _person(p: Person | None) -> dict | None:
-    return {"email": p.email, "name": p.name} if p else None
-
-
-def _unperson(d: dict | None) -> Person | None:
-    return Person(d["email"], d.get("name", "")) if d else None
-
-
-def interview_to_json(iv: Interview) -> str:
-    d = {
-        "loop_id": iv.loop_id,
-        "uid": iv.uid,
-        "recurrence_id": iv.recurrence_id,
-        "title": iv.title,
-        "company": iv.company,
-        "role": iv.role,
-        "start": iv.start.isoformat(),
-        "end": iv.end.isoformat(),
-        "interviewers": [_person(p) for p in iv.interviewers],
-        "contact": _person(iv.contact),
-        "size": iv.size,
-        "size_reason": iv.size_reason,
-        "domains": list(iv.domains),
-        "all_day": iv.all_day,
-        "cancelled": iv.cancelled,
-        "timezone": iv.timezone,
-        "warnings": list(iv.warnings),
-    }
-    return json.dumps(d, sort_keys=True, ensure_ascii=False)
-
-
-def interview_from_json(text: str) -> Interview:
-    d = json.loads(text)
-    return Interview(
-        loop_id=d["loop_id"],
-        uid=d["uid"],
-        recurrence_id=d["recurrence_id"],
-        title=d["title"],
-        company=d["company"],
-        role=d["role"],
-        start=_dt(d["start"]),
-        end=_dt(d["end"]),
-        interviewers=tuple(_unperson(p) for p in d["interviewers"]),
-        contact=_unperson(d["contact"]),
-        size=d["size"],
-        size_reason=d["size_reason"],
-        domains=tuple(d["domains"]),
-        all_day=d["all_day"],
-        cancelled=d["cancelled"],
-        timezone=d["timezone"],
-        warnings=tuple(d["warnings"]),
-    )
-
-
-def debrief_to_json(db: Debrief) -> str:
-    d = {
-        "loop_id": db.loop_id,
-        "recorded_at": db.recorded_at.isoformat(),
-        "answer_by": db.answer_by.isoformat() if db.answer_by else None,
-        "contact": _person(db.contact),
-        "notes": list(db.notes),
-        "asked_about": list(db.asked_about),
-        "open_questions": list(db.open_questions),
-        "forgot_to_ask": list(db.forgot_to_ask),
-    }
-    return json.dumps(d, sort_keys=True, ensure_ascii=False)
-
-
-def debrief_from_json(text: str) -> Debrief:
-    d = json.loads(text)
-    return Debrief(
-        loop_id=d["loop_id"],
-        recorded_at=_dt(d["recorded_at"]),
-        answer_by=date.fromisoformat(d["answer_by"]) if d["answer_by"] else None,
-        contact=_unperson(d["contact"]),
-        notes=tuple(d["notes"]),
-        asked_about=tuple(d["asked_about"]),
-        open_questions=tuple(d["open_questions"]),
-        forgot_to_ask=tuple(d["forgot_to_ask"]),
-    )
 
 
 @contextmanager

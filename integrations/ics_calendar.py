@@ -24,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.config import resolve_path
 from daemon.errors import NeedsUser, Transient
 from daemon.ical import ParsedCalendar, parse_calendar
 from daemon.model import CalendarEvent, CalendarRead, Check
@@ -58,7 +57,7 @@ class IcsCalendar:
     @classmethod
     def open(cls, settings: _Settings, context: ProviderContext) -> IcsCalendar:
         return cls(
-            resolve_path(context.base_dir, Path(settings.path).expanduser()), context.timezone
+            context.path(settings.path), context.timezone
         )
 
     # --- CalendarSource ------------------------------------------------------------

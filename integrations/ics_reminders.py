@@ -94,10 +94,7 @@ class IcsReminders:
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> IcsReminders:
-        path = settings.path.expanduser()
-        if not path.is_absolute():
-            path = context.base_dir / path
-        return cls(path, settings, context)
+        return cls(context.path(settings.path), settings, context)
 
     # --- the protocol -----------------------------------------------------------------
 

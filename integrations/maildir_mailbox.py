@@ -96,10 +96,7 @@ class MaildirMailbox:
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> MaildirMailbox:
-        root = settings.path.expanduser()
-        if not root.is_absolute():
-            root = context.base_dir / root
-        self = cls(root, settings, context)
+        self = cls(context.path(settings.path), settings, context)
         if not context.dry_run:
             self._create()
         return self
