@@ -11,7 +11,9 @@ The rules (every time is configurable in ``[timing]``):
   day, a *thank-you-nudge* reminder is shown then; from the midnight after that day the
   thank-you is *missed*. A loop first seen after that midnight skips the thank-you.
 - *followup*: ``followup_days_small`` (or ``_large``) days after the interview, moved to
-  the first working day on or after that, at ``morning`` in the user's time zone. If the
+  the first working day on or after that, at ``morning`` in the user's time zone (so
+  the 4-5 and 8-12 day windows hold; when a weekend covers a whole window, the first
+  working day after it: later rather than too early). If the
   debrief recorded an answer date, the working day after that date instead. By email a
   draft plus a *followup-reminder*; by phone a *followup-call* reminder with a script.
 - An employer's reply closes the loop: every step not yet done is cancelled, except
