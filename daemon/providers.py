@@ -21,11 +21,12 @@ names a class with a ``Settings`` dataclass (its config keys, validated by
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from .clock import Clock
@@ -102,6 +103,19 @@ class Mailbox(Protocol):
     def check(self) -> list[Check]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class WatchableMailbox(Protocol):
+    """A mailbox that can tell when new mail arrives (IMAP IDLE, say). Optional."""
+
+    def watch(self, stop: threading.Event, changed: Callable[[], None]) -> None:
+        """Block until ``stop`` is set, calling ``changed()`` soon after new mail arrives.
+
+        Runs in a thread of its own with a connection of its own; reconnects by itself
+        (with backoff) when the connection drops, and calls ``changed()`` after each
+        reconnection so that mail delivered meanwhile is read.
+        """
 
 
 def provider_class(role: str, kind: str) -> Any:
