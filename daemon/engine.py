@@ -178,16 +178,30 @@ class Engine:
     def reconcile(self, plans: list[LoopPlan]) -> None:
         artifacts = self.state.artifacts()
         debriefs = self.state.debriefs()
+        failed: set[str] = set()  # providers that failed in this pass: left alone until the next
         for p in plans:
             # drafts first: the thank-you reminder reports the draft's checks
             drafts = [s for s in p.steps if s.artifact == "draft"]
             for step in drafts:
-                self._reconcile_draft(p, step, artifacts.get(step.key), debriefs)
+                self._step(failed, "mailbox", self._reconcile_draft, p, step, artifacts.get(step.key), debriefs)
             if drafts:
                 artifacts = self.state.artifacts()
             for step in p.steps:
                 if step.artifact == "reminder":
-                    self._reconcile_reminder(p, step, artifacts.get(step.key), artifacts, debriefs)
+                    self._step(failed, "reminders", self._reconcile_reminder, p, step,
+                               artifacts.get(step.key), artifacts, debriefs)
+
+    def _step(self, failed: set[str], provider: str, work, *args) -> None:
+        """One step's reconciliation; a provider that fails is skipped for the rest of the pass."""
+        if provider in failed:
+            return
+        try:
+            work(*args)
+        except (NeedsUser, Transient) as exc:
+            failed.add(provider)
+            self.report.needs_user |= isinstance(exc, NeedsUser)
+            retry = "" if isinstance(exc, NeedsUser) else " (will retry)"
+            self.report.errors.append(f"{provider}: {exc}{retry}")
 
     def _record(self, step: Step, status: str, ref: str = "", digest: str = "", note: str = "", kind: str = "") -> None:
         a = Artifact(step.key, step.loop_id, step.name, kind or step.artifact, status, ref, digest, note)

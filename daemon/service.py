@@ -1,8 +1,8 @@
 """``run``: the long-running loop.
 
 A pass runs at start, at every poll interval (``timing.poll_minutes``, kept by the
-``schedule`` library) and as soon as a step falls due; in between the process sleeps on
-an event, so it does no busy waiting and stops at once on SIGTERM or SIGINT. When a pass
+``schedule`` library), as soon as a step falls due, and when a mailbox that can push
+(IMAP IDLE) reports new mail; in between the process sleeps on an event, so it does no busy waiting and stops at once on SIGTERM or SIGINT. When a pass
 meets a temporary failure the next one comes sooner, backing off exponentially (with
 jitter) up to the poll interval.
 """
@@ -21,7 +21,7 @@ from .clock import Clock
 from .config import Config
 from .engine import PassReport, one_pass
 from .errors import Transient
-from .providers import open_providers
+from .providers import WatchableMailbox, open_providers
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ FIRST_RETRY_SECONDS = 30.0
 
 def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
+    wake = threading.Event()  # set by a stop request or by new mail
+    mail_arrived = threading.Event()
+    threading.Thread(target=lambda: (stop.wait(), wake.set()), daemon=True, name="stop-relay").start()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
@@ -60,23 +63,41 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
         else:
             failures = 0
 
+    def new_mail() -> None:
+        mail_arrived.set()
+        wake.set()
+
+    watcher = None
+    if isinstance(providers.mailbox, WatchableMailbox):
+        watcher = threading.Thread(
+            target=providers.mailbox.watch, args=(stop, new_mail), daemon=True, name="mail-watch"
+        )
+        watcher.start()
+
     scheduler = schedule.Scheduler()
     scheduler.every(config.timing.poll_minutes).minutes.do(work)
-    log.info("running; a pass every %d minutes and at each due step (drafts only, never sends)",
-             config.timing.poll_minutes)
+    log.info(
+        "running; a pass every %d minutes, at each due step%s (drafts only, never sends)",
+        config.timing.poll_minutes,
+        " and when mail arrives" if watcher else "",
+    )
     work()
     while not stop.is_set():
         idle = scheduler.idle_seconds
         wait = poll if idle is None else max(0.0, idle)
         if wake_at is not None:
             wait = min(wait, max(0.0, (wake_at - clock.now()).total_seconds()))
-        if stop.wait(timeout=wait):
+        wake.wait(timeout=wait)
+        wake.clear()
+        if stop.is_set():
             break
-        if wake_at is not None and clock.now() >= wake_at:
+        if mail_arrived.is_set() or (wake_at is not None and clock.now() >= wake_at):
+            mail_arrived.clear()
             wake_at = None
             work()
         scheduler.run_pending()
+    if watcher is not None:
+        watcher.join(timeout=10)
     providers.close()
     log.info("stopped")
     return 0
-

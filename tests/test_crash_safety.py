@@ -166,3 +166,41 @@ def test_killed_just_before_and_just_after_every_write_it_recovers_exactly(tmp_p
     assert recovered_intents >= 5
     assert snapshot(crashed)[1] == expected[1]
     assert [k for k, _ in snapshot(crashed)[0]] == [k for k, _ in expected[0]]
+
+
+def test_a_write_whose_outcome_is_unknown_is_looked_up_before_writing_again(world, monkeypatch):
+    from daemon.errors import UnknownOutcome
+    from integrations.maildir_mailbox import MaildirMailbox
+
+    real = MaildirMailbox.write_draft
+
+    def lost_answer(self, draft):
+        real(self, draft)  # the server took it, but the answer never came back
+        raise UnknownOutcome("connection lost during the write")
+
+    world.set_calendar(ACME)
+    monkeypatch.setattr(MaildirMailbox, "write_draft", lost_answer)
+    r = world.cli("once", now="2026-11-17T16:00:00+01:00")
+    assert r.code == 75 and "will retry" in r.err
+    assert len(world.reminder_uids()) == 4  # the reminders went ahead despite the mailbox
+    monkeypatch.setattr(MaildirMailbox, "write_draft", real)
+    world.once("2026-11-17T16:05:00+01:00")
+    assert len(world.drafts()) == 1
+
+
+def test_a_failed_write_is_retried_on_the_next_pass(world, monkeypatch):
+    from daemon.errors import Transient
+    from integrations.maildir_mailbox import MaildirMailbox
+
+    real = MaildirMailbox.write_draft
+
+    def refuse(self, draft):
+        raise Transient("server unavailable")
+
+    world.set_calendar(ACME)
+    monkeypatch.setattr(MaildirMailbox, "write_draft", refuse)
+    assert world.cli("once", now="2026-11-17T16:00:00+01:00").code == 75
+    assert world.drafts() == []
+    monkeypatch.setattr(MaildirMailbox, "write_draft", real)
+    world.once("2026-11-17T16:05:00+01:00")
+    assert len(world.drafts()) == 1
