@@ -23,7 +23,7 @@ from .model import Draft, Interview, Person, Reminder, StoredDraft
 from .planning import LoopFacts, LoopPlan, Step, next_due, plan
 from .clock import Clock
 from .providers import Mailbox, Providers, ReminderSink, open_providers
-from .replies import match
+from .replies import Known, match
 from .state import (
     CREATED,
     GONE,
@@ -153,20 +153,33 @@ class Engine:
     def sync_mail(self) -> None:
         since = self.now - timedelta(days=self.config.detection.lookback_days)
         messages, cursor = self.providers.mailbox.read_new(self.state.cursor("mailbox"), since)
-        interviews = [iv for iv, _ in self.state.loops()]
-        debriefs = self.state.debriefs()
-        by_id = {iv.loop_id: iv for iv in interviews}
-        user_domain = self.config.profile.email.rpartition("@")[2]
+        known = self._known()
+        by_id = {iv.loop_id: iv for iv in known.interviews}
         with self.state.transaction():
             for msg in messages:
-                obs = match(msg, interviews, debriefs, self.config.profile.emails, user_domain, self.now)
+                obs = match(msg, known, self.now)
                 if obs and self.state.add_observation(obs):
                     iv = by_id[obs.loop_id]
                     if obs.kind == "reply":
                         self._say(f"note the answer for {describe(iv)}: {obs.reason}")
                     else:
                         self._say(f"note mail you sent about {describe(iv)}: {obs.reason}")
+                        if obs.message_id:
+                            known.sent_ids.setdefault(obs.loop_id, set()).add(obs.message_id)
             self.state.set_cursor("mailbox", cursor)
+
+    def _known(self) -> Known:
+        sent_ids: dict[str, set[str]] = {}
+        for o in self.state.observations():
+            if o.kind == "sent" and o.message_id:
+                sent_ids.setdefault(o.loop_id, set()).add(o.message_id)
+        return Known(
+            interviews=[iv for iv, _ in self.state.loops()],
+            debriefs=self.state.debriefs(),
+            user_emails=self.config.profile.emails,
+            user_domain=self.config.profile.email.rpartition("@")[2],
+            sent_ids=sent_ids,
+        )
 
     # --- planning ------------------------------------------------------------------
 
@@ -252,7 +265,9 @@ class Engine:
         attachments = cfg.drafts.attachments if step.name == "thank-you" else ()
         warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
         sender = Person(cfg.profile.email, cfg.profile.name)
+        answers = self._sent_in_loop(iv.loop_id) if step.name == "followup" else ""
         raw, build_warnings = build_message(
+            in_reply_to=answers,
             key=step.key,
             sender=sender,
             to=recipients(iv, debrief),
@@ -262,6 +277,12 @@ class Engine:
             attachments=tuple(a for a in attachments if a.is_file()),
         )
         return Draft(step.key, raw), body_digest(raw), warnings + build_warnings
+
+    def _sent_in_loop(self, loop_id: str) -> str:
+        """The Message-ID of the mail you sent in this loop (the thank-you first), or ""."""
+        sent = [o for o in self.state.observations() if o.loop_id == loop_id and o.kind == "sent" and o.message_id]
+        sent.sort(key=lambda o: (o.step != "thank-you", o.at))
+        return sent[0].message_id if sent else ""
 
     def _reconcile_reminder(self, p: LoopPlan, step: Step, current: Artifact | None, artifacts, debriefs) -> None:
         sink = self.providers.reminders

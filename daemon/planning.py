@@ -52,6 +52,7 @@ class Observation:
     at: datetime
     reason: str
     step: str = ""  # for sent mail that carried a draft's key: the step it belonged to
+    message_id: str = ""  # of the message, for answering in its thread
 
 
 @dataclass(frozen=True)

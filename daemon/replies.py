@@ -13,6 +13,7 @@ loop's people after the interview.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
@@ -65,33 +66,39 @@ def _domain_matches(domain: str, company_domains: Iterable[str]) -> str:
     return ""
 
 
-def match(
-    msg: MailMessage,
-    interviews: list[Interview],
-    debriefs: dict[str, Debrief],
-    user_emails: tuple[str, ...],
-    user_domain: str,
-    now: datetime,
-) -> Observation | None:
+@dataclass(frozen=True)
+class Known:
+    """What matching needs to know besides the message."""
+
+    interviews: list[Interview]
+    debriefs: dict[str, Debrief]
+    user_emails: tuple[str, ...]
+    user_domain: str  # the domain of the drafts' Message-IDs
+    sent_ids: dict[str, set[str]] = field(default_factory=dict)  # loop id -> Message-IDs you sent
+
+
+def match(msg: MailMessage, known: Known, now: datetime) -> Observation | None:
     """The loop ``msg`` belongs to, and why; None when it concerns no loop."""
     when = msg.date or now
     if msg.folder == "sent":
-        return _match_sent(msg, interviews, debriefs, when)
-    if not msg.sender or msg.sender.email in user_emails:
+        return _match_sent(msg, known, when)
+    if not msg.sender or msg.sender.email in known.user_emails:
         return None
     if automatic_reason(msg):
         return None
     thread_ids = set(msg.in_reply_to) | set(msg.references)
     best: tuple[int, datetime, Observation] | None = None
-    for iv in interviews:
+    for iv in known.interviews:
         if iv.cancelled or when < iv.start:
             continue
-        people = {p.email.lower(): p for p in recipients(iv, debriefs.get(iv.loop_id))}
+        people = {p.email.lower(): p for p in recipients(iv, known.debriefs.get(iv.loop_id))}
         strength, reason = 0, ""
         for step in ("thank-you", "followup"):
-            if message_id(f"{iv.loop_id}.{step}", user_domain) in thread_ids:
+            if message_id(f"{iv.loop_id}.{step}", known.user_domain) in thread_ids:
                 strength, reason = 3, f"a reply in the thread of the {step} draft"
                 break
+        if not strength and thread_ids & known.sent_ids.get(iv.loop_id, set()):
+            strength, reason = 3, "a reply in the thread of a message you sent them"
         if not strength and msg.sender.email in people:
             who = people[msg.sender.email].name or msg.sender.email
             strength, reason = 2, f"a message from {who}, who interviewed you or is your contact"
@@ -100,27 +107,26 @@ def match(
             if domain:
                 strength, reason = 1, f"a message from the company's domain {domain}"
         if strength:
-            candidate = (strength, iv.start, Observation(msg.ref, iv.loop_id, "reply", when, reason))
-            if best is None or candidate[:2] > best[:2]:
-                best = candidate
+            obs = Observation(msg.ref, iv.loop_id, "reply", when, reason, message_id=msg.message_id)
+            if best is None or (strength, iv.start) > best[:2]:
+                best = (strength, iv.start, obs)
     return best[2] if best else None
 
 
-def _match_sent(
-    msg: MailMessage, interviews: list[Interview], debriefs: dict[str, Debrief], when: datetime
-) -> Observation | None:
+def _match_sent(msg: MailMessage, known: Known, when: datetime) -> Observation | None:
     if msg.key:
         loop_id, _, step = msg.key.partition(".")
-        if any(iv.loop_id == loop_id for iv in interviews):
-            return Observation(msg.ref, loop_id, "sent", when, "you sent the program's draft", step)
+        if any(iv.loop_id == loop_id for iv in known.interviews):
+            return Observation(msg.ref, loop_id, "sent", when, "you sent the program's draft", step, msg.message_id)
     to = {p.email for p in (*msg.to, *msg.cc)}
     best: Interview | None = None
-    for iv in interviews:
+    for iv in known.interviews:
         if iv.cancelled or when < iv.start:
             continue
-        people = {p.email.lower() for p in recipients(iv, debriefs.get(iv.loop_id))}
+        people = {p.email.lower() for p in recipients(iv, known.debriefs.get(iv.loop_id))}
         if to & people and (best is None or iv.start > best.start):
             best = iv
     if best is None:
         return None
-    return Observation(msg.ref, best.loop_id, "sent", when, "you wrote to them after the interview")
+    return Observation(msg.ref, best.loop_id, "sent", when, "you wrote to them after the interview",
+                       message_id=msg.message_id)

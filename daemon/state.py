@@ -26,7 +26,7 @@ from .model import Debrief, Interview
 from .planning import Observation
 from .records import from_json, to_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "state.sqlite3"
 
 MIGRATIONS: dict[int, str] = {
@@ -65,6 +65,10 @@ MIGRATIONS: dict[int, str] = {
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+    """,
+    # 2: the Message-ID of each matched message, so drafts can answer in its thread
+    2: """
+    ALTER TABLE observations ADD COLUMN message_id TEXT NOT NULL DEFAULT ''
     """,
 }
 
@@ -227,13 +231,16 @@ class State:
     # --- observations ------------------------------------------------------------
 
     def observations(self) -> list[Observation]:
-        rows = self.conn.execute("SELECT ref, loop_id, kind, at, reason, step FROM observations ORDER BY at")
-        return [Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5]) for r in rows]
+        rows = self.conn.execute(
+            "SELECT ref, loop_id, kind, at, reason, step, message_id FROM observations ORDER BY at"
+        )
+        return [Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6]) for r in rows]
 
     def add_observation(self, o: Observation) -> bool:
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step) VALUES (?,?,?,?,?,?)",
-            (o.ref, o.loop_id, o.kind, o.at.isoformat(), o.reason, o.step),
+            "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step, message_id) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (o.ref, o.loop_id, o.kind, o.at.isoformat(), o.reason, o.step, o.message_id),
         )
         return cur.rowcount > 0
 

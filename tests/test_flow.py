@@ -364,3 +364,30 @@ def test_a_floating_time_is_read_in_the_users_time_zone(world):
     world.once("2026-11-17T12:00:00+01:00")
     st = json.loads(world.cli("status", "--json", now="2026-11-17T12:00:00+01:00").out)
     assert st["loops"][0]["start"] == "2026-11-17T14:00:00+01:00"
+
+
+def test_the_followup_answers_in_the_thread_of_the_thank_you_you_sent(world):
+    world.set_calendar(ACME)
+    world.once(AFTER)
+    world.deliver("Sent", sender="Alex Example <alex@example.org>", to="jane.doe@acme.example",
+                  subject="Thank you", date="Tue, 17 Nov 2026 17:00:00 +0100")
+    world.once("2026-11-17T17:30:00+01:00")
+    world.once("2026-11-23T09:00:00+01:00")
+    (followup,) = [d for d in world.drafts() if d[KEY_HEADER].endswith(".followup")]
+    assert followup["In-Reply-To"] and followup["In-Reply-To"] == followup["References"]
+    assert followup["In-Reply-To"].endswith("@test.example>")
+
+
+def test_an_answer_in_the_thread_of_your_sent_mail_closes_the_loop_whoever_sends_it(world):
+    world.set_calendar(ACME)
+    world.once(AFTER)
+    world.deliver("Sent", sender="Alex Example <alex@example.org>", to="jane.doe@acme.example",
+                  subject="Thank you", date="Tue, 17 Nov 2026 17:00:00 +0100")
+    world.once("2026-11-17T17:30:00+01:00")
+    sent_id = world.folder("Sent").get_message(world.folder("Sent").keys()[0])["Message-ID"]
+    world.deliver("INBOX", sender="Recruiting <talent@acme-recruiting.example>",
+                  date="Wed, 18 Nov 2026 10:00:00 +0100", headers={"In-Reply-To": sent_id, "References": sent_id})
+    world.once("2026-11-18T11:00:00+01:00")
+    st = json.loads(world.cli("status", "--json", now="2026-11-18T11:00:00+01:00").out)
+    assert st["loops"][0]["status"] == "closed"
+    assert "thread of a message you sent" in st["loops"][0]["reason"]

@@ -1,0 +1,42 @@
+"""The state database: versioned, migrated forward, never wiped."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+from daemon import state as st
+from daemon.planning import Observation
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_records(tmp_path):
+    db = tmp_path / st.DB_NAME
+    conn = sqlite3.connect(db)
+    for statement in st._statements(st.MIGRATIONS[1]):
+        conn.execute(statement)
+    conn.execute("INSERT INTO observations(ref, loop_id, kind, at, reason, step) VALUES "
+                 "('inbox/1', 'abcd1234', 'reply', '2026-11-17T10:00:00+00:00', 'from Jane', '')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    state = st.State.open(tmp_path)
+    assert state.conn.execute("PRAGMA user_version").fetchone()[0] == st.SCHEMA_VERSION
+    (obs,) = state.observations()
+    assert obs.reason == "from Jane" and obs.message_id == ""
+    state.close()
+
+
+def test_observations_are_recorded_once(tmp_path):
+    state = st.State.open(tmp_path)
+    o = Observation("inbox/1", "abcd1234", "reply", datetime(2026, 11, 17, tzinfo=timezone.utc), "x", "", "<m@x>")
+    with state.transaction():
+        assert state.add_observation(o)
+        assert not state.add_observation(o)
+    assert state.observations() == [o]
+    state.close()
+
+
+def test_migrations_run_in_order_from_an_empty_file(tmp_path):
+    state = st.State.open(tmp_path)
+    assert state.conn.execute("PRAGMA user_version").fetchone()[0] == len(st.MIGRATIONS)
+    state.close()
