@@ -19,12 +19,7 @@ Rules:
   name the company; a part in parentheses or after a dash is the role when it reads like
   a job title. A "company" that is an interviewer's name is ignored.
 - Otherwise the company comes from the first interviewer's (then the contact's) mail
-  domain that is not free mail: its name in the shipped list of large employers, else the
-  label left of the public suffix with dashes as spaces, capitalised
-  ("jane@mail.acme-corp.com" -> "Acme Corp"). Free-mail domains never name a company.
-- Size: a ``size:`` hint; then companies.small, then companies.large (names or domains,
-  subdomains included); then the shipped list ``data/large_employers.txt``; then
-  companies.unknown_size.
+  domain that is not free mail; the size from the rules in ``daemon.companies``.
 - Times: timed events keep their start and end. An all-day interview starts at local
   midnight of its first day and ends at ``detection.all_day_end`` (local time) on its
   last day; ``all_day=True`` lets the core show the date only.
@@ -39,24 +34,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from functools import lru_cache
-from importlib import resources
 from zoneinfo import ZoneInfo
 
+from .companies import (
+    company_from_domain,
+    domain_in,
+    is_free_mail,
+    name_key,
+    size_of,
+)
 from .config import Companies, Detection, Profile
 from .keys import key_from_uid
 from .model import CalendarEvent, Interview, Person, loop_id_for
 
 NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
 NO_COMPANY = "no company found: add a line 'company: NAME' to the event description"
-UNKNOWN_SIZE = "unknown size: default from companies.unknown_size"
 
-# Second-level labels under which organisations register (acme.co.uk, acme.com.au).
-_SECOND_LEVEL = frozenset("co com org net ac gov ltd plc or gv ne edu".split())
-_LEGAL_SUFFIXES = frozenset(
-    """gmbh ag se kg kgaa ohg ug inc incorporated llc ltd limited plc corp corporation co
-    company sa sas sarl spa srl nv bv ab as asa oy oyj group holding the""".split()
-)
 # Words that make a part of a title read like a job title.
 _JOB_WORDS = frozenset(
     """engineer developer manager analyst designer scientist consultant architect intern
@@ -335,7 +328,7 @@ def _person_keys(names: Iterable[str]) -> set[str]:
     """Ways a title may name these people: full name in either order, first name."""
     keys: set[str] = set()
     for name in names:
-        words = [_name_key(w) for w in name.replace(",", " ").split()]
+        words = [name_key(w) for w in name.replace(",", " ").split()]
         words = [w for w in words if w]
         if words:
             keys |= {"".join(words), "".join(sorted(words)), words[0]}
@@ -345,7 +338,7 @@ def _person_keys(names: Iterable[str]) -> set[str]:
 
 
 def _is_person_name(text: str, keys: set[str]) -> bool:
-    words = [_name_key(w) for w in text.split()]
+    words = [name_key(w) for w in text.split()]
     words = [w for w in words if w]
     return bool(words) and ("".join(words) in keys or "".join(sorted(words)) in keys)
 
@@ -365,126 +358,6 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _name_key(name: str) -> str:
-    """A company name for comparison: no case, accents, punctuation or legal suffixes."""
-    plain = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    words = re.findall(r"\w+", plain.replace("'", "").replace("’", ""))
-    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
-        words.pop()
-    while len(words) > 1 and words[0] == "the":
-        words.pop(0)
-    return "".join(words)
-
-
-# --- domains ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def free_mail_domains() -> tuple[str, ...]:
-    """The shipped list of free-mail (and non-employer) domains."""
-    return tuple(line.split()[0].lower() for line in _data_lines("free_mail_domains.txt"))
-
-
-def is_free_mail(domain: str, extra: Iterable[str] = ()) -> bool:
-    """True for domains anyone can have an address at (and for "" or no dot)."""
-    domain = domain.strip().lower().rstrip(".")
-    if "." not in domain:
-        return True
-    for entry in (*free_mail_domains(), *extra):
-        entry = entry.strip().lower()
-        if entry.endswith(".*"):
-            if re.fullmatch(r"(?:[^.]+\.)*" + re.escape(entry[:-2]) + r"\.[a-z.]+", domain):
-                return True
-        elif domain == entry or domain.endswith("." + entry):
-            return True
-    return False
-
-
-def organisation_label(domain: str) -> str:
-    """The registered label of a domain: "mail.acme-corp.co.uk" -> "acme-corp"."""
-    labels = [part for part in domain.lower().strip(".").split(".") if part]
-    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
-        return labels[-3]
-    return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
-
-
-def company_from_domain(domain: str) -> str:
-    """The company a mail domain names ("" for free mail): see the module rules."""
-    if is_free_mail(domain):
-        return ""
-    known = large_employer(domain=domain)
-    if known:
-        return known
-    label = organisation_label(domain)
-    return " ".join(w[:1].upper() + w[1:] for w in label.replace("_", "-").split("-") if w)
-
-
-# --- size ------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def large_employers() -> tuple[tuple[str, str], ...]:
-    """(domain, name) pairs of the shipped list."""
-    pairs = []
-    for line in _data_lines("large_employers.txt"):
-        domain, _, name = line.partition(" ")
-        pairs.append((domain.lower(), name.strip() or domain))
-    return tuple(pairs)
-
-
-def large_employer(*, name: str = "", domain: str = "") -> str:
-    """The shipped list's name for this company or domain, or ""."""
-    key = _name_key(name) if name else ""
-    for entry_domain, entry_name in large_employers():
-        if domain and _domain_in(domain, entry_domain):
-            return entry_name
-        if key and key == _name_key(entry_name):
-            return entry_name
-    return ""
-
-
-def size_of(
-    company: str, domains: Iterable[str], companies: Companies, hint: str = ""
-) -> tuple[str, str]:
-    """(size, reason): "small" or "large", and why (see the module rules)."""
-    if hint in ("small", "large"):
-        return hint, "hint in the event"
-    domains = tuple(domains)
-    for size, entries in (("small", companies.small), ("large", companies.large)):
-        if any(_matches(entry, company, domains) for entry in entries):
-            return size, f"companies.{size} in the configuration"
-    for domain in domains:
-        known = large_employer(domain=domain)
-        if known:
-            return "large", f"large employer ({known}) in the shipped list"
-    if company:
-        known = large_employer(name=company)
-        if known:
-            return "large", f"large employer ({known}) in the shipped list"
-    return companies.unknown_size, UNKNOWN_SIZE
-
-
-def _matches(entry: str, company: str, domains: tuple[str, ...]) -> bool:
-    entry = entry.strip()
-    if not entry:
-        return False
-    if company and _name_key(entry) == _name_key(company):
-        return True
-    return "." in entry and any(_domain_in(d, entry.lower()) for d in domains)
-
-
-def _domain_in(domain: str, parent: str) -> bool:
-    domain = domain.lower().rstrip(".")
-    return domain == parent or domain.endswith("." + parent)
-
-
 def _is_person(email: str) -> bool:
     domain = email.rpartition("@")[2]
-    return "@" in email and not any(_domain_in(domain, d) for d in _NOT_PEOPLE_DOMAINS)
-
-
-def _data_lines(name: str) -> list[str]:
-    text = resources.files("daemon.data").joinpath(name).read_text(encoding="utf-8")
-    lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
+    return "@" in email and not any(domain_in(domain, d) for d in _NOT_PEOPLE_DOMAINS)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
+from .companies import domain_in
 from .drafting import recipients
 from .keys import message_id
 from .model import Debrief, Interview, MailMessage
@@ -60,10 +61,7 @@ def automatic_reason(msg: MailMessage) -> str:
 
 
 def _domain_matches(domain: str, company_domains: Iterable[str]) -> str:
-    for d in company_domains:
-        if domain == d or domain.endswith("." + d):
-            return d
-    return ""
+    return next((d for d in company_domains if domain_in(domain, d)), "")
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon.config import Companies, Detection, Profile
-from daemon.detection import (
-    NO_COMPANY,
-    NO_INTERVIEWERS,
+from daemon.companies import (
     UNKNOWN_SIZE,
-    Detector,
     company_from_domain,
-    company_from_title,
     free_mail_domains,
     is_free_mail,
     large_employers,
-    parse_hints,
     size_of,
 )
+from daemon.detection import NO_COMPANY, NO_INTERVIEWERS, Detector, company_from_title, parse_hints
 from daemon.keys import artifact_key, reminder_uid
 from daemon.model import Attendee, CalendarEvent, Person, loop_id_for
 

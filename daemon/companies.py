@@ -1,0 +1,153 @@
+"""Companies from mail domains, and their size.
+
+- Free-mail domains (the shipped ``data/free_mail_domains.txt`` plus
+  ``companies.free_mail_domains``) never name a company.
+- A domain names a company by the shipped list of large employers, else by the label
+  left of the public suffix with dashes as spaces, capitalised
+  ("jane@mail.acme-corp.com" -> "Acme Corp").
+- Size: a ``size:`` hint; then companies.small, then companies.large (names or domains,
+  subdomains included); then the shipped list ``data/large_employers.txt``; then
+  companies.unknown_size.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from .config import Companies
+
+UNKNOWN_SIZE = "unknown size: default from companies.unknown_size"
+
+# Second-level labels under which organisations register (acme.co.uk, acme.com.au).
+_SECOND_LEVEL = frozenset("co com org net ac gov ltd plc or gv ne edu".split())
+_LEGAL_SUFFIXES = frozenset(
+    """gmbh ag se kg kgaa ohg ug inc incorporated llc ltd limited plc corp corporation co
+    company sa sas sarl spa srl nv bv ab as asa oy oyj group holding the""".split()
+)
+
+
+def domain_in(domain: str, parent: str) -> bool:
+    """True when ``domain`` is ``parent`` or one of its subdomains."""
+    domain = domain.lower().rstrip(".")
+    return domain == parent or domain.endswith("." + parent)
+
+
+def name_key(name: str) -> str:
+    """A company name for comparison: no case, accents, punctuation or legal suffixes."""
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    words = re.findall(r"\w+", plain.replace("'", "").replace("’", ""))
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return "".join(words)
+
+
+# --- domains ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def free_mail_domains() -> tuple[str, ...]:
+    """The shipped list of free-mail (and non-employer) domains."""
+    return tuple(line.split()[0].lower() for line in _data_lines("free_mail_domains.txt"))
+
+
+def is_free_mail(domain: str, extra: Iterable[str] = ()) -> bool:
+    """True for domains anyone can have an address at (and for "" or no dot)."""
+    domain = domain.strip().lower().rstrip(".")
+    if "." not in domain:
+        return True
+    for entry in (*free_mail_domains(), *extra):
+        entry = entry.strip().lower()
+        if entry.endswith(".*"):
+            if re.fullmatch(r"(?:[^.]+\.)*" + re.escape(entry[:-2]) + r"\.[a-z.]+", domain):
+                return True
+        elif domain == entry or domain.endswith("." + entry):
+            return True
+    return False
+
+
+def organisation_label(domain: str) -> str:
+    """The registered label of a domain: "mail.acme-corp.co.uk" -> "acme-corp"."""
+    labels = [part for part in domain.lower().strip(".").split(".") if part]
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
+
+
+def company_from_domain(domain: str) -> str:
+    """The company a mail domain names ("" for free mail): see the module rules."""
+    if is_free_mail(domain):
+        return ""
+    known = large_employer(domain=domain)
+    if known:
+        return known
+    label = organisation_label(domain)
+    return " ".join(w[:1].upper() + w[1:] for w in label.replace("_", "-").split("-") if w)
+
+
+# --- size ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def large_employers() -> tuple[tuple[str, str], ...]:
+    """(domain, name) pairs of the shipped list."""
+    pairs = []
+    for line in _data_lines("large_employers.txt"):
+        domain, _, name = line.partition(" ")
+        pairs.append((domain.lower(), name.strip() or domain))
+    return tuple(pairs)
+
+
+def large_employer(*, name: str = "", domain: str = "") -> str:
+    """The shipped list's name for this company or domain, or ""."""
+    key = name_key(name) if name else ""
+    for entry_domain, entry_name in large_employers():
+        if domain and domain_in(domain, entry_domain):
+            return entry_name
+        if key and key == name_key(entry_name):
+            return entry_name
+    return ""
+
+
+def size_of(
+    company: str, domains: Iterable[str], companies: Companies, hint: str = ""
+) -> tuple[str, str]:
+    """(size, reason): "small" or "large", and why (see the module rules)."""
+    if hint in ("small", "large"):
+        return hint, "hint in the event"
+    domains = tuple(domains)
+    for size, entries in (("small", companies.small), ("large", companies.large)):
+        if any(_matches(entry, company, domains) for entry in entries):
+            return size, f"companies.{size} in the configuration"
+    for domain in domains:
+        known = large_employer(domain=domain)
+        if known:
+            return "large", f"large employer ({known}) in the shipped list"
+    if company:
+        known = large_employer(name=company)
+        if known:
+            return "large", f"large employer ({known}) in the shipped list"
+    return companies.unknown_size, UNKNOWN_SIZE
+
+
+def _matches(entry: str, company: str, domains: tuple[str, ...]) -> bool:
+    entry = entry.strip()
+    if not entry:
+        return False
+    if company and name_key(entry) == name_key(company):
+        return True
+    return "." in entry and any(domain_in(d, entry.lower()) for d in domains)
+
+
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("daemon.data").joinpath(name).read_text(encoding="utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
