@@ -39,6 +39,7 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
     poll = config.timing.poll_minutes * 60.0
     failures = 0
     wake_at = None  # the clock's moment of the next due step or retry
+    warned: set[str] = set()
 
     providers = open_providers(config, clock, dry_run)  # kept open: their caches make idle passes cheap
 
@@ -51,7 +52,10 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
         for line in report.actions:
             log.info("%s", line)
         for line in report.warnings:
-            log.warning("%s", line)
+            if line not in warned:  # a broken event is worth one line, not one every pass
+                log.warning("%s", line)
+        warned.clear()
+        warned.update(report.warnings)
         for line in report.errors:
             log.error("%s", line)
         wake_at = report.next_due
