@@ -1,0 +1,75 @@
+"""pytest fixtures for the real servers. A test module imports the fixtures it uses:
+
+    from servers.fixtures import dovecot_server, imap_user  # noqa: F401
+
+Where Dovecot is missing, its tests are skipped with the install hint, except in CI
+(``CI`` set to anything but "", "0" or "false"), where they fail: CI never skips.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from .dovecot import INSTALL_HINT, Dovecot, find_binary
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_dovecot(tls: bool = False) -> None:
+    missing = ""
+    if not (find_binary("dovecot") and find_binary("doveadm")):
+        missing = INSTALL_HINT
+    elif tls and not find_binary("openssl"):
+        missing = "openssl is not installed (it makes the test certificate): apt-get install openssl"
+    if not missing:
+        return
+    if in_ci():
+        pytest.fail(f"{missing} (CI=true: a missing server fails the run)", pytrace=False)
+    pytest.skip(missing)
+
+
+def _running(**kwargs) -> Iterator[Dovecot]:
+    require_dovecot(tls=kwargs.get("tls", False))
+    server = Dovecot(**kwargs)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    """One Dovecot for the session, with SPECIAL-USE Drafts, Sent and Trash. Tests share
+    it through ``imap_user`` (an account of their own); never stop or kill this one."""
+    yield from _running()
+
+
+@pytest.fixture(scope="session")
+def dovecot_plain_layout() -> Iterator[Dovecot]:
+    """A Dovecot whose folders carry no SPECIAL-USE flag: "Entwürfe", "Gesendet", "Sent"."""
+    yield from _running(special_use=False)
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls() -> Iterator[Dovecot]:
+    """A Dovecot with a self-signed certificate (``ca_file``): STARTTLS on ``port``,
+    implicit TLS on ``tls_port``."""
+    yield from _running(tls=True)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of the test's own, free to stop, kill and restart."""
+    yield from _running()
+
+
+@pytest.fixture
+def imap_user(dovecot_server: Dovecot) -> str:
+    """A fresh account with an empty inbox, Sent and Drafts on the shared server."""
+    return dovecot_server.add_user()
