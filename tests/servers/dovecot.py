@@ -56,7 +56,9 @@ def free_port() -> int:
 
 
 class Dovecot:
-    """One Dovecot instance. ``folders`` maps folder names to a SPECIAL-USE flag (or "").
+    """One Dovecot instance. ``folders`` maps folder names to a SPECIAL-USE flag (or "");
+    ``capabilities`` replaces the capabilities announced after login (to play an older
+    server: the commands still work, but a careful client does not use them).
 
     Every user name logs in with ``password``; ``add_user()`` makes up a new one."""
 
@@ -68,6 +70,7 @@ class Dovecot:
         special_use: bool = True,
         folders: dict[str, str] | None = None,
         tls: bool = False,
+        capabilities: str = "",
         user: str = "alex@example.org",
         password: str = "correct-horse-42",
     ):
@@ -78,6 +81,7 @@ class Dovecot:
         if folders is None:
             folders = DEFAULT_FOLDERS if special_use else {"Entwürfe": "", "Gesendet": "", "Sent": ""}
         self.folders = {name: (flag if special_use else "") for name, flag in folders.items()}
+        self.capabilities = capabilities  # "": Dovecot's own list (IDLE, UIDPLUS, ...)
         self.user = user
         self.password = password
         self.root = Path(tempfile.mkdtemp(prefix="dovecot-test-"))
@@ -154,6 +158,7 @@ default_internal_group = {internal_group}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
+{f"imap_capability = {self.capabilities}" if self.capabilities else ""}
 passdb {{
   driver = static
   args = password={self.password}

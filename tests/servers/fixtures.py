@@ -63,6 +63,17 @@ def dovecot_tls() -> Iterator[Dovecot]:
     yield from _running(tls=True)
 
 
+MINIMAL_CAPABILITIES = "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE CHILDREN"
+
+
+@pytest.fixture(scope="session")
+def dovecot_minimal() -> Iterator[Dovecot]:
+    """A Dovecot announcing only IMAP4rev1 basics: no IDLE, UIDPLUS, CONDSTORE, MOVE,
+    SPECIAL-USE, LIST-EXTENDED or UNSELECT. Folders "Drafts" and "Sent", unflagged."""
+    yield from _running(special_use=False, folders={"Drafts": "", "Sent": ""},
+                        capabilities=MINIMAL_CAPABILITIES)
+
+
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
     """A Dovecot of the test's own, free to stop, kill and restart."""
