@@ -1,0 +1,138 @@
+"""The whole loop with the mailbox on a real Dovecot: drafts by IMAP, replies by IDLE."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime
+
+import pytest
+
+from conftest import ACME, World
+from daemon.clock import OffsetClock
+from daemon.config import load
+from daemon.keys import KEY_HEADER
+from daemon.service import run_forever
+from servers.dovecot import Dovecot
+
+from email import message_from_bytes
+from email.policy import default
+
+AFTER = "2026-11-17T16:00:00+01:00"
+REPLY = (
+    b"From: Jane Doe <jane.doe@acme.example>\r\nTo: alex@example.org\r\n"
+    b"Subject: Re: Thank you\r\nDate: Tue, 17 Nov 2026 16:30:00 +0100\r\n"
+    b"Message-ID: <reply-1@acme.example>\r\n\r\nThank you, Alex. We will be in touch.\r\n"
+)
+
+
+@pytest.fixture
+def dovecot(require_dovecot):
+    server = Dovecot()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def imap_world(tmp_path, dovecot, monkeypatch):
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
+    config = f"""\
+[profile]
+name = "Alex Example"
+email = "alex@example.org"
+timezone = "Europe/Berlin"
+
+[state]
+dir = "state"
+
+[calendar]
+path = "calendar.ics"
+
+[mailbox]
+kind = "imap"
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "plain"
+username = "{dovecot.user}"
+password_env = "TEST_IMAP_PASSWORD"
+timeout_seconds = 5
+
+[reminders]
+path = "reminders.ics"
+"""
+    world = World(tmp_path, config)
+    world.set_calendar(ACME)
+    return world
+
+
+def drafts(dovecot: Dovecot):
+    folder = next(name for name, flag in dovecot.folders.items() if flag == "\\Drafts")
+    return {uid: (m[b"FLAGS"], message_from_bytes(m[b"BODY[]"], policy=default))
+            for uid, m in dovecot.messages(folder).items()}
+
+
+def loop_status(world: World, now: str) -> str:
+    return json.loads(world.cli("status", "--json", now=now).out)["loops"][0]["status"]
+
+
+def test_the_whole_loop_runs_on_imap(imap_world, dovecot):
+    imap_world.once(AFTER)
+    (flags, draft), = drafts(dovecot).values()
+    assert b"\\Draft" in flags and b"\\Seen" in flags
+    assert draft[KEY_HEADER].endswith(".thank-you")
+    assert "nothing to do" in imap_world.once(AFTER).out
+    assert len(drafts(dovecot)) == 1
+    dovecot.deliver(REPLY)
+    r = imap_world.once("2026-11-17T17:00:00+01:00")
+    assert "remove the untouched thank-you draft" in r.out
+    assert drafts(dovecot) == {}
+    assert loop_status(imap_world, "2026-11-17T17:00:00+01:00") == "closed"
+
+
+def run_daemon(world: World, start: str):
+    config = load(world.config)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(config, OffsetClock(datetime.fromisoformat(start))),
+                              kwargs={"stop": stop}, daemon=True)
+    thread.start()
+    return stop, thread
+
+
+def wait_for(predicate, seconds: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"not within {seconds} s")
+
+
+def test_a_reply_delivered_while_the_daemon_idles_closes_the_loop_within_seconds(imap_world, dovecot):
+    stop, thread = run_daemon(imap_world, AFTER)
+    try:
+        wait_for(lambda: len(drafts(dovecot)) == 1, 10)
+        time.sleep(0.5)  # let it settle into IDLE
+        dovecot.deliver(REPLY)
+        took = wait_for(lambda: loop_status(imap_world, AFTER) == "closed", 5)
+        assert took < 3
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_after_a_server_restart_the_daemon_sees_the_reply_delivered_while_it_was_down(imap_world, dovecot):
+    stop, thread = run_daemon(imap_world, AFTER)
+    try:
+        wait_for(lambda: len(drafts(dovecot)) == 1, 10)
+        time.sleep(0.5)
+        dovecot.stop()
+        dovecot.deliver(REPLY)  # by the MDA while IMAP is down
+        time.sleep(1.0)
+        dovecot.start()
+        wait_for(lambda: loop_status(imap_world, AFTER) == "closed", 30)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
