@@ -242,7 +242,17 @@ class Session:
                 hint="for a self-hosted server set mailbox.ca_file to its CA certificate;"
                 " otherwise check mailbox.host",
             ) from None
-        except (imaplib.IMAP4.abort, OSError) as exc:  # socket, TLS, EOF, timeout
+        except ssl.SSLError as exc:
+            self.drop()
+            text = self._clean(exc)
+            if "WRONG_VERSION_NUMBER" in text:  # TLS to a port that speaks plain IMAP
+                raise NeedsUser(
+                    f"{where}: this port does not speak TLS ({text})",
+                    hint='use security = "starttls" for port 143, or the implicit-TLS port (993)',
+                ) from None
+            cls = UnknownOutcome if outcome_unknown else Transient
+            raise cls(f"{where}: {doing}: TLS failed: {text}") from None
+        except (imaplib.IMAP4.abort, OSError) as exc:  # socket, EOF, timeout
             self.drop()
             text = self._clean(exc) or type(exc).__name__
             if isinstance(exc, socket.gaierror):

@@ -62,6 +62,7 @@ READ_LIMIT = 2 * 1024 * 1024  # enough for any text part; attachments are not ne
 HEADER_BATCH = 500  # UIDs per FETCH of dates
 BODY_BATCH = 50  # UIDs per FETCH of whole messages
 BACKOFF_MAX_S = 300
+STABLE_S = 60  # a watch connection that lived this long resets the backoff
 DRAFT_FLAGS = (b"\\Draft", b"\\Seen")
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
@@ -131,8 +132,9 @@ class Settings:
                 raise ValueError(f"{key} must be a folder name without control characters")
         if not 1 <= self.timeout_seconds <= 600:
             raise ValueError("timeout_seconds must be between 1 and 600")
-        if not 1 <= self.idle_renew_minutes <= 29:
-            raise ValueError("idle_renew_minutes must be between 1 and 29 (RFC 2177)")
+        if not 1 <= self.idle_renew_minutes <= 10:
+            raise ValueError("idle_renew_minutes must be between 1 and 10 (servers such as Gmail"
+                             " end IDLE after about 10 minutes)")
 
 
 @dataclass(frozen=True)
@@ -388,13 +390,18 @@ class ImapMailbox:
 
         ``changed()`` is called when new mail arrives and after every (re)connection. A
         lost connection is replaced after a pause that doubles with each failed attempt
-        (1 s to 5 min, with jitter). A server without IDLE is left to the regular passes."""
+        (1 s to 5 min, with jitter; a refused login waits a minute or more), and starts
+        again from 1 s once a connection has lived a minute. IDLE is re-issued every
+        ``idle_renew_minutes``; a connection the server closed is noticed at once, one that
+        silently died at the next renewal or by TCP keep-alive. A server without IDLE is
+        left to the regular passes."""
         if not self.settings.idle:
             stop.wait()
             return
         failures = 0
         while not stop.is_set():
             session = Session(self.endpoint, self.credentials)
+            connected_at = None
             try:
                 if not session.has("IDLE"):
                     log.info("IMAP: the server has no IDLE; new mail is read at every pass")
@@ -403,7 +410,7 @@ class ImapMailbox:
                     return
                 with session.errors("watching the inbox"):
                     session.select(self.settings.inbox, readonly=True)
-                failures = 0
+                connected_at = time.monotonic()
                 changed()  # mail may have arrived while we were not watching
                 self._idle(session, stop, changed)
             except NeedsUser as exc:
@@ -411,7 +418,8 @@ class ImapMailbox:
                 failures = max(failures + 1, 7)  # a minute or more: the user must act
             except Transient as exc:
                 log.warning("%s (will reconnect)", exc)
-                failures += 1
+                stable = connected_at is not None and time.monotonic() - connected_at > STABLE_S
+                failures = 1 if stable else failures + 1  # a flapping server backs off too
             finally:
                 session.close()
             if not stop.is_set():

@@ -420,6 +420,38 @@ def test_watch_recovers_from_a_server_restart_and_mail_delivered_meanwhile_is_re
     mb.close()
 
 
+class RecordingStop(threading.Event):
+    """A stop event whose waits return at once and are recorded; set after ``n`` waits."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n, self.delays = n, []
+
+    def wait(self, timeout=None) -> bool:
+        self.delays.append(timeout)
+        if len(self.delays) >= self.n:
+            self.set()
+        return self.is_set()
+
+
+def test_watch_backs_off_exponentially_with_jitter(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_SERVER_SECRET", "x")
+    settings = Settings(host="127.0.0.1", port=1, security="plain", username="u", password_env="NO_SERVER_SECRET")
+    stop = RecordingStop(11)
+    ImapMailbox.open(settings, context(tmp_path)).watch(stop, lambda: None)  # nothing listens on port 1
+    for n, delay in enumerate(stop.delays):
+        base = min(300, 2 ** n)
+        assert 0.7 * base <= delay <= 1.3 * base, (n, delay)
+    assert len(set(stop.delays)) == len(stop.delays)  # jittered
+
+
+def test_watch_waits_long_when_the_user_must_act(dovecot_server, imap_user, tmp_path, monkeypatch):
+    monkeypatch.delenv(PASSWORD_ENV)  # no secret: NeedsUser
+    stop = RecordingStop(2)
+    open_mailbox(dovecot_server, imap_user, tmp_path).watch(stop, lambda: None)
+    assert all(delay >= 0.7 * 64 for delay in stop.delays)
+
+
 def test_watch_without_idle_waits_for_stop(dovecot_server, imap_user, tmp_path):
     mb = open_mailbox(dovecot_server, imap_user, tmp_path, idle=False)
     with Watcher(mb) as w:
@@ -564,7 +596,7 @@ def test_plain_text_is_only_allowed_to_a_loopback_address():
 def test_settings_reject_what_cannot_work():
     good = dict(host="imap.example.org", username="u", password_env="X")
     for bad in (dict(host=""), dict(username=""), dict(password_env=""), dict(port=0),
-                dict(drafts=""), dict(drafts="a\nb"), dict(timeout_seconds=0), dict(idle_renew_minutes=30)):
+                dict(drafts=""), dict(drafts="a\nb"), dict(timeout_seconds=0), dict(idle_renew_minutes=11)):
         with pytest.raises(ValueError):
             Settings(**{**good, **bad})
     Settings(**{**good, "auth": "xoauth2", "password_env": ""})  # the token comes from elsewhere
@@ -610,6 +642,30 @@ def test_an_untrusted_certificate_needs_the_user(dovecot_tls, tmp_path, monkeypa
         with pytest.raises(NeedsUser, match="ca_file"):
             mb.find_draft("x.y")
         mb.close()
+
+
+def test_tls_to_a_plain_text_port_needs_the_user(dovecot_tls, tmp_path, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, dovecot_tls.password)
+    mb = open_mailbox(dovecot_tls, None, tmp_path, security="tls", port=dovecot_tls.port, ca_file=dovecot_tls.ca_file)
+    with pytest.raises(NeedsUser, match="starttls"):
+        mb.find_draft("x.y")
+
+
+def test_idle_over_tls_notices_new_mail(dovecot_tls, tmp_path, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, dovecot_tls.password)
+    user = dovecot_tls.add_user()
+    mb = open_mailbox(dovecot_tls, user, tmp_path, security="tls", port=dovecot_tls.tls_port,
+                      ca_file=dovecot_tls.ca_file)
+    with Watcher(mb) as w:
+        w.wait_for_call(0, 10)
+        time.sleep(0.3)
+        for n in range(2):
+            before = w.calls
+            dovecot_tls.deliver(make_message(f"over TLS {n}"), user=user)
+            w.wait_for_call(before, 3)
+    messages, _ = mb.read_new(None, SINCE)
+    assert sorted(m.subject for m in messages) == ["over TLS 0", "over TLS 1"]
+    mb.close()
 
 
 def test_a_relative_ca_file_is_read_beside_the_config(dovecot_tls, tmp_path, monkeypatch):
