@@ -132,8 +132,8 @@ def replies_seen(db: Path) -> int:
 def measure(n: int) -> None:
     server = Dovecot()
     try:
-        fill(server, n)
         server.start()
+        fill(server, n)
         os.environ["BENCH_IMAP_PASSWORD"] = server.password
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)

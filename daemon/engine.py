@@ -152,7 +152,10 @@ class Engine:
 
     def sync_mail(self) -> None:
         since = self.now - timedelta(days=self.config.detection.lookback_days)
-        messages, cursor = self.providers.mailbox.read_new(self.state.cursor("mailbox"), since)
+        before = self.state.cursor("mailbox")
+        messages, cursor = self.providers.mailbox.read_new(before, since)
+        if not messages and cursor == before:
+            return  # nothing new: no write to the state at all
         known = self._known()
         by_id = {iv.loop_id: iv for iv in known.interviews}
         with self.state.transaction():

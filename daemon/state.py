@@ -237,6 +237,13 @@ class State:
         return [Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6]) for r in rows]
 
     def add_observation(self, o: Observation) -> bool:
+        """Record ``o`` unless the same message was recorded before (by reference, or by
+        Message-ID: references change when a server renumbers its messages)."""
+        if o.message_id and self.conn.execute(
+            "SELECT 1 FROM observations WHERE loop_id=? AND kind=? AND message_id=?",
+            (o.loop_id, o.kind, o.message_id),
+        ).fetchone():
+            return False
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step, message_id) "
             "VALUES (?,?,?,?,?,?,?)",

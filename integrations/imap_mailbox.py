@@ -317,6 +317,7 @@ class ImapMailbox:
         previous = _Cursor.load(cursor, self._account())
         state = _Cursor(self._account(), int(started))
         found: list[tuple[datetime, str, MailMessage]] = []
+        unchanged = previous is not None
         session = self.session
         for role in ("inbox", "sent"):
             folder = self._folder(role) if role == "sent" else _Folder(self._required("inbox"), "")
@@ -330,8 +331,11 @@ class ImapMailbox:
                     role, folder.name, entry, since, previous.at if previous else None
                 )
             found.extend(messages)
+            unchanged = unchanged and state.folders[role] is entry
         with session.errors("finishing the pass"):
             session.release()
+        if unchanged and cursor is not None:
+            return [], cursor  # the same cursor: an idle pass writes nothing to the state
         found.sort(key=lambda m: (m[0], m[1]))
         return [m for _, _, m in found], state.dump()
 

@@ -127,13 +127,13 @@ class MaildirMailbox:
         root = self.root
         with _fs_errors(root):
             if root.exists() and not _is_maildir(root) and self.dirs["inbox"] == root:
-                if any(root.iterdir()):
+                if not _unfinished_maildir(root):
                     raise NeedsUser(
                         f"{root} is not a Maildir (it has no cur/, new/ and tmp/ folders)",
                         hint="set mailbox.path to your Maildir, or to a new empty folder",
                     )
             root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for path in {self.dirs["inbox"], self.dirs["drafts"], self.dirs["sent"]}:
+            for path in dict.fromkeys((self.dirs["inbox"], self.dirs["drafts"], self.dirs["sent"])):
                 for sub in SUBDIRS:
                     (path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
                 if path != root and path.parent == root and path.name.startswith("."):
@@ -329,7 +329,7 @@ class MaildirMailbox:
             detail = "will be created on the first pass" if ok else f"cannot be created in {parent}"
             return [Check("maildir", ok, f"{root} {detail} (mailbox.path)")]
         with _fs_errors(root):
-            if self.dirs["inbox"] == root and not _is_maildir(root) and any(root.iterdir()):
+            if self.dirs["inbox"] == root and not _is_maildir(root) and not _unfinished_maildir(root):
                 return [Check("maildir", False, f"{root} is not a Maildir (mailbox.path)")]
             checks = [Check("maildir", os.access(root, os.W_OK | os.X_OK), f"{root}")]
             for role in ("inbox", "drafts", "sent"):
@@ -356,6 +356,15 @@ class MaildirMailbox:
 
 def _is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in SUBDIRS)
+
+
+def _unfinished_maildir(path: Path) -> bool:
+    """Empty, or holding only what creating a Maildir makes (cur/, new/, tmp/ and
+    Maildir++ folders): a creation interrupted by a crash, safe to complete."""
+    return all(
+        entry.is_dir() and (entry.name in SUBDIRS or entry.name.startswith("."))
+        for entry in path.iterdir()
+    )
 
 
 def _scan(directory: Path) -> Iterator[os.DirEntry]:

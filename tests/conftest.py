@@ -123,13 +123,10 @@ class World:
         return md if name == "INBOX" else md.get_folder(name)
 
     def drafts(self) -> list[EmailMessage]:
-        if not self.maildir.exists():
-            return []
-        out = []
-        for key in self.folder("Drafts").keys():
-            raw = self.folder("Drafts").get_bytes(key)
-            out.append(message_from_bytes(raw, policy=default))
-        return out
+        """The messages in the Drafts folder (new/ and cur/; tmp/ holds no message yet)."""
+        folder = self.maildir / ".Drafts"
+        files = [p for sub in ("new", "cur") if (folder / sub).is_dir() for p in sorted((folder / sub).iterdir())]
+        return [message_from_bytes(p.read_bytes(), policy=default) for p in files]
 
     def draft_keys(self) -> list[str]:
         return sorted(str(m[KEY_HEADER]) for m in self.drafts())

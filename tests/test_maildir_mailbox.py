@@ -543,3 +543,19 @@ def test_the_entry_point_names_this_class():
 def test_the_module_has_no_way_to_send():
     source = (REPO / "integrations" / "maildir_mailbox.py").read_text()
     assert "smtplib" not in source and "sendmail" not in source and "SMTP" not in source
+
+
+def test_a_maildir_whose_creation_was_interrupted_is_completed(tmp_path):
+    from pathlib import Path as _P
+    from zoneinfo import ZoneInfo
+
+    from daemon.clock import SystemClock
+    from daemon.providers import ProviderContext
+    from integrations.maildir_mailbox import MaildirMailbox, Settings
+
+    root = tmp_path / "Mail"
+    (root / ".Drafts" / "tmp").mkdir(parents=True)  # killed after the Drafts folder, before cur/
+    context = ProviderContext(ZoneInfo("UTC"), tmp_path, tmp_path, ("alex@example.org",), SystemClock())
+    MaildirMailbox.open(Settings(path=_P("Mail")), context)
+    for sub in ("cur", "new", "tmp"):
+        assert (root / sub).is_dir() and (root / ".Drafts" / sub).is_dir()
