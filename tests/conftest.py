@@ -159,20 +159,6 @@ class World:
         target.add(mailbox.MaildirMessage(msg.as_bytes()))
 
 
-@pytest.fixture(scope="session")
-def require_dovecot() -> None:
-    """Dovecot must be installed: in CI its absence fails the run, elsewhere it skips."""
-    import os
-    import shutil
-
-    if shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists():
-        return
-    message = "Dovecot is not installed: `bash tests/run.sh` installs it (apt-get install dovecot-imapd)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> World:
     return World(tmp_path)

@@ -15,6 +15,7 @@ from daemon.config import load
 from daemon.keys import KEY_HEADER
 from daemon.service import run_forever
 from servers.dovecot import Dovecot
+from servers.fixtures import dovecot  # noqa: F401  (a private server per test)
 
 from email import message_from_bytes
 from email.policy import default
@@ -25,14 +26,6 @@ REPLY = (
     b"Subject: Re: Thank you\r\nDate: Tue, 17 Nov 2026 16:30:00 +0100\r\n"
     b"Message-ID: <reply-1@acme.example>\r\n\r\nThank you, Alex. We will be in touch.\r\n"
 )
-
-
-@pytest.fixture
-def dovecot(require_dovecot):
-    server = Dovecot()
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -136,3 +129,19 @@ def test_after_a_server_restart_the_daemon_sees_the_reply_delivered_while_it_was
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def test_doctor_reports_login_folders_and_capabilities_one_line_each(imap_world, dovecot):
+    r = imap_world.cli("doctor")
+    assert r.code == 0, r.out
+    mailbox_lines = [line for line in r.out.splitlines() if "mailbox:" in line]
+    text = "\n".join(mailbox_lines)
+    assert "login" in text.lower() and "drafts" in text.lower() and "IDLE" in text
+    assert dovecot.password not in r.out + r.err
+
+
+def test_doctor_fails_on_a_wrong_password_without_printing_it(imap_world, dovecot, monkeypatch):
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
+    r = imap_world.cli("doctor")
+    assert r.code == 1
+    assert "FAIL" in r.out and "not the password" not in r.out + r.err
