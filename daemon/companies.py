@@ -104,15 +104,28 @@ def large_employers() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+@lru_cache(maxsize=1)
+def _large_by_domain() -> dict[str, str]:
+    return dict(reversed(large_employers()))  # the first entry wins, as in the list
+
+
+@lru_cache(maxsize=1)
+def _large_by_name() -> dict[str, str]:
+    by_name: dict[str, str] = {}
+    for _, entry_name in large_employers():
+        by_name.setdefault(name_key(entry_name), entry_name)
+    return by_name
+
+
 def large_employer(*, name: str = "", domain: str = "") -> str:
     """The shipped list's name for this company or domain, or ""."""
-    key = name_key(name) if name else ""
-    for entry_domain, entry_name in large_employers():
-        if domain and domain_in(domain, entry_domain):
-            return entry_name
-        if key and key == name_key(entry_name):
-            return entry_name
-    return ""
+    if domain:
+        labels = domain.lower().rstrip(".").split(".")
+        for i in range(len(labels) - 1):
+            found = _large_by_domain().get(".".join(labels[i:]))
+            if found:
+                return found
+    return _large_by_name().get(name_key(name), "") if name else ""
 
 
 def size_of(

@@ -12,6 +12,7 @@ import json
 import types
 import typing
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar, get_args, get_origin
 
 T = TypeVar("T")
@@ -35,6 +36,13 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    """The field types of a dataclass (resolving them is slow: once per class)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
 def _decode(tp: Any, value: Any) -> Any:
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -44,9 +52,8 @@ def _decode(tp: Any, value: Any) -> Any:
     if origin is tuple:
         return tuple(_decode(get_args(tp)[0], v) for v in value)
     if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        known = {f.name for f in dataclasses.fields(tp)}
-        return tp(**{k: _decode(hints[k], v) for k, v in value.items() if k in known})
+        hints = _hints(tp)
+        return tp(**{k: _decode(hints[k], v) for k, v in value.items() if k in hints})
     if tp is datetime:
         return datetime.fromisoformat(value)
     if tp is date:
