@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output went to a pager or `head` that closed early
+        sys.stdout = open(os.devnull, "w")
+        return 0
     return 0  # unreachable: argparse requires a command
 
 

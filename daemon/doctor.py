@@ -63,7 +63,8 @@ def _private_dir(path: Path) -> Check:
     if not path.exists():
         return Check("state directory", True, f"{path} will be created (mode 700)")
     mode = stat.S_IMODE(path.stat().st_mode)
-    return Check("state directory", mode & 0o077 == 0, f"{path} (mode {mode:o}; should be 700)")
+    ok = mode & 0o077 == 0
+    return Check("state directory", ok, f"{path} (mode {mode:o}{'' if ok else '; should be 700'})")
 
 
 def _print(checks: list[Check]) -> None:
