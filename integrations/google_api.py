@@ -1,0 +1,191 @@
+"""What the Google providers share: the stored token, service objects, and how calls are
+made and their errors sorted. Not a provider itself; only Google providers import it.
+
+- The token (an "authorized user" JSON, written by ``interview-followup init``) lives in
+  the data directory as ``google-token.json``, mode 0600 in a 0700 folder, and is saved
+  again after every refresh.
+- A refresh refused with ``invalid_grant`` (revoked, expired after 7 days in "Testing"
+  status, unused for 6 months, password changed) is ``NeedsUser``: re-run ``init``.
+  It is never retried.
+- Reads are retried on 429, rate-limit 403s and 5xx with exponential backoff and jitter,
+  a few times. Writes are never retried blindly: a write whose answer was lost raises
+  ``UnknownOutcome`` so that the caller looks for its key before writing again (the
+  client library's own ``num_retries`` would resend a POST after a timeout).
+- Every request has a timeout; a service object is rebuilt after a socket error, and
+  each thread has its own (httplib2 is not thread-safe).
+- ``api_endpoint`` points the client at another server (the tests' emulator).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from daemon.errors import NeedsUser, Transient, UnknownOutcome
+
+log = logging.getLogger(__name__)
+logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)  # it logs URIs on retries
+
+TOKEN_FILE = "google-token.json"
+SCOPES = {
+    "calendar": ["https://www.googleapis.com/auth/calendar.events"],
+    "gmail": ["https://www.googleapis.com/auth/gmail.compose", "https://www.googleapis.com/auth/gmail.readonly"],
+    "tasks": ["https://www.googleapis.com/auth/tasks"],
+}
+READ_RETRIES = 4
+SERVICE_PATHS = {"calendar": "calendar/v3/", "tasks": "tasks/v1/", "gmail": ""}
+
+
+def token_path(data_dir: Path, configured: Path | None = None) -> Path:
+    return configured if configured else data_dir / TOKEN_FILE
+
+
+def save_token(path: Path, data: dict) -> None:
+    """Write the token privately and atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class GoogleApi:
+    """One Google account, as the providers use it."""
+
+    def __init__(self, token_file: Path, api_endpoint: str = "", timeout_seconds: int = 30):
+        self.token_file = token_file
+        self.api_endpoint = api_endpoint.rstrip("/") + "/" if api_endpoint else ""
+        self.timeout = timeout_seconds
+        self._local = threading.local()
+        self._credentials = None
+        self._lock = threading.Lock()
+
+    # --- credentials -----------------------------------------------------------------
+
+    def credentials(self):
+        with self._lock:
+            if self._credentials is None:
+                try:
+                    info = json.loads(self.token_file.read_text(encoding="utf-8"))
+                except FileNotFoundError:
+                    raise NeedsUser(
+                        f"Google: no token at {self.token_file}",
+                        hint="run `interview-followup init` to sign in to Google",
+                    ) from None
+                except (OSError, ValueError) as exc:
+                    raise NeedsUser(f"Google: the token file {self.token_file} cannot be read: {exc}") from None
+                self._credentials = _credentials_from(info)
+            return self._credentials
+
+    def _save_refreshed(self) -> None:
+        creds = self._credentials
+        if creds is not None and creds.token:
+            save_token(self.token_file, json.loads(creds.to_json()))
+
+    # --- services ----------------------------------------------------------------------
+
+    def service(self, api: str, version: str):
+        services = getattr(self._local, "services", None)
+        if services is None:
+            services = self._local.services = {}
+        if (api, version) not in services:
+            import google_auth_httplib2
+            import httplib2
+            from googleapiclient.discovery import build
+
+            options = {}
+            if self.api_endpoint:
+                options["api_endpoint"] = self.api_endpoint + SERVICE_PATHS.get(api, "")
+            http = google_auth_httplib2.AuthorizedHttp(self.credentials(), http=httplib2.Http(timeout=self.timeout))
+            services[(api, version)] = build(
+                api, version, http=http, static_discovery=True, cache_discovery=False,
+                client_options=options or None,
+            )
+        return services[(api, version)]
+
+    def _forget_services(self) -> None:
+        self._local.services = {}
+
+    # --- calls -------------------------------------------------------------------------
+
+    def call(self, api: str, version: str, make: Callable[[Any], Any], *, write: bool, what: str) -> Any:
+        """Run ``make(service).execute()``; ``what`` names the call in messages."""
+        from google.auth.exceptions import RefreshError, TransportError
+        from googleapiclient.errors import HttpError
+
+        attempt = 0
+        while True:
+            attempt += 1
+            before = self._credentials.token if self._credentials else None
+            try:
+                result = make(self.service(api, version)).execute(num_retries=0)
+                if self._credentials is not None and self._credentials.token != before:
+                    self._save_refreshed()
+                return result
+            except RefreshError as exc:
+                if "invalid_grant" in str(exc):
+                    raise NeedsUser(
+                        "Google: the account needs re-authorisation (the token was revoked or expired)",
+                        hint="run `interview-followup init` again; an app left in 'Testing' status "
+                        "gets tokens that expire after 7 days",
+                    ) from None
+                raise Transient(f"Google: refreshing the token failed: {type(exc).__name__}") from None
+            except HttpError as exc:
+                status = exc.resp.status
+                if status in (401,) or (status == 403 and not _rate_limited(exc)):
+                    raise NeedsUser(f"Google: {what} was refused ({status}): {_reason(exc)}") from None
+                if status == 429 or status >= 500 or (status == 403 and _rate_limited(exc)):
+                    if write or attempt > READ_RETRIES:
+                        raise Transient(f"Google: {what} failed ({status}); will retry later") from None
+                    time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.7, 1.3))
+                    continue
+                raise  # 400, 404, 409, 410 ...: the caller decides
+            except (socket.timeout, TimeoutError, ConnectionError, OSError, TransportError) as exc:
+                log.debug("Google: %s: %r", what, exc)
+                self._forget_services()  # a service object can be unusable after a socket error
+                if write:
+                    raise UnknownOutcome(f"Google: {what}: no answer ({type(exc).__name__})") from None
+                if attempt > READ_RETRIES:
+                    raise Transient(f"Google: {what}: {type(exc).__name__}") from None
+                time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.7, 1.3))
+
+
+def _credentials_from(info: dict):
+    """Credentials from the stored token. Unlike ``from_authorized_user_info`` this keeps
+    the stored ``token_uri`` (the tests' emulator has its own)."""
+    from datetime import datetime
+
+    from google.oauth2.credentials import Credentials
+
+    expiry = info.get("expiry")
+    return Credentials(
+        token=info.get("token"),
+        refresh_token=info.get("refresh_token"),
+        token_uri=info.get("token_uri") or "https://oauth2.googleapis.com/token",
+        client_id=info.get("client_id"),
+        client_secret=info.get("client_secret"),
+        scopes=info.get("scopes"),
+        expiry=datetime.strptime(expiry.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S") if expiry else None,
+    )
+
+
+def _reason(exc) -> str:
+    try:
+        return json.loads(exc.content)["error"]["errors"][0]["reason"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "no reason given"
+
+
+def _rate_limited(exc) -> bool:
+    return _reason(exc) in ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
