@@ -63,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="a question you forgot to ask")
 
     sub.add_parser("doctor", help="check the configuration, paths and providers; one line each")
+    sub.add_parser("init", help="set up: asks a few questions, writes the configuration, signs in")
     return ap.parse_args(argv)
 
 
@@ -91,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             from .doctor import doctor
 
             return doctor(args.config)
+        if args.command == "init":
+            from .setup import run_init
+
+            run_init((args.config or default_config_path()).expanduser())
+            return 0
         config = load(args.config)
         clock = make_clock(args.now, moving=args.command == "run")
         if args.command == "once":

@@ -189,3 +189,40 @@ def _reason(exc) -> str:
 
 def _rate_limited(exc) -> bool:
     return _reason(exc) in ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
+
+
+def authorize(scopes: list[str], context, ask, say) -> Path:
+    """The installed-app OAuth flow with the user's own OAuth client file; the token is
+    saved (0600) where the Google providers read it. Without a browser on this machine:
+    print the URL, and take back the address the browser was sent to (or tunnel the
+    loopback port over SSH and answer "yes" to the browser question on that side)."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    client = Path(ask(
+        "Your Google OAuth client file (client_secret_....json of a 'Desktop app' client; see the README)", ""
+    )).expanduser()
+    if not client.is_file():
+        raise NeedsUser(f"Google: no OAuth client file at {client}", hint="the README explains how to make one")
+    flow = InstalledAppFlow.from_client_secrets_file(str(client), scopes=scopes)
+    if ask("Is there a web browser on this machine? (yes/no)", "yes").lower() in ("y", "yes"):
+        creds = flow.run_local_server(host="localhost", port=0, open_browser=True)
+    else:
+        flow.redirect_uri = "http://localhost:1/"
+        url, _ = flow.authorization_url(access_type="offline", prompt="consent")
+        say(
+            "Open this address in a browser on any machine and agree:\n"
+            f"  {url}\n"
+            "The browser then goes to an address on localhost that does not load: copy that\n"
+            "whole address from its address bar and paste it here."
+        )
+        answer = ask("The address the browser ended on", "").strip()
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback redirect is http
+        try:
+            flow.fetch_token(authorization_response=answer)
+        except Exception as exc:  # noqa: BLE001 - oauthlib raises many kinds; none is a bug here
+            raise NeedsUser(f"Google: signing in failed: {type(exc).__name__}: {exc}") from None
+        creds = flow.credentials
+    path = token_path(context.data_dir)
+    save_token(path, json.loads(creds.to_json()))
+    say(f"Signed in; the token is in {path} (only you can read it).")
+    return path

@@ -123,7 +123,10 @@ class Emulator:
         self.token_refreshes += 1
         if self.invalid_grant:
             return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
-        return 200, {"access_token": f"emulated-{self.token_refreshes}", "expires_in": 3600, "token_type": "Bearer"}
+        answer = {"access_token": f"emulated-{self.token_refreshes}", "expires_in": 3600, "token_type": "Bearer"}
+        if isinstance(req.body, dict) and req.body.get("grant_type") == "authorization_code":
+            answer["refresh_token"] = "emulated-refresh"  # the first sign-in
+        return 200, answer
 
     # --- HTTP -------------------------------------------------------------------------
 

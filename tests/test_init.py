@@ -1,0 +1,59 @@
+"""``init`` asks, writes a configuration that validates, and runs sign-ins once."""
+
+from __future__ import annotations
+
+import pytest
+
+from daemon import config as cfg
+from daemon.errors import NeedsUser
+from daemon.setup import run_init, to_toml
+
+
+def scripted(answers: dict[str, str]):
+    asked = []
+
+    def ask(question: str, default: str) -> str:
+        asked.append(question)
+        for start, answer in answers.items():
+            if question.startswith(start):
+                return answer
+        return default
+
+    return ask, asked
+
+
+def test_init_writes_a_valid_config_for_the_local_providers(tmp_path):
+    ask, asked = scripted({
+        "Your full name": "Alex Example",
+        "Your email": "alex@example.org",
+        "Your time zone": "Europe/Berlin",
+        "calendar.path": "calendar.ics",
+    })
+    path = run_init(tmp_path / "config.toml", ask, say=lambda _: None)
+    config = cfg.load(path)
+    assert config.profile.name == "Alex Example"
+    assert config.calendar.kind == "ics" and config.mailbox.kind == "maildir"
+    assert str(config.calendar.settings.path) == "calendar.ics"
+
+
+def test_init_leaves_an_existing_config_alone_unless_told(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n")
+    ask, _ = scripted({})
+    with pytest.raises(NeedsUser):
+        run_init(path, ask, say=lambda _: None)
+    assert path.read_text() == "# mine\n"
+
+
+def test_init_refuses_to_write_an_invalid_config(tmp_path):
+    ask, _ = scripted({"Your time zone": "Mars/Olympus", "calendar.path": "c.ics"})
+    with pytest.raises(cfg.ConfigError):
+        run_init(tmp_path / "config.toml", ask, say=lambda _: None)
+    assert not (tmp_path / "config.toml").exists()
+
+
+def test_values_with_quotes_are_written_as_valid_toml():
+    import tomllib
+
+    text = to_toml({"profile": {"fit": 'I "love" back\\ends'}})
+    assert tomllib.loads(text)["profile"]["fit"] == 'I "love" back\\ends'
