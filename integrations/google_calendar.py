@@ -1,0 +1,702 @@
+"""Google Calendar as the calendar source (``calendar.kind = "google"``) and as the
+reminder sink (``reminders.kind = "google"``), through the Calendar v3 API.
+
+Source rules:
+- The first read is a full sync of a range that covers the window asked for (occurrences
+  of recurring events expanded by Google: ``singleEvents``; deleted ones shown, so that a
+  cancelled occurrence is reported as cancelled), page by page; the last page's
+  ``nextSyncToken`` is kept, with the events, in memory and in a cache file in the data
+  folder (``google-calendar-<hash>.json``, mode 0600) so that a restart does not start over.
+- Later reads are incremental: one ``events.list`` with the sync token (and nothing that
+  Google refuses with it: no timeMin/timeMax/q/privateExtendedProperty); when nothing
+  changed that is one request. A window reaching outside the synced range, or a 410 (the
+  token expired), means a full sync again.
+- A deleted event comes back as little more than its id: an event known from before is
+  reported as ``cancelled`` (so the core cancels its loop), with what was known of it;
+  a cancelled occurrence of a recurring event takes its time from ``originalStartTime``
+  and its text from the other occurrences.
+- Times are aware: ``dateTime`` carries its offset; an all-day ``date`` runs from local
+  midnight (``context.timezone``) to local midnight after its last day (the end is
+  exclusive, as in Google). Attendees keep their answer (accepted, declined, tentative,
+  needs-action); the user's own answer is the attendee marked ``self``.
+- The reminder events this program writes (private extended property
+  ``interview_followup_key``) are never read as interviews.
+
+Reminder rules:
+- One event per reminder, tagged with the private extended property
+  ``interview_followup_key`` and given an id derived from the key, so that a write whose
+  answer was lost can never leave two events: ``put`` looks for the key first, and an
+  insert that finds the id taken revives or updates that event instead.
+- Times in UTC, a popup alarm (``popup_minutes`` if set, else the reminder's own
+  ``alarm_before``), shown as free (``transparent``). A put that changes nothing writes
+  nothing. ``remove`` deletes every event with the key; absent is fine.
+- ``create_calendar``: the reminders go to a calendar of their own with that name, created
+  on first use; its id is remembered in the data folder (``google-reminders-calendar.json``)
+  and an existing calendar of that name is reused.
+- Dry run: nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
+from daemon.providers import ProviderContext
+
+from .google_api import GoogleApi, save_token, token_path
+
+log = logging.getLogger(__name__)
+
+UTC = timezone.utc
+KEY_PROPERTY = "interview_followup_key"
+ALARM_PROPERTY = "interview_followup_alarm_seconds"  # the reminder's own alarm_before, kept exactly
+PAGE_SIZE = 250
+RANGE_MARGIN = timedelta(days=14)  # the synced range reaches this far past the window's end
+CACHE_VERSION = 1
+PARTSTATS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative", "needsAction": "needs-action"}
+CALENDAR_FILE = "google-reminders-calendar.json"
+
+_TOKEN_DOC = "The Google token file written by `interview-followup init` (default: google-token.json in the data folder)."
+_ENDPOINT_DOC = "For testing: another API server (an emulator) instead of Google's."
+_TIMEOUT_DOC = "Seconds to wait for each answer from Google."
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    calendar_id: str = field(
+        default="primary",
+        metadata={"doc": "The Google calendar to read interviews from: \"primary\" or a calendar id."},
+    )
+    token_file: Path | None = field(default=None, metadata={"doc": _TOKEN_DOC})
+    api_endpoint: str = field(default="", metadata={"doc": _ENDPOINT_DOC})
+    timeout_seconds: int = field(default=30, metadata={"doc": _TIMEOUT_DOC})
+
+    def __post_init__(self) -> None:
+        if not self.calendar_id.strip():
+            raise ValueError("calendar_id must not be empty")
+        if self.timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be positive")
+
+
+@dataclass(frozen=True)
+class RemindersSettings:
+    calendar_id: str = field(
+        default="primary",
+        metadata={"doc": "The Google calendar to write reminders to: \"primary\" or a calendar id."},
+    )
+    create_calendar: str = field(
+        default="",
+        metadata={"doc": "If set (e.g. \"Interview follow-ups\"), reminders go to a calendar of this name, "
+                         "created on first use; calendar_id is then ignored."},
+    )
+    popup_minutes: int = field(
+        default=0,
+        metadata={"doc": "Minutes before a reminder that Google pops up an alert; 0: the reminder's own lead time."},
+    )
+    token_file: Path | None = field(default=None, metadata={"doc": _TOKEN_DOC})
+    api_endpoint: str = field(default="", metadata={"doc": _ENDPOINT_DOC})
+    timeout_seconds: int = field(default=30, metadata={"doc": _TIMEOUT_DOC})
+
+    def __post_init__(self) -> None:
+        if not self.calendar_id.strip():
+            raise ValueError("calendar_id must not be empty")
+        if any(c in self.create_calendar for c in "\r\n\0"):
+            raise ValueError("create_calendar must be a single line")
+        if not 0 <= self.popup_minutes <= 40320:
+            raise ValueError("popup_minutes must be between 0 and 40320 (four weeks)")
+        if self.timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be positive")
+
+
+def _api(settings: Any, context: ProviderContext) -> GoogleApi:
+    configured = context.path(settings.token_file) if settings.token_file else None
+    return GoogleApi(token_path(context.data_dir, configured), settings.api_endpoint, settings.timeout_seconds)
+
+
+def _events(service):
+    return service.events()
+
+
+def _http_status(exc: Exception) -> int | None:
+    from googleapiclient.errors import HttpError
+
+    return exc.resp.status if isinstance(exc, HttpError) else None
+
+
+def _token_check(api: GoogleApi) -> Check:
+    path = api.token_file
+    if not path.exists():
+        return Check("google token", False, f"no token at {path}: run `interview-followup init` to sign in to Google")
+    try:
+        api.credentials()
+    except NeedsUser as exc:
+        return Check("google token", False, str(exc))
+    return Check("google token", True, str(path))
+
+
+# --- the calendar source -----------------------------------------------------------------
+
+
+class GoogleCalendar:
+    """The ``CalendarSource`` protocol on one Google calendar."""
+
+    Settings = CalendarSettings
+
+    def __init__(self, settings: CalendarSettings, context: ProviderContext, api: GoogleApi):
+        self.settings = settings
+        self.context = context
+        self.api = api
+        self.calendar_id = settings.calendar_id
+        digest = hashlib.sha256(f"{settings.api_endpoint}\0{settings.calendar_id}".encode()).hexdigest()[:12]
+        self.cache_file = context.data_dir / f"google-calendar-{digest}.json"
+        self._items: dict[str, dict] = {}  # by Google event id: the last known version
+        self._sync_token = ""
+        self._range: tuple[datetime, datetime] | None = None  # what the full sync covered
+        self._loaded = False
+
+    @classmethod
+    def open(cls, settings: CalendarSettings, context: ProviderContext) -> GoogleCalendar:
+        return cls(settings, context, _api(settings, context))
+
+    # --- CalendarSource ------------------------------------------------------------
+
+    def read(self, start: datetime, end: datetime) -> CalendarRead:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("the window must be time-zone aware")
+        self._load_cache()
+        covered = self._range is not None and self._range[0] <= start and end <= self._range[1]
+        changed = True
+        if self._sync_token and covered:
+            try:
+                changed = self._incremental()
+            except _SyncTokenGone:
+                log.info("Google Calendar: the sync token expired; syncing in full again")
+                self._full(start, end)
+        else:
+            self._full(start, end)
+        if changed:
+            self._save_cache()
+        return self._between(start, end)
+
+    def check(self) -> list[Check]:
+        token = _token_check(self.api)
+        if not token.ok:
+            return [token, Check("google calendar", False, "not tried: no usable token")]
+        try:
+            now = self.context.clock.now()
+            self._call(lambda s: _events(s).list(
+                calendarId=self.calendar_id, maxResults=1, singleEvents=True,
+                timeMin=_rfc3339(now), timeMax=_rfc3339(now + timedelta(days=1)),
+            ), "reading the calendar")
+        except (NeedsUser, Transient) as exc:
+            return [token, Check("google calendar", False, str(exc))]
+        return [token, Check("google calendar", True, f"calendar {self.calendar_id!r} can be read")]
+
+    def close(self) -> None:
+        self._items.clear()
+        self._sync_token = ""
+        self._range = None
+        self._loaded = False
+
+    # --- syncing -------------------------------------------------------------------
+
+    def _call(self, make: Callable[[Any], Any], what: str) -> Any:
+        try:
+            return self.api.call("calendar", "v3", make, write=False, what=what)
+        except NeedsUser:
+            raise
+        except Transient:
+            raise
+        except Exception as exc:
+            status = _http_status(exc)
+            if status == 410:
+                raise _SyncTokenGone() from None
+            if status == 404:
+                raise NeedsUser(
+                    f"Google Calendar: no calendar {self.calendar_id!r}",
+                    hint="set calendar.calendar_id to \"primary\" or the id shown in the calendar's settings",
+                ) from None
+            raise
+
+    def _full(self, start: datetime, end: datetime) -> None:
+        lo, hi = start, end + RANGE_MARGIN
+        items: dict[str, dict] = {}
+        page_token = None
+        while True:
+            answer = self._call(lambda s, pt=page_token: _events(s).list(
+                calendarId=self.calendar_id, singleEvents=True, showDeleted=True,
+                timeMin=_rfc3339(lo), timeMax=_rfc3339(hi), maxResults=PAGE_SIZE, pageToken=pt,
+            ), "reading the calendar")
+            for item in answer.get("items", []):
+                self._merge(items, item, known=self._items)
+            page_token = answer.get("nextPageToken")
+            if not page_token:
+                break
+        self._items = items
+        self._sync_token = answer.get("nextSyncToken", "")
+        self._range = (lo, hi)
+
+    def _incremental(self) -> bool:
+        """Apply the changes since the sync token; True when there were any."""
+        page_token = None
+        changed = False
+        updates: list[dict] = []
+        while True:
+            answer = self._call(lambda s, pt=page_token: _events(s).list(
+                calendarId=self.calendar_id, singleEvents=True, showDeleted=True,
+                syncToken=self._sync_token, maxResults=PAGE_SIZE, pageToken=pt,
+            ), "reading the calendar's changes")
+            updates.extend(answer.get("items", []))
+            page_token = answer.get("nextPageToken")
+            if not page_token:
+                break
+        for item in updates:
+            self._merge(self._items, item, known=self._items)
+            changed = True
+        new_token = answer.get("nextSyncToken", "")
+        if new_token != self._sync_token:
+            changed = True
+        self._sync_token = new_token
+        return changed
+
+    @staticmethod
+    def _merge(into: dict[str, dict], item: dict, known: dict[str, dict]) -> None:
+        event_id = item.get("id")
+        if not event_id:
+            return
+        if item.get("status") == "cancelled" and "start" not in item:
+            before = known.get(event_id) or into.get(event_id)
+            if before is not None and "start" in before:
+                item = {**before, **item, "status": "cancelled"}
+            elif not item.get("originalStartTime"):
+                into.pop(event_id, None)  # deleted before we ever saw it: nothing to report
+                return
+        into[event_id] = item
+
+    # --- converting ----------------------------------------------------------------
+
+    def _between(self, start: datetime, end: datetime) -> CalendarRead:
+        read = CalendarRead()
+        siblings: dict[str, dict] = {}
+        for item in self._items.values():
+            parent = item.get("recurringEventId")
+            if parent and "start" in item and item.get("status") != "cancelled":
+                siblings.setdefault(parent, item)
+        for item in self._items.values():
+            if KEY_PROPERTY in (item.get("extendedProperties") or {}).get("private", {}):
+                continue  # one of our reminders
+            try:
+                event = self._event(item, siblings)
+            except (KeyError, ValueError, TypeError, ZoneInfoNotFoundError) as exc:
+                uid = str(item.get("iCalUID") or item.get("id"))
+                read.problems.append(
+                    f"Google calendar {self.calendar_id}: event {item.get('summary', '')!r} ({uid}) cannot be read: {exc}"
+                )
+                read.bad_uids.add(uid)
+                continue
+            if event is not None and event.start < end and (event.end > start or event.start >= start):
+                read.events.append(event)
+        read.events.sort(key=lambda e: (e.start, e.uid, e.recurrence_id))
+        return read
+
+    def _event(self, item: dict, siblings: dict[str, dict]) -> CalendarEvent | None:
+        tz = self.context.timezone
+        status = str(item.get("status") or "confirmed")
+        rid = ""
+        original = item.get("originalStartTime")
+        if original:
+            rid = str(original["date"]) if original.get("date") else _recurrence_text(_when(original, tz)[0])
+        if "start" not in item:
+            # a deleted event we never saw whole: only a cancelled occurrence can be placed
+            parent = siblings.get(item.get("recurringEventId", ""))
+            if not original or status != "cancelled":
+                return None
+            moment, all_day, zone = _when(original, tz)
+            template = parent or {}
+            length = timedelta(days=1) if all_day else timedelta(0)
+            if template.get("start") and template.get("end"):
+                t0, t1 = _when(template["start"], tz)[0], _when(template["end"], tz)[0]
+                length = t1 - t0
+            item = {**template, **item, "_start": moment, "_end": moment + length, "_all_day": all_day,
+                    "_zone": zone}
+        if "_start" in item:
+            ev_start, ev_end, all_day, zone = item["_start"], item["_end"], item["_all_day"], item["_zone"]
+        else:
+            ev_start, all_day, zone = _when(item["start"], tz)
+            ev_end = _when(item.get("end") or item["start"], tz)[0]
+            if ev_end < ev_start:
+                ev_end = ev_start
+            if all_day and ev_end <= ev_start:
+                ev_end = ev_start + timedelta(days=1)
+        attendees = []
+        for a in item.get("attendees") or []:
+            if a.get("resource") or not a.get("email"):
+                continue
+            attendees.append(Attendee(
+                email=str(a["email"]), name=str(a.get("displayName") or ""),
+                partstat=PARTSTATS.get(str(a.get("responseStatus")), "needs-action"),
+            ))
+        org = item.get("organizer") or {}
+        organizer = Person(str(org["email"]), str(org.get("displayName") or "")) if org.get("email") else None
+        return CalendarEvent(
+            uid=str(item.get("iCalUID") or item["id"]),
+            start=ev_start,
+            end=ev_end,
+            summary=str(item.get("summary") or ""),
+            description=str(item.get("description") or ""),
+            recurrence_id=rid,
+            all_day=all_day,
+            status=status if status in ("confirmed", "tentative", "cancelled") else "confirmed",
+            attendees=tuple(attendees),
+            organizer=organizer,
+            timezone=zone,
+            location=str(item.get("location") or ""),
+            source=f"google:{self.calendar_id}",
+        )
+
+    # --- the cache file ------------------------------------------------------------
+
+    def _load_cache(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        try:
+            data = json.loads(self.cache_file.read_text(encoding="utf-8"))
+            if data.get("version") != CACHE_VERSION or data.get("calendar_id") != self.calendar_id:
+                return
+            self._range = (datetime.fromisoformat(data["range"][0]), datetime.fromisoformat(data["range"][1]))
+            self._items = {str(k): v for k, v in data["items"].items()}
+            self._sync_token = str(data["sync_token"])
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            log.warning("Google Calendar: ignoring the unreadable cache %s: %s", self.cache_file, exc)
+            self._items, self._sync_token, self._range = {}, "", None
+
+    def _save_cache(self) -> None:
+        if self._range is None:
+            return
+        data = {
+            "version": CACHE_VERSION,
+            "calendar_id": self.calendar_id,
+            "range": [self._range[0].isoformat(), self._range[1].isoformat()],
+            "sync_token": self._sync_token,
+            "items": self._items,
+        }
+        try:
+            save_token(self.cache_file, data)  # private and atomic, like the token
+        except OSError as exc:
+            log.warning("Google Calendar: cannot write the cache %s: %s", self.cache_file, exc)
+
+
+class _SyncTokenGone(Exception):
+    """410 from events.list: the sync token expired; a full sync is needed."""
+
+
+# --- the reminder sink ---------------------------------------------------------------------
+
+
+class GoogleReminders:
+    """The ``ReminderSink`` protocol on one Google calendar."""
+
+    Settings = RemindersSettings
+
+    def __init__(self, settings: RemindersSettings, context: ProviderContext, api: GoogleApi):
+        self.settings = settings
+        self.context = context
+        self.api = api
+        self._calendar_id = "" if settings.create_calendar else settings.calendar_id
+        self.calendar_file = context.data_dir / CALENDAR_FILE
+
+    @classmethod
+    def open(cls, settings: RemindersSettings, context: ProviderContext) -> GoogleReminders:
+        return cls(settings, context, _api(settings, context))
+
+    # --- ReminderSink --------------------------------------------------------------
+
+    def find(self, key: str) -> Reminder | None:
+        calendar_id = self._calendar(create=False)
+        if calendar_id is None:
+            return None
+        for item in self._tagged(calendar_id, key):
+            found = _reminder_of(key, item)
+            if found is not None:
+                return found
+        return None
+
+    def put(self, reminder: Reminder) -> None:
+        wanted = _normalised(reminder)
+        if self.context.dry_run:
+            return
+        calendar_id = self._calendar(create=True)
+        assert calendar_id is not None
+        body = self._body(wanted)
+        try:
+            self._put(calendar_id, wanted, body)
+        except UnknownOutcome:
+            # the answer was lost: look once more, and say "unknown" only if still unsure
+            if not any(_reminder_of(wanted.key, i) == wanted for i in self._tagged(calendar_id, wanted.key)):
+                raise
+
+    def remove(self, key: str) -> None:
+        if self.context.dry_run:
+            return
+        calendar_id = self._calendar(create=False)
+        if calendar_id is None:
+            return
+        for item in self._tagged(calendar_id, key):
+            self._delete(calendar_id, item["id"])
+
+    def check(self) -> list[Check]:
+        token = _token_check(self.api)
+        if not token.ok:
+            return [token, Check("google reminders calendar", False, "not tried: no usable token")]
+        try:
+            calendar_id = self._calendar(create=False)
+            if calendar_id is None:
+                return [token, Check("google reminders calendar", True,
+                                     f"the calendar {self.settings.create_calendar!r} will be created on first use")]
+            self._read(lambda s: _events(s).list(calendarId=calendar_id, maxResults=1,
+                                                 privateExtendedProperty=f"{KEY_PROPERTY}=check"),
+                       "reading the reminders calendar")
+        except (NeedsUser, Transient) as exc:
+            return [token, Check("google reminders calendar", False, str(exc))]
+        return [token, Check("google reminders calendar", True, f"calendar {calendar_id!r} can be read")]
+
+    def close(self) -> None:
+        pass
+
+    # --- writing -------------------------------------------------------------------
+
+    def _put(self, calendar_id: str, wanted: Reminder, body: dict) -> None:
+        existing = self._tagged(calendar_id, wanted.key)
+        if existing:
+            first, *others = existing
+            if _reminder_of(wanted.key, first) != wanted or _popup(first) != body["reminders"]:
+                self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=first["id"], body=body),
+                            "updating a reminder")
+            for extra in others:  # duplicates (written by hand or by an old version): one stays
+                self._delete(calendar_id, extra["id"])
+            return
+        event_id = _event_id(wanted.key)
+        try:
+            self._write(lambda s: _events(s).insert(calendarId=calendar_id, body={**body, "id": event_id}),
+                        "writing a reminder")
+        except _Conflict:
+            # the id is taken: a deleted reminder of this key (revived by the update) or a
+            # write of ours whose answer was lost
+            self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=event_id, body=body),
+                        "writing a reminder")
+
+    def _delete(self, calendar_id: str, event_id: str) -> None:
+        try:
+            self._write(lambda s: _events(s).delete(calendarId=calendar_id, eventId=event_id),
+                        "removing a reminder")
+        except _Gone:
+            pass
+
+    def _body(self, r: Reminder) -> dict:
+        minutes = self.settings.popup_minutes or int(r.alarm_before.total_seconds() // 60)
+        return {
+            "summary": r.title,
+            "description": r.description,
+            "start": {"dateTime": _rfc3339(r.start), "timeZone": "UTC"},
+            "end": {"dateTime": _rfc3339(r.start + r.duration), "timeZone": "UTC"},
+            "reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": minutes}]},
+            "extendedProperties": {"private": {
+                KEY_PROPERTY: r.key, ALARM_PROPERTY: str(int(r.alarm_before.total_seconds())),
+            }},
+            "transparency": "transparent",
+            "status": "confirmed",
+        }
+
+    # --- reading -------------------------------------------------------------------
+
+    def _tagged(self, calendar_id: str, key: str) -> list[dict]:
+        items: list[dict] = []
+        page_token = None
+        while True:
+            answer = self._read(lambda s, pt=page_token: _events(s).list(
+                calendarId=calendar_id, privateExtendedProperty=f"{KEY_PROPERTY}={key}",
+                showDeleted=False, maxResults=PAGE_SIZE, pageToken=pt,
+            ), "looking for a reminder")
+            items.extend(i for i in answer.get("items", []) if i.get("status") != "cancelled")
+            page_token = answer.get("nextPageToken")
+            if not page_token:
+                break
+        return sorted(items, key=lambda i: (str(i.get("created", "")), i["id"]))
+
+    # --- the calendar --------------------------------------------------------------
+
+    def _calendar(self, create: bool) -> str | None:
+        if self._calendar_id:
+            return self._calendar_id
+        name = self.settings.create_calendar
+        try:
+            data = json.loads(self.calendar_file.read_text(encoding="utf-8"))
+            if data.get("name") == name and data.get("id") and data.get("endpoint") == self.settings.api_endpoint:
+                self._calendar_id = str(data["id"])
+                return self._calendar_id
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, AttributeError) as exc:
+            log.warning("Google: ignoring the unreadable %s: %s", self.calendar_file, exc)
+        found = self._calendar_named(name)
+        if found is None:
+            if not create or self.context.dry_run:
+                return None
+            answer = self._write(lambda s: s.calendars().insert(body={
+                "summary": name, "timeZone": self.context.timezone.key,
+                "description": "Reminders written by interview-followup.",
+            }), f"creating the calendar {name!r}")
+            found = str(answer["id"])
+        self._calendar_id = found
+        try:
+            save_token(self.calendar_file, {"name": name, "id": found, "endpoint": self.settings.api_endpoint})
+        except OSError as exc:
+            log.warning("Google: cannot remember the calendar id in %s: %s", self.calendar_file, exc)
+        return found
+
+    def _calendar_named(self, name: str) -> str | None:
+        page_token = None
+        while True:
+            answer = self._read(lambda s, pt=page_token: s.calendarList().list(pageToken=pt),
+                                "listing the calendars")
+            for item in answer.get("items", []):
+                if item.get("summary") == name and item.get("accessRole") in ("owner", "writer"):
+                    return str(item["id"])
+            page_token = answer.get("nextPageToken")
+            if not page_token:
+                return None
+
+    # --- calls ---------------------------------------------------------------------
+
+    def _read(self, make: Callable[[Any], Any], what: str) -> Any:
+        return self._sorted(lambda: self.api.call("calendar", "v3", make, write=False, what=what))
+
+    def _write(self, make: Callable[[Any], Any], what: str) -> Any:
+        assert not self.context.dry_run
+        return self._sorted(lambda: self.api.call("calendar", "v3", make, write=True, what=what))
+
+    def _sorted(self, run: Callable[[], Any]) -> Any:
+        try:
+            return run()
+        except (NeedsUser, Transient):
+            raise
+        except Exception as exc:
+            status = _http_status(exc)
+            if status == 409:
+                raise _Conflict() from None
+            if status == 410:
+                raise _Gone() from None
+            if status == 404:
+                raise NeedsUser(
+                    f"Google Calendar: no calendar {self._calendar_id!r} for the reminders",
+                    hint="set reminders.calendar_id to \"primary\" or a calendar id, or use reminders.create_calendar",
+                ) from None
+            raise
+
+
+class _Conflict(Exception):
+    """409: the event id is taken."""
+
+
+class _Gone(Exception):
+    """410: the event was deleted already."""
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"a time without an offset: {text}")
+    return value
+
+
+def _when(value: dict, tz: ZoneInfo) -> tuple[datetime, bool, str]:
+    """(aware start, all day?, zone name) of a Google ``start``/``end``/``originalStartTime``."""
+    zone_name = str(value.get("timeZone") or "")
+    if value.get("dateTime"):
+        moment = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+        zone = ZoneInfo(zone_name) if zone_name else None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone or tz)
+        elif zone is not None:
+            moment = moment.astimezone(zone)
+        return moment, False, zone_name
+    if value.get("date"):
+        day = date.fromisoformat(str(value["date"]))
+        return datetime.combine(day, time(0), tzinfo=tz), True, tz.key
+    raise ValueError("the event has no start time")
+
+
+def _recurrence_text(value: datetime) -> str:
+    """As ``daemon.ical`` writes a RECURRENCE-ID, so both sources give the same loop id."""
+    return value.astimezone(UTC).isoformat()
+
+
+def _event_id(key: str) -> str:
+    """A Google event id (base32hex characters) derived from the key."""
+    return "ifu" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _normalised(r: Reminder) -> Reminder:
+    if r.start.tzinfo is None or r.start.utcoffset() is None:
+        raise ValueError("a reminder's start must be time-zone aware")
+    if not r.key or any(c in r.key for c in ",\r\n\0") or len(r.key) > 200:
+        raise ValueError(f"a bad reminder key: {r.key!r}")
+    if r.duration < timedelta(0) or r.alarm_before < timedelta(0):
+        raise ValueError("duration and alarm_before must not be negative")
+    return Reminder(
+        key=r.key,
+        title=_clean(r.title),
+        start=r.start.replace(microsecond=0),
+        description=_clean(r.description),
+        duration=timedelta(seconds=int(r.duration.total_seconds())),
+        alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
+    )
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "")
+
+
+def _popup(item: dict) -> Any:
+    return item.get("reminders")
+
+
+def _reminder_of(key: str, item: dict) -> Reminder | None:
+    try:
+        start = _parse_instant(item["start"]["dateTime"])
+        end = _parse_instant(item["end"]["dateTime"])
+        private = (item.get("extendedProperties") or {}).get("private", {})
+        if ALARM_PROPERTY in private:
+            alarm = timedelta(seconds=int(private[ALARM_PROPERTY]))
+        else:
+            overrides = (item.get("reminders") or {}).get("overrides") or []
+            alarm = timedelta(minutes=int(overrides[0]["minutes"])) if overrides else timedelta(0)
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None  # edited beyond recognition: the next put replaces it
+    return Reminder(
+        key=key,
+        title=str(item.get("summary") or ""),
+        start=start,
+        description=str(item.get("description") or ""),
+        duration=end - start,
+        alarm_before=alarm,
+    )

@@ -1,0 +1,539 @@
+"""Google Calendar as calendar source and reminder sink, with the real client library
+against the local emulator (tests/google_emulator)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from contracts.calendar_contract import (
+    CONTRACT_ICS,
+    TIMED_UID,
+    USER,
+    WINDOW,
+    ZONE,
+    CalendarSourceContract,
+    context,
+)
+from contracts.reminder_contract import ReminderSinkContract, make_reminder
+from daemon import schema
+from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.ical import parse_calendar
+from daemon.model import CalendarEvent
+from daemon.providers import provider_class
+from google_emulator.calendar_api import PRIMARY_ID
+from google_emulator.fixtures import *  # noqa: F403 - the fixtures
+from google_emulator.fixtures import make_context, write_token
+from integrations.google_api import token_path
+from integrations.google_calendar import KEY_PROPERTY, GoogleCalendar, GoogleReminders
+
+GOOGLE_STATUS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative", "needs-action": "needsAction"}
+
+
+# --- importing test data as Google holds it ---------------------------------------------
+
+
+def _id(text: str) -> str:
+    return "e" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _google_time(moment: datetime, all_day: bool) -> dict:
+    if all_day:
+        return {"date": moment.date().isoformat()}
+    return {"dateTime": moment.isoformat(), "timeZone": getattr(moment.tzinfo, "key", "UTC")}
+
+
+def google_body(e: CalendarEvent) -> dict:
+    """One occurrence as Google's expanded view (singleEvents) shows it."""
+    body: dict = {
+        "iCalUID": e.uid,
+        "summary": e.summary,
+        "status": e.status,
+        "start": _google_time(e.start, e.all_day),
+        "end": _google_time(e.end, e.all_day),
+    }
+    if e.description:
+        body["description"] = e.description
+    if e.attendees:
+        body["attendees"] = [
+            {"email": a.email, "displayName": a.name, "responseStatus": GOOGLE_STATUS.get(a.partstat, "needsAction"),
+             **({"self": True} if a.email.lower() == USER else {})}
+            for a in e.attendees
+        ]
+    if e.organizer:
+        body["organizer"] = {"email": e.organizer.email, "displayName": e.organizer.name}
+    if e.recurrence_id:
+        body["recurringEventId"] = _id(e.uid)
+        body["originalStartTime"] = _google_time(e.start, e.all_day)
+        body["id"] = f"{_id(e.uid)}_{e.start.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"  # as Google names instances
+    else:
+        body["id"] = _id(e.uid)
+    return body
+
+
+def import_ics(emulator, ics: bytes, calendar_id: str = "primary") -> None:
+    read = parse_calendar(ics, source="test").between(
+        datetime(2029, 1, 1, tzinfo=ZONE), datetime(2032, 1, 1, tzinfo=ZONE), ZONE
+    )
+    assert not read.problems
+    for event in read.events:
+        emulator.calendar.add_event(calendar_id, google_body(event))
+
+
+def open_source(tmp_path: Path, emulator, **settings) -> GoogleCalendar:
+    ctx = context(tmp_path)
+    write_token(token_path(ctx.data_dir), emulator)
+    settings.setdefault("api_endpoint", emulator.url)
+    return GoogleCalendar.open(GoogleCalendar.Settings(**settings), ctx)
+
+
+def open_sink(tmp_path: Path, emulator, dry_run: bool = False, **settings) -> GoogleReminders:
+    ctx = make_context(tmp_path, dry_run=dry_run)
+    path = token_path(ctx.data_dir)
+    if not path.exists():
+        write_token(path, emulator)
+    settings.setdefault("api_endpoint", emulator.url)
+    return GoogleReminders.open(GoogleReminders.Settings(**settings), ctx)
+
+
+def our_keys(emulator, calendar_id: str = "primary") -> list[str]:
+    return sorted(
+        e["extendedProperties"]["private"][KEY_PROPERTY]
+        for e in emulator.calendar.events(calendar_id)
+        if KEY_PROPERTY in e.get("extendedProperties", {}).get("private", {})
+    )
+
+
+# --- the contracts -------------------------------------------------------------------------
+
+
+class TestGoogleCalendarContract(CalendarSourceContract):
+    @pytest.fixture(autouse=True)
+    def _emulator(self, google_emulator):
+        self.emulator = google_emulator
+
+    def make_source(self, tmp_path: Path, ics: bytes) -> GoogleCalendar:
+        import_ics(self.emulator, ics)
+        return open_source(tmp_path, self.emulator)
+
+
+class TestGoogleRemindersContract(ReminderSinkContract):
+    @pytest.fixture
+    def sink(self, tmp_path, google_emulator):
+        self.emulator = google_emulator
+        return open_sink(tmp_path, google_emulator)
+
+    def stored_keys(self, sink):
+        return our_keys(self.emulator)
+
+
+class TestGoogleRemindersOwnCalendarContract(ReminderSinkContract):
+    @pytest.fixture
+    def sink(self, tmp_path, google_emulator):
+        self.emulator = google_emulator
+        return open_sink(tmp_path, google_emulator, create_calendar="Interview follow-ups")
+
+    def stored_keys(self, sink):
+        calendars = [c for c in self.emulator.calendar.calendars.values() if c.summary == "Interview follow-ups"]
+        assert len(calendars) <= 1
+        return our_keys(self.emulator, calendars[0].id) if calendars else []
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def test_the_entry_points_name_these_classes():
+    assert provider_class("calendar", "google") is GoogleCalendar
+    assert provider_class("reminders", "google") is GoogleReminders
+
+
+def test_settings_have_defaults_and_are_checked():
+    problems: list[str] = []
+    s = schema.build(GoogleCalendar.Settings, {}, "calendar", problems)
+    assert problems == [] and (s.calendar_id, s.token_file, s.api_endpoint, s.timeout_seconds) == ("primary", None, "", 30)
+    r = schema.build(GoogleReminders.Settings, {"create_calendar": "Interview follow-ups", "popup_minutes": 5,
+                                                "token_file": "tok.json"}, "reminders", problems)
+    assert problems == [] and r.token_file == Path("tok.json") and r.popup_minutes == 5
+    schema.build(GoogleReminders.Settings, {"popup_minutes": -1}, "reminders", problems)
+    assert problems and "popup_minutes" in problems[0]
+
+
+def test_open_does_not_touch_the_network(tmp_path):
+    ctx = make_context(tmp_path)
+    GoogleCalendar.open(GoogleCalendar.Settings(api_endpoint="http://127.0.0.1:9/"), ctx)
+    GoogleReminders.open(GoogleReminders.Settings(api_endpoint="http://127.0.0.1:9/", create_calendar="X"), ctx)
+
+
+# --- the source ----------------------------------------------------------------------------
+
+
+def test_an_unchanged_calendar_costs_one_request(tmp_path, google_emulator):
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    first = source.read(*WINDOW)
+    before = google_emulator.count(path_contains="/events")
+    again = source.read(*WINDOW)
+    assert google_emulator.count(path_contains="/events") == before + 1
+    assert again.events == first.events
+
+
+def test_paging_is_followed_and_the_sync_token_comes_from_the_last_page(tmp_path, google_emulator, monkeypatch):
+    import integrations.google_calendar as module
+
+    monkeypatch.setattr(module, "PAGE_SIZE", 2)
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    read = source.read(*WINDOW)
+    assert len(read.events) == 7  # timed, all-day, five weekly occurrences
+    assert google_emulator.count("GET", "/events") >= 4
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Interview with Hooli", "start": {"dateTime": "2030-03-25T09:00:00+01:00"},
+        "end": {"dateTime": "2030-03-25T10:00:00+01:00"}})
+    assert "Interview with Hooli" in {e.summary for e in source.read(*WINDOW).events}
+
+
+def test_a_change_and_a_new_event_show_up_incrementally(tmp_path, google_emulator):
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    source.read(*WINDOW)
+    (timed,) = [e for e in google_emulator.calendar.events() if e["iCalUID"] == TIMED_UID]
+    google_emulator.calendar.update_event("primary", timed["id"], {
+        "start": {"dateTime": "2030-03-13T09:00:00+01:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2030-03-13T10:00:00+01:00", "timeZone": "Europe/Berlin"}})
+    read = source.read(*WINDOW)
+    (event,) = [e for e in read.events if e.uid == TIMED_UID]
+    assert event.start == datetime(2030, 3, 13, 9, tzinfo=ZONE)
+    assert event.summary == "Interview with Acme"
+
+
+def test_no_request_with_a_sync_token_carries_a_time_range(tmp_path, google_emulator, monkeypatch):
+    seen = []
+    real = google_emulator.dispatch
+
+    def spy(method, raw_path, body, content_type):
+        seen.append(raw_path)
+        return real(method, raw_path, body, content_type)
+
+    monkeypatch.setattr(google_emulator, "dispatch", spy)
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    source.read(*WINDOW)
+    source.read(*WINDOW)
+    incremental = [p for p in seen if "syncToken=" in p]
+    assert incremental and not any("timeMin" in p or "timeMax" in p for p in incremental)
+
+
+def test_an_expired_sync_token_means_a_full_sync_and_the_events_are_still_there(tmp_path, google_emulator):
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    first = source.read(*WINDOW)
+    google_emulator.calendar.expire_sync_tokens()
+    again = source.read(*WINDOW)
+    assert sorted((e.uid, e.recurrence_id, e.status) for e in again.events) == sorted(
+        (e.uid, e.recurrence_id, e.status) for e in first.events)
+    assert again.events and again.complete
+    source.read(*WINDOW)  # and the new token works
+
+
+def test_a_deleted_event_comes_back_cancelled_with_what_was_known(tmp_path, google_emulator):
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    source.read(*WINDOW)
+    (timed,) = [e for e in google_emulator.calendar.events() if e["iCalUID"] == TIMED_UID]
+    google_emulator.calendar.delete_event("primary", timed["id"])
+    (event,) = [e for e in source.read(*WINDOW).events if e.uid == TIMED_UID]
+    assert event.status == "cancelled"
+    assert event.summary == "Interview with Acme" and event.start == datetime(2030, 3, 12, 14, tzinfo=ZONE)
+    # and it stays cancelled, also after a restart (the cache file) and after a full sync
+    (event,) = [e for e in open_source(tmp_path, google_emulator).read(*WINDOW).events if e.uid == TIMED_UID]
+    assert event.status == "cancelled"
+    google_emulator.calendar.expire_sync_tokens()
+    (event,) = [e for e in source.read(*WINDOW).events if e.uid == TIMED_UID]
+    assert event.status == "cancelled"
+
+
+def test_a_restart_reads_incrementally_from_the_cache_file(tmp_path, google_emulator):
+    import_ics(google_emulator, CONTRACT_ICS)
+    first = open_source(tmp_path, google_emulator).read(*WINDOW)
+    before = google_emulator.count(path_contains="/events")
+    again = open_source(tmp_path, google_emulator).read(*WINDOW)
+    assert google_emulator.count(path_contains="/events") == before + 1
+    assert again.events == first.events
+    cache = next((tmp_path / "data").glob("google-calendar-*.json"))
+    assert cache.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_window_beyond_the_synced_range_syncs_in_full(tmp_path, google_emulator):
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    source.read(*WINDOW)
+    later = source.read(WINDOW[0], datetime(2030, 7, 1, tzinfo=ZONE))
+    assert "contract-later@interview-followup.test" in {e.uid for e in later.events}
+
+
+def test_a_declined_event_keeps_the_users_answer_and_detection_ignores_it(tmp_path, google_emulator):
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Interview with Acme", "start": {"dateTime": "2030-03-12T14:00:00+01:00"},
+        "end": {"dateTime": "2030-03-12T15:00:00+01:00"},
+        "attendees": [
+            {"email": "jane@acme.example", "displayName": "Jane", "responseStatus": "accepted"},
+            {"email": USER, "self": True, "responseStatus": "declined"},
+        ]})
+    (event,) = open_source(tmp_path, google_emulator).read(*WINDOW).events
+    assert {(a.email, a.partstat) for a in event.attendees} == {
+        ("jane@acme.example", "accepted"), (USER, "declined")}
+    from daemon.config import Companies, Detection, Profile
+    from daemon.detection import Detector
+
+    detector = Detector(Profile(name="Alex", email=USER), Detection(), Companies(), ZONE)
+    assert detector.declined(event)
+    assert detector.detect([event]) == []
+
+
+def test_all_day_events_and_our_own_reminders(tmp_path, google_emulator):
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Assessment", "start": {"date": "2030-03-30"}, "end": {"date": "2030-04-01"}})
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Send the thank-you", "start": {"dateTime": "2030-03-12T16:00:00Z"},
+        "end": {"dateTime": "2030-03-12T16:15:00Z"},
+        "extendedProperties": {"private": {KEY_PROPERTY: "abcdefab.thank-you-reminder"}}})
+    (event,) = open_source(tmp_path, google_emulator).read(*WINDOW).events
+    assert event.all_day and event.summary == "Assessment"
+    assert event.start == datetime(2030, 3, 30, tzinfo=ZONE)  # across the DST change
+    assert event.end == datetime(2030, 4, 1, tzinfo=ZONE)
+
+
+def test_a_bad_event_is_a_problem_not_a_crash(tmp_path, google_emulator):
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Odd", "start": {"dateTime": "2030-03-12T14:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2030-03-12T15:00:00", "timeZone": "Europe/Berlin"}})
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Broken", "start": {"dateTime": "2030-03-12T14:00:00Z", "timeZone": "Mars/Olympus"},
+        "end": {"dateTime": "2030-03-12T15:00:00Z"}})
+    read = open_source(tmp_path, google_emulator).read(*WINDOW)
+    assert [e.summary for e in read.events] == ["Odd"]
+    assert read.events[0].start == datetime(2030, 3, 12, 14, tzinfo=ZONE)
+    assert len(read.problems) == 1 and "Broken" in read.problems[0]
+
+
+@pytest.mark.parametrize("status,reason", [(429, ""), (503, ""), (403, "rateLimitExceeded")])
+def test_busy_answers_on_a_read_are_retried(tmp_path, google_emulator, monkeypatch, status, reason):
+    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    import_ics(google_emulator, CONTRACT_ICS)
+    google_emulator.fail(status, "/events", times=2, reason=reason)
+    read = open_source(tmp_path, google_emulator).read(*WINDOW)
+    assert len(read.events) == 7
+
+
+def test_a_calendar_that_stays_busy_is_transient(tmp_path, google_emulator, monkeypatch):
+    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    google_emulator.fail(503, "/events", times=50)
+    with pytest.raises(Transient):
+        open_source(tmp_path, google_emulator).read(*WINDOW)
+
+
+def test_an_unknown_calendar_needs_the_user(tmp_path, google_emulator):
+    with pytest.raises(NeedsUser) as caught:
+        open_source(tmp_path, google_emulator, calendar_id="nobody@example.org").read(*WINDOW)
+    assert "calendar_id" in str(caught.value)
+
+
+def test_a_revoked_token_needs_init_and_is_not_retried(tmp_path, google_emulator):
+    google_emulator.invalid_grant = True
+    source = open_source(tmp_path, google_emulator)
+    for _ in range(3):
+        with pytest.raises(NeedsUser) as caught:
+            source.read(*WINDOW)
+        assert "init" in str(caught.value)
+    assert google_emulator.token_refreshes <= 3
+    checks = source.check()
+    assert checks and not all(c.ok for c in checks)
+    assert google_emulator.count(path_contains="/events") == 0
+
+
+def test_check_without_a_token_says_init_and_does_not_raise(tmp_path, google_emulator):
+    source = GoogleCalendar.open(GoogleCalendar.Settings(api_endpoint=google_emulator.url), make_context(tmp_path))
+    checks = source.check()
+    assert [c.ok for c in checks] == [False, False] and "init" in checks[0].detail
+    sink = GoogleReminders.open(GoogleReminders.Settings(api_endpoint=google_emulator.url), make_context(tmp_path))
+    assert not sink.check()[0].ok
+
+
+def test_check_passes_on_a_working_account(tmp_path, google_emulator):
+    assert all(c.ok for c in open_source(tmp_path, google_emulator).check())
+    assert all(c.ok for c in open_sink(tmp_path, google_emulator).check())
+    assert all(c.ok for c in open_sink(tmp_path, google_emulator, create_calendar="Follow-ups").check())
+
+
+# --- the reminders -------------------------------------------------------------------------
+
+
+def test_a_reminder_event_is_what_google_needs(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator, popup_minutes=7)
+    sink.put(make_reminder())
+    (event,) = google_emulator.calendar.events()
+    assert event["start"]["dateTime"] == "2026-11-17T16:30:00Z"
+    assert event["end"]["dateTime"] == "2026-11-17T16:50:00Z"
+    assert event["reminders"] == {"useDefault": False, "overrides": [{"method": "popup", "minutes": 7}]}
+    assert event["transparency"] == "transparent"
+    assert event["extendedProperties"]["private"][KEY_PROPERTY] == make_reminder().key
+    assert sink.find(make_reminder().key) == make_reminder()  # the reminder's own alarm is kept
+
+
+def test_an_unchanged_put_writes_nothing(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())
+    writes = google_emulator.count("POST") + google_emulator.count("PUT") + google_emulator.count("PATCH")
+    sink.put(make_reminder())
+    assert google_emulator.count("POST") + google_emulator.count("PUT") + google_emulator.count("PATCH") == writes
+
+
+def test_a_held_answer_to_the_look_up_is_retried_and_makes_one_event(tmp_path, google_emulator, monkeypatch):
+    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    sink = open_sink(tmp_path, google_emulator, timeout_seconds=1)
+    sink.find("warm.up")  # the token is refreshed before the fault is armed
+    google_emulator.hold_seconds = 2
+    google_emulator.timeout_after_write("/events", times=1)  # the look-up before the insert is held
+    sink.put(make_reminder())
+    sink.put(make_reminder())
+    assert our_keys(google_emulator) == [make_reminder().key]
+    assert sink.find(make_reminder().key) == make_reminder()
+
+
+def test_a_lost_insert_answer_is_settled_by_looking_again(tmp_path, google_emulator, monkeypatch):
+    sink = open_sink(tmp_path, google_emulator, timeout_seconds=1)
+    sink.find("warm.up")  # the token is refreshed before the fault is armed
+    real = google_emulator.dispatch
+
+    def hold_inserts(method, raw_path, body, content_type):
+        if method == "POST" and raw_path.split("?")[0].endswith("/events"):
+            google_emulator.timeout_after_write("/events", times=1)
+        return real(method, raw_path, body, content_type)
+
+    monkeypatch.setattr(google_emulator, "dispatch", hold_inserts)
+    google_emulator.hold_seconds = 2
+    sink.put(make_reminder())  # the answer is lost, but the look-up after it finds the event
+    monkeypatch.setattr(google_emulator, "dispatch", real)
+    sink.put(make_reminder())
+    assert our_keys(google_emulator) == [make_reminder().key]
+    assert google_emulator.count("POST", "/events") == 1
+
+
+def test_a_second_insert_of_the_same_key_updates_instead(tmp_path, google_emulator):
+    """Even when the look-up misses it (an index that lags), the id derived from the key
+    makes the second insert a 409, settled by an update: still one event."""
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())
+    sink._tagged = lambda calendar_id, key: []  # the look-up sees nothing
+    sink.put(make_reminder(title="Moved"))
+    (event,) = google_emulator.calendar.events()
+    assert event["summary"] == "Moved"
+
+
+def test_a_removed_reminder_can_be_put_again(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())
+    sink.remove(make_reminder().key)
+    sink.put(make_reminder(title="Back"))
+    assert sink.find(make_reminder().key) == make_reminder(title="Back")
+    assert our_keys(google_emulator) == [make_reminder().key]
+
+
+def test_duplicates_found_in_the_calendar_are_collapsed(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())
+    (event,) = google_emulator.calendar.events()
+    copy = {k: v for k, v in event.items() if k not in ("id", "iCalUID", "etag")}
+    google_emulator.calendar.add_event("primary", copy)
+    assert len(our_keys(google_emulator)) == 2
+    sink.put(make_reminder(title="Changed"))
+    assert our_keys(google_emulator) == [make_reminder().key]
+    assert sink.find(make_reminder().key).title == "Changed"
+    sink.remove(make_reminder().key)
+    assert our_keys(google_emulator) == []
+
+
+def test_dry_run_writes_nothing(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator, dry_run=True, create_calendar="Follow-ups")
+    sink.put(make_reminder())
+    sink.remove(make_reminder().key)
+    assert sink.find(make_reminder().key) is None
+    methods = {m for m, _ in google_emulator.requests if not _.endswith("/token")}
+    assert methods <= {"GET"}
+    assert len(google_emulator.calendar.calendars) == 1
+
+
+def test_the_own_calendar_is_created_once_and_remembered(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator, create_calendar="Interview follow-ups")
+    assert sink.find("a.b") is None
+    assert len(google_emulator.calendar.calendars) == 1  # a look-up creates nothing
+    sink.put(make_reminder())
+    (created,) = [c for c in google_emulator.calendar.calendars.values() if not c.primary]
+    assert created.summary == "Interview follow-ups" and created.time_zone == "Europe/Berlin"
+    assert our_keys(google_emulator, created.id) == [make_reminder().key]
+    remembered = json.loads((tmp_path / "data" / "google-reminders-calendar.json").read_text())
+    assert remembered["id"] == created.id
+    # a fresh process uses the remembered id; with the file lost, it finds the calendar by name
+    lists = google_emulator.count("GET", "/calendarList")
+    open_sink(tmp_path, google_emulator, create_calendar="Interview follow-ups").put(make_reminder("x.debrief"))
+    assert google_emulator.count("GET", "/calendarList") == lists
+    (tmp_path / "data" / "google-reminders-calendar.json").unlink()
+    open_sink(tmp_path, google_emulator, create_calendar="Interview follow-ups").put(make_reminder("y.debrief"))
+    assert len(google_emulator.calendar.calendars) == 2
+    assert our_keys(google_emulator, created.id) == sorted([make_reminder().key, "x.debrief", "y.debrief"])
+    assert our_keys(google_emulator, PRIMARY_ID) == []
+
+
+def test_a_write_refused_as_busy_is_transient(tmp_path, google_emulator, monkeypatch):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.find("warm.up")
+    real = google_emulator.dispatch
+
+    def busy_inserts(method, raw_path, body, content_type):
+        if method == "POST" and "/events" in raw_path:
+            google_emulator.fail(503, "/events", times=1)
+        return real(method, raw_path, body, content_type)
+
+    monkeypatch.setattr(google_emulator, "dispatch", busy_inserts)
+    with pytest.raises(Transient):
+        sink.put(make_reminder())
+    assert google_emulator.count("POST", "/events") == 1  # not retried
+    monkeypatch.setattr(google_emulator, "dispatch", real)
+    sink.put(make_reminder())
+    assert our_keys(google_emulator) == [make_reminder().key]
+
+
+def test_bad_reminders_are_bugs(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    with pytest.raises(ValueError):
+        sink.put(make_reminder(start=datetime(2026, 11, 17, 9, 0)))
+    with pytest.raises(ValueError):
+        sink.put(make_reminder(duration=timedelta(minutes=-1)))
+    assert google_emulator.calendar.events() == []
+
+
+# --- never sends -----------------------------------------------------------------------------
+
+
+def test_nothing_ever_goes_to_a_send_path(tmp_path, google_emulator, monkeypatch):
+    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    import_ics(google_emulator, CONTRACT_ICS)
+    source = open_source(tmp_path, google_emulator)
+    source.read(*WINDOW)
+    source.check()
+    sink = open_sink(tmp_path, google_emulator, create_calendar="Follow-ups")
+    sink.put(make_reminder())
+    sink.put(make_reminder(title="again"))
+    sink.find(make_reminder().key)
+    sink.remove(make_reminder().key)
+    sink.check()
+    assert google_emulator.requests
+    assert not [p for _, p in google_emulator.requests if "/send" in p]
+    # and no event carries attendees, so Google has no one to invite
+    assert all(not e.get("attendees") for c in google_emulator.calendar.calendars
+               for e in google_emulator.calendar.events(c, deleted=True)
+               if KEY_PROPERTY in e.get("extendedProperties", {}).get("private", {}))
