@@ -18,7 +18,8 @@ Source rules:
 - Times are aware: ``dateTime`` carries its offset; an all-day ``date`` runs from local
   midnight (``context.timezone``) to local midnight after its last day (the end is
   exclusive, as in Google). Attendees keep their answer (accepted, declined, tentative,
-  needs-action); the user's own answer is the attendee marked ``self``.
+  needs-action); the user's own answer is the attendee marked ``self``, given the
+  profile's address when the Google account's address is not among the profile's.
 - The reminder events this program writes (private extended property
   ``interview_followup_key``) are never read as interviews.
 
@@ -342,11 +343,11 @@ class GoogleCalendar:
             if a.get("resource") or not a.get("email"):
                 continue
             attendees.append(Attendee(
-                email=str(a["email"]), name=str(a.get("displayName") or ""),
+                email=self._address(a), name=str(a.get("displayName") or ""),
                 partstat=PARTSTATS.get(str(a.get("responseStatus")), "needs-action"),
             ))
         org = item.get("organizer") or {}
-        organizer = Person(str(org["email"]), str(org.get("displayName") or "")) if org.get("email") else None
+        organizer = Person(self._address(org), str(org.get("displayName") or "")) if org.get("email") else None
         return CalendarEvent(
             uid=str(item.get("iCalUID") or item["id"]),
             start=ev_start,
@@ -362,6 +363,16 @@ class GoogleCalendar:
             location=str(item.get("location") or ""),
             source=f"google:{self.calendar_id}",
         )
+
+    def _address(self, who: dict) -> str:
+        """The address of an attendee or organizer; Google marks the account's own entry
+        ``self``: when that address is not one of the profile's, the profile's is used, so
+        that the core knows the user (their declined answer, never an interviewer)."""
+        email = str(who["email"])
+        mine = self.context.user_emails
+        if who.get("self") and mine and email.lower() not in (m.lower() for m in mine):
+            return mine[0]
+        return email
 
     # --- the cache file ------------------------------------------------------------
 
@@ -482,24 +493,24 @@ class GoogleReminders:
         if existing:
             first, *others = existing
             if _reminder_of(wanted.key, first) != wanted or _popup(first) != body["reminders"]:
-                self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=first["id"], body=body),
+                self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=first["id"], body=body, sendUpdates="none"),
                             "updating a reminder")
             for extra in others:  # duplicates (written by hand or by an old version): one stays
                 self._delete(calendar_id, extra["id"])
             return
         event_id = _event_id(wanted.key)
         try:
-            self._write(lambda s: _events(s).insert(calendarId=calendar_id, body={**body, "id": event_id}),
+            self._write(lambda s: _events(s).insert(calendarId=calendar_id, body={**body, "id": event_id}, sendUpdates="none"),
                         "writing a reminder")
         except _Conflict:
             # the id is taken: a deleted reminder of this key (revived by the update) or a
             # write of ours whose answer was lost
-            self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=event_id, body=body),
+            self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=event_id, body=body, sendUpdates="none"),
                         "writing a reminder")
 
     def _delete(self, calendar_id: str, event_id: str) -> None:
         try:
-            self._write(lambda s: _events(s).delete(calendarId=calendar_id, eventId=event_id),
+            self._write(lambda s: _events(s).delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none"),
                         "removing a reminder")
         except _Gone:
             pass

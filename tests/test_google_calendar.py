@@ -294,6 +294,25 @@ def test_a_declined_event_keeps_the_users_answer_and_detection_ignores_it(tmp_pa
     assert detector.detect([event]) == []
 
 
+def test_the_accounts_own_entry_is_the_user_even_under_another_address(tmp_path, google_emulator):
+    from daemon.config import Companies, Detection, Profile
+    from daemon.detection import Detector
+
+    google_emulator.calendar.add_event("primary", {
+        "summary": "Interview with Acme", "start": {"dateTime": "2030-03-12T14:00:00+01:00"},
+        "end": {"dateTime": "2030-03-12T15:00:00+01:00"},
+        "organizer": {"email": "alex.private@gmail.example", "self": True},
+        "attendees": [
+            {"email": "jane@acme.example", "responseStatus": "accepted"},
+            {"email": "alex.private@gmail.example", "self": True, "responseStatus": "declined"},
+        ]})
+    (event,) = open_source(tmp_path, google_emulator).read(*WINDOW).events
+    assert {(a.email, a.partstat) for a in event.attendees} == {
+        ("jane@acme.example", "accepted"), (USER, "declined")}
+    assert event.organizer.email == USER
+    assert Detector(Profile(name="Alex", email=USER), Detection(), Companies(), ZONE).detect([event]) == []
+
+
 def test_all_day_events_and_our_own_reminders(tmp_path, google_emulator):
     google_emulator.calendar.add_event("primary", {
         "summary": "Assessment", "start": {"date": "2030-03-30"}, "end": {"date": "2030-04-01"}})
@@ -533,7 +552,74 @@ def test_nothing_ever_goes_to_a_send_path(tmp_path, google_emulator, monkeypatch
     sink.check()
     assert google_emulator.requests
     assert not [p for _, p in google_emulator.requests if "/send" in p]
+    assert google_emulator.calendar.notified == []  # no guest is ever emailed
     # and no event carries attendees, so Google has no one to invite
     assert all(not e.get("attendees") for c in google_emulator.calendar.calendars
                for e in google_emulator.calendar.events(c, deleted=True)
                if KEY_PROPERTY in e.get("extendedProperties", {}).get("private", {}))
+
+
+# --- the emulator keeps Google's rules (checked with the real client) ------------------------
+
+
+def _client(tmp_path, emulator):
+    from integrations.google_api import GoogleApi
+
+    path = write_token(tmp_path / "token.json", emulator)
+    api = GoogleApi(path, emulator.url, timeout_seconds=5)
+    return lambda make, write=False: api.call("calendar", "v3", make, write=write, what="test")
+
+
+def _status(run) -> int:
+    from googleapiclient.errors import HttpError
+
+    with pytest.raises(HttpError) as caught:
+        run()
+    return caught.value.resp.status
+
+
+def test_emulator_sync_tokens_paging_and_refusals(tmp_path, google_emulator):
+    call = _client(tmp_path, google_emulator)
+    for day in range(1, 6):
+        google_emulator.calendar.add_event("primary", {
+            "summary": f"E{day}", "start": {"date": f"2030-03-0{day}"}, "end": {"date": f"2030-03-0{day + 1}"}})
+    first = call(lambda s: s.events().list(calendarId="primary", maxResults=2))
+    assert len(first["items"]) == 2 and "nextPageToken" in first and "nextSyncToken" not in first
+    pages, token = [first], first["nextPageToken"]
+    while token:
+        pages.append(call(lambda s, t=token: s.events().list(calendarId="primary", maxResults=2, pageToken=t)))
+        token = pages[-1].get("nextPageToken")
+    assert sum(len(p["items"]) for p in pages) == 5 and "nextSyncToken" in pages[-1]
+    sync = pages[-1]["nextSyncToken"]
+    assert call(lambda s: s.events().list(calendarId="primary", syncToken=sync))["items"] == []
+    assert _status(lambda: call(lambda s: s.events().list(
+        calendarId="primary", syncToken=sync, timeMin="2030-03-01T00:00:00Z"))) == 400
+    assert _status(lambda: call(lambda s: s.events().list(
+        calendarId="primary", syncToken=sync, privateExtendedProperty="a=b"))) == 400
+    victim = first["items"][0]["id"]
+    call(lambda s: s.events().delete(calendarId="primary", eventId=victim), write=True)
+    changed = call(lambda s: s.events().list(calendarId="primary", syncToken=sync))["items"]
+    assert [(i["id"], i["status"]) for i in changed] == [(victim, "cancelled")] and "summary" not in changed[0]
+    assert _status(lambda: call(lambda s: s.events().delete(calendarId="primary", eventId=victim), write=True)) == 410
+    google_emulator.calendar.expire_sync_tokens()
+    assert _status(lambda: call(lambda s: s.events().list(calendarId="primary", syncToken=sync))) == 410
+    window = call(lambda s: s.events().list(calendarId="primary", timeMin="2030-03-02T23:00:00Z",
+                                            timeMax="2030-03-04T00:00:00+01:00"))
+    assert [i["summary"] for i in window["items"]] == ["E3"]  # all-day days in the calendar's zone
+
+
+def test_emulator_checks_what_an_insert_needs_and_records_guest_mail(tmp_path, google_emulator):
+    call = _client(tmp_path, google_emulator)
+    assert _status(lambda: call(lambda s: s.events().insert(
+        calendarId="primary", body={"summary": "no end", "start": {"date": "2030-03-01"}}), write=True)) == 400
+    body = {"id": "abcdef0123", "summary": "x", "start": {"dateTime": "2030-03-01T10:00:00Z"},
+            "end": {"dateTime": "2030-03-01T11:00:00Z"}, "attendees": [{"email": "guest@example.org"}]}
+    made = call(lambda s: s.events().insert(calendarId="primary", body=body, sendUpdates="all"), write=True)
+    assert made["attendees"][0]["responseStatus"] == "needsAction"
+    assert google_emulator.calendar.notified == [("POST", "/calendar/v3/calendars/primary/events")]
+    assert _status(lambda: call(lambda s: s.events().insert(calendarId="primary", body=body), write=True)) == 409
+    assert _status(lambda: call(lambda s: s.events().get(calendarId="nobody", eventId="abcdef0123"))) == 404
+    cal = call(lambda s: s.calendars().insert(body={"summary": "Mine"}), write=True)
+    listed = call(lambda s: s.calendarList().list())["items"]
+    assert {c["summary"] for c in listed} == {PRIMARY_ID, "Mine"}
+    assert call(lambda s: s.calendars().get(calendarId=cal["id"]))["summary"] == "Mine"

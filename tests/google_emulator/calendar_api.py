@@ -19,6 +19,9 @@ Not emulated: recurrence expansion (``singleEvents`` is accepted and ignored: te
 occurrences as Google's expanded view shows them, with ``recurringEventId`` and
 ``originalStartTime``), ACLs, colours, free/busy, watch channels, batch requests.
 
+Writes that would email the guests (``sendUpdates`` all/externalOnly) are recorded in
+``notified``.
+
 Test helpers: ``add_event(calendar_id, body)``, ``events(calendar_id, deleted=False)``,
 ``add_calendar(summary)``, ``expire_sync_tokens()``.
 """
@@ -76,6 +79,7 @@ class CalendarApi:
         }
         self.seq = 0  # the last change number handed out
         self.generation = 0  # bumped by expire_sync_tokens()
+        self.notified: list[tuple[str, str]] = []  # (method, path) of writes that would email guests
 
     # --- test helpers ----------------------------------------------------------------
 
@@ -192,6 +196,12 @@ class CalendarApi:
 
     # --- handlers ----------------------------------------------------------------------
 
+    def _notify(self, req: Request) -> None:
+        """Google emails the guests when sendUpdates is all or externalOnly (or, for old
+        clients, sendNotifications=true): recorded, so tests can prove it never happens."""
+        if req.arg("sendUpdates", "none") != "none" or req.arg("sendNotifications") == "true":
+            self.notified.append((req.method, req.path))
+
     def h_calendar_get(self, req: Request):
         return 200, self._calendar(req.match["cal"]).resource()
 
@@ -208,18 +218,22 @@ class CalendarApi:
         return 200, {"kind": "calendar#calendarList", "items": items}
 
     def h_event_insert(self, req: Request):
+        self._notify(req)
         return 200, self._insert(self._calendar(req.match["cal"]), req.body)
 
     def h_event_get(self, req: Request):
         return 200, copy.deepcopy(self._get(self._calendar(req.match["cal"]), req.match["event"]).body)
 
     def h_event_update(self, req: Request):
+        self._notify(req)
         return 200, self._replace(self._calendar(req.match["cal"]), req.match["event"], req.body)
 
     def h_event_patch(self, req: Request):
+        self._notify(req)
         return 200, self._patch(self._calendar(req.match["cal"]), req.match["event"], req.body)
 
     def h_event_delete(self, req: Request):
+        self._notify(req)
         self._delete(self._calendar(req.match["cal"]), req.match["event"])
         return 204, None
 

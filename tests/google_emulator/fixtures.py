@@ -6,6 +6,7 @@ Import the fixtures into a test module: ``from google_emulator.fixtures import *
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -58,7 +59,13 @@ def make_context(tmp_path: Path, dry_run: bool = False, zone: ZoneInfo = ZONE) -
 
 @pytest.fixture
 def google_emulator() -> Iterator[Emulator]:
-    emulator = Emulator(hold_seconds=2.0).start()
+    emulator = Emulator(hold_seconds=2.0)
+    # stop() waits for serve_forever's poll (0.5 s by default): poll faster so that the
+    # many short-lived emulators of the tests shut down at once
+    emulator._thread = threading.Thread(
+        target=emulator._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    emulator.start()
     calendar_api.install(emulator)
     try:
         yield emulator
