@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -200,6 +199,8 @@ class GoogleCalendar:
             ), "reading the calendar")
         except (NeedsUser, Transient) as exc:
             return [token, Check("google calendar", False, str(exc))]
+        except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
+            return [token, Check("google calendar", False, f"{type(exc).__name__}: {exc}")]
         return [token, Check("google calendar", True, f"calendar {self.calendar_id!r} can be read")]
 
     def close(self) -> None:
@@ -481,6 +482,8 @@ class GoogleReminders:
                        "reading the reminders calendar")
         except (NeedsUser, Transient) as exc:
             return [token, Check("google reminders calendar", False, str(exc))]
+        except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
+            return [token, Check("google reminders calendar", False, f"{type(exc).__name__}: {exc}")]
         return [token, Check("google reminders calendar", True, f"calendar {calendar_id!r} can be read")]
 
     def close(self) -> None:

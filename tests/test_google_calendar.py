@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from contracts.calendar_contract import (
 )
 from contracts.reminder_contract import ReminderSinkContract, make_reminder
 from daemon import schema
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.errors import NeedsUser, Transient
 from daemon.ical import parse_calendar
 from daemon.model import CalendarEvent
 from daemon.providers import provider_class
@@ -368,7 +368,7 @@ def test_a_revoked_token_needs_init_and_is_not_retried(tmp_path, google_emulator
         with pytest.raises(NeedsUser) as caught:
             source.read(*WINDOW)
         assert "init" in str(caught.value)
-    assert google_emulator.token_refreshes <= 3
+    assert google_emulator.token_refreshes == 3  # one refusal per read: never retried
     checks = source.check()
     assert checks and not all(c.ok for c in checks)
     assert google_emulator.count(path_contains="/events") == 0
