@@ -49,6 +49,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from integrations import google_api
 from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
 from daemon.providers import ProviderContext
 
@@ -150,6 +151,11 @@ class GoogleCalendar:
     """The ``CalendarSource`` protocol on one Google calendar."""
 
     Settings = CalendarSettings
+    oauth = ("google", tuple(google_api.SCOPES["calendar"]))  # `init` signs in once for these
+
+    @classmethod
+    def authorize(cls, scopes, context, ask, say):
+        return google_api.authorize(scopes, context, ask, say)
 
     def __init__(self, settings: CalendarSettings, context: ProviderContext, api: GoogleApi):
         self.settings = settings
@@ -421,6 +427,11 @@ class GoogleReminders:
     """The ``ReminderSink`` protocol on one Google calendar."""
 
     Settings = RemindersSettings
+    oauth = ("google", tuple(google_api.SCOPES["calendar"]))  # `init` signs in once for these
+
+    @classmethod
+    def authorize(cls, scopes, context, ask, say):
+        return google_api.authorize(scopes, context, ask, say)
 
     def __init__(self, settings: RemindersSettings, context: ProviderContext, api: GoogleApi):
         self.settings = settings

@@ -57,3 +57,20 @@ def test_values_with_quotes_are_written_as_valid_toml():
 
     text = to_toml({"profile": {"fit": 'I "love" back\\ends'}})
     assert tomllib.loads(text)["profile"]["fit"] == 'I "love" back\\ends'
+
+
+def test_init_signs_in_once_for_all_the_google_providers_chosen(tmp_path, monkeypatch):
+    from integrations import google_calendar
+
+    calls = []
+    monkeypatch.setattr(google_calendar.google_api, "authorize",
+                        lambda scopes, context, ask, say: calls.append(sorted(scopes)))
+    ask, _ = scripted({
+        "Your email": "alex@example.org",
+        "Your time zone": "Europe/Berlin",
+        "Where are your interviews": "google",
+        "Where should reminders go": "google",
+    })
+    path = run_init(tmp_path / "config.toml", ask, say=lambda _: None)
+    assert cfg.load(path).calendar.kind == "google"
+    assert calls == [["https://www.googleapis.com/auth/calendar.events"]]

@@ -73,7 +73,7 @@ class Emulator:
         self._server = ThreadingHTTPServer((self.host, 0), self._handler_class())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     # --- life ----------------------------------------------------------------------------
 
