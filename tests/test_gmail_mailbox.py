@@ -1,0 +1,383 @@
+"""Gmail as the mailbox, with the real client library against the local emulator
+(tests/google_emulator/gmail_api.py): the contract, plus incremental reading, threads,
+lost answers, retries, revoked tokens, and that nothing is ever sent."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from contracts.mailbox_contract import SINCE, MailboxContract, make_draft, make_message
+from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.mailparse import body_digest, parse_message
+from daemon.model import Draft, StoredDraft
+from daemon.providers import provider_class
+from google_emulator.fixtures import make_context
+from google_emulator.gmail_fixtures import *  # noqa: F403 - the fixtures
+from google_emulator.gmail_fixtures import write_gmail_token
+from integrations import gmail_mailbox
+from integrations.gmail_mailbox import GmailMailbox, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def open_mailbox(emulator, context, **overrides) -> GmailMailbox:
+    values = dict(api_endpoint=emulator.url, timeout_seconds=5)
+    values.update(overrides)
+    return GmailMailbox.open(Settings(**values), context)
+
+
+def gmail_deliver(emulator):
+    def deliver(raw: bytes, folder: str = "inbox") -> None:
+        labels = {"inbox": ("INBOX", "UNREAD"), "sent": ("SENT",)}[folder]
+        emulator.gmail.deliver(raw, labels)
+    return deliver
+
+
+def client(emulator, context):
+    """The real client library's Gmail service, on the provider's credentials."""
+    return open_mailbox(emulator, context).api.service("gmail", "v1")
+
+
+class TestGmailContract(MailboxContract):
+    @pytest.fixture
+    def mailbox(self, gmail_emulator, gmail_context, gmail_token):
+        mb = open_mailbox(gmail_emulator, gmail_context)
+        self.gmail = gmail_emulator.gmail
+        yield mb
+        mb.close()
+
+    @pytest.fixture
+    def deliver(self, gmail_emulator):
+        return gmail_deliver(gmail_emulator)
+
+    def assert_flagged_draft(self, mailbox, stored):
+        gmail = self.gmail
+        assert stored.ref in gmail.drafts
+        message = gmail.message(gmail.drafts[stored.ref])
+        assert message.labels == {"DRAFT"}
+        assert message.raw == stored.message
+
+
+@pytest.fixture
+def mb(gmail_emulator, gmail_context, gmail_token):
+    mailbox = open_mailbox(gmail_emulator, gmail_context)
+    yield mailbox
+    mailbox.close()
+
+
+@pytest.fixture
+def deliver(gmail_emulator):
+    return gmail_deliver(gmail_emulator)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_a_read_with_nothing_new_is_one_request(mb, deliver, gmail_emulator):
+    for n in range(30):
+        deliver(make_message(f"mail {n}"))
+    first, cursor = mb.read_new(None, SINCE)
+    assert len(first) == 30
+    before = len(gmail_emulator.requests)
+    again, cursor = mb.read_new(cursor, SINCE)
+    assert again == []
+    assert gmail_emulator.requests[before:] == [("GET", "/gmail/v1/users/me/history")]
+
+
+def test_messages_carry_the_gmail_id_and_thread(mb, deliver, gmail_emulator):
+    deliver(make_message("Interview", msgid="<q-1@example.org>", sender="alex@example.org"), "sent")
+    deliver(make_message("Re: Interview", msgid="<a-1@acme.example>",
+                         headers={"In-Reply-To": "<q-1@example.org>", "References": "<q-1@example.org>"}))
+    messages, _ = mb.read_new(None, SINCE)
+    by_subject = {m.subject: m for m in messages}
+    sent, reply = by_subject["Interview"], by_subject["Re: Interview"]
+    assert (sent.folder, reply.folder) == ("sent", "inbox")
+    assert sent.ref in gmail_emulator.gmail.messages and reply.ref in gmail_emulator.gmail.messages
+    assert reply.thread_id == sent.thread_id == gmail_emulator.gmail.message(sent.ref).thread_id
+
+
+def test_expired_history_resyncs_without_reporting_old_mail_again(mb, deliver, gmail_emulator):
+    gmail = gmail_emulator.gmail
+    gmail.deliver(make_message("old one"), ("INBOX",), received=datetime.now(timezone.utc))
+    first, cursor = mb.read_new(None, SINCE)
+    assert [m.subject for m in first] == ["old one"]
+    gmail.deliver(make_message("arrived in between"), ("INBOX",), received=datetime.now(timezone.utc))
+    gmail_emulator.gmail.expire_history()
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["arrived in between"]
+    list_queries = [p for m, p in gmail_emulator.requests if p.endswith("/messages")]
+    assert list_queries  # it listed again, from the last read on (not from `since`)
+    deliver(make_message("after the resync"))
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["after the resync"]
+    assert mb.read_new(cursor, SINCE)[0] == []
+
+
+def test_the_resync_is_bounded_by_the_last_read(mb, deliver, gmail_emulator):
+    deliver(make_message("long ago", date=datetime.now(timezone.utc) - timedelta(days=1)))
+    _, cursor = mb.read_new(None, datetime.now(timezone.utc) - timedelta(minutes=5))
+    gmail_emulator.gmail.expire_history()
+    messages, _ = mb.read_new(cursor, SINCE)  # SINCE is two days ago: not used for a resync
+    assert messages == []
+    state = json.loads(cursor)
+    assert set(state) == {"v", "history_id", "synced_at", "recent"}
+
+
+def test_a_cursor_of_another_kind_starts_over_from_since(mb, deliver):
+    deliver(make_message("a reply"))
+    messages, cursor = mb.read_new("not json at all", SINCE)
+    assert [m.subject for m in messages] == ["a reply"]
+    messages, _ = mb.read_new('{"v": 99}', SINCE)
+    assert [m.subject for m in messages] == ["a reply"]
+
+
+def test_spam_trash_and_archived_mail(mb, gmail_emulator):
+    gmail = gmail_emulator.gmail
+    gmail.deliver(make_message("spam"), ("SPAM",))
+    gmail.deliver(make_message("binned"), ("TRASH",))
+    gmail.deliver(make_message("archived reply"), ())
+    messages, cursor = mb.read_new(None, SINCE)
+    assert [(m.folder, m.subject) for m in messages] == [("inbox", "archived reply")]
+    gmail.deliver(make_message("later spam"), ("SPAM",))
+    assert mb.read_new(cursor, SINCE)[0] == []
+
+
+def test_reads_are_retried_on_429_and_500(mb, deliver, gmail_emulator):
+    deliver(make_message("first"))
+    gmail_emulator.fail(429, "/profile", reason="rateLimitExceeded")
+    gmail_emulator.fail(500, "/messages/")
+    _, cursor = mb.read_new(None, SINCE)
+    deliver(make_message("second"))
+    gmail_emulator.fail(503, "/history", times=2)
+    messages, _ = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["second"]
+    assert gmail_emulator.count("GET", "/history") == 3
+
+
+def test_a_server_that_stays_down_is_transient(mb, gmail_emulator):
+    gmail_emulator.fail(503, "/profile", times=50)
+    with pytest.raises(Transient):
+        mb.read_new(None, SINCE)
+
+
+# --- drafts ----------------------------------------------------------------------------
+
+
+def _reply_draft(key: str, subject: str, in_reply_to: str, thread_id: str = "") -> Draft:
+    base = make_draft(key, subject=subject)
+    raw = base.message.replace(b"Subject:", f"In-Reply-To: {in_reply_to}\nReferences: {in_reply_to}\nSubject:".encode(), 1)
+    return Draft(key=key, message=raw, thread_id=thread_id)
+
+
+def test_a_draft_answering_a_thread_joins_it(mb, deliver, gmail_emulator):
+    gmail = gmail_emulator.gmail
+    deliver(make_message("Next steps", msgid="<next-1@acme.example>"))
+    (thread_id,) = {m.thread_id for m in gmail.messages.values()}
+    stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Re: Next steps", "<next-1@acme.example>"))
+    assert gmail.message(gmail.drafts[stored.ref]).thread_id == thread_id
+    assert gmail_emulator.count("GET", "/messages") == 1  # the rfc822msgid: look-up
+
+
+def test_a_draft_given_a_thread_id_uses_it(mb, deliver, gmail_emulator):
+    gmail = gmail_emulator.gmail
+    delivered = gmail.deliver(make_message("Next steps", msgid="<next-2@acme.example>"))
+    stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Re: Next steps", "<next-2@acme.example>",
+                                         thread_id=delivered.thread_id))
+    assert gmail.message(gmail.drafts[stored.ref]).thread_id == delivered.thread_id
+
+
+def test_a_draft_gmail_will_not_thread_is_saved_on_its_own(mb, deliver, gmail_emulator):
+    gmail = gmail_emulator.gmail
+    delivered = gmail.deliver(make_message("Next steps", msgid="<next-3@acme.example>"))
+    stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Another subject", "<next-3@acme.example>"))
+    assert gmail.message(gmail.drafts[stored.ref]).thread_id != delivered.thread_id
+    assert len(gmail.drafts) == 1
+    assert gmail_emulator.count("POST", "/drafts") == 2  # refused for the thread (400), then alone
+
+
+def test_a_draft_answering_unknown_mail_is_on_its_own(mb, gmail_emulator):
+    stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Re: x", "<unknown@acme.example>"))
+    gmail = gmail_emulator.gmail
+    message_id = gmail.drafts[stored.ref]
+    assert gmail.message(message_id).thread_id == message_id  # a thread of its own
+    assert gmail_emulator.count("POST", "/drafts") == 1
+
+
+def test_a_lost_answer_to_a_draft_write_is_unknown_then_found_once(gmail_emulator, gmail_context, gmail_token):
+    mb = open_mailbox(gmail_emulator, gmail_context, timeout_seconds=1)
+    gmail_emulator.timeout_after_write("/drafts")
+    with pytest.raises(UnknownOutcome):
+        mb.write_draft(make_draft())
+    assert gmail_emulator.count("POST", "/drafts") == 1  # never resent blindly
+    found = mb.find_draft("3f2a9c1b.thank-you")
+    assert found is not None and found.ref in gmail_emulator.gmail.drafts
+    assert body_digest(found.message) == body_digest(make_draft().message)
+    assert len(gmail_emulator.gmail.drafts) == 1
+    # found once, it is remembered: the next look is one request
+    before = len(gmail_emulator.requests)
+    assert mb.find_draft("3f2a9c1b.thank-you").ref == found.ref
+    assert len(gmail_emulator.requests) - before == 1
+
+
+def test_a_failed_draft_write_is_not_retried(mb, gmail_emulator):
+    gmail_emulator.fail(500, "/drafts")
+    with pytest.raises(Transient):
+        mb.write_draft(make_draft())
+    assert gmail_emulator.count("POST", "/drafts") == 1
+    assert gmail_emulator.gmail.drafts == {}
+
+
+def test_a_draft_the_user_edited_in_gmail_is_still_found(mb, gmail_emulator, gmail_context):
+    stored = mb.write_draft(make_draft())
+    edited = make_message("Thank you for today", body="Edited by hand.\n")  # no key header: Gmail's editor
+    service = client(gmail_emulator, gmail_context)
+    service.users().drafts().update(userId="me", id=stored.ref, body={
+        "message": {"raw": base64.urlsafe_b64encode(edited).decode()}}).execute()
+    found = mb.find_draft(stored.key)
+    assert found is not None and found.ref == stored.ref
+    assert body_digest(found.message) != body_digest(stored.message)
+    # a fresh program (no remembered ids) does not claim a draft without the key
+    other = GmailMailbox(mb.settings, make_context(gmail_context.base_dir / "other"), mb.api)
+    assert other.find_draft(stored.key) is None
+
+
+def test_find_draft_without_the_remembered_ids_scans_the_drafts(mb, gmail_emulator, gmail_context):
+    mb.write_draft(make_draft("aaaaaaaa.thank-you", body="first\n"))
+    stored = mb.write_draft(make_draft("bbbbbbbb.follow-up", body="second\n"))
+    mb.drafts_file.unlink()
+    fresh = open_mailbox(gmail_emulator, gmail_context)
+    found = fresh.find_draft("bbbbbbbb.follow-up")
+    assert found is not None and found.ref == stored.ref and b"second" in found.message
+    assert fresh.drafts_file.exists() and oct(fresh.drafts_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_removed_draft_is_deleted_in_gmail(mb, gmail_emulator):
+    stored = mb.write_draft(make_draft())
+    mb.remove_draft(stored)
+    assert gmail_emulator.gmail.drafts == {}
+    assert gmail_emulator.count("DELETE", f"/drafts/{stored.ref}") == 1
+
+
+def test_dry_run_writes_nothing(gmail_emulator, gmail_token, tmp_path):
+    context = make_context(tmp_path, dry_run=True)
+    mb = open_mailbox(gmail_emulator, context)
+    stored = mb.write_draft(make_draft())
+    mb.remove_draft(StoredDraft(stored.key, "r123", stored.message))
+    assert gmail_emulator.count("POST", "/gmail/") == 0 and gmail_emulator.count("DELETE") == 0
+    assert not mb.drafts_file.exists()
+
+
+# --- accounts and errors --------------------------------------------------------------
+
+
+def test_a_revoked_token_needs_init(mb, gmail_emulator):
+    gmail_emulator.invalid_grant = True
+    for action in (lambda: mb.read_new(None, SINCE), lambda: mb.write_draft(make_draft()),
+                   lambda: mb.find_draft("x.y")):
+        with pytest.raises(NeedsUser, match="init"):
+            action()
+    checks = mb.check()
+    assert not all(c.ok for c in checks) and "init" in checks[-1].detail
+
+
+def test_no_token_needs_init(gmail_emulator, tmp_path):
+    mb = open_mailbox(gmail_emulator, make_context(tmp_path))
+    with pytest.raises(NeedsUser, match="init"):
+        mb.find_draft("x.y")
+    token, gmail = mb.check()
+    assert not token.ok and "init" in token.detail and not gmail.ok
+    assert gmail_emulator.requests == []
+
+
+def test_check_names_the_account(mb):
+    token, gmail = mb.check()
+    assert token.ok and gmail.ok and "alex@example.org" in gmail.detail and "note" not in gmail.detail
+
+
+def test_check_never_raises(mb, gmail_emulator):
+    gmail_emulator.fail(404, "/profile")
+    token, gmail = mb.check()
+    assert token.ok and not gmail.ok
+
+
+def test_open_does_not_touch_the_network(gmail_emulator, gmail_context, gmail_token):
+    open_mailbox(gmail_emulator, gmail_context)
+    assert gmail_emulator.requests == []
+
+
+def test_the_token_file_setting_is_relative_to_the_config(gmail_emulator, tmp_path):
+    context = make_context(tmp_path)
+    write_gmail_token(tmp_path / "tokens" / "mine.json", gmail_emulator)
+    mb = GmailMailbox.open(Settings(token_file=Path("tokens/mine.json"), api_endpoint=gmail_emulator.url), context)
+    assert mb.api.token_file == tmp_path / "tokens" / "mine.json"
+    assert mb.check()[1].ok
+
+
+def test_settings():
+    assert all(f.metadata.get("doc") for f in dataclasses.fields(Settings))
+    assert Settings().token_file is None and Settings().api_endpoint == "" and Settings().timeout_seconds == 30
+    with pytest.raises(ValueError):
+        Settings(timeout_seconds=0)
+
+
+def test_the_entry_point_names_this_class():
+    assert provider_class("mailbox", "gmail") is GmailMailbox
+    assert GmailMailbox.oauth[0] == "google"
+
+
+# --- never sends ----------------------------------------------------------------------
+
+
+def test_the_module_has_no_way_to_send():
+    source = (REPO / "integrations" / "gmail_mailbox.py").read_text()
+    assert "send(" not in source and "smtplib" not in source
+    assert [n for n in dir(GmailMailbox) if "send" in n.lower()] == []
+
+
+def test_the_emulator_refuses_and_records_sending(gmail_emulator):
+    for path in ("gmail/v1/users/me/messages/send", "gmail/v1/users/me/drafts/send",
+                 "upload/gmail/v1/users/me/messages/send"):
+        request = urllib.request.Request(gmail_emulator.url + path, data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=5)
+        assert caught.value.code == 403
+    assert len(gmail_emulator.gmail.send_attempts) == 3
+
+
+def test_a_whole_scenario_never_sends(gmail_emulator, gmail_context, gmail_token, deliver):
+    mb = open_mailbox(gmail_emulator, gmail_context, timeout_seconds=1)
+    _, cursor = mb.read_new(None, SINCE)
+    deliver(make_message("Interview", msgid="<s-1@acme.example>"))
+    stored = mb.write_draft(_reply_draft("aaaaaaaa.thank-you", "Re: Interview", "<s-1@acme.example>"))
+    deliver(make_message("Re: Interview", msgid="<s-2@acme.example>", headers={"In-Reply-To": "<s-1@acme.example>"}))
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert sorted(m.subject for m in messages) == ["Interview", "Re: Interview"]
+    gmail_emulator.timeout_after_write("/drafts")
+    with pytest.raises(UnknownOutcome):
+        mb.write_draft(make_draft("bbbbbbbb.follow-up"))
+    found = mb.find_draft("bbbbbbbb.follow-up")
+    mb.remove_draft(found)
+    mb.remove_draft(stored)
+    gmail_emulator.fail(500, "/drafts")
+    with pytest.raises(Transient):
+        mb.write_draft(make_draft("cccccccc.follow-up"))
+    gmail_emulator.gmail.expire_history()
+    mb.read_new(cursor, SINCE)
+    gmail_emulator.invalid_grant = True
+    mb.api._credentials.expiry = None
+    mb.api._credentials.token = None
+    with pytest.raises(NeedsUser):
+        mb.read_new(cursor, SINCE)
+    mb.check()
+    assert gmail_emulator.gmail.send_attempts == []
+    assert not any(p.endswith("/send") for _, p in gmail_emulator.requests)
+    assert gmail_emulator.gmail.drafts == {}
