@@ -16,13 +16,12 @@ import pytest
 
 from contracts.mailbox_contract import SINCE, MailboxContract, make_draft, make_message
 from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.mailparse import body_digest, parse_message
+from daemon.mailparse import body_digest
 from daemon.model import Draft, StoredDraft
 from daemon.providers import provider_class
 from google_emulator.fixtures import make_context
 from google_emulator.gmail_fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.gmail_fixtures import write_gmail_token
-from integrations import gmail_mailbox
 from integrations.gmail_mailbox import GmailMailbox, Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -381,3 +380,76 @@ def test_a_whole_scenario_never_sends(gmail_emulator, gmail_context, gmail_token
     assert gmail_emulator.gmail.send_attempts == []
     assert not any(p.endswith("/send") for _, p in gmail_emulator.requests)
     assert gmail_emulator.gmail.drafts == {}
+
+
+# --- the emulator keeps Gmail's rules ---------------------------------------------------
+
+
+def _raw(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def test_the_emulator_refuses_drafts_gmail_would_refuse_or_not_thread(gmail_emulator, gmail_context, gmail_token):
+    from googleapiclient.errors import HttpError
+
+    gmail = gmail_emulator.gmail
+    thread = gmail.deliver(make_message("Next steps", msgid="<e-1@acme.example>")).thread_id
+    drafts = client(gmail_emulator, gmail_context).users().drafts()
+    good = _reply_draft("aaaaaaaa.x", "Re: Next steps", "<e-1@acme.example>").message
+    bad = [
+        {"message": {"raw": base64.b64encode(b"Subject: \xff\xfe?>\n\nx").decode()}},  # not base64url
+        {"message": {"raw": _raw(b"no headers at all")}},
+        {"message": {"raw": _raw(good), "threadId": "ffff0000"}},  # no such thread
+        {"message": {"raw": _raw(make_draft().message), "threadId": thread}},  # answers nothing there
+        {"message": {"raw": _raw(good.replace(b"Re: Next steps", b"Other")), "threadId": thread}},
+        {},
+    ]
+    for body in bad:
+        with pytest.raises(HttpError) as caught:
+            drafts.create(userId="me", body=body).execute()
+        assert caught.value.resp.status == 400, body
+    created = drafts.create(userId="me", body={"message": {"raw": _raw(good), "threadId": thread}}).execute()
+    assert created["message"]["threadId"] == thread
+    again = drafts.update(userId="me", id=created["id"], body={"message": {"raw": _raw(good)}}).execute()
+    assert again["id"] == created["id"] and again["message"]["id"] != created["message"]["id"]
+    with pytest.raises(HttpError) as caught:
+        drafts.delete(userId="me", id="r404").execute()
+    assert caught.value.resp.status == 404
+
+
+def test_the_emulator_searches_pages_and_keeps_history(gmail_emulator, gmail_context, gmail_token):
+    from googleapiclient.errors import HttpError
+
+    gmail = gmail_emulator.gmail
+    users = client(gmail_emulator, gmail_context).users()
+    start = users.getProfile(userId="me").execute()["historyId"]
+    now = datetime.now(timezone.utc)
+    for n in range(7):
+        gmail.deliver(make_message(f"m{n}", msgid=f"<m{n}@acme.example>"), ("INBOX",), received=now - timedelta(days=n))
+    gmail.deliver(make_message("mine", msgid="<sent@example.org>"), ("SENT",), received=now)
+    listed = users.messages().list(userId="me", q="rfc822msgid:m3@acme.example").execute()["messages"]
+    assert [gmail.message(m["id"]).subject for m in listed] == ["m3"]
+    recent = users.messages().list(userId="me", q=f"after:{int((now - timedelta(days=2, hours=1)).timestamp())}").execute()
+    assert {gmail.message(m["id"]).subject for m in recent["messages"]} == {"m0", "m1", "m2", "mine"}
+    assert len(users.messages().list(userId="me", q="newer_than:2d in:inbox").execute()["messages"]) == 2
+    assert len(users.messages().list(userId="me", labelIds=["SENT"]).execute()["messages"]) == 1
+    assert len(users.messages().list(userId="me", q="-in:sent").execute()["messages"]) == 7
+    first = users.messages().list(userId="me", maxResults=5).execute()
+    rest = users.messages().list(userId="me", maxResults=5, pageToken=first["nextPageToken"]).execute()
+    assert len(first["messages"]) == 5 and len(rest["messages"]) == 3 and "nextPageToken" not in rest
+    history = users.history().list(userId="me", startHistoryId=start, historyTypes=["messageAdded"],
+                                   labelId="SENT").execute()
+    assert [h["messagesAdded"][0]["message"]["id"] for h in history["history"]] == [listed_id(gmail, "mine")]
+    assert history["historyId"] == users.getProfile(userId="me").execute()["historyId"]
+    meta = users.messages().get(userId="me", id=listed[0]["id"], format="metadata",
+                                metadataHeaders=["Subject"]).execute()
+    assert meta["payload"]["headers"] == [{"name": "Subject", "value": "m3"}]
+    gmail.expire_history()
+    with pytest.raises(HttpError) as caught:
+        users.history().list(userId="me", startHistoryId=start).execute()
+    assert caught.value.resp.status == 404
+
+
+def listed_id(gmail, subject: str) -> str:
+    (found,) = [m.id for m in gmail.messages.values() if m.subject == subject]
+    return found
