@@ -22,7 +22,9 @@ Rules:
 - ``read_new``: the cursor is JSON (``_Cursor``). The first read lists all mail after
   ``since`` (``after:``, except drafts, spam and trash; at most ``FULL_SYNC_LIMIT``
   messages, newest first) and keeps the mailbox's history id, taken before the listing.
-  Later reads are ``history.list`` (messageAdded) from that id: nothing new is one request.
+  Later reads are ``history.list`` from that id: messages added, and messages that gained
+  the SENT or INBOX label (a draft the user sends from Gmail keeps its message id and
+  trades DRAFT for SENT; mail moved back to the inbox); nothing new is one request.
   Mail with the SENT label is "sent", all other mail is "inbox" (so a reply the user
   archived at once still counts); drafts, spam and trash are never reported. When Gmail
   no longer has the history (404), the mail that arrived since the last successful read
@@ -228,7 +230,7 @@ class GmailMailbox:
         while True:
             try:
                 answer = self._read(lambda s, pt=page_token: s.users().history().list(
-                    userId="me", startHistoryId=state.history_id, historyTypes=["messageAdded"],
+                    userId="me", startHistoryId=state.history_id, historyTypes=["messageAdded", "labelAdded"],
                     maxResults=500, pageToken=pt,
                 ), "reading new mail")
             except Exception as exc:
@@ -239,6 +241,10 @@ class GmailMailbox:
                 for entry in record.get("messagesAdded", []):
                     msg = entry.get("message", {})
                     if msg.get("id") and not NOT_MAIL & set(msg.get("labelIds", [])):
+                        added.setdefault(str(msg["id"]), None)
+                for entry in record.get("labelsAdded", []):  # a draft sent from Gmail keeps its id
+                    msg = entry.get("message", {})
+                    if msg.get("id") and {"SENT", "INBOX"} & set(entry.get("labelIds", [])):
                         added.setdefault(str(msg["id"]), None)
             page_token = answer.get("nextPageToken")
             if not page_token:

@@ -138,6 +138,19 @@ def test_a_cursor_of_another_kind_starts_over_from_since(mb, deliver):
     assert [m.subject for m in messages] == ["a reply"]
 
 
+def test_a_draft_the_user_sends_from_gmail_is_read_as_sent_mail(mb, gmail_emulator):
+    _, cursor = mb.read_new(None, SINCE)
+    stored = mb.write_draft(make_draft())
+    assert mb.read_new(cursor, SINCE)[0] == []
+    gmail_emulator.gmail.user_sends_draft(stored.ref)
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [(m.folder, m.key) for m in messages] == [("sent", "3f2a9c1b.thank-you")]
+    assert mb.read_new(cursor, SINCE)[0] == []
+    assert mb.find_draft(stored.key) is None
+    gmail_emulator.gmail.message(messages[0].ref).labels.add("STARRED")  # other labels: nothing new
+    assert gmail_emulator.gmail.send_attempts == []
+
+
 def test_spam_trash_and_archived_mail(mb, gmail_emulator):
     gmail = gmail_emulator.gmail
     gmail.deliver(make_message("spam"), ("SPAM",))

@@ -37,7 +37,7 @@ upload forms) is recorded in ``send_attempts`` and answered 403.
 
 Test helpers: ``deliver(raw, labels=("INBOX", "UNREAD"), received=None)`` puts mail in as
 the world does (internal date: ``received``, else the Date header, else now),
-``expire_history()``, ``drafts_raw()``, ``message(id)``.
+``expire_history()``, ``user_sends_draft(draft_id)``, ``drafts_raw()``, ``message(id)``.
 """
 
 from __future__ import annotations
@@ -180,6 +180,21 @@ class GmailApi:
         """History before now is gone: a history.list from an older id is 404."""
         with self.emulator.lock:
             self.oldest_history_id = self.history_id
+
+    def user_sends_draft(self, draft_id: str) -> Message:
+        """What Gmail records when the user presses Send on a draft in its own editor: the
+        draft is gone, its message trades DRAFT for SENT and keeps its id (labelRemoved,
+        labelAdded in the history). Nothing leaves the emulator."""
+        with self.emulator.lock:
+            msg = self.messages[self.drafts.pop(draft_id)]
+            for kind, labels in (("labelRemoved", ["DRAFT"]), ("labelAdded", ["SENT"])):
+                if kind == "labelAdded":
+                    msg.labels.add("SENT")
+                else:
+                    msg.labels.discard("DRAFT")
+                msg.history_id = self._bump()
+                self.history.append((msg.history_id, kind, {"message": msg.minimal(), "labelIds": labels}))
+            return msg
 
     def message(self, message_id: str) -> Message:
         return self.messages[message_id]
