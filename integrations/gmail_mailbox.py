@@ -46,9 +46,8 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Callable
 
 from daemon.errors import NeedsUser, Transient
@@ -57,8 +56,7 @@ from daemon.mailparse import parse_message
 from daemon.model import Check, Draft, MailMessage, StoredDraft
 from daemon.providers import ProviderContext
 
-from . import google_api
-from .google_api import GoogleApi, save_token, token_path
+from .google_api import AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +68,9 @@ RECENT_KEEP_S = 900  # reported messages remembered in the cursor for this long 
 RECENT_MAX = 1000
 NOT_MAIL = {"DRAFT", "SPAM", "TRASH", "CHAT"}
 
-_TOKEN_DOC = "The Google token file written by `interview-followup init` (default: google-token.json in the data folder)."
-_ENDPOINT_DOC = "For testing: another API server (an emulator) instead of Google's."
-_TIMEOUT_DOC = "Seconds to wait for each answer from Google."
-
-
 @dataclass(frozen=True)
-class Settings:
-    token_file: Path | None = field(default=None, metadata={"doc": _TOKEN_DOC})
-    api_endpoint: str = field(default="", metadata={"doc": _ENDPOINT_DOC})
-    timeout_seconds: int = field(default=30, metadata={"doc": _TIMEOUT_DOC})
-
-    def __post_init__(self) -> None:
-        if self.timeout_seconds <= 0:
-            raise ValueError("timeout_seconds must be positive")
-        if any(c in self.api_endpoint for c in " \r\n\0"):
-            raise ValueError("api_endpoint must be a URL")
+class Settings(AccountSettings):
+    """Gmail needs nothing beyond the account's keys."""
 
 
 class _HistoryGone(Exception):
@@ -119,15 +104,11 @@ class _Cursor:
             return None
 
 
-class GmailMailbox:
+class GmailMailbox(GoogleProvider):
     """The ``Mailbox`` protocol on one Gmail account."""
 
     Settings = Settings
-    oauth = ("google", tuple(google_api.SCOPES["gmail"]))  # `init` signs in once for these
-
-    @classmethod
-    def authorize(cls, scopes, context, ask, say):
-        return google_api.authorize(scopes, context, ask, say)
+    scope_group = "gmail"
 
     def __init__(self, settings: Settings, context: ProviderContext, api: GoogleApi):
         self.settings = settings
@@ -140,9 +121,7 @@ class GmailMailbox:
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> GmailMailbox:
-        configured = context.path(settings.token_file) if settings.token_file else None
-        api = GoogleApi(token_path(context.data_dir, configured), settings.api_endpoint, settings.timeout_seconds)
-        return cls(settings, context, api)
+        return cls(settings, context, cls.account(settings, context))
 
     # --- drafts ------------------------------------------------------------------------
 
@@ -289,16 +268,9 @@ class GmailMailbox:
     # --- doctor --------------------------------------------------------------------------
 
     def check(self) -> list[Check]:
-        path = self.api.token_file
-        if not path.exists():
-            return [Check("google token", False,
-                          f"no token at {path}: run `interview-followup init` to sign in to Google"),
-                    Check("gmail", False, "not tried: no usable token")]
-        try:
-            self.api.credentials()
-        except NeedsUser as exc:
-            return [Check("google token", False, str(exc)), Check("gmail", False, "not tried: no usable token")]
-        token = Check("google token", True, str(path))
+        token = token_check(self.api)
+        if not token.ok:
+            return [token, Check("gmail", False, "not tried: no usable token")]
         try:
             address = str(self._profile().get("emailAddress", ""))
         except (NeedsUser, Transient) as exc:

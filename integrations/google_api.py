@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 import os
 import random
 import socket
@@ -41,6 +42,59 @@ SCOPES = {
 }
 READ_RETRIES = 4
 SERVICE_PATHS = {"calendar": "calendar/v3/", "tasks": "tasks/v1/", "gmail": ""}
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """The keys every Google provider has; each provider's ``Settings`` adds its own."""
+
+    token_file: Path | None = field(default=None, metadata={
+        "doc": "The Google token file written by `interview-followup init` "
+               "(default: google-token.json in the data folder)."})
+    api_endpoint: str = field(default="", metadata={
+        "doc": "For testing: another API server (an emulator) instead of Google's."})
+    timeout_seconds: int = field(default=30, metadata={"doc": "Seconds to wait for each answer from Google."})
+
+    def __post_init__(self) -> None:
+        if self.timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be positive")
+        if any(c in self.api_endpoint for c in " \r\n\0"):
+            raise ValueError("api_endpoint must be a URL")
+
+
+class GoogleProvider:
+    """What the Google provider classes share: ``init``'s sign-in (one per account, with
+    the scopes of every Google provider chosen) and how they reach the account."""
+
+    scope_group = ""  # a key of SCOPES
+    oauth: tuple[str, tuple[str, ...]] = ("google", ())
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.oauth = ("google", tuple(SCOPES[cls.scope_group]))
+
+    @classmethod
+    def authorize(cls, scopes, context, ask, say) -> Path:
+        return authorize(scopes, context, ask, say)
+
+    @staticmethod
+    def account(settings: AccountSettings, context) -> "GoogleApi":
+        configured = context.path(settings.token_file) if settings.token_file else None
+        return GoogleApi(token_path(context.data_dir, configured), settings.api_endpoint, settings.timeout_seconds)
+
+
+def token_check(api: "GoogleApi"):
+    """``doctor``'s line for the token: present and readable, or what to do."""
+    from daemon.model import Check
+
+    path = api.token_file
+    if not path.exists():
+        return Check("google token", False, f"no token at {path}: run `interview-followup init` to sign in to Google")
+    try:
+        api.credentials()
+    except NeedsUser as exc:
+        return Check("google token", False, str(exc))
+    return Check("google token", True, str(path))
 
 
 def token_path(data_dir: Path, configured: Path | None = None) -> Path:

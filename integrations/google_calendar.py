@@ -44,16 +44,14 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from integrations import google_api
 from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
 from daemon.providers import ProviderContext
 
-from .google_api import GoogleApi, save_token, token_path
+from .google_api import AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
 
 log = logging.getLogger(__name__)
 
@@ -66,30 +64,21 @@ CACHE_VERSION = 1
 PARTSTATS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative", "needsAction": "needs-action"}
 CALENDAR_FILE = "google-reminders-calendar.json"
 
-_TOKEN_DOC = "The Google token file written by `interview-followup init` (default: google-token.json in the data folder)."
-_ENDPOINT_DOC = "For testing: another API server (an emulator) instead of Google's."
-_TIMEOUT_DOC = "Seconds to wait for each answer from Google."
-
-
 @dataclass(frozen=True)
-class CalendarSettings:
+class CalendarSettings(AccountSettings):
     calendar_id: str = field(
         default="primary",
         metadata={"doc": "The Google calendar to read interviews from: \"primary\" or a calendar id."},
     )
-    token_file: Path | None = field(default=None, metadata={"doc": _TOKEN_DOC})
-    api_endpoint: str = field(default="", metadata={"doc": _ENDPOINT_DOC})
-    timeout_seconds: int = field(default=30, metadata={"doc": _TIMEOUT_DOC})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.calendar_id.strip():
             raise ValueError("calendar_id must not be empty")
-        if self.timeout_seconds <= 0:
-            raise ValueError("timeout_seconds must be positive")
 
 
 @dataclass(frozen=True)
-class RemindersSettings:
+class RemindersSettings(AccountSettings):
     calendar_id: str = field(
         default="primary",
         metadata={"doc": "The Google calendar to write reminders to: \"primary\" or a calendar id."},
@@ -103,24 +92,15 @@ class RemindersSettings:
         default=0,
         metadata={"doc": "Minutes before a reminder that Google pops up an alert; 0: the reminder's own lead time."},
     )
-    token_file: Path | None = field(default=None, metadata={"doc": _TOKEN_DOC})
-    api_endpoint: str = field(default="", metadata={"doc": _ENDPOINT_DOC})
-    timeout_seconds: int = field(default=30, metadata={"doc": _TIMEOUT_DOC})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.calendar_id.strip():
             raise ValueError("calendar_id must not be empty")
         if any(c in self.create_calendar for c in "\r\n\0"):
             raise ValueError("create_calendar must be a single line")
         if not 0 <= self.popup_minutes <= 40320:
             raise ValueError("popup_minutes must be between 0 and 40320 (four weeks)")
-        if self.timeout_seconds <= 0:
-            raise ValueError("timeout_seconds must be positive")
-
-
-def _api(settings: Any, context: ProviderContext) -> GoogleApi:
-    configured = context.path(settings.token_file) if settings.token_file else None
-    return GoogleApi(token_path(context.data_dir, configured), settings.api_endpoint, settings.timeout_seconds)
 
 
 def _events(service):
@@ -133,29 +113,14 @@ def _http_status(exc: Exception) -> int | None:
     return exc.resp.status if isinstance(exc, HttpError) else None
 
 
-def _token_check(api: GoogleApi) -> Check:
-    path = api.token_file
-    if not path.exists():
-        return Check("google token", False, f"no token at {path}: run `interview-followup init` to sign in to Google")
-    try:
-        api.credentials()
-    except NeedsUser as exc:
-        return Check("google token", False, str(exc))
-    return Check("google token", True, str(path))
-
-
 # --- the calendar source -----------------------------------------------------------------
 
 
-class GoogleCalendar:
+class GoogleCalendar(GoogleProvider):
     """The ``CalendarSource`` protocol on one Google calendar."""
 
     Settings = CalendarSettings
-    oauth = ("google", tuple(google_api.SCOPES["calendar"]))  # `init` signs in once for these
-
-    @classmethod
-    def authorize(cls, scopes, context, ask, say):
-        return google_api.authorize(scopes, context, ask, say)
+    scope_group = "calendar"
 
     def __init__(self, settings: CalendarSettings, context: ProviderContext, api: GoogleApi):
         self.settings = settings
@@ -171,7 +136,7 @@ class GoogleCalendar:
 
     @classmethod
     def open(cls, settings: CalendarSettings, context: ProviderContext) -> GoogleCalendar:
-        return cls(settings, context, _api(settings, context))
+        return cls(settings, context, cls.account(settings, context))
 
     # --- CalendarSource ------------------------------------------------------------
 
@@ -194,7 +159,7 @@ class GoogleCalendar:
         return self._between(start, end)
 
     def check(self) -> list[Check]:
-        token = _token_check(self.api)
+        token = token_check(self.api)
         if not token.ok:
             return [token, Check("google calendar", False, "not tried: no usable token")]
         try:
@@ -423,15 +388,11 @@ class _SyncTokenGone(Exception):
 # --- the reminder sink ---------------------------------------------------------------------
 
 
-class GoogleReminders:
+class GoogleReminders(GoogleProvider):
     """The ``ReminderSink`` protocol on one Google calendar."""
 
     Settings = RemindersSettings
-    oauth = ("google", tuple(google_api.SCOPES["calendar"]))  # `init` signs in once for these
-
-    @classmethod
-    def authorize(cls, scopes, context, ask, say):
-        return google_api.authorize(scopes, context, ask, say)
+    scope_group = "calendar"
 
     def __init__(self, settings: RemindersSettings, context: ProviderContext, api: GoogleApi):
         self.settings = settings
@@ -442,7 +403,7 @@ class GoogleReminders:
 
     @classmethod
     def open(cls, settings: RemindersSettings, context: ProviderContext) -> GoogleReminders:
-        return cls(settings, context, _api(settings, context))
+        return cls(settings, context, cls.account(settings, context))
 
     # --- ReminderSink --------------------------------------------------------------
 
@@ -480,7 +441,7 @@ class GoogleReminders:
             self._delete(calendar_id, item["id"])
 
     def check(self) -> list[Check]:
-        token = _token_check(self.api)
+        token = token_check(self.api)
         if not token.ok:
             return [token, Check("google reminders calendar", False, "not tried: no usable token")]
         try:

@@ -60,10 +60,10 @@ def test_values_with_quotes_are_written_as_valid_toml():
 
 
 def test_init_signs_in_once_for_all_the_google_providers_chosen(tmp_path, monkeypatch):
-    from integrations import google_calendar
+    from integrations import google_api
 
     calls = []
-    monkeypatch.setattr(google_calendar.google_api, "authorize",
+    monkeypatch.setattr(google_api, "authorize",
                         lambda scopes, context, ask, say: calls.append(sorted(scopes)))
     ask, _ = scripted({
         "Your email": "alex@example.org",
