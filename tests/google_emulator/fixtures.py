@@ -6,7 +6,6 @@ Import the fixtures into a test module: ``from google_emulator.fixtures import *
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from daemon.clock import FixedClock
 from daemon.providers import ProviderContext
-from integrations.google_api import save_token, token_path
+from integrations.google_api import SCOPES, save_token, token_path
 
 from . import calendar_api
 from .server import Emulator
@@ -32,7 +31,7 @@ def calendar_endpoint(emulator: Emulator) -> str:
     return emulator.url
 
 
-def write_token(path: Path, emulator: Emulator) -> Path:
+def write_token(path: Path, emulator: Emulator, scopes: list[str] | None = None) -> Path:
     """A token as ``init`` writes it, with no access token yet: the first call refreshes it
     at the emulator's token endpoint."""
     save_token(path, {
@@ -41,7 +40,7 @@ def write_token(path: Path, emulator: Emulator) -> Path:
         "token_uri": emulator.token_uri,
         "client_id": "emulated-client",
         "client_secret": "emulated-secret",
-        "scopes": ["https://www.googleapis.com/auth/calendar.events"],
+        "scopes": scopes or SCOPES["calendar"],
     })
     return path
 
@@ -59,13 +58,7 @@ def make_context(tmp_path: Path, dry_run: bool = False, zone: ZoneInfo = ZONE) -
 
 @pytest.fixture
 def google_emulator() -> Iterator[Emulator]:
-    emulator = Emulator(hold_seconds=2.0)
-    # stop() waits for serve_forever's poll (0.5 s by default): poll faster so that the
-    # many short-lived emulators of the tests shut down at once
-    emulator._thread = threading.Thread(
-        target=emulator._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    emulator.start()
+    emulator = Emulator(hold_seconds=2.0).start()
     calendar_api.install(emulator)
     try:
         yield emulator

@@ -6,43 +6,28 @@ Import the fixtures into a test module: ``from google_emulator.gmail_fixtures im
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from daemon.providers import ProviderContext
-from integrations.google_api import SCOPES, save_token, token_path
+from integrations.google_api import SCOPES, token_path
 
 from . import gmail_api
-from .fixtures import USER, make_context
+from .fixtures import USER, make_context, write_token
 from .server import Emulator
 
 __all__ = ["gmail_emulator", "gmail_context", "gmail_token", "write_gmail_token"]
 
 
 def write_gmail_token(path: Path, emulator: Emulator) -> Path:
-    """A token as ``init`` writes it, with no access token yet: the first call refreshes it
-    at the emulator's token endpoint."""
-    save_token(path, {
-        "token": None,
-        "refresh_token": "emulated-refresh",
-        "token_uri": emulator.token_uri,
-        "client_id": "emulated-client",
-        "client_secret": "emulated-secret",
-        "scopes": SCOPES["gmail"],
-    })
-    return path
+    return write_token(path, emulator, SCOPES["gmail"])
 
 
 @pytest.fixture
 def gmail_emulator() -> Iterator[Emulator]:
-    emulator = Emulator(hold_seconds=2.0)
-    emulator._thread = threading.Thread(  # poll fast so that stop() is quick
-        target=emulator._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    emulator.start()
+    emulator = Emulator(hold_seconds=2.0).start()
     gmail_api.install(emulator, USER)
     try:
         yield emulator

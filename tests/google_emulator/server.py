@@ -61,6 +61,7 @@ class _Fault:
 class Emulator:
     host: str = "127.0.0.1"
     hold_seconds: float = 3.0  # how long a "timeout" answer is held back
+    poll_seconds: float = 0.02  # how soon stop() is noticed (tests start and stop many)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request
     invalid_grant: bool = False
     token_refreshes: int = 0
@@ -73,7 +74,7 @@ class Emulator:
         self._server = ThreadingHTTPServer((self.host, 0), self._handler_class())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(self.poll_seconds,), daemon=True)
 
     # --- life ----------------------------------------------------------------------------
 
