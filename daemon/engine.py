@@ -48,6 +48,9 @@ REMINDER_TEMPLATES = {
     "followup-call": "call_script",
 }
 DRAFT_TEMPLATES = {"thank-you": "thank_you", "followup": "followup"}
+# reminders that ask the user to do something by a time, and the draft each is about
+TASKS = {"thank-you-reminder": "thank-you", "thank-you-nudge": "thank-you", "followup-reminder": "followup",
+         "followup-call": ""}
 
 
 @dataclass
@@ -317,13 +320,17 @@ class Engine:
         if step.name == "thank-you-reminder" and draft is not None and draft.note:
             values["check_report"] = "Check before sending: " + draft.note
         text = self.templates.render(REMINDER_TEMPLATES[step.name], values)
+        about = TASKS.get(step.name)
+        link = self.providers.mailbox.draft_link(f"{iv.loop_id}.{about}") if about else ""
         return Reminder(
             key=step.key,
             title=text.head,
             start=step.due,
-            description=text.body,
+            description=text.body + (f"\n\nOpen the draft: {link}" if link else ""),
             duration=timedelta(minutes=cfg.timing.reminder_minutes),
             alarm_before=timedelta(minutes=cfg.timing.alarm_minutes_before),
+            task=step.name in TASKS,
+            link=link,
         )
 
 
@@ -342,6 +349,8 @@ def plans_from_state(state: State, config: Config, now: datetime) -> list[LoopPl
 
 def _reminder_digest(r: Reminder) -> str:
     parts = [r.key, r.title, r.description, r.start.isoformat(), str(r.duration), str(r.alarm_before)]
+    if r.task or r.link:  # plain reminders keep the digest they had before these fields existed
+        parts += [str(r.task), r.link]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
@@ -365,6 +374,9 @@ class DryRunMailbox:
 
     def remove_draft(self, stored: StoredDraft) -> None:
         pass
+
+    def draft_link(self, key: str) -> str:
+        return self.real.draft_link(key)
 
     def read_new(self, cursor, since):
         return self.real.read_new(cursor, since)

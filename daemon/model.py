@@ -168,6 +168,8 @@ class Reminder:
     description: str = ""
     duration: timedelta = timedelta(minutes=15)
     alarm_before: timedelta = timedelta(0)
+    task: bool = False  # something the user must do by ``start`` (sinks with task lists keep a task too)
+    link: str = ""  # where the draft it is about can be opened, when the mailbox has such an address
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,9 @@ class Mailbox(Protocol):
     def remove_draft(self, stored: StoredDraft) -> None:
         """Remove a draft this program wrote; absent is fine."""
 
+    def draft_link(self, key: str) -> str:
+        """An address that opens the draft with ``key`` in the user's mail program, or ""."""
+
     def read_new(self, cursor: str | None, since: datetime) -> tuple[list[MailMessage], str]:
         """Messages in the inbox and sent folders that arrived after ``cursor``.
 

@@ -49,9 +49,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+from urllib.parse import quote
 
 from daemon.errors import NeedsUser, Transient
-from daemon.keys import KEY_HEADER
+from daemon.keys import KEY_HEADER, message_id
 from daemon.mailparse import parse_message
 from daemon.model import Check, Draft, MailMessage, StoredDraft
 from daemon.providers import ProviderContext
@@ -147,6 +148,13 @@ class GmailMailbox(GoogleProvider):
         draft_id = str(answer["id"])
         self._remember(draft.key, draft_id)
         return StoredDraft(key=draft.key, ref=draft_id, message=data)
+
+    def draft_link(self, key: str) -> str:
+        """Gmail's web search for the draft's Message-ID, in the user's account."""
+        sender = self.context.user_emails[0] if self.context.user_emails else ""
+        msgid = message_id(key, sender.rpartition("@")[2]).strip("<>")
+        account = f"?authuser={quote(sender, safe='@')}" if sender else ""
+        return f"https://mail.google.com/mail/{account}#search/{quote('rfc822msgid:' + msgid, safe='')}"
 
     def find_draft(self, key: str) -> StoredDraft | None:
         known = self._known_drafts().get(key)

@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 UTC = timezone.utc
 KEY_PROPERTY = "interview_followup_key"
 ALARM_PROPERTY = "interview_followup_alarm_seconds"  # the reminder's own alarm_before, kept exactly
+TASK_PROPERTY = "interview_followup_task"
+LINK_PROPERTY = "interview_followup_link"
 PAGE_SIZE = 250
 RANGE_MARGIN = timedelta(days=14)  # the synced range reaches this far past the window's end
 CACHE_VERSION = 1
@@ -492,18 +494,24 @@ class GoogleReminders(GoogleProvider):
 
     def _body(self, r: Reminder) -> dict:
         minutes = self.settings.popup_minutes or int(r.alarm_before.total_seconds() // 60)
-        return {
+        private = {KEY_PROPERTY: r.key, ALARM_PROPERTY: str(int(r.alarm_before.total_seconds()))}
+        if r.task:
+            private[TASK_PROPERTY] = "true"
+        if r.link:
+            private[LINK_PROPERTY] = r.link
+        body = {
             "summary": r.title,
             "description": r.description,
             "start": {"dateTime": _rfc3339(r.start), "timeZone": "UTC"},
             "end": {"dateTime": _rfc3339(r.start + r.duration), "timeZone": "UTC"},
             "reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": minutes}]},
-            "extendedProperties": {"private": {
-                KEY_PROPERTY: r.key, ALARM_PROPERTY: str(int(r.alarm_before.total_seconds())),
-            }},
+            "extendedProperties": {"private": private},
             "transparency": "transparent",
             "status": "confirmed",
         }
+        if r.link.startswith(("https://", "http://")):
+            body["source"] = {"url": r.link, "title": "The draft"}
+        return body
 
     # --- reading -------------------------------------------------------------------
 
@@ -655,6 +663,8 @@ def _normalised(r: Reminder) -> Reminder:
         description=_clean(r.description),
         duration=timedelta(seconds=int(r.duration.total_seconds())),
         alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
+        task=r.task,
+        link=_clean(r.link).replace("\n", "")[:1000],  # a private property holds 1024 bytes at most
     )
 
 
@@ -685,4 +695,6 @@ def _reminder_of(key: str, item: dict) -> Reminder | None:
         description=str(item.get("description") or ""),
         duration=end - start,
         alarm_before=alarm,
+        task=private.get(TASK_PROPERTY) == "true",
+        link=str(private.get(LINK_PROPERTY, "")),
     )

@@ -38,6 +38,7 @@ from daemon.providers import ProviderContext
 
 PRODID = "-//interview-followup//Reminders//EN"
 UTC = timezone.utc
+TASK_PROPERTY = "X-INTERVIEW-FOLLOWUP-TASK"  # the reminder asks the user to do something by its start
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NAME = re.compile(r"^([A-Za-z0-9-]+)([:;])")
 
@@ -210,6 +211,8 @@ class IcsReminders:
                 description=str(event.get("description", "")),
                 duration=duration,
                 alarm_before=alarm_before,
+                task=str(event.get(TASK_PROPERTY, "")).upper() == "TRUE",
+                link=str(event.get("url", "")),
             )
         except Exception:
             return None
@@ -397,6 +400,8 @@ def _normalised(r: Reminder) -> Reminder:
         description=_clean(r.description),
         duration=timedelta(seconds=int(r.duration.total_seconds())),
         alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
+        task=r.task,
+        link=_clean(r.link).replace("\n", ""),
     )
 
 
@@ -419,6 +424,10 @@ def _event_block(r: Reminder, stamp: datetime, sequence: int) -> _Block:
     if r.description:
         event.add("description", r.description)
     event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
+    if r.link:
+        event.add("url", r.link)
+    if r.task:
+        event.add(TASK_PROPERTY, "TRUE")
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", r.title or "Reminder")

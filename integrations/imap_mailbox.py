@@ -247,6 +247,9 @@ class ImapMailbox:
             raise UnknownOutcome("IMAP: the server accepted the draft but it cannot be found in Drafts")
         return found
 
+    def draft_link(self, key: str) -> str:
+        return ""  # mail programs have no common address for a message in a folder
+
     def find_draft(self, key: str) -> StoredDraft | None:
         """The newest draft (highest UID) carrying exactly ``key``, not marked \\Deleted."""
         folder = self._required("drafts")

@@ -152,6 +152,9 @@ class MaildirMailbox:
             uniq = _deliver(folder, data, "DS")
         return StoredDraft(key=draft.key, ref=uniq, message=data)
 
+    def draft_link(self, key: str) -> str:
+        return ""  # mail programs have no common address for a message in a folder
+
     def find_draft(self, key: str) -> StoredDraft | None:
         """The newest draft carrying ``key`` (a file may move while we look: look again)."""
         for _ in range(3):

@@ -89,6 +89,10 @@ class MailboxContract:
 
     # --- drafts -----------------------------------------------------------------------
 
+    def test_a_draft_link_is_an_address_or_nothing(self, mailbox):
+        link = mailbox.draft_link("3f2a9c1b.thank-you")
+        assert isinstance(link, str) and "\n" not in link and " " not in link
+
     def test_it_is_a_mailbox(self, mailbox):
         assert isinstance(mailbox, Mailbox)
 

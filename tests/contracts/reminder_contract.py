@@ -57,6 +57,15 @@ class ReminderSinkContract:
         sink.put(reminder)
         assert sink.find(reminder.key) == reminder
 
+    def test_a_task_with_a_link_to_its_draft_round_trips(self, sink):
+        task = make_reminder(task=True, link="https://mail.google.com/mail/#search/rfc822msgid%3Aabc%40example.org")
+        sink.put(task)
+        assert sink.find(task.key) == task
+        plain = replace(task, task=False, link="")
+        sink.put(plain)
+        assert sink.find(task.key) == plain
+        assert self.stored_keys(sink) == [task.key]
+
     def test_put_twice_keeps_one_and_updates_it(self, sink):
         sink.put(make_reminder())
         moved = make_reminder(title="Moved", start=datetime(2026, 11, 18, 9, 0, tzinfo=BERLIN), alarm_before=timedelta(0))
