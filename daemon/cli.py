@@ -22,7 +22,7 @@ from .engine import PassReport, one_pass, plans_from_state
 from .errors import NeedsUser, Transient
 from .model import Debrief, Person
 from .state import State, exclusive
-from .status import as_json, as_text
+from .status import as_json, as_text, health_text
 
 EX_USER = 2
 EX_TEMPFAIL = 75
@@ -147,20 +147,21 @@ def cmd_once(config: Config, clock: Clock, dry_run: bool) -> int:
     return EX_TEMPFAIL if report.errors else 0
 
 
-def _read_only_plans(config: Config, clock: Clock):
+def _read_only_plans(config: Config, clock: Clock, with_health: bool = False):
     state = State.in_memory_copy(config.state_dir)
     try:
-        return plans_from_state(state, config, clock.now()), state.artifacts()
+        found = plans_from_state(state, config, clock.now()), state.artifacts()
+        return (*found, state.health()) if with_health else found
     finally:
         state.close()
 
 
 def cmd_status(config: Config, clock: Clock, as_json_output: bool) -> int:
-    plans, artifacts = _read_only_plans(config, clock)
+    plans, artifacts, health = _read_only_plans(config, clock, with_health=True)
     if as_json_output:
-        print(as_json(plans, artifacts, clock.now()))
+        print(as_json(plans, artifacts, clock.now(), health))
     else:
-        print(as_text(plans, artifacts, config.tz), end="")
+        print(health_text(health, config.tz) + as_text(plans, artifacts, config.tz), end="")
     return 0
 
 

@@ -11,7 +11,7 @@ from .drafting import NAMES, Templates
 from .errors import FollowupError
 from .model import Check
 from .providers import open_providers
-from .state import DB_NAME, State
+from .state import DB_NAME, PROBLEMS, Health, State
 
 
 def doctor(config_path: Path | None) -> int:
@@ -27,8 +27,11 @@ def doctor(config_path: Path | None) -> int:
     if db.exists():
         mode = stat.S_IMODE(db.stat().st_mode)
         try:
-            State.in_memory_copy(config.state_dir).close()
+            state = State.in_memory_copy(config.state_dir)
+            health = state.health()
+            state.close()
             checks.append(Check("state", mode & 0o077 == 0, f"{db} (mode {mode:o})"))
+            checks.extend(_last_passes(health, config.tz))
         except FollowupError as exc:
             checks.append(Check("state", False, str(exc)))
     else:
@@ -57,6 +60,24 @@ def doctor(config_path: Path | None) -> int:
         providers.close()
     _print(checks)
     return 0 if all(c.ok for c in checks) else 1
+
+
+def _last_passes(health: dict[str, Health], tz) -> list[Check]:
+    """How each provider fared in the daemon's passes (doctor's own checks come below)."""
+    checks = []
+    for role in ("calendar", "mailbox", "reminders"):
+        h = health.get(role)
+        if h is None:
+            continue
+        if h.ok:
+            when = h.last_ok or h.since
+            checks.append(Check(f"{role}: last passes", True, f"working; last worked {when.astimezone(tz):%Y-%m-%d %H:%M}"))
+        else:
+            what = PROBLEMS.get(h.problem, "failing")
+            first = h.detail.splitlines()[0] if h.detail else ""
+            checks.append(Check(f"{role}: last passes", False,
+                                f"{what} since {h.since.astimezone(tz):%Y-%m-%d %H:%M}: {first}"))
+    return checks
 
 
 def _private_dir(path: Path) -> Check:

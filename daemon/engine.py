@@ -17,7 +17,7 @@ from .compose import build_message
 from .config import Config
 from .detection import Detector
 from .drafting import Templates, check_draft, recipients, values_for
-from .errors import NeedsUser, Transient
+from .errors import NeedsUser, SignInExpired, Transient
 from .mailparse import body_digest
 from .model import Draft, Interview, Person, Reminder, StoredDraft
 from .planning import LoopFacts, LoopPlan, Step, next_due, plan
@@ -48,6 +48,7 @@ REMINDER_TEMPLATES = {
     "followup-call": "call_script",
 }
 DRAFT_TEMPLATES = {"thank-you": "thank_you", "followup": "followup"}
+ROLES = ("calendar", "mailbox", "reminders")
 # reminders that ask the user to do something by a time, and the draft each is about
 TASKS = {"thank-you-reminder": "thank-you", "thank-you-nudge": "thank-you", "followup-reminder": "followup",
          "followup-call": ""}
@@ -60,6 +61,8 @@ class PassReport:
     errors: list[str] = field(default_factory=list)  # parts of the pass that could not run
     needs_user: bool = False
     next_due: datetime | None = None  # when the next step falls due (for the daemon's sleep)
+    failing: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (problem, why): state.PROBLEMS
+    recovered: list[str] = field(default_factory=list)  # roles that work again after failing
 
 
 def describe(iv: Interview) -> str:
@@ -94,16 +97,31 @@ class Engine:
         plans = self.plans()
         self._guarded("drafts and reminders", lambda: self.reconcile(plans))
         self.report.next_due = next_due(plans, self.now)
+        self._record_health()
         return self.report
 
     def _guarded(self, part: str, work) -> None:
         try:
             work()
-        except NeedsUser as exc:
-            self.report.needs_user = True
-            self.report.errors.append(f"{part}: {exc}")
-        except Transient as exc:
-            self.report.errors.append(f"{part}: {exc} (will retry)")
+        except (NeedsUser, Transient) as exc:
+            self._failed(part, exc)
+
+    def _failed(self, part: str, exc: NeedsUser | Transient) -> None:
+        needs_user = isinstance(exc, NeedsUser)
+        self.report.needs_user |= needs_user
+        self.report.errors.append(f"{part}: {exc}" + ("" if needs_user else " (will retry)"))
+        if part in ROLES:
+            problem = "sign-in" if isinstance(exc, SignInExpired) else "user" if needs_user else "transient"
+            self.report.failing.setdefault(part, (problem, str(exc)))
+
+    def _record_health(self) -> None:
+        """Each provider's outcome into the state, for ``status`` and ``doctor``."""
+        with self.state.transaction():
+            for role in ROLES:
+                failure = self.report.failing.get(role)
+                before = self.state.record_health(role, failure, self.now)
+                if failure is None and before is not None and not before.ok:
+                    self.report.recovered.append(role)
 
     def _say(self, text: str) -> None:
         self.report.actions.append(("would " if self.dry_run else "") + text)
@@ -197,7 +215,8 @@ class Engine:
     def reconcile(self, plans: list[LoopPlan]) -> None:
         artifacts = self.state.artifacts()
         debriefs = self.state.debriefs()
-        failed: set[str] = set()  # providers that failed in this pass: left alone until the next
+        # providers that failed in this pass are left alone until the next
+        failed: set[str] = set(self.report.failing)
         for p in plans:
             # drafts first: the thank-you reminder reports the draft's checks
             drafts = [s for s in p.steps if s.artifact == "draft"]
@@ -218,9 +237,7 @@ class Engine:
             work(*args)
         except (NeedsUser, Transient) as exc:
             failed.add(provider)
-            self.report.needs_user |= isinstance(exc, NeedsUser)
-            retry = "" if isinstance(exc, NeedsUser) else " (will retry)"
-            self.report.errors.append(f"{provider}: {exc}{retry}")
+            self._failed(provider, exc)
 
     def _record(self, step: Step, status: str, ref: str = "", digest: str = "", note: str = "", kind: str = "") -> None:
         a = Artifact(step.key, step.loop_id, step.name, kind or step.artifact, status, ref, digest, note)

@@ -26,6 +26,10 @@ class NeedsUser(FollowupError):
         return f"{base}\n  hint: {self.hint}" if self.hint else base
 
 
+class SignInExpired(NeedsUser):
+    """A sign-in the user must renew: a revoked or expired token, a refused password."""
+
+
 class ConfigError(NeedsUser):
     """The configuration is invalid; ``problems`` lists each one with its key."""
 

@@ -51,13 +51,17 @@ def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threa
             report = PassReport(errors=[str(exc)])
         for line in report.actions:
             log.info("%s", line)
+        # a broken event or a revoked token is worth one line, not one every pass
         for line in report.warnings:
-            if line not in warned:  # a broken event is worth one line, not one every pass
+            if line not in warned:
                 log.warning("%s", line)
-        warned.clear()
-        warned.update(report.warnings)
         for line in report.errors:
-            log.error("%s", line)
+            if line not in warned:
+                log.error("%s", line)
+        for role in report.recovered:
+            log.info("%s works again", role)
+        warned.clear()
+        warned.update(report.warnings, report.errors)
         wake_at = report.next_due
         if report.errors and not report.needs_user:
             failures += 1

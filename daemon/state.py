@@ -17,7 +17,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +26,7 @@ from .model import Debrief, Interview
 from .planning import Observation
 from .records import from_json, to_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "state.sqlite3"
 
 MIGRATIONS: dict[int, str] = {
@@ -70,6 +70,27 @@ MIGRATIONS: dict[int, str] = {
     2: """
     ALTER TABLE observations ADD COLUMN message_id TEXT NOT NULL DEFAULT ''
     """,
+    # 3: how each provider fared in the last passes, for `status` and `doctor`
+    3: """
+    CREATE TABLE health (
+        role TEXT PRIMARY KEY,
+        ok INTEGER NOT NULL,
+        problem TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        since TEXT NOT NULL,
+        last_ok TEXT NOT NULL DEFAULT ''
+    );
+    """,
+}
+
+# how often a healthy provider's "last worked" moment is refreshed: idle passes in
+# between write nothing
+HEALTH_REFRESH = timedelta(minutes=15)
+# what a failing provider's problem is, as `status` words it
+PROBLEMS = {
+    "sign-in": "needs re-authorisation",
+    "user": "needs you",
+    "transient": "failing, retrying",
 }
 
 # artifact statuses
@@ -81,6 +102,21 @@ REMOVED = "removed"
 GONE = "gone"  # a draft that vanished from the mailbox (sent or deleted by the user)
 LEFT = "left"  # a draft the user edited: left in place when the loop closed
 OPEN_INTENTS = (INTENT_CREATE, INTENT_UPDATE, INTENT_REMOVE)
+
+
+@dataclass(frozen=True)
+class Health:
+    """How one provider (``calendar``, ``mailbox``, ``reminders``) fared.
+
+    ``since``: when it began to work, or to fail with this ``detail``; ``last_ok``: the
+    last pass in which it worked (refreshed at most every ``HEALTH_REFRESH``)."""
+
+    role: str
+    ok: bool
+    problem: str  # "" when ok, else one of PROBLEMS
+    detail: str
+    since: datetime
+    last_ok: datetime | None
 
 
 @dataclass(frozen=True)
@@ -262,6 +298,39 @@ class State:
             "INSERT INTO cursors(name, value) VALUES (?,?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
             (name, value),
         )
+
+    # --- provider health ---------------------------------------------------------
+
+    def health(self) -> dict[str, Health]:
+        rows = self.conn.execute("SELECT role, ok, problem, detail, since, last_ok FROM health")
+        return {
+            r[0]: Health(r[0], bool(r[1]), r[2], r[3], _dt(r[4]), _dt(r[5]) if r[5] else None) for r in rows
+        }
+
+    def record_health(self, role: str, failure: tuple[str, str] | None, now: datetime) -> Health | None:
+        """Record a pass's outcome for ``role`` (``failure``: a key of PROBLEMS and the message).
+
+        Returns the health recorded before, so that the caller can tell what changed."""
+        before = self.health().get(role)
+        if failure is None:
+            if before is not None and before.ok and before.last_ok and now - before.last_ok < HEALTH_REFRESH:
+                return before
+            since = before.since if before is not None and before.ok else now
+            row = (role, 1, "", "", since.isoformat(), now.isoformat())
+        else:
+            problem, detail = failure
+            if before is not None and not before.ok and before.detail == detail:
+                return before
+            since = before.since if before is not None and not before.ok else now
+            last_ok = before.last_ok.isoformat() if before is not None and before.last_ok else ""
+            row = (role, 0, problem, detail, since.isoformat(), last_ok)
+        self.conn.execute(
+            "INSERT INTO health(role, ok, problem, detail, since, last_ok) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(role) DO UPDATE SET ok=excluded.ok, problem=excluded.problem, "
+            "detail=excluded.detail, since=excluded.since, last_ok=excluded.last_ok",
+            row,
+        )
+        return before
 
     # --- artifacts ---------------------------------------------------------------
 

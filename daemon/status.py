@@ -1,7 +1,10 @@
 """What ``status`` shows: each loop with its steps, as text or as JSON for scripts.
 
 JSON shape (stable; new keys may be added):
-{"now": ISO, "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
+{"now": ISO,
+ "providers": {"calendar"|"mailbox"|"reminders": {"ok": bool, "problem": ""|"sign-in"|"user"|"transient",
+   "detail", "since": ISO, "last_ok": ISO or null}},
+ "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
   "status": "open"|"closed"|"cancelled", "reason", "interviewers": [{"name","email"}],
   "steps": [{"name", "artifact": "draft"|"reminder", "due": ISO,
              "state": "scheduled"|"due"|"done"|"missed"|"cancelled"|"skipped",
@@ -15,7 +18,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .planning import LoopPlan
-from .state import Artifact
+from .state import PROBLEMS, Artifact, Health
 
 WRITTEN = {
     "created": "written",
@@ -28,7 +31,8 @@ WRITTEN = {
 }
 
 
-def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime) -> str:
+def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime,
+            health: dict[str, Health] | None = None) -> str:
     loops = []
     for p in plans:
         iv = p.interview
@@ -61,7 +65,33 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
                 "steps": steps,
             }
         )
-    return json.dumps({"now": now.isoformat(), "loops": loops}, indent=2, ensure_ascii=False)
+    providers = {
+        h.role: {"ok": h.ok, "problem": h.problem, "detail": h.detail, "since": h.since.isoformat(),
+                 "last_ok": h.last_ok.isoformat() if h.last_ok else None}
+        for h in (health or {}).values()
+    }
+    return json.dumps({"now": now.isoformat(), "providers": providers, "loops": loops}, indent=2, ensure_ascii=False)
+
+
+def health_text(health: dict[str, Health], tz: ZoneInfo) -> str:
+    """One line per provider: working (and when it last worked) or what is wrong since when."""
+    if not health:
+        return ""
+    lines = []
+    for role in ("calendar", "mailbox", "reminders"):
+        h = health.get(role)
+        if h is None:
+            continue
+        if h.ok:
+            last = f"last worked {h.last_ok.astimezone(tz):%a %Y-%m-%d %H:%M}" if h.last_ok else "working"
+            lines.append(f"{role + ':':<11} ok, {last}")
+        else:
+            what = PROBLEMS.get(h.problem, "failing")
+            first = h.detail.splitlines()[0] if h.detail else ""
+            lines.append(f"{role + ':':<11} {what.upper()} since {h.since.astimezone(tz):%a %Y-%m-%d %H:%M}: {first}")
+            if h.problem == "sign-in":
+                lines.append(f"{'':<11} run `interview-followup init` to sign in again; the other providers keep working")
+    return "\n".join(lines) + "\n\n"
 
 
 def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
 
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 from daemon.secrets import read_secret
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class Session:
             else:
                 hint = ("check mailbox.username, and the secret that mailbox.password_command or"
                         " mailbox.password_env gives (an app password where the provider asks for one)")
-            raise NeedsUser(
+            raise SignInExpired(
                 f"{where}: the server refused the login of {self.credentials.username!r}: {text}",
                 hint=hint,
             ) from None

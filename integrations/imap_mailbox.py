@@ -435,6 +435,7 @@ class ImapMailbox:
             stop.wait()
             return
         failures = 0
+        said = ""  # the last failure logged: the same one again is logged at debug level only
         while not stop.is_set():
             session = Session(self.endpoint, self.credentials)
             connected_at = None
@@ -447,13 +448,16 @@ class ImapMailbox:
                 with session.errors("watching the inbox"):
                     session.select(self.settings.inbox, readonly=True)
                 connected_at = time.monotonic()
+                if said:
+                    log.info("IMAP: watching the inbox again")
+                    said = ""
                 changed()  # mail may have arrived while we were not watching
                 self._idle(session, stop, changed)
             except NeedsUser as exc:
-                log.error("%s", exc)
+                said = _log_once(said, logging.ERROR, str(exc))
                 failures = max(failures + 1, 7)  # a minute or more: the user must act
             except Transient as exc:
-                log.warning("%s (will reconnect)", exc)
+                said = _log_once(said, logging.WARNING, f"{exc} (will reconnect)")
                 stable = connected_at is not None and time.monotonic() - connected_at > STABLE_S
                 failures = 1 if stable else failures + 1  # a flapping server backs off too
             finally:
@@ -604,3 +608,9 @@ def _dated(item: dict) -> datetime:
 def _batches(uids: list[int], size: int) -> Iterable[list[int]]:
     for i in range(0, len(uids), size):
         yield uids[i : i + size]
+
+
+def _log_once(said: str, level: int, text: str) -> str:
+    """Log ``text`` unless it is what was said last (then at debug level); returns it."""
+    log.log(logging.DEBUG if text == said else level, "%s", text)
+    return text

@@ -145,3 +145,55 @@ def test_doctor_fails_on_a_wrong_password_without_printing_it(imap_world, doveco
     r = imap_world.cli("doctor")
     assert r.code == 1
     assert "FAIL" in r.out and "not the password" not in r.out + r.err
+
+
+def test_a_refused_login_marks_the_mailbox_as_needing_re_authorisation_while_the_rest_keeps_working(
+        imap_world, dovecot, monkeypatch):
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
+    r = imap_world.cli("once", now=AFTER)
+    assert r.code == 2  # the user is needed
+    assert imap_world.reminder_uids(), "the reminders were written all the same"
+    status = json.loads(imap_world.cli("status", "--json", now=AFTER).out)
+    assert status["providers"]["mailbox"]["problem"] == "sign-in"
+    assert status["providers"]["calendar"]["ok"] and status["providers"]["reminders"]["ok"]
+    text = imap_world.cli("status", now=AFTER).out
+    assert "mailbox:    NEEDS RE-AUTHORISATION since" in text and "interview-followup init" in text
+    doctor = imap_world.cli("doctor").out
+    assert "FAIL  mailbox: last passes: needs re-authorisation" in doctor
+    assert "not the password" not in r.out + r.err + text + doctor
+
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
+    imap_world.once("2026-11-17T16:05:00+01:00")
+    status = json.loads(imap_world.cli("status", "--json", now=AFTER).out)
+    assert status["providers"]["mailbox"]["ok"]
+    assert len(drafts(dovecot)) == 1
+
+
+def test_the_daemon_logs_a_refused_login_once_not_every_pass(imap_world, dovecot, monkeypatch, caplog):
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
+    import daemon.service as service
+
+    passes = []
+    real = service.one_pass
+
+    def counted(*args, **kwargs):
+        passes.append(real(*args, **kwargs))
+        return passes[-1]
+
+    monkeypatch.setattr(service, "one_pass", counted)
+    # the thank-you falls due two seconds after the start: a second pass then
+    clock = OffsetClock(datetime.fromisoformat("2026-11-17T15:29:58+01:00"))
+    stop = threading.Event()
+    with caplog.at_level("INFO"):
+        thread = threading.Thread(target=run_forever, args=(load(imap_world.config), clock),
+                                  kwargs={"stop": stop}, daemon=True)
+        thread.start()
+        try:
+            wait_for(lambda: len(passes) >= 2, 20)
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+    assert all(p.errors for p in passes[:2])
+    from_service = [r for r in caplog.records if r.name == "daemon.service" and r.levelname == "ERROR"]
+    assert len(from_service) == 1 and "refused the login" in from_service[0].getMessage()
+    assert all("not the password" not in r.getMessage() for r in caplog.records)

@@ -40,3 +40,23 @@ def test_migrations_run_in_order_from_an_empty_file(tmp_path):
     state = st.State.open(tmp_path)
     assert state.conn.execute("PRAGMA user_version").fetchone()[0] == len(st.MIGRATIONS)
     state.close()
+
+
+def test_provider_health_keeps_when_a_failure_began_and_when_it_last_worked(tmp_path):
+    from datetime import timedelta
+
+    s = st.State.open(tmp_path)
+    t0 = datetime(2026, 11, 17, 9, 0, tzinfo=timezone.utc)
+    assert s.record_health("mailbox", None, t0) is None
+    s.record_health("mailbox", None, t0 + timedelta(minutes=5))  # too soon to refresh: nothing written
+    assert s.health()["mailbox"].last_ok == t0
+    s.record_health("mailbox", ("sign-in", "token revoked"), t0 + timedelta(hours=1))
+    before = s.record_health("mailbox", ("sign-in", "token revoked"), t0 + timedelta(hours=2))
+    h = s.health()["mailbox"]
+    assert not before.ok and not h.ok and h.problem == "sign-in"
+    assert h.since == t0 + timedelta(hours=1) and h.last_ok == t0
+    before = s.record_health("mailbox", None, t0 + timedelta(hours=3))
+    assert not before.ok  # the caller tells "works again"
+    h = s.health()["mailbox"]
+    assert h.ok and h.since == h.last_ok == t0 + timedelta(hours=3)
+    s.close()
