@@ -150,6 +150,25 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Automatic:
+    """Why a message was written by a machine, not by a person (``daemon.automail``)."""
+
+    kind: str  # "auto-reply", "bounce", "list", "calendar" or "system"
+    reason: str  # the header or words that show it, for the log and ``status``
+    returns_on: date | None = None  # an out-of-office notice's stated return day
+    bounced: tuple[str, ...] = ()  # the addresses a bounce reports as undeliverable
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a person's reply says (``daemon.classify``)."""
+
+    outcome: str  # "rejection", "offer", "next-round", "info" or "other"
+    phrase: str = ""  # the words in the message that decided it ("" for "other")
+    rule: str = ""  # where the rule came from, e.g. "built-in (de)" or "config: replies.offer"
+
+
+@dataclass(frozen=True)
 class StoredDraft:
     """A draft found in a mailbox: its provider reference and its current bytes."""
 

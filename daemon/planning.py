@@ -48,11 +48,15 @@ class Observation:
 
     ref: str
     loop_id: str
-    kind: str  # "reply" or "sent"
+    kind: str  # "reply", "sent", "out-of-office" or "bounce"
     at: datetime
-    reason: str
+    reason: str  # how the message was matched to the loop, in words
     step: str = ""  # for sent mail that carried a draft's key: the step it belonged to
     message_id: str = ""  # of the message, for answering in its thread
+    outcome: str = ""  # of a reply: "rejection", "offer", "next-round", "info" or "other"
+    phrase: str = ""  # the words that decided the outcome
+    returns_on: date | None = None  # of an out-of-office notice: the day the person is back
+    address: str = ""  # of a bounce: the address the mail could not be delivered to
 
 
 @dataclass(frozen=True)

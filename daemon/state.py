@@ -17,7 +17,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +26,7 @@ from .model import Debrief, Interview
 from .planning import Observation
 from .records import from_json, to_json
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_NAME = "state.sqlite3"
 
 MIGRATIONS: dict[int, str] = {
@@ -80,6 +80,13 @@ MIGRATIONS: dict[int, str] = {
         since TEXT NOT NULL,
         last_ok TEXT NOT NULL DEFAULT ''
     );
+    """,
+    # 4: what a reply says, when an absent person is back, which address bounced
+    4: """
+    ALTER TABLE observations ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+    ALTER TABLE observations ADD COLUMN phrase TEXT NOT NULL DEFAULT '';
+    ALTER TABLE observations ADD COLUMN returns_on TEXT NOT NULL DEFAULT '';
+    ALTER TABLE observations ADD COLUMN address TEXT NOT NULL DEFAULT '';
     """,
 }
 
@@ -268,9 +275,14 @@ class State:
 
     def observations(self) -> list[Observation]:
         rows = self.conn.execute(
-            "SELECT ref, loop_id, kind, at, reason, step, message_id FROM observations ORDER BY at"
+            "SELECT ref, loop_id, kind, at, reason, step, message_id, outcome, phrase, returns_on, address "
+            "FROM observations ORDER BY at"
         )
-        return [Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6]) for r in rows]
+        return [
+            Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7], r[8],
+                        date.fromisoformat(r[9]) if r[9] else None, r[10])
+            for r in rows
+        ]
 
     def add_observation(self, o: Observation) -> bool:
         """Record ``o`` unless the same message was recorded before (by reference, or by
@@ -281,9 +293,10 @@ class State:
         ).fetchone():
             return False
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step, message_id) "
-            "VALUES (?,?,?,?,?,?,?)",
-            (o.ref, o.loop_id, o.kind, o.at.isoformat(), o.reason, o.step, o.message_id),
+            "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step, message_id, "
+            "outcome, phrase, returns_on, address) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (o.ref, o.loop_id, o.kind, o.at.isoformat(), o.reason, o.step, o.message_id,
+             o.outcome, o.phrase, o.returns_on.isoformat() if o.returns_on else "", o.address),
         )
         return cur.rowcount > 0
 
