@@ -4,11 +4,15 @@ Rules:
 - This module never delivers mail: it creates, reads and deletes drafts and reads
   messages, nothing else. The gmail.compose scope would allow more; the code does not.
 - ``write_draft``: ``drafts.create`` with the message as base64url ``raw`` (plain JSON, no
-  media upload), byte for byte as the core built it (it carries the key header). The
-  draft joins a Gmail thread when the ``Draft`` names one, or when its In-Reply-To names
-  a message Gmail has (looked up with ``rfc822msgid:``); Gmail then also needs the same
-  subject, and a draft it refuses for the thread (400) is written on its own instead. The
-  ref is the draft id, which stays when the user edits the draft (the message id does not).
+  media upload), byte for byte as the core built it (it carries the key header), but for
+  the subject of a draft that joins a thread. The draft joins a Gmail thread when the
+  ``Draft`` names one, or when its In-Reply-To names a message Gmail has (looked up with
+  ``rfc822msgid:``). Gmail threads a draft only under the thread's subject, so a draft
+  answering a message under another subject (the follow-up answering the thank-you you
+  sent) is given "Re: " and that message's subject, as a reply written in Gmail would be;
+  nothing else changes. A draft Gmail still refuses for the thread (400) is written on
+  its own instead. The ref is the draft id, which stays when the user edits the draft
+  (the message id does not).
   A write whose answer was lost raises ``UnknownOutcome``: the core calls ``find_draft``
   before writing again.
 - ``find_draft``: the ids of the drafts this program wrote are remembered by key in the
@@ -41,6 +45,8 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import email.header
+import email.policy
 import hashlib
 import json
 import logging
@@ -130,7 +136,11 @@ class GmailMailbox(GoogleProvider):
         data = _with_key(draft.message, draft.key)
         if self.dry_run:
             return StoredDraft(key=draft.key, ref="", message=data)
-        thread_id = draft.thread_id or self._thread_answered(data)
+        thread_id = draft.thread_id
+        if not thread_id:
+            thread_id, thread_subject = self._thread_answered(data)
+            if thread_id:
+                data = _in_thread_subject(data, thread_subject)
         message: dict[str, Any] = {"raw": _b64url(data)}
         if thread_id:
             message["threadId"] = thread_id
@@ -304,17 +314,20 @@ class GmailMailbox(GoogleProvider):
     def _profile(self) -> dict:
         return self._read(lambda s: s.users().getProfile(userId="me"), "reading the Gmail profile")
 
-    def _thread_answered(self, data: bytes) -> str:
-        """The Gmail thread of the message this draft answers, or ""."""
+    def _thread_answered(self, data: bytes) -> tuple[str, str]:
+        """The Gmail thread and the subject of the message this draft answers, or ("", "")."""
         head = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0] + b"\n\n"
         answered = parse_message(head, ref="", folder="").in_reply_to
         if not answered:
-            return ""
+            return "", ""
         msgid = answered[0].strip("<>")
         answer = self._read(lambda s: s.users().messages().list(
             userId="me", q=f"rfc822msgid:{msgid} -in:drafts", maxResults=1), "finding the thread to answer")
         found = answer.get("messages", [])
-        return str(found[0].get("threadId", "")) if found else ""
+        if not found or not found[0].get("threadId"):
+            return "", ""
+        subject = self._header(str(found[0]["id"]), "Subject")
+        return str(found[0]["threadId"]), subject
 
     def _draft_raw(self, draft_id: str) -> bytes | None:
         try:
@@ -394,6 +407,53 @@ def _unb64url(text: str) -> bytes:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         return b""
+
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv)\s*:\s*)+", re.IGNORECASE)
+
+
+def _bare_subject(subject: str) -> str:
+    """A subject as Gmail compares them for threading: reply prefixes and case ignored."""
+    return " ".join(_REPLY_PREFIX.sub("", subject).split()).lower()
+
+
+def _in_thread_subject(data: bytes, thread_subject: str) -> bytes:
+    """The draft with the subject Gmail needs to keep it in the thread of a message with
+    ``thread_subject``: unchanged when its subject already matches (or the thread's is
+    unknown), else "Re: " and that subject. Nothing but the Subject field changes."""
+    thread_subject = _decoded(thread_subject)
+    if not _bare_subject(thread_subject):
+        return data
+    parts = re.split(rb"(\r?\n\r?\n)", data, maxsplit=1)
+    head, rest = parts[0], b"".join(parts[1:])
+    own = parse_message(head + b"\n\n", ref="", folder="").subject or ""
+    if _bare_subject(own) == _bare_subject(thread_subject):
+        return data
+    eol = b"\r\n" if b"\r\n" in head else b"\n"
+    value = "Re: " + " ".join(_REPLY_PREFIX.sub("", thread_subject).split())  # one line, whatever it held
+    field = email.policy.default.clone(linesep=eol.decode()).fold_binary("Subject", value).rstrip(b"\r\n")
+    lines, placed, skipping = [], False, False
+    for line in head.split(eol):
+        if skipping and line[:1] in (b" ", b"\t"):
+            continue  # a continuation of the old Subject
+        skipping = line.lower().startswith(b"subject:")
+        if skipping:
+            if not placed:
+                lines.append(field)
+                placed = True
+            continue
+        lines.append(line)
+    if not placed:
+        lines.append(field)
+    return eol.join(lines) + rest
+
+
+def _decoded(value: str) -> str:
+    """A header value with any RFC 2047 encoded words decoded."""
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (ValueError, LookupError, UnicodeError):
+        return value
 
 
 def _key_of(raw: bytes) -> str:

@@ -195,7 +195,8 @@ def test_a_draft_answering_a_thread_joins_it(mb, deliver, gmail_emulator):
     (thread_id,) = {m.thread_id for m in gmail.messages.values()}
     stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Re: Next steps", "<next-1@acme.example>"))
     assert gmail.message(gmail.drafts[stored.ref]).thread_id == thread_id
-    assert gmail_emulator.count("GET", "/messages") == 1  # the rfc822msgid: look-up
+    assert stored.message == gmail.drafts_raw()[stored.ref] and b"Subject: Re: Next steps" in stored.message
+    assert gmail_emulator.count("GET", "/messages") == 2  # the rfc822msgid: look-up, its Subject
 
 
 def test_a_draft_given_a_thread_id_uses_it(mb, deliver, gmail_emulator):
@@ -206,10 +207,29 @@ def test_a_draft_given_a_thread_id_uses_it(mb, deliver, gmail_emulator):
     assert gmail.message(gmail.drafts[stored.ref]).thread_id == delivered.thread_id
 
 
-def test_a_draft_gmail_will_not_thread_is_saved_on_its_own(mb, deliver, gmail_emulator):
+def test_a_draft_answering_under_another_subject_takes_the_threads_subject_to_join_it(mb, gmail_emulator):
     gmail = gmail_emulator.gmail
-    delivered = gmail.deliver(make_message("Next steps", msgid="<next-3@acme.example>"))
-    stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Another subject", "<next-3@acme.example>"))
+    delivered = gmail.deliver(make_message("Thank you for today", msgid="<next-3@example.org>",
+                                           sender="Alex Example <alex@example.org>"), ("SENT",))
+    draft = _reply_draft("aaaaaaaa.followup", "Following up on my interview", "<next-3@example.org>")
+    stored = mb.write_draft(draft)
+    saved = gmail.message(gmail.drafts[stored.ref])
+    assert saved.thread_id == delivered.thread_id
+    assert saved.subject == "Re: Thank you for today"
+    assert gmail_emulator.count("POST", "/drafts") == 1  # right the first time
+    # only the Subject line changed: the body, the key and the threading headers are the core's
+    assert body_digest(stored.message) == body_digest(draft.message)
+    assert stored.message.replace(b"Subject: Re: Thank you for today", b"Subject: Following up on my interview") \
+        == draft.message
+    assert mb.find_draft("aaaaaaaa.followup").ref == stored.ref
+
+
+def test_a_draft_gmail_will_not_thread_is_saved_on_its_own(mb, gmail_emulator):
+    gmail = gmail_emulator.gmail
+    delivered = gmail.deliver(make_message("Next steps", msgid="<next-4@acme.example>"))
+    # the thread named by the caller, under another subject: Gmail refuses it for the thread
+    stored = mb.write_draft(_reply_draft("aaaaaaaa.followup", "Another subject", "<next-4@acme.example>",
+                                         thread_id=delivered.thread_id))
     assert gmail.message(gmail.drafts[stored.ref]).thread_id != delivered.thread_id
     assert len(gmail.drafts) == 1
     assert gmail_emulator.count("POST", "/drafts") == 2  # refused for the thread (400), then alone
