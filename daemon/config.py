@@ -78,6 +78,10 @@ class Timing:
     followup_days_small: int = 4
     followup_days_large: int = 8
     followup_channel: Literal["email", "phone"] = "email"
+    extra_followups: int = 1  # gentle follow-ups after the first when no answer comes (0 to 3)
+    followup_again_days: int = 7  # days after a follow-up you sent before the next one
+    give_up_days: int = 14  # days after the last follow-up before the loop closes as "no response"
+    decision_days: int = 7  # an offer: the time to decide you ask for, in days
     reminder_minutes: int = 15  # length of a reminder event
     alarm_minutes_before: int = 0
     poll_minutes: int = 5
@@ -242,6 +246,9 @@ def _check(base: _File, problems: list[str]) -> None:
         "timing.followup_days_large": base.timing.followup_days_large,
         "timing.poll_minutes": base.timing.poll_minutes,
         "timing.reminder_minutes": base.timing.reminder_minutes,
+        "timing.followup_again_days": base.timing.followup_again_days,
+        "timing.give_up_days": base.timing.give_up_days,
+        "timing.decision_days": base.timing.decision_days,
         "drafts.max_words": base.drafts.max_words,
         "detection.lookback_days": base.detection.lookback_days,
         "detection.lookahead_days": base.detection.lookahead_days,
@@ -253,6 +260,8 @@ def _check(base: _File, problems: list[str]) -> None:
         value = getattr(base.timing, key)
         if isinstance(value, int) and value < 0:
             problems.append(f"At 'timing.{key}': must not be negative, got {value}")
+    if isinstance(base.timing.extra_followups, int) and not 0 <= base.timing.extra_followups <= 3:
+        problems.append(f"At 'timing.extra_followups': must be between 0 and 3, got {base.timing.extra_followups}")
     if not base.detection.keywords and not base.detection.tags:
         problems.append("At 'detection.keywords': with no keywords and no tags nothing is detected")
 

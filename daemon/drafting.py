@@ -31,6 +31,14 @@ NAMES = (
     "thank_you_nudge",
     "followup_reminder",
     "call_script",
+    "followup_again",
+    "feedback_request",
+    "decision_time",
+    "feedback_request_reminder",
+    "answer_offer",
+    "answer_info",
+    "check_address",
+    "move_on",
 )
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 
@@ -144,6 +152,9 @@ def values_for(
         "your_phone": profile.phone,
         "contact_line": contact_line,
         "check_report": "",
+        "their_words": "",
+        "decide_by": "",
+        "bounced": "",
     }
 
 
@@ -154,6 +165,16 @@ def recipients(interview: Interview, debrief: Debrief | None) -> list[Person]:
         if extra and extra.email.lower() not in {p.email.lower() for p in out}:
             out.append(extra)
     return out
+
+
+_NO_REPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply|notifications?\b|mailer|bounce", re.IGNORECASE)
+
+
+def answer_from_a_person(address: str, interview: Interview) -> bool:
+    """Whether a draft answering mail from ``address`` should go back to it (a person, an
+    agency, a recruiting team) rather than to the interviewers (a no-reply robot)."""
+    local = address.rpartition("@")[0]
+    return bool(local) and not _NO_REPLY.search(local)
 
 
 def check_draft(

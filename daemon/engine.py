@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from .compose import build_message
 from .config import Config
 from .detection import Detector
-from .drafting import Templates, check_draft, recipients, values_for
+from .drafting import Templates, answer_from_a_person, check_draft, recipients, values_for
 from .errors import NeedsUser, SignInExpired, Transient
 from .mailparse import body_digest
 from .model import Draft, Interview, Person, Reminder, StoredDraft
-from .planning import LoopFacts, LoopPlan, Step, next_due, plan
+from .planning import LoopFacts, LoopPlan, Step, decide_by, next_due, plan
 from .clock import Clock
 from .providers import Mailbox, Providers, ReminderSink, open_providers
 from .replies import Known, match
@@ -46,12 +46,48 @@ REMINDER_TEMPLATES = {
     "thank-you-nudge": "thank_you_nudge",
     "followup-reminder": "followup_reminder",
     "followup-call": "call_script",
+    "feedback-request-reminder": "feedback_request_reminder",
+    "answer-offer": "answer_offer",
+    "answer-info": "answer_info",
+    "check-address": "check_address",
+    "move-on": "move_on",
 }
-DRAFT_TEMPLATES = {"thank-you": "thank_you", "followup": "followup"}
+DRAFT_TEMPLATES = {
+    "thank-you": "thank_you",
+    "followup": "followup",
+    "feedback-request": "feedback_request",
+    "decision-time": "decision_time",
+}
+ANSWERING = ("feedback-request", "decision-time")  # drafts that answer the employer's message
 ROLES = ("calendar", "mailbox", "reminders")
 # reminders that ask the user to do something by a time, and the draft each is about
-TASKS = {"thank-you-reminder": "thank-you", "thank-you-nudge": "thank-you", "followup-reminder": "followup",
-         "followup-call": ""}
+TASKS = {
+    "thank-you-reminder": "thank-you",
+    "thank-you-nudge": "thank-you",
+    "followup-reminder": "followup",
+    "followup-call": "",
+    "feedback-request-reminder": "feedback-request",
+    "answer-offer": "decision-time",
+    "answer-info": "",
+    "check-address": "",
+}
+
+
+def draft_template(step: str) -> str:
+    return "followup_again" if step.startswith("followup-") else DRAFT_TEMPLATES[step]
+
+
+def reminder_template(step: str) -> str:
+    if step.startswith("followup-") and step.endswith("-reminder"):
+        return "followup_reminder"  # the reminder of a second or third follow-up
+    return REMINDER_TEMPLATES[step]
+
+
+def task_of(step: str) -> str | None:
+    """The draft a task reminder is about ("" for none), or None when it is no task."""
+    if step.startswith("followup-") and step.endswith("-reminder"):
+        return step.removesuffix("-reminder")
+    return TASKS.get(step)
 
 
 @dataclass
@@ -182,6 +218,8 @@ class Engine:
         with self.state.transaction():
             for msg in messages:
                 obs = match(msg, known, self.now)
+                if obs and obs.kind == "reply" and not obs.address and msg.sender:
+                    obs = _replace(obs, address=msg.sender.email)  # whom a draft answering it goes to
                 if obs and self.state.add_observation(obs):
                     iv = by_id[obs.loop_id]
                     if obs.kind == "reply":
@@ -254,7 +292,7 @@ class Engine:
                 if found is not None:
                     self._record(step, CREATED, found.ref, current.digest, current.note)
                     return
-            draft, digest, warnings = self._render_draft(iv, step, debriefs.get(iv.loop_id))
+            draft, digest, warnings = self._render_draft(p, step, debriefs.get(iv.loop_id))
             note = "; ".join(warnings)
             self._record(step, INTENT_CREATE, "", digest, note)
             stored = mailbox.write_draft(draft)
@@ -281,25 +319,52 @@ class Engine:
         self._record(step, REMOVED, found.ref, current.digest, current.note)
         self._say(f"remove the untouched {step.name} draft for {describe(iv)} ({p.reason or step.detail})")
 
-    def _render_draft(self, iv: Interview, step: Step, debrief) -> tuple[Draft, str, list[str]]:
+    def _render_draft(self, p: LoopPlan, step: Step, debrief) -> tuple[Draft, str, list[str]]:
         cfg = self.config
-        values = values_for(iv, debrief, cfg.profile, cfg.tz, self.now)
-        text = self.templates.render(DRAFT_TEMPLATES[step.name], values)
+        iv = p.interview
+        answer = self._answer(p) if step.name in ANSWERING else None
+        values = self._values(p, debrief)
+        text = self.templates.render(draft_template(step.name), values)
         attachments = cfg.drafts.attachments if step.name == "thank-you" else ()
         warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
         sender = Person(cfg.profile.email, cfg.profile.name)
-        answers = self._sent_in_loop(iv.loop_id) if step.name == "followup" else ""
+        to = recipients(iv, debrief)
+        if answer is not None:
+            answers = answer.message_id
+            if answer.address and answer_from_a_person(answer.address, iv):
+                to = [next((x for x in to if x.email.lower() == answer.address.lower()), Person(answer.address))]
+        else:
+            answers = self._sent_in_loop(iv.loop_id) if step.name.startswith("followup") else ""
         raw, build_warnings = build_message(
             in_reply_to=answers,
             key=step.key,
             sender=sender,
-            to=recipients(iv, debrief),
+            to=to,
             subject=text.head,
             body=text.body,
             when=self.now,
             attachments=tuple(a for a in attachments if a.is_file()),
         )
         return Draft(step.key, raw), body_digest(raw), warnings + build_warnings
+
+    def _answer(self, p: LoopPlan):
+        """The employer's message that decided the loop's outcome (what its drafts answer)."""
+        outcome = {"rejected": "rejection", "offer": "offer"}.get(p.outcome)
+        replies = [o for o in self.state.observations()
+                   if o.loop_id == p.interview.loop_id and o.kind == "reply" and o.outcome == outcome]
+        return replies[-1] if replies else None
+
+    def _values(self, p: LoopPlan, debrief) -> dict[str, str]:
+        cfg = self.config
+        values = values_for(p.interview, debrief, cfg.profile, cfg.tz, self.now)
+        answer = self._answer(p)
+        if answer is not None:
+            values["their_words"] = answer.phrase
+            if p.outcome == "offer":
+                by = decide_by(answer, cfg.timing, cfg.tz)
+                values["decide_by"] = f"{by:%A}, {by.day} {by:%B %Y}"
+        values["bounced"] = ", ".join(f.removeprefix("your mail to ").split(" bounced")[0] for f in p.flags)
+        return values
 
     def _sent_in_loop(self, loop_id: str) -> str:
         """The Message-ID of the mail you sent in this loop (the thank-you first), or ""."""
@@ -332,12 +397,12 @@ class Engine:
     def _render_reminder(self, p: LoopPlan, step: Step, artifacts, debriefs) -> Reminder:
         cfg = self.config
         iv = p.interview
-        values = values_for(iv, debriefs.get(iv.loop_id), cfg.profile, cfg.tz, self.now)
+        values = self._values(p, debriefs.get(iv.loop_id))
         draft = artifacts.get(f"{iv.loop_id}.thank-you")
         if step.name == "thank-you-reminder" and draft is not None and draft.note:
             values["check_report"] = "Check before sending: " + draft.note
-        text = self.templates.render(REMINDER_TEMPLATES[step.name], values)
-        about = TASKS.get(step.name)
+        text = self.templates.render(reminder_template(step.name), values)
+        about = task_of(step.name)
         link = self.providers.mailbox.draft_link(f"{iv.loop_id}.{about}") if about else ""
         return Reminder(
             key=step.key,
@@ -346,7 +411,7 @@ class Engine:
             description=text.body + (f"\n\nOpen the draft: {link}" if link else ""),
             duration=timedelta(minutes=cfg.timing.reminder_minutes),
             alarm_before=timedelta(minutes=cfg.timing.alarm_minutes_before),
-            task=step.name in TASKS,
+            task=about is not None,
             link=link,
         )
 

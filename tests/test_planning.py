@@ -152,3 +152,173 @@ def test_planning_is_pure_the_same_facts_give_the_same_steps():
 def test_next_due_is_the_earliest_future_step():
     now = datetime(2026, 11, 17, 9, 0, tzinfo=BERLIN)
     assert next_due([plan_at(now)], now) == datetime(2026, 11, 17, 15, 0, tzinfo=BERLIN)
+
+
+# --- after the answer -------------------------------------------------------------------
+
+def reply(at, outcome="other", phrase="", **kw):
+    return Observation(f"ref-{at.isoformat()}", "abcd1234", "reply", at, "a message from Jane Doe", outcome=outcome,
+                       phrase=phrase, **kw)
+
+
+def sent(at, step=""):
+    return Observation(f"sent-{at.isoformat()}", "abcd1234", "sent", at, "you sent it", step)
+
+
+REPLY_AT = datetime(2026, 11, 19, 10, 0, tzinfo=BERLIN)
+
+
+def test_a_rejection_closes_the_loop_and_wants_a_feedback_request_draft():
+    p = plan_at(REPLY_AT + timedelta(minutes=5), observations=[reply(REPLY_AT, "rejection", "other candidates")])
+    assert p.status == "closed" and p.outcome == "rejected"
+    assert '"other candidates"' in p.reason
+    assert p.step("feedback-request").want and p.step("feedback-request-reminder").want
+    assert not p.step("followup").want and p.step("followup").state == "cancelled"
+
+
+def test_a_sent_feedback_request_is_done():
+    p = plan_at(REPLY_AT + timedelta(days=1), observations=[
+        reply(REPLY_AT, "rejection"), sent(REPLY_AT + timedelta(hours=2), "feedback-request")])
+    assert p.step("feedback-request").state == "done" and not p.step("feedback-request").want
+
+
+def test_an_offer_asks_for_time_to_decide_until_a_working_day():
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=BERLIN)
+    p = plan_at(friday, observations=[reply(friday, "offer", "pleased to offer you")],
+                timing=Timing(decision_days=8))
+    assert p.outcome == "offer"
+    assert p.step("decision-time").want
+    assert "until 2026-11-30" in p.step("answer-offer").detail  # Saturday the 28th -> Monday
+
+
+def test_a_request_for_information_cancels_the_followup_and_reminds_to_answer():
+    p = plan_at(REPLY_AT, observations=[reply(REPLY_AT, "info", "could you send")])
+    assert p.outcome == "info" and p.step("answer-info").want
+    assert p.step("followup").state == "cancelled"
+
+
+def test_an_unclear_reply_cancels_the_followup_and_does_nothing_else():
+    p = plan_at(REPLY_AT, observations=[reply(REPLY_AT)])
+    assert p.status == "closed" and p.outcome == "answered"
+    assert p.step("followup").state == "cancelled"
+    assert not [s.name for s in p.steps if s.want and s.due > REPLY_AT]  # past reminders stay as they were
+
+
+def test_a_later_decisive_reply_decides_after_an_earlier_polite_one():
+    later = REPLY_AT + timedelta(days=3)
+    p = plan_at(later, observations=[reply(REPLY_AT), reply(later, "rejection", "not to proceed")])
+    assert p.outcome == "rejected" and p.step("feedback-request").want
+    assert p.closed_at == REPLY_AT
+
+
+# --- absences, bounces, silence ---------------------------------------------------------
+
+def test_out_of_office_with_a_return_date_moves_the_followup_to_the_working_day_after():
+    notice = Observation("ooo", "abcd1234", "out-of-office", datetime(2026, 11, 17, 16, 0, tzinfo=BERLIN),
+                         "an automatic reply from Jane Doe", returns_on=date(2026, 11, 26))
+    p = plan_at(datetime(2026, 11, 18, 9, 0, tzinfo=BERLIN), observations=[notice])
+    assert p.status == "open"
+    assert p.step("followup").due == datetime(2026, 11, 27, 9, 0, tzinfo=BERLIN)
+    assert "2026-11-26" in p.step("followup").detail
+
+
+def test_a_return_date_before_the_followup_moves_nothing():
+    notice = Observation("ooo", "abcd1234", "out-of-office", datetime(2026, 11, 17, 16, 0, tzinfo=BERLIN),
+                         "auto", returns_on=date(2026, 11, 18))
+    p = plan_at(datetime(2026, 11, 18, 9, 0, tzinfo=BERLIN), observations=[notice])
+    assert p.step("followup").due == datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+
+
+def test_a_bounce_flags_the_loop_and_reminds_to_check_the_address():
+    bounce = Observation("b", "abcd1234", "bounce", datetime(2026, 11, 17, 16, 0, tzinfo=BERLIN), "a bounce",
+                         address="jane@acme.example")
+    p = plan_at(datetime(2026, 11, 17, 16, 5, tzinfo=BERLIN), observations=[bounce])
+    assert p.flags == ("your mail to jane@acme.example bounced — check the address",)
+    assert p.step("check-address").want and p.status == "open"
+
+
+def test_silence_after_the_followup_brings_one_gentle_followup_then_closes_as_no_response():
+    followup_sent = datetime(2026, 11, 23, 9, 30, tzinfo=BERLIN)
+    facts = [sent(datetime(2026, 11, 17, 16, 0, tzinfo=BERLIN), "thank-you"), sent(followup_sent, "followup")]
+    p = plan_at(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN), observations=facts)
+    second = p.step("followup-2")
+    assert second.due == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN) and second.want
+    assert p.step("followup-2-reminder").want and p.step("followup-3") is None
+    again_sent = datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN)
+    facts.append(sent(again_sent, "followup-2"))
+    quiet = plan_at(datetime(2026, 12, 14, 9, 0, tzinfo=BERLIN), observations=facts)
+    assert quiet.status == "closed" and quiet.outcome == "no-response"
+    assert quiet.step("move-on").want and quiet.step("followup-3") is None
+
+
+def test_never_more_followups_than_configured():
+    facts = [sent(datetime(2026, 11, 23, 9, 30, tzinfo=BERLIN), "followup")]
+    p = plan_at(datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN), observations=facts, timing=Timing(extra_followups=0))
+    assert p.step("followup-2") is None
+    late = plan_at(datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN), observations=facts, timing=Timing(extra_followups=0))
+    assert late.outcome == "no-response"
+
+
+def test_an_unsent_followup_brings_no_second_one():
+    p = plan_at(datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN))
+    assert p.step("followup").want and p.step("followup-2") is None
+
+
+# --- rounds -----------------------------------------------------------------------------
+
+def facts_for(iv, first_seen, observations=()):
+    return LoopFacts(iv, first_seen, None, tuple(observations))
+
+
+def second_interview(start=datetime(2026, 11, 26, 11, 0, tzinfo=BERLIN)):
+    from dataclasses import replace
+
+    return replace(interview(), loop_id="ffff0000", uid="uid-2", start=start, end=start + timedelta(hours=1))
+
+
+def test_a_next_round_reply_keeps_the_loop_open_until_the_next_interview():
+    p = plan_at(REPLY_AT, observations=[reply(REPLY_AT, "next-round", "second interview")])
+    assert p.status == "open" and p.outcome == "next-round"
+    assert p.step("followup").state == "cancelled"
+
+
+def test_the_next_interview_with_the_same_company_is_round_two_of_the_same_application():
+    from daemon.planning import plan
+
+    first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN), [reply(REPLY_AT, "next-round")])
+    second = facts_for(second_interview(), REPLY_AT + timedelta(hours=1))
+    p1, p2 = plan([first, second], datetime(2026, 11, 26, 13, 0, tzinfo=BERLIN), TIMING, BERLIN)
+    assert (p1.application, p1.round) == ("abcd1234", 1)
+    assert (p2.application, p2.round) == ("abcd1234", 2)
+    assert p1.status == "closed" and "next round on Thu 2026-11-26" in p1.reason
+    assert p2.status == "open" and p2.step("thank-you").want
+
+
+def test_a_scheduled_next_round_cancels_the_pending_followup_even_without_a_reply():
+    from daemon.planning import plan
+
+    first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN))
+    second = facts_for(second_interview(), datetime(2026, 11, 19, 8, 0, tzinfo=BERLIN))
+    p1, _ = plan([first, second], datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN), TIMING, BERLIN)
+    assert p1.step("followup").state == "cancelled" and p1.outcome == "next-round"
+    assert p1.step("thank-you").state != "cancelled"
+
+
+def test_a_new_interview_after_a_rejection_is_a_new_application():
+    from daemon.planning import plan
+
+    first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN), [reply(REPLY_AT, "rejection")])
+    second = facts_for(second_interview(datetime(2027, 2, 1, 10, 0, tzinfo=BERLIN)), datetime(2027, 1, 20, tzinfo=BERLIN))
+    p1, p2 = plan([first, second], datetime(2027, 1, 21, tzinfo=BERLIN), TIMING, BERLIN)
+    assert p2.round == 1 and p2.application == "ffff0000"
+    assert p1.outcome == "rejected"
+
+
+def test_another_role_at_the_same_company_is_another_application():
+    from dataclasses import replace
+    from daemon.planning import plan
+
+    first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN))
+    other = facts_for(replace(second_interview(), role="Data Engineer"), datetime(2026, 11, 19, tzinfo=BERLIN))
+    _, p2 = plan([first, other], datetime(2026, 11, 20, tzinfo=BERLIN), TIMING, BERLIN)
+    assert p2.round == 1
