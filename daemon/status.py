@@ -5,7 +5,10 @@ JSON shape (stable; new keys may be added):
  "providers": {"calendar"|"mailbox"|"reminders": {"ok": bool, "problem": ""|"sign-in"|"user"|"transient",
    "detail", "since": ISO, "last_ok": ISO or null}},
  "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
-  "status": "open"|"closed"|"cancelled", "reason", "interviewers": [{"name","email"}],
+  "status": "open"|"closed"|"cancelled", "reason",
+  "outcome": ""|"rejected"|"offer"|"next-round"|"info"|"answered"|"no-response",
+  "application": loop id of the first round, "round": 1.., "flags": [text],
+  "interviewers": [{"name","email"}],
   "steps": [{"name", "artifact": "draft"|"reminder", "due": ISO,
              "state": "scheduled"|"due"|"done"|"missed"|"cancelled"|"skipped",
              "detail", "written": artifact status or null, "note"}]}]}
@@ -61,6 +64,10 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
                 "size": iv.size,
                 "status": p.status,
                 "reason": p.reason,
+                "outcome": p.outcome,
+                "application": p.application or iv.loop_id,
+                "round": p.round,
+                "flags": list(p.flags),
                 "interviewers": [{"name": x.name, "email": x.email} for x in iv.interviewers],
                 "steps": steps,
             }
@@ -98,14 +105,19 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
     if not plans:
         return "No interviews found yet."
     lines = []
-    for p in sorted(plans, key=lambda p: p.interview.start):
+    first_start = {p.interview.loop_id: p.interview.start for p in plans if p.round == 1}
+    for p in sorted(plans, key=lambda p: (first_start.get(p.application, p.interview.start), p.round)):
         iv = p.interview
         start = iv.start.astimezone(tz)
         head = f"{iv.company or 'unknown company'}"
         if iv.role:
             head += f" — {iv.role}"
+        if p.round > 1:
+            head = f"  round {p.round}: {head}"
         state = p.reason or p.status
         lines.append(f"{head}  [{iv.loop_id}]  {start:%a %Y-%m-%d %H:%M}  {state}")
+        for flag in p.flags:
+            lines.append(f"  ! {flag}")
         for s in p.steps:
             a = artifacts.get(s.key)
             written = WRITTEN.get(a.status, a.status) if a else ""
