@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import email
 import email.header
 import email.policy
@@ -473,8 +474,9 @@ class GmailApi:
             raise ApiError(400, f"Invalid historyTypes: {bad[0]}", "invalidArgument")
         label = req.arg("labelId")
         records = []
-        for hid, kind, entry in self.history:
-            if hid <= int(start) or kind not in types:
+        first = bisect.bisect_right(self.history, int(start), key=lambda record: record[0])  # ids only grow
+        for hid, kind, entry in self.history[first:]:
+            if kind not in types:
                 continue
             if label and label not in entry["message"]["labelIds"]:
                 continue
