@@ -41,7 +41,9 @@ SCOPES = {
     "tasks": ["https://www.googleapis.com/auth/tasks"],
 }
 READ_RETRIES = 4
-SERVICE_PATHS = {"calendar": "calendar/v3/", "tasks": "tasks/v1/", "gmail": ""}
+# the service path of each discovery document (Tasks and Gmail have none: their method paths
+# start with "tasks/v1/" and "gmail/v1/"); api_endpoint replaces rootUrl + servicePath
+SERVICE_PATHS = {"calendar": "calendar/v3/", "tasks": "", "gmail": ""}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Pytest fixtures for the Google providers: a running emulator with Calendar v3, a signed-in
-token that refreshes against the emulator, and a provider context.
+"""Pytest fixtures for the Google providers: a running emulator with Calendar v3 and Tasks
+v1, a signed-in token that refreshes against the emulator, and a provider context.
 
 Import the fixtures into a test module: ``from google_emulator.fixtures import *``.
 """
@@ -17,7 +17,7 @@ from daemon.clock import FixedClock
 from daemon.providers import ProviderContext
 from integrations.google_api import SCOPES, save_token, token_path
 
-from . import calendar_api
+from . import calendar_api, tasks_api
 from .server import Emulator
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -60,6 +60,7 @@ def make_context(tmp_path: Path, dry_run: bool = False, zone: ZoneInfo = ZONE) -
 def google_emulator() -> Iterator[Emulator]:
     emulator = Emulator(hold_seconds=2.0).start()
     calendar_api.install(emulator)
+    tasks_api.install(emulator)
     try:
         yield emulator
     finally:
