@@ -2,9 +2,11 @@
 
 It asks for the profile, then which provider to use for the calendar, the mailbox and
 the reminders, and each provider's settings (from the provider's ``Settings`` fields and
-their docs). Providers that need a sign-in declare ``oauth = (NAME, SCOPES)`` and a
-classmethod ``authorize(scopes, context, ask, say)``; ``init`` runs it once per NAME
-with the scopes of every provider chosen. The file is written only after it validates.
+their docs). Providers that need a sign-in declare a classmethod ``oauth_for(settings)``
+returning ``(NAME, SCOPES)`` for the settings chosen (optional features may need more
+scopes) and a classmethod ``authorize(scopes, context, ask, say)``; ``init`` runs it once
+per NAME with the scopes of every provider chosen. The file is written only after it
+validates.
 """
 
 from __future__ import annotations
@@ -87,12 +89,13 @@ def _ask_settings(role: str, settings: type, ask: Ask) -> dict[str, Any]:
 
 def _authorize(chosen: dict[str, type], config: cfg.Config, ask: Ask, say: Say) -> None:
     groups: dict[str, tuple[type, set[str]]] = {}
-    for cls in chosen.values():
-        oauth = getattr(cls, "oauth", None)
-        if oauth:
-            name, scopes = oauth
-            owner, wanted = groups.get(name, (cls, set()))
-            groups[name] = (owner, wanted | set(scopes))
+    for role, cls in chosen.items():
+        oauth_for = getattr(cls, "oauth_for", None)
+        if oauth_for is None:
+            continue
+        name, scopes = oauth_for(getattr(config, role).settings)
+        owner, wanted = groups.get(name, (cls, set()))
+        groups[name] = (owner, wanted | set(scopes))
     context = ProviderContext(
         timezone=config.tz, base_dir=config.base_dir, data_dir=config.data_dir,
         user_emails=config.profile.emails, clock=SystemClock(),

@@ -37,8 +37,19 @@ logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)  # it logs URI
 TOKEN_FILE = "google-token.json"
 SCOPES = {
     "calendar": ["https://www.googleapis.com/auth/calendar.events"],
+    # a calendar of the program's own: created (app.created), and found again by name when
+    # its remembered id is lost (the calendar list is readable only with a calendarlist scope)
+    "own_calendar": ["https://www.googleapis.com/auth/calendar.app.created",
+                     "https://www.googleapis.com/auth/calendar.calendarlist.readonly"],
     "gmail": ["https://www.googleapis.com/auth/gmail.compose", "https://www.googleapis.com/auth/gmail.readonly"],
     "tasks": ["https://www.googleapis.com/auth/tasks"],
+}
+# what to do about a 403 with this reason
+REFUSAL_HINTS = {
+    "accessNotConfigured": "enable this API in your Google Cloud project (APIs & Services > Library; "
+                           "see the README), wait a few minutes and try again",
+    "insufficientPermissions": "the sign-in does not cover this: run `interview-followup init` again "
+                               "(it asks for what your settings need)",
 }
 READ_RETRIES = 4
 # the service path of each discovery document (Tasks and Gmail have none: their method paths
@@ -69,11 +80,12 @@ class GoogleProvider:
     the scopes of every Google provider chosen) and how they reach the account."""
 
     scope_group = ""  # a key of SCOPES
-    oauth: tuple[str, tuple[str, ...]] = ("google", ())
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.oauth = ("google", tuple(SCOPES[cls.scope_group]))
+    @classmethod
+    def oauth_for(cls, settings: AccountSettings) -> tuple[str, tuple[str, ...]]:
+        """The sign-in these settings need: ("google", scopes). A provider whose optional
+        features need more scopes widens this."""
+        return "google", tuple(SCOPES[cls.scope_group])
 
     @classmethod
     def authorize(cls, scopes, context, ask, say) -> Path:
@@ -200,7 +212,9 @@ class GoogleApi:
             except HttpError as exc:
                 status = exc.resp.status
                 if status in (401,) or (status == 403 and not _rate_limited(exc)):
-                    raise NeedsUser(f"Google: {what} was refused ({status}): {_reason(exc)}") from None
+                    reason = _reason(exc)
+                    raise NeedsUser(f"Google: {what} was refused ({status}): {reason}",
+                                    hint=REFUSAL_HINTS.get(reason, "")) from None
                 if status == 429 or status >= 500 or (status == 403 and _rate_limited(exc)):
                     if write or attempt > READ_RETRIES:
                         raise Transient(f"Google: {what} failed ({status}); will retry later") from None

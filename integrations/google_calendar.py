@@ -34,6 +34,9 @@ Reminder rules:
 - ``create_calendar``: the reminders go to a calendar of their own with that name, created
   on first use; its id is remembered in the data folder (``google-reminders-calendar.json``)
   and an existing calendar of that name is reused.
+- Scopes: ``calendar.events``; with ``create_calendar`` also ``calendar.app.created``
+  (to make the calendar) and ``calendar.calendarlist.readonly`` (to find it again by
+  name); with ``tasks`` also ``tasks``.
 - Dry run: nothing is written.
 """
 
@@ -51,7 +54,7 @@ from daemon.errors import NeedsUser, Transient, UnknownOutcome
 from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
 from daemon.providers import ProviderContext
 
-from .google_api import AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
+from .google_api import SCOPES, AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +91,22 @@ class RemindersSettings(AccountSettings):
     create_calendar: str = field(
         default="",
         metadata={"doc": "If set (e.g. \"Interview follow-ups\"), reminders go to a calendar of this name, "
-                         "created on first use; calendar_id is then ignored."},
+                         "created on first use; calendar_id is then ignored.", "ask": True},
     )
     popup_minutes: int = field(
         default=0,
         metadata={"doc": "Minutes before a reminder that Google pops up an alert; 0: the reminder's own lead time."},
+    )
+    tasks: bool = field(
+        default=False,
+        metadata={"doc": "Also keep each task reminder (send the thank-you, send the follow-up, make the call) "
+                         "as a task in Google Tasks (needs the Google Tasks API enabled; see the README).",
+                  "ask": True},
+    )
+    task_list: str = field(
+        default="Interview follow-ups",
+        metadata={"doc": "The name of the program's own Google Tasks list, created on first use "
+                         "(an existing list of this name is reused)."},
     )
 
     def __post_init__(self) -> None:
@@ -101,6 +115,12 @@ class RemindersSettings(AccountSettings):
             raise ValueError("calendar_id must not be empty")
         if any(c in self.create_calendar for c in "\r\n\0"):
             raise ValueError("create_calendar must be a single line")
+        if any(c in self.task_list for c in "\r\n\0"):
+            raise ValueError("task_list must be a single line")
+        if len(self.task_list) > 1024:
+            raise ValueError("task_list must be at most 1024 characters (Google's limit)")
+        if self.tasks and not self.task_list.strip():
+            raise ValueError("task_list must not be empty when tasks is true")
         if not 0 <= self.popup_minutes <= 40320:
             raise ValueError("popup_minutes must be between 0 and 40320 (four weeks)")
 
@@ -406,6 +426,15 @@ class GoogleReminders(GoogleProvider):
     @classmethod
     def open(cls, settings: RemindersSettings, context: ProviderContext) -> GoogleReminders:
         return cls(settings, context, cls.account(settings, context))
+
+    @classmethod
+    def oauth_for(cls, settings: RemindersSettings) -> tuple[str, tuple[str, ...]]:
+        scopes = list(SCOPES["calendar"])
+        if settings.create_calendar:
+            scopes += SCOPES["own_calendar"]
+        if settings.tasks:
+            scopes += SCOPES["tasks"]
+        return "google", tuple(scopes)
 
     # --- ReminderSink --------------------------------------------------------------
 

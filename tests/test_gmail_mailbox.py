@@ -23,6 +23,7 @@ from google_emulator.fixtures import make_context
 from google_emulator.gmail_fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.gmail_fixtures import write_gmail_token
 from integrations.gmail_mailbox import GmailMailbox, Settings
+from integrations.google_api import SCOPES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -362,7 +363,7 @@ def test_settings():
 
 def test_the_entry_point_names_this_class():
     assert provider_class("mailbox", "gmail") is GmailMailbox
-    assert GmailMailbox.oauth[0] == "google"
+    assert GmailMailbox.oauth_for(Settings()) == ("google", tuple(SCOPES["gmail"]))
 
 
 # --- never sends ----------------------------------------------------------------------

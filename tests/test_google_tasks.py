@@ -7,11 +7,13 @@ import types
 
 import pytest
 
+from daemon import schema
 from daemon.errors import Transient
 from google_emulator.fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.fixtures import write_token
 from google_emulator.tasks_api import DEFAULT_TITLE
 from integrations.google_api import SCOPES
+from integrations.google_calendar import GoogleReminders
 
 
 def no_backoff(monkeypatch) -> None:
@@ -20,6 +22,32 @@ def no_backoff(monkeypatch) -> None:
     import integrations.google_api as google_api
 
     monkeypatch.setattr(google_api, "time", types.SimpleNamespace(sleep=lambda seconds: None))
+
+
+# --- settings and scopes -------------------------------------------------------------------
+
+
+def test_task_settings_have_defaults_and_are_checked():
+    problems: list[str] = []
+    s = schema.build(GoogleReminders.Settings, {}, "reminders", problems)
+    assert problems == [] and s.tasks is False and s.task_list == "Interview follow-ups"
+    s = schema.build(GoogleReminders.Settings, {"tasks": True, "task_list": "Job hunt"}, "reminders", problems)
+    assert problems == [] and s.tasks and s.task_list == "Job hunt"
+    for bad in ({"tasks": True, "task_list": " "}, {"task_list": "two\nlines"}, {"task_list": "x" * 1025}):
+        problems = []
+        schema.build(GoogleReminders.Settings, bad, "reminders", problems)
+        assert problems and "task_list" in problems[0], bad
+    problems = []
+    schema.build(GoogleReminders.Settings, {"task_list": ""}, "reminders", problems)  # unused while tasks is off
+    assert problems == []
+
+
+def test_tasks_scope_is_asked_only_when_tasks_are_on():
+    tasks = "https://www.googleapis.com/auth/tasks"
+    off = GoogleReminders.oauth_for(GoogleReminders.Settings())
+    on = GoogleReminders.oauth_for(GoogleReminders.Settings(tasks=True))
+    assert off == ("google", ("https://www.googleapis.com/auth/calendar.events",))
+    assert on == ("google", ("https://www.googleapis.com/auth/calendar.events", tasks))
 
 
 # --- the emulator keeps Google's rules (checked with the real client) ------------------------

@@ -74,3 +74,52 @@ def test_init_signs_in_once_for_all_the_google_providers_chosen(tmp_path, monkey
     path = run_init(tmp_path / "config.toml", ask, say=lambda _: None)
     assert cfg.load(path).calendar.kind == "google"
     assert calls == [["https://www.googleapis.com/auth/calendar.events"]]
+
+
+CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
+OWN_CALENDAR = ["https://www.googleapis.com/auth/calendar.app.created",
+                "https://www.googleapis.com/auth/calendar.calendarlist.readonly"]
+TASKS = "https://www.googleapis.com/auth/tasks"
+
+
+@pytest.mark.parametrize("own_calendar", [False, True])
+@pytest.mark.parametrize("tasks", [False, True])
+def test_init_asks_the_scopes_the_reminder_settings_need(tmp_path, monkeypatch, own_calendar, tasks):
+    """calendar.events always; a calendar of its own also needs to be made and found again
+    by name; Google Tasks only when tasks are on."""
+    from integrations import google_api
+
+    calls = []
+    monkeypatch.setattr(google_api, "authorize",
+                        lambda scopes, context, ask, say: calls.append(sorted(scopes)))
+    ask, _ = scripted({
+        "Your email": "alex@example.org",
+        "Your time zone": "Europe/Berlin",
+        "calendar.path": "calendar.ics",
+        "Where should reminders go": "google",
+        "reminders.create_calendar": "Interview follow-ups" if own_calendar else "",
+        "reminders.tasks": "true" if tasks else "false",
+    })
+    path = run_init(tmp_path / "config.toml", ask, say=lambda _: None)
+    settings = cfg.load(path).reminders.settings
+    assert (settings.create_calendar, settings.tasks) == ("Interview follow-ups" if own_calendar else "", tasks)
+    expected = [CALENDAR_EVENTS] + (OWN_CALENDAR if own_calendar else []) + ([TASKS] if tasks else [])
+    assert calls == [sorted(expected)]
+
+
+def test_one_sign_in_covers_the_union_of_the_google_providers_scopes(tmp_path, monkeypatch):
+    from integrations import google_api
+
+    calls = []
+    monkeypatch.setattr(google_api, "authorize",
+                        lambda scopes, context, ask, say: calls.append(sorted(scopes)))
+    ask, _ = scripted({
+        "Your email": "alex@example.org",
+        "Your time zone": "Europe/Berlin",
+        "Where are your interviews": "google",
+        "Where should drafts go": "gmail",
+        "Where should reminders go": "google",
+        "reminders.tasks": "yes",
+    })
+    run_init(tmp_path / "config.toml", ask, say=lambda _: None)
+    assert calls == [sorted({CALENDAR_EVENTS, TASKS, *google_api.SCOPES["gmail"]})]
