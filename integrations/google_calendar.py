@@ -34,6 +34,10 @@ Reminder rules:
 - ``create_calendar``: the reminders go to a calendar of their own with that name, created
   on first use; its id is remembered in the data folder (``google-reminders-calendar.json``)
   and an existing calendar of that name is reused.
+- ``tasks``: each reminder that asks for an action is also kept as a Google Task in a
+  task list of the program's own (``integrations/google_tasks.py`` has its rules); a put
+  of a reminder that is no task, and ``remove``, delete its task. ``find`` reads the
+  calendar only.
 - Scopes: ``calendar.events``; with ``create_calendar`` also ``calendar.app.created``
   (to make the calendar) and ``calendar.calendarlist.readonly`` (to find it again by
   name); with ``tasks`` also ``tasks``.
@@ -55,6 +59,7 @@ from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, R
 from daemon.providers import ProviderContext
 
 from .google_api import SCOPES, AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
+from .google_tasks import GoogleTaskList
 
 log = logging.getLogger(__name__)
 
@@ -422,6 +427,8 @@ class GoogleReminders(GoogleProvider):
         self.api = api
         self._calendar_id = "" if settings.create_calendar else settings.calendar_id
         self.calendar_file = context.data_dir / CALENDAR_FILE
+        self.tasks = (GoogleTaskList(api, context, settings.task_list, settings.api_endpoint)
+                      if settings.tasks else None)
 
     @classmethod
     def open(cls, settings: RemindersSettings, context: ProviderContext) -> GoogleReminders:
@@ -461,17 +468,30 @@ class GoogleReminders(GoogleProvider):
             # the answer was lost: look once more, and say "unknown" only if still unsure
             if not any(_reminder_of(wanted.key, i) == wanted for i in self._tagged(calendar_id, wanted.key)):
                 raise
+        if self.tasks is not None:
+            if wanted.task:
+                self.tasks.put(wanted)
+            else:
+                self.tasks.remove(wanted.key)
 
     def remove(self, key: str) -> None:
         if self.context.dry_run:
             return
         calendar_id = self._calendar(create=False)
-        if calendar_id is None:
-            return
-        for item in self._tagged(calendar_id, key):
-            self._delete(calendar_id, item["id"])
+        if calendar_id is not None:
+            for item in self._tagged(calendar_id, key):
+                self._delete(calendar_id, item["id"])
+        if self.tasks is not None:
+            self.tasks.remove(key)
 
     def check(self) -> list[Check]:
+        checks = self._check_calendar()
+        if self.tasks is not None:
+            checks.append(self.tasks.check() if checks[0].ok else
+                          Check("google task list", False, "not tried: no usable token"))
+        return checks
+
+    def _check_calendar(self) -> list[Check]:
         token = token_check(self.api)
         if not token.ok:
             return [token, Check("google reminders calendar", False, "not tried: no usable token")]
