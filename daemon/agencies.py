@@ -1,0 +1,131 @@
+"""Mail written on an employer's behalf: applicant tracking systems and agencies.
+
+Rules:
+- A sender writes *on an employer's behalf* when its domain is (a subdomain of) an
+  applicant tracking system's in the shipped list ``data/ats_senders.txt``, or of an
+  agency domain the caller knows (configured agencies).
+- Such mail *names* a company when the company's name appears as whole words in the
+  sender's display name or address, in the subject, or in the first ``BODY_CHARS``
+  characters of the body. Case, accents and punctuation do not matter; legal suffixes
+  ("GmbH", "Inc.") and a leading "The" are not needed; a name of several words also
+  counts written as one ("Initech Systems", "InitechSystems").
+- Where the name appears ranks the evidence: the sender ("Globex Recruiting via
+  Greenhouse", ``globex@myworkday.com``, ``jobs@globex.teamtailor-mail.com``) above the
+  subject above the body. The service's own domain never counts as a name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .companies import _LEGAL_SUFFIXES, domain_in  # one rule for what a legal suffix is
+from .model import MailMessage
+
+BODY_CHARS = 2000
+
+# Where a company's name was found, weakest first (the index is the rank).
+PLACES = ("body", "subject", "sender")
+
+
+@dataclass(frozen=True)
+class Behalf:
+    """Who wrote a message on an employer's behalf."""
+
+    kind: str  # "ats" or "agency"
+    name: str  # the service's name ("Greenhouse") or the agency's domain
+    domain: str  # the entry that matched
+
+    def describe(self) -> str:
+        if self.kind == "ats":
+            return f"{self.name}, an applicant tracking system"
+        return f"the agency at {self.domain}"
+
+
+@lru_cache(maxsize=1)
+def ats_senders() -> tuple[tuple[str, str], ...]:
+    """(domain pattern, service name) pairs of the shipped list."""
+    text = resources.files("daemon.data").joinpath("ats_senders.txt").read_text(encoding="utf-8")
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        domain, _, name = line.partition(" ")
+        pairs.append((domain.lower(), name.strip() or domain))
+    return tuple(pairs)
+
+
+def _domain_matches(domain: str, pattern: str) -> bool:
+    if pattern.endswith(".*"):
+        stem = re.escape(pattern[:-2])
+        return re.fullmatch(r"(?:[^.]+\.)*" + stem + r"\.[a-z]{2,}(?:\.[a-z]{2})?", domain) is not None
+    return domain_in(domain, pattern)
+
+
+def on_behalf(domain: str, agency_domains: Iterable[str] = ()) -> Behalf | None:
+    """The tracking system or agency that ``domain`` belongs to, or None."""
+    domain = domain.strip().lower().rstrip(".")
+    if not domain:
+        return None
+    for entry in agency_domains:
+        entry = entry.strip().lower().lstrip("@").rstrip(".")
+        if entry and domain_in(domain, entry):
+            return Behalf("agency", entry, entry)
+    for pattern, name in ats_senders():
+        if _domain_matches(domain, pattern):
+            return Behalf("ats", name, pattern)
+    return None
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of ``text`` without case, accents or punctuation."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = plain.replace("'", "").replace("’", "")
+    return re.findall(r"[^\W_]+", plain)
+
+
+def company_words(company: str) -> list[str]:
+    """The words that name a company: legal suffixes and a leading "The" dropped."""
+    words = plain_words(company)
+    letters = 0  # "S.A.", "N.V.", "L.L.C." come as single letters
+    while letters < len(words) and len(words[-1 - letters]) == 1:
+        letters += 1
+    if 1 < letters < len(words) and "".join(words[-letters:]) in _LEGAL_SUFFIXES:
+        del words[-letters:]
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return words
+
+
+def _names(words: list[str], haystack: list[str]) -> bool:
+    if not words:
+        return False
+    text = f" {' '.join(haystack)} "
+    if f" {' '.join(words)} " in text:
+        return True
+    return len(words) > 1 and f" {''.join(words)} " in text
+
+
+def where_named(company: str, msg: MailMessage) -> str:
+    """Where ``msg`` names ``company``: "sender", "subject", "body", or "" (see the rules)."""
+    words = company_words(company)
+    if not words:
+        return ""
+    sender = ""
+    if msg.sender:
+        local, _, domain = msg.sender.email.partition("@")
+        # Subdomain labels only: the service's own domain never names the employer.
+        labels = domain.split(".")[:-2]
+        sender = " ".join((msg.sender.name, local, *labels))
+    for place, text in (("sender", sender), ("subject", msg.subject), ("body", msg.body[:BODY_CHARS])):
+        if _names(words, plain_words(text or "")):
+            return place
+    return ""
