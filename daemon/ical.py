@@ -15,12 +15,21 @@ Rules:
   and end at local midnight of the exclusive DTEND (one day when DTEND is missing or not
   after DTSTART); ``all_day=True``. A missing DTEND on a timed event is DURATION, or zero.
 - Time zones: icalendar 7 maps IANA names, Windows names ("W. Europe Standard Time")
-  and VTIMEZONE definitions ("Customized Time Zone"). Two repairs happen first:
-  ``tzone://Microsoft/Utc`` is read as UTC, and a VTIMEZONE whose TZID is not a known
+  and VTIMEZONE definitions ("Customized Time Zone"). Three repairs happen first:
+  ``tzone://Microsoft/Utc`` is read as UTC; a VTIMEZONE whose TZID is not a known
   zone is given a unique id derived from its definition, because icalendar caches zones
   by TZID for the whole process (two Outlook invites with different "Customized Time
-  Zone" definitions would otherwise share the first one). A TZID nothing can resolve is
-  never read as UTC or floating: the event is reported in ``problems``.
+  Zone" definitions would otherwise share the first one); a "globally unique" TZID with
+  no definition in the file ("/mozilla.org/20070129_1/Europe/Berlin") means the IANA zone
+  it ends with. A TZID nothing can resolve is never read as UTC or floating: the event
+  is reported in ``problems``.
+- Times are canonical: a local time in the hour a DST change skips takes the offset
+  before the gap (RFC 5545 3.3.5: 02:30 on the spring-forward night is 03:30 summer
+  time); one that happens twice is its first occurrence.
+- Versions: of several components with the same UID and RECURRENCE-ID (an update saved
+  next to the original, a file concatenated with itself), the highest SEQUENCE, then the
+  latest LAST-MODIFIED, then DTSTAMP wins; on a tie the last in the file, reported when
+  the copies differ. A single event stays single (``recurrence_id`` "").
 - ``recurrence_id`` is "" for single events; for occurrences of recurring events it is
   the original start as ISO text, in UTC when it has a zone (so an override written in
   another zone names the same occurrence), the date for all-day, naive when floating.
@@ -31,7 +40,9 @@ Rules:
   occurrence it moved. Data that is not iCalendar gives one problem, never an exception.
 - Attendees: "mailto:" removed (case kept), CN as name, PARTSTAT lower case; rooms and
   resources (CUTYPE=ROOM/RESOURCE) and addresses without "@" are left out.
-- Text (summary, description, names) is kept as data, CR/LF included.
+- Text (summary, description, names) is kept as data, CR/LF included. Bytes are UTF-8
+  (with or without BOM), else Windows-1252 (a superset of Latin-1 in practice); lines
+  are unfolded before decoding, since folding at 75 octets splits UTF-8 characters.
 """
 
 from __future__ import annotations
@@ -106,10 +117,10 @@ class ParsedCalendar:
                 if isinstance(raw_end, date) and raw_end > first
                 else first + timedelta(days=1)
             )
-            ev_start = datetime.combine(first, time(0), tzinfo=tz)
-            ev_end = datetime.combine(after, time(0), tzinfo=tz)
+            ev_start = _canonical(datetime.combine(first, time(0), tzinfo=tz))
+            ev_end = _canonical(datetime.combine(after, time(0), tzinfo=tz))
         else:
-            ev_start, ev_end = _aware(raw_start, tz), _aware(raw_end, tz)
+            ev_start, ev_end = _canonical(_aware(raw_start, tz)), _canonical(_aware(raw_end, tz))
         floating = not all_day and raw_start.tzinfo is None
         status = str(occ.get("STATUS", "CONFIRMED")).lower().replace("canceled", "cancelled")
         if self.cancelled:
@@ -138,7 +149,7 @@ class ParsedCalendar:
             return zone.key
         if zone is UTC:
             return "UTC"
-        name = tzid_from_tzinfo(zone) or ""
+        name = _unescape(tzid_from_tzinfo(zone) or "")
         name = self.zone_names.get(name, name)
         return WINDOWS_TO_OLSON.get(name, name)
 
@@ -200,7 +211,7 @@ def _add_calendar(parsed: ParsedCalendar, cal: icalendar.Calendar) -> None:
             parsed.problems.append(_problem(source, summary, uid, "; ".join(reasons)))
             parsed.bad_uids.add(uid)
             continue
-        for event in events:
+        for event in _latest_versions(parsed, uid, events):
             clean.add_component(event)
     try:
         clean = x_wr_timezone.to_standard(clean)
@@ -215,6 +226,49 @@ def _add_calendar(parsed: ParsedCalendar, cal: icalendar.Calendar) -> None:
         uid = str(event["UID"]).strip()
         groups.setdefault(uid, icalendar.Calendar()).add_component(event)
     parsed.groups.extend(groups.items())
+
+
+def _latest_versions(
+    parsed: ParsedCalendar, uid: str, events: list[icalendar.Event]
+) -> list[icalendar.Event]:
+    """One component per occurrence: of several with the same RECURRENCE-ID (or none), the
+    newest by SEQUENCE, then LAST-MODIFIED, then DTSTAMP; on a tie, the last in the file,
+    and the clash is reported when the copies differ."""
+    by_rid: dict[str, list[icalendar.Event]] = {}
+    for event in events:
+        rid = event.get("RECURRENCE-ID")
+        by_rid.setdefault(_recurrence_text(rid.dt) if rid is not None else "", []).append(event)
+    kept = []
+    for copies in by_rid.values():
+        newest = max(map(_version, copies))
+        tied = [e for e in copies if _version(e) == newest]
+        chosen = tied[-1]
+        others = {str(e.get("SUMMARY", "")) for e in tied if e.to_ical() != chosen.to_ical()}
+        if others:
+            names = ", ".join(repr(n) for n in sorted(others))
+            parsed.problems.append(_problem(
+                parsed.source, str(chosen.get("SUMMARY", "")), uid,
+                f"appears {len(tied)} times with nothing to tell which is newer (no higher "
+                f"SEQUENCE, LAST-MODIFIED or DTSTAMP; also as {names}): the last one in the "
+                "file is used",
+            ))
+        kept.append(chosen)
+    return kept
+
+
+def _version(event: icalendar.Event) -> tuple[int, datetime, datetime]:
+    try:
+        sequence = int(event.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        sequence = 0
+    return (sequence, *(_stamp(event.get(name)) for name in ("LAST-MODIFIED", "DTSTAMP")))
+
+
+def _stamp(prop: object) -> datetime:
+    value = getattr(prop, "dt", None)
+    if not isinstance(value, datetime):
+        return datetime.min.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _broken(event: icalendar.Event) -> str:
@@ -263,10 +317,26 @@ def _aware(value: datetime, tz: ZoneInfo) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=tz)
 
 
+def _canonical(value: datetime) -> datetime:
+    """The same instant as the wall-clock time its zone really shows then.
+
+    A local time in the hour skipped by a DST change (02:30 on the spring-forward night)
+    means the offset before the gap (RFC 5545 3.3.5), so it is 03:30 summer time; Python
+    keeps it as "02:30+01:00", which compares and subtracts wrongly against other times of
+    the same zone. A time that exists twice keeps its first occurrence (fold=0).
+    """
+    return value.astimezone(UTC).astimezone(value.tzinfo)
+
+
 def _recurrence_text(value: date | datetime) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).isoformat()
     return value.isoformat()
+
+
+def _unescape(text: str) -> str:
+    """TEXT escapes undone (icalendar names a zone "Amsterdam\\, Berlin" as written)."""
+    return re.sub(r"\\([,;\\])", r"\1", text)
 
 
 def _as_list(value: object) -> list:
@@ -313,6 +383,10 @@ def _person(value: object) -> Person | None:
 
 
 def _decode(data: bytes) -> str:
+    """Unfolded text. Lines are unfolded as bytes first: writers that fold at 75 octets
+    split UTF-8 characters, and decoding the folded file would fail (and fall back to
+    Windows-1252, garbling every non-ASCII letter)."""
+    data = re.sub(rb"(?:\r\n|\r|\n)[ \t]", b"", data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -364,9 +438,12 @@ def _rewrite_line(line: str, renamed: dict[str, str]) -> str:
 
     def rename(m: re.Match[str]) -> str:
         tzid = m.group(1) if m.group(1) is not None else m.group(2)
-        if m.start() < head_end and tzid in renamed:
+        if m.start() >= head_end:
+            return m.group(0)
+        if tzid in renamed:
             return f';TZID="{renamed[tzid]}"'
-        return m.group(0)
+        zone = _without_vendor_prefix(tzid)
+        return f";TZID={zone}" if zone else m.group(0)
 
     line = _ALIAS_PARAM.sub(alias, line)
     head_end = _value_start(line)
@@ -382,6 +459,19 @@ def _value_start(line: str) -> int:
         elif ch == ":" and not quoted:
             return i
     return len(line)
+
+
+def _without_vendor_prefix(tzid: str) -> str:
+    """The IANA zone at the end of a "globally unique" TZID with no definition in the file
+    (old Thunderbird: "/mozilla.org/20070129_1/Europe/Berlin"), or ""."""
+    if not tzid.startswith("/"):
+        return ""
+    parts = tzid.strip("/").split("/")
+    for i in range(1, len(parts)):
+        name = "/".join(parts[i:])
+        if "/" in name and _known_zone(name):
+            return name
+    return ""
 
 
 def _known_zone(tzid: str) -> bool:
