@@ -1,0 +1,461 @@
+"""Reminder sink ``caldav``: reminders as events in a calendar on a CalDAV server.
+
+Rules:
+- The reminders go to the calendar named ``calendar`` ("Interview follow-ups" by
+  default). When there is none of that name it is made on first use (MKCALENDAR) if
+  ``create_calendar`` is true, else that is ``NeedsUser`` listing the calendars there are.
+- One VEVENT per reminder, its UID ``keys.reminder_uid(key)``, times in UTC, shown as
+  free (TRANSP:TRANSPARENT), with a VALARM of ACTION:DISPLAY, a DESCRIPTION (RFC 5545
+  requires one) and ``TRIGGER:-<alarm_before>``. A task reminder carries
+  ``X-INTERVIEW-FOLLOWUP-TASK:TRUE``; the link to its draft is its URL. ``find`` reads
+  them back, so a reminder round-trips exactly.
+- Never two objects for one key: objects are looked up by UID (a ``calendar-query``
+  REPORT), wherever they are in the calendar. A new one is written to an address derived
+  from its UID with ``If-None-Match: *``, an existing one replaced with ``If-Match`` its
+  ETag; duplicates found are deleted. A write whose answer was lost (a timeout, a dropped
+  connection, a 5xx) is looked up again: if the object is there as wanted, the put
+  succeeded; if not, ``UnknownOutcome``, and the next put looks before writing. A put
+  that changes nothing writes nothing; a put that changes the reminder gets a new DTSTAMP
+  and a higher SEQUENCE.
+- ``tasks``: each task reminder is also a VTODO in the same calendar, DUE at the
+  reminder's start, UID ``<key>@interview-followup-task``, related to its event — where
+  the calendar takes to-dos (its ``supported-calendar-component-set``; otherwise the
+  to-dos are left out, with a warning once and a failing ``doctor`` line). A to-do the
+  user completed stays completed: its text and date follow the plan, its status is never
+  reopened. A reminder that is no task, and ``remove``, delete the to-do.
+- ``remove`` deletes every object of the key; absent is fine. Dry run: nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
+from urllib.parse import quote
+
+from icalendar import Alarm, Calendar, Event, Todo
+
+from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.keys import key_from_uid, reminder_uid
+from daemon.model import Check, Reminder
+from daemon.providers import ProviderContext
+
+from .caldav_account import (
+    C,
+    D,
+    ICS_TYPE,
+    NAMESPACES,
+    XML_HEAD,
+    AccountSettings,
+    CalDavAccount,
+    Collection,
+    entries,
+    find_named,
+    task_uid,
+    xml_text,
+)
+
+log = logging.getLogger(__name__)
+
+UTC = timezone.utc
+PRODID = "-//interview-followup//Reminders//EN"
+TASK_PROPERTY = "X-INTERVIEW-FOLLOWUP-TASK"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+KEPT_WHEN_DONE = ("STATUS", "COMPLETED", "PERCENT-COMPLETE")  # the user's ticking off
+
+
+@dataclass(frozen=True)
+class Settings(AccountSettings):
+    calendar: str = field(default="Interview follow-ups", metadata={
+        "doc": "The calendar (its name) the reminders go to.", "ask": True})
+    create_calendar: bool = field(default=True, metadata={
+        "doc": "Make that calendar on first use when there is none of that name (false: it must exist)."})
+    tasks: bool = field(default=False, metadata={
+        "doc": "Also keep each task reminder (send the thank-you, send the follow-up, make the call) as a "
+               "to-do in the same calendar, where the server allows to-dos there.", "ask": True})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.calendar.strip() or any(c in self.calendar for c in "\r\n\0"):
+            raise ValueError("calendar must be a calendar name on one line")
+
+
+@dataclass(frozen=True)
+class _Stored:
+    url: str
+    etag: str
+    component: object  # the VEVENT or VTODO (icalendar)
+    sequence: int
+
+
+class CalDavReminders:
+    """The ``ReminderSink`` protocol on one calendar of a CalDAV account."""
+
+    Settings = Settings
+
+    def __init__(self, settings: Settings, context: ProviderContext, account: CalDavAccount | None = None):
+        self.settings = settings
+        self.context = context
+        self.account = account or CalDavAccount(settings, context, "reminders")
+        self._calendar: Collection | None = None
+        self._warned_tasks = False
+
+    @classmethod
+    def open(cls, settings: Settings, context: ProviderContext) -> CalDavReminders:
+        return cls(settings, context)
+
+    # --- ReminderSink --------------------------------------------------------------
+
+    def find(self, key: str) -> Reminder | None:
+        cal = self._find_calendar(create=False)
+        if cal is None:
+            return None
+        for stored in self._lookup(cal, reminder_uid(key), "VEVENT"):
+            found = self._reminder_of(key, stored.component)
+            if found is not None:
+                return found
+        return None
+
+    def put(self, reminder: Reminder) -> None:
+        wanted = _normalised(reminder)
+        if self.context.dry_run:
+            return
+        cal = self._find_calendar(create=True)
+        assert cal is not None
+        self._put(cal, reminder_uid(wanted.key), "VEVENT",
+                  same=lambda c: self._reminder_of(wanted.key, c) == wanted,
+                  render=lambda old, seq: _event(wanted, self._stamp(), seq))
+        if self.settings.tasks and self._takes_tasks(cal):
+            if wanted.task:
+                self._put(cal, task_uid(wanted.key), "VTODO",
+                          same=lambda c: _todo_fields(c) == _todo_fields(_todo(wanted, self._stamp(), 0, None)),
+                          render=lambda old, seq: _todo(wanted, self._stamp(), seq, old))
+            else:
+                self._delete_all(cal, task_uid(wanted.key), "VTODO")
+
+    def remove(self, key: str) -> None:
+        if self.context.dry_run:
+            return
+        cal = self._find_calendar(create=False)
+        if cal is None:
+            return
+        self._delete_all(cal, reminder_uid(key), "VEVENT")
+        if self.settings.tasks and self._takes_tasks(cal):
+            self._delete_all(cal, task_uid(key), "VTODO")
+
+    def check(self) -> list[Check]:
+        try:
+            cal = self._find_calendar(create=False)
+        except (NeedsUser, Transient) as exc:
+            return [Check("caldav reminders calendar", False, str(exc))]
+        except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
+            return [Check("caldav reminders calendar", False, f"{type(exc).__name__}: {exc}")]
+        who = f"{self.account.host} as {self.settings.username or 'no sign-in'}"
+        if cal is None:
+            return [Check("caldav reminders calendar", True,
+                          f"{who}: the calendar {self.settings.calendar!r} will be made on first use")]
+        checks = [Check("caldav reminders calendar", True, f"{who}: calendar {cal.name!r} ({cal.url})")]
+        if self.settings.tasks:
+            ok = cal.holds("VTODO")
+            checks.append(Check("caldav tasks", ok, "to-dos are kept beside the reminders" if ok else
+                                f"the calendar {cal.name!r} takes no to-dos ({', '.join(cal.components)} only): "
+                                "tasks are left out; set reminders.tasks = false, or name a calendar that takes "
+                                "to-dos in reminders.calendar"))
+        return checks
+
+    def close(self) -> None:
+        self.account.close()
+        self._calendar = None
+
+    # --- the calendar --------------------------------------------------------------
+
+    def _find_calendar(self, create: bool) -> Collection | None:
+        if self._calendar is not None:
+            return self._calendar
+        name = self.settings.calendar
+        calendars = self.account.calendars()
+        found = find_named(calendars, name)
+        if found is None and self.account.single:
+            found = calendars[0] if calendars else None  # the URL is that one calendar
+        if found is None:
+            if not create:
+                return None
+            if not self.settings.create_calendar:
+                there = ", ".join(repr(c.name) for c in calendars) or "none"
+                raise NeedsUser(f"{self.account.where}: no calendar named {name!r} (calendars there: {there})",
+                                hint="name one of them in reminders.calendar, or set reminders.create_calendar = true")
+            found = self._make_calendar(name)
+        if not found.holds("VEVENT"):
+            raise NeedsUser(f"{self.account.where}: the calendar {found.name!r} takes no events "
+                            f"({', '.join(found.components)} only)",
+                            hint="name a calendar for events in reminders.calendar")
+        self._calendar = found
+        return found
+
+    def _make_calendar(self, name: str) -> Collection:
+        home = self.account.home()
+        slug = "interview-followup-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+        url = f"{home}{slug}/"
+        components = ("VEVENT", "VTODO") if self.settings.tasks else ("VEVENT",)
+        for comps in dict.fromkeys((components, ("VEVENT",))):
+            comp_xml = "".join(f'<c:comp name="{c}"/>' for c in comps)
+            body = (f"{XML_HEAD}<c:mkcalendar {NAMESPACES}><d:set><d:prop>"
+                    f"<d:displayname>{xml_text(name)}</d:displayname>"
+                    f"<c:supported-calendar-component-set>{comp_xml}</c:supported-calendar-component-set>"
+                    "</d:prop></d:set></c:mkcalendar>")
+            reply = self.account.request("MKCALENDAR", url, body, what=f"making the calendar {name!r}", write=True)
+            if reply.status in (200, 201, 405):  # 405: something is there (a make whose answer was lost)
+                break
+        found = find_named(self.account.calendars(), name)
+        if found is None:
+            raise NeedsUser(f"{self.account.where}: the server did not make the calendar {name!r} "
+                            f"({reply.status})", hint=f"make a calendar named {name!r} yourself, or name an "
+                                                      "existing one in reminders.calendar")
+        log.info("CalDAV: made the calendar %r for the reminders", name)
+        return found
+
+    def _takes_tasks(self, cal: Collection) -> bool:
+        if cal.holds("VTODO"):
+            return True
+        if not self._warned_tasks:
+            self._warned_tasks = True
+            log.warning("CalDAV: the calendar %r takes no to-dos: tasks are left out (reminders.tasks)", cal.name)
+        return False
+
+    # --- objects -------------------------------------------------------------------
+
+    def _lookup(self, cal: Collection, uid: str, component: str) -> list[_Stored]:
+        """Every object in the calendar whose ``component`` has this UID (one request)."""
+        body = (f"{XML_HEAD}<c:calendar-query {NAMESPACES}><d:prop><d:getetag/><c:calendar-data/></d:prop>"
+                f'<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="{component}">'
+                f'<c:prop-filter name="UID"><c:text-match collation="i;octet">{xml_text(uid)}</c:text-match>'
+                "</c:prop-filter></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>")
+        what = "looking for a reminder"
+        reply = self.account.report(cal.url, body, 1, what)
+        if reply.status != 207:
+            raise self.account.refused(reply, cal.url, what)
+        found = []
+        for entry in entries(reply.tree):
+            data = entry.props.get(C + "calendar-data")
+            if data is None or not data.text:
+                continue
+            try:
+                parsed = Calendar.from_ical(data.text)
+            except Exception:  # noqa: BLE001 - someone else's broken object: not ours to read
+                continue
+            for comp in parsed.walk(component):
+                if str(comp.get("UID", "")) == uid:  # text-match is a substring match
+                    found.append(_Stored(self.account.absolute(cal.url, entry.href), entry.text(D + "getetag"),
+                                         comp, _int(comp.get("SEQUENCE", 0))))
+                    break
+        return sorted(found, key=lambda s: (s.url != self._address(cal, uid), s.url))
+
+    def _address(self, cal: Collection, uid: str) -> str:
+        """Where a new object with ``uid`` goes: a name derived from it, safe in any URL."""
+        return cal.url + quote("interview-followup-" + hashlib.sha256(uid.encode()).hexdigest()[:32] + ".ics")
+
+    def _put(self, cal: Collection, uid: str, component: str, *, same: Callable[[object], bool],
+             render: Callable[[object | None, int], bytes]) -> None:
+        for _ in range(3):
+            found = self._lookup(cal, uid, component)
+            try:
+                if self._write(cal, uid, found, same, render):
+                    return
+            except UnknownOutcome:
+                # the answer was lost: look again, and say "unknown" only if still unsure
+                try:
+                    if any(same(s.component) for s in self._lookup(cal, uid, component)):
+                        return
+                except Transient:
+                    pass
+                raise
+        raise Transient(f"{self.account.where}: the reminder {uid!r} kept changing while it was being written")
+
+    def _write(self, cal: Collection, uid: str, found: list[_Stored], same: Callable[[object], bool],
+               render: Callable[[object | None, int], bytes]) -> bool:
+        """One try; False when someone else changed the object meanwhile (try again)."""
+        what = "writing a reminder"
+        if found:
+            first, *extra = found
+            if not same(first.component):
+                headers = {"Content-Type": ICS_TYPE}
+                if first.etag:
+                    headers["If-Match"] = first.etag
+                reply = self.account.request("PUT", first.url, render(first.component, first.sequence + 1).decode(),
+                                             headers, what=what, write=True)
+                if reply.status == 412:
+                    return False
+                if reply.status not in (200, 201, 204):
+                    raise self.account.refused(reply, first.url, what)
+            for other in extra:  # duplicates (written by hand, or by another program): one stays
+                self._delete(other.url)
+            return True
+        url = self._address(cal, uid)
+        reply = self.account.request("PUT", url, render(None, 0).decode(),
+                                     {"Content-Type": ICS_TYPE, "If-None-Match": "*"}, what=what, write=True)
+        if reply.status in (412, 409) or C + "no-uid-conflict" in reply.preconditions:
+            return False  # it exists after all (written meanwhile, or our own lost answer)
+        if reply.status not in (200, 201, 204):
+            raise self.account.refused(reply, url, what)
+        return True
+
+    def _delete_all(self, cal: Collection, uid: str, component: str) -> None:
+        for stored in self._lookup(cal, uid, component):
+            self._delete(stored.url)
+
+    def _delete(self, url: str) -> None:
+        what = "removing a reminder"
+        reply = self.account.request("DELETE", url, what=what, write=True)
+        if reply.status not in (200, 204, 404, 410):
+            raise self.account.refused(reply, url, what)
+
+    # --- reading -------------------------------------------------------------------
+
+    def _reminder_of(self, key: str, event: object) -> Reminder | None:
+        """The reminder an event of ours holds; None if it cannot be read (a put fixes it)."""
+        try:
+            start = self._aware(event.decoded("DTSTART"))
+            if "DTEND" in event:
+                duration = self._aware(event.decoded("DTEND")) - start
+            elif "DURATION" in event:
+                duration = event.decoded("DURATION")
+            else:
+                duration = timedelta(0)
+            alarm_before = timedelta(0)
+            for alarm in event.walk("VALARM"):
+                if "TRIGGER" in alarm:
+                    trigger = alarm.decoded("TRIGGER")
+                    if isinstance(trigger, timedelta):
+                        alarm_before = -trigger
+                    elif isinstance(trigger, (datetime, date)):
+                        alarm_before = start - self._aware(trigger)
+                    break
+            return Reminder(
+                key=key,
+                title=str(event.get("SUMMARY", "")),
+                start=start,
+                description=str(event.get("DESCRIPTION", "")),
+                duration=duration,
+                alarm_before=alarm_before,
+                task=str(event.get(TASK_PROPERTY, "")).upper() == "TRUE",
+                link=str(event.get("URL", "")),
+            )
+        except Exception:  # noqa: BLE001 - edited beyond recognition
+            return None
+
+    def _aware(self, value: object) -> datetime:
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=self.context.timezone)
+        elif isinstance(value, date):
+            moment = datetime.combine(value, time(0), self.context.timezone)
+        else:
+            raise ValueError(f"not a date or time: {value!r}")
+        return moment.astimezone(UTC)
+
+    def _stamp(self) -> datetime:
+        return self.context.clock.now().astimezone(UTC).replace(microsecond=0)
+
+
+# --- the objects' text ------------------------------------------------------------------
+
+
+def _calendar(component: object) -> bytes:
+    cal = Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add_component(component)
+    return cal.to_ical()
+
+
+def _event(r: Reminder, stamp: datetime, sequence: int) -> bytes:
+    event = Event()
+    event.add("UID", reminder_uid(r.key))
+    event.add("DTSTAMP", stamp)
+    event.add("SEQUENCE", sequence)
+    event.add("DTSTART", r.start)
+    event.add("DTEND", r.start + r.duration)
+    event.add("SUMMARY", r.title)
+    if r.description:
+        event.add("DESCRIPTION", r.description)
+    event.add("TRANSP", "TRANSPARENT")  # a reminder does not make you busy
+    if r.link:
+        event.add("URL", r.link)
+    if r.task:
+        event.add(TASK_PROPERTY, "TRUE")
+    alarm = Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("DESCRIPTION", r.title or "Reminder")
+    alarm.add("TRIGGER", -r.alarm_before)
+    event.add_component(alarm)
+    return _calendar(event)
+
+
+def _todo(r: Reminder, stamp: datetime, sequence: int, old: object | None) -> bytes:
+    todo = Todo()
+    todo.add("UID", task_uid(r.key))
+    todo.add("DTSTAMP", stamp)
+    todo.add("SEQUENCE", sequence)
+    todo.add("DUE", r.start)
+    todo.add("SUMMARY", r.title)
+    if r.description:
+        todo.add("DESCRIPTION", r.description)
+    if r.link:
+        todo.add("URL", r.link)
+    todo.add("RELATED-TO", reminder_uid(r.key))
+    done = old is not None and str(old.get("STATUS", "")).upper() == "COMPLETED"
+    if done:  # ticked off by the user: it stays done
+        for name in KEPT_WHEN_DONE:
+            if name in old:
+                todo[name] = old[name]
+    else:
+        todo.add("STATUS", "NEEDS-ACTION")
+    return _calendar(todo)
+
+
+def _todo_fields(todo: object) -> tuple | None:
+    """What the program decides in a to-do (not its status: the user's)."""
+    try:
+        if isinstance(todo, bytes):
+            todo = Calendar.from_ical(todo).walk("VTODO")[0]
+        due = todo.decoded("DUE")
+        return (str(todo.get("SUMMARY", "")), str(todo.get("DESCRIPTION", "")),
+                due.astimezone(UTC) if isinstance(due, datetime) else due, str(todo.get("URL", "")),
+                str(todo.get("RELATED-TO", "")))
+    except Exception:  # noqa: BLE001 - edited beyond recognition: rewrite it
+        return None
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _normalised(r: Reminder) -> Reminder:
+    """The reminder exactly as the server will hold it (UTC, whole seconds, clean text)."""
+    if r.start.tzinfo is None or r.start.utcoffset() is None:
+        raise ValueError(f"reminder {r.key!r}: start must be time-zone aware")
+    if not r.key or any(c in r.key for c in ",;\\\r\n\0") or not r.key.isprintable():
+        raise ValueError(f"invalid reminder key {r.key!r}")
+    if key_from_uid(reminder_uid(r.key)) != r.key:
+        raise ValueError(f"invalid reminder key {r.key!r}")
+    if r.duration < timedelta(0) or r.alarm_before < timedelta(0):
+        raise ValueError(f"reminder {r.key!r}: negative duration or alarm")
+    return Reminder(
+        key=r.key,
+        title=_clean(r.title),
+        start=r.start.astimezone(UTC).replace(microsecond=0),
+        description=_clean(r.description),
+        duration=timedelta(seconds=int(r.duration.total_seconds())),
+        alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
+        task=r.task,
+        link=_clean(r.link).replace("\n", ""),
+    )
