@@ -84,3 +84,48 @@ def dovecot() -> Iterator[Dovecot]:
 def imap_user(dovecot_server: Dovecot) -> str:
     """A fresh account with an empty inbox, Sent and Drafts on the shared server."""
     return dovecot_server.add_user()
+
+
+# --- Radicale (CalDAV) -------------------------------------------------------------------
+
+
+def require_radicale() -> None:
+    from .radicale import INSTALL_HINT, radicale_installed
+
+    if radicale_installed():
+        return
+    if in_ci():
+        pytest.fail(f"{INSTALL_HINT} (CI=true: a missing server fails the run)", pytrace=False)
+    pytest.skip(INSTALL_HINT)
+
+
+def _running_radicale():
+    require_radicale()
+    from .radicale import Radicale
+
+    server = Radicale()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def radicale_server():
+    """One Radicale for the session. Tests share it through ``caldav_user`` (an account
+    of their own); never stop this one."""
+    yield from _running_radicale()
+
+
+@pytest.fixture
+def radicale():
+    """A Radicale of the test's own, free to stop and restart."""
+    yield from _running_radicale()
+
+
+@pytest.fixture
+def caldav_user(radicale_server) -> str:
+    """A fresh account with no calendars on the shared Radicale (password:
+    ``radicale_server.password``)."""
+    return radicale_server.add_user()
