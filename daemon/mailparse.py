@@ -7,6 +7,11 @@ Rules:
   decoded; dates are time-zone aware (a date without a zone is read as UTC).
 - ``headers`` carries only the headers that tell automatic mail apart (auto-replies,
   bounces, lists), in message order, with lower-case names and unfolded values.
+- ``failed_recipients``: the addresses a delivery report (RFC 3464, ``message/delivery-status``
+  or ``message/global-delivery-status``) gives with ``Action: failed`` — ``Final-Recipient``,
+  else ``Original-Recipient`` — and those of ``X-Failed-Recipients`` (Exim), lower case.
+- ``calendar_method``: the METHOD of the first iCalendar part (``text/calendar`` or
+  ``application/ics``), from its ``method`` parameter or its ``METHOD:`` line, upper case.
 - Text never contains CR or LF where a single line is expected (subject, names).
 - ``body_digest`` hashes the decoded text body only, so that a mail client that rewrites
   headers, re-encodes the body or changes line endings does not make a draft look edited.
@@ -46,6 +51,9 @@ AUTO_HEADERS = (
     "return-path",
     "content-type",
     "x-failed-recipients",
+    "x-autoreply-from",
+    "x-mail-autoreply",
+    "x-precedence",
 )
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -59,6 +67,7 @@ def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
     """The ``MailMessage`` of ``raw``; fields that cannot be read are left empty."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = _with_repaired_boundary(raw, msg)
     except Exception:  # the parser is lenient, but a message is never worth a crash
         return MailMessage(ref=ref, folder=folder)
     return MailMessage(
@@ -75,6 +84,8 @@ def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
         headers=_safe(lambda: _auto_headers(msg), ()),
         key=_safe(lambda: _one_line(_unfold(_first(_raw_values(msg, KEY_HEADER.lower())))), ""),
         body=_safe(lambda: _body_text(msg)[:MAX_BODY], ""),
+        failed_recipients=_safe(lambda: _failed_recipients(msg), ()),
+        calendar_method=_safe(lambda: _calendar_method(msg), ""),
     )
 
 
@@ -221,6 +232,99 @@ def _auto_headers(msg: Message) -> tuple[tuple[str, str], ...]:
             value = _one_line(_unfold(_repair(v if isinstance(v, str) else str(v))))
             out.append((name, re.sub(r"\s+", " ", value)))
     return tuple(out)
+
+
+_BOUNDARY_LINE = re.compile(r"^--([^\s]{1,200}?)(?:--)?[ \t]*$", re.MULTILINE)
+
+
+def _with_repaired_boundary(raw: bytes, msg: Message) -> Message:
+    """A multipart message whose declared boundary never occurs (a sender that wrote one
+    boundary in the header and another in the body) is parsed again with the boundary the
+    body uses; the parser would otherwise see no parts and no text at all."""
+    if msg.get_content_maintype() != "multipart" or not isinstance(msg.get_payload(), str):
+        return msg
+    declared = msg.get_boundary()
+    found = _BOUNDARY_LINE.search(msg.get_payload())
+    if not declared or not found or found.group(1) == declared:
+        return msg
+    end_of_head = re.search(rb"\r?\n\r?\n", raw)
+    old, new = declared.encode("utf-8", "surrogateescape"), found.group(1).encode("utf-8", "surrogateescape")
+    if end_of_head is None or old not in raw[:end_of_head.start()]:
+        return msg
+    fixed = raw[:end_of_head.start()].replace(old, new, 1) + raw[end_of_head.start():]
+    repaired = email.message_from_bytes(fixed, policy=email.policy.default)
+    return repaired if repaired.is_multipart() and isinstance(repaired.get_payload(), list) else msg
+
+
+_REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_CALENDAR_TYPES = ("text/calendar", "application/ics")
+_ADDRESS_TYPE = re.compile(r"^\s*[\w.-]+\s*;\s*")
+
+
+def _failed_recipients(msg: Message) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for raw in _raw_values(msg, "x-failed-recipients"):
+        for _, addr in getaddresses([_unfold(raw)]):
+            _add_address(found, addr)
+    for part in msg.walk():
+        if part.get_content_type() not in _REPORT_TYPES:
+            continue
+        for fields in _report_blocks(part):
+            if not fields.get("action", "").lower().startswith("failed"):
+                continue
+            who = fields.get("final-recipient") or fields.get("original-recipient") or ""
+            _add_address(found, _ADDRESS_TYPE.sub("", who))
+    return tuple(found)
+
+
+def _add_address(found: dict[str, None], addr: str) -> None:
+    addr = _one_line(addr).strip().strip("<>").lower()
+    if "@" in addr and not any(c.isspace() or c in '<>,"' for c in addr):
+        found.setdefault(addr, None)
+
+
+def _report_blocks(part: Message) -> list[dict[str, str]]:
+    """The field blocks of a delivery-status part (per message, then per recipient), with
+    lower-case names. The parser splits ``message/delivery-status`` into header blocks; a
+    ``global`` report (UTF-8) arrives as one block and text, which is split here the same
+    way."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return _text_blocks(_part_text(part))
+    blocks = []
+    for block in payload:
+        if not isinstance(block, Message):
+            continue
+        blocks.append({k.lower(): _one_line(_unfold(_repair(str(v)))) for k, v in block.items()})
+        rest = block.get_payload()
+        if isinstance(rest, str) and rest.strip():  # the parser kept later blocks as text
+            blocks.extend(_text_blocks(_part_text(block)))
+    return blocks
+
+
+def _text_blocks(text: str) -> list[dict[str, str]]:
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        fields: dict[str, str] = {}
+        for line in _unfold(chunk).split("\n"):
+            name, sep, value = line.partition(":")
+            if sep and name.strip():
+                fields.setdefault(name.strip().lower(), value.strip())
+        if fields:
+            blocks.append(fields)
+    return blocks
+
+
+def _calendar_method(msg: Message) -> str:
+    for part in msg.walk():
+        if part.get_content_type() not in _CALENDAR_TYPES:
+            continue
+        method = _param(part, "method").strip()
+        if not method:
+            found = re.search(r"^METHOD\s*:\s*([A-Za-z-]+)", _part_text(part), re.MULTILINE)
+            method = found.group(1) if found else ""
+        return method.upper()
+    return ""
 
 
 def _body_text(msg: Message, *, unflow: bool = False) -> str:

@@ -131,6 +131,8 @@ class MailMessage:
     key: str = ""  # this program's key header, if the message carries one
     body: str = ""
     thread_id: str = ""  # the provider's thread id, where it has one
+    failed_recipients: tuple[str, ...] = ()  # of a bounce: the addresses reported as failed
+    calendar_method: str = ""  # METHOD of an attached iCalendar object (REQUEST, REPLY, ...), upper case
 
     def header(self, name: str) -> str:
         name = name.lower()

@@ -139,6 +139,52 @@ def test_a_bounce_keeps_its_report_type():
     assert m.body.strip() == "Could not deliver."
 
 
+def test_a_delivery_report_gives_its_failed_recipients_only():
+    m = parse(
+        "From: MAILER-DAEMON@mx.example\nSubject: Undelivered\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="zz"\n\n'
+        "--zz\nContent-Type: text/plain\n\nCould not deliver.\n"
+        "--zz\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n"
+        "Final-Recipient: rfc822; Kim.Lee@acme.example\nAction: failed\nStatus: 5.1.1\n\n"
+        "Original-Recipient: rfc822;jo@acme.example\nAction: failed\n\n"
+        "Final-Recipient: rfc822; jane@acme.example\nAction: delayed\nStatus: 4.4.1\n"
+        "--zz--\n"
+    )
+    assert m.failed_recipients == ("kim.lee@acme.example", "jo@acme.example")
+
+
+def test_a_global_delivery_report_and_x_failed_recipients_give_failed_recipients():
+    m = parse(
+        "From: MAILER-DAEMON@mx.example\nX-Failed-Recipients: kim@acme.example, jo@acme.example\n"
+        'Content-Type: multipart/report; report-type=global-delivery-status; boundary="zz"\n\n'
+        "--zz\nContent-Type: text/plain\n\nCould not deliver.\n"
+        "--zz\nContent-Type: message/global-delivery-status\n\nReporting-MTA: dns; mx.example\n\n"
+        "Final-Recipient: utf-8; zoë@acme.example\nAction: failed\n"
+        "--zz--\n"
+    )
+    assert m.failed_recipients == ("kim@acme.example", "jo@acme.example", "zoë@acme.example")
+    assert parse("From: a@b\n\nx\n").failed_recipients == ()
+
+
+@pytest.mark.parametrize("part, method", [
+    ("Content-Type: text/calendar; method=REPLY; charset=utf-8\n\nBEGIN:VCALENDAR\nMETHOD:REPLY\nEND:VCALENDAR\n", "REPLY"),
+    ("Content-Type: application/ics; name=invite.ics\n\nBEGIN:VCALENDAR\nMETHOD:request\nEND:VCALENDAR\n", "REQUEST"),
+    ("Content-Type: text/plain\n\nno calendar here\n", ""),
+])
+def test_the_method_of_an_attached_calendar_object_is_read(part, method):
+    m = parse(f'From: a@b\nContent-Type: multipart/mixed; boundary="zz"\n\n--zz\n{part}--zz--\n')
+    assert m.calendar_method == method
+
+
+def test_a_multipart_body_under_another_boundary_than_declared_is_still_read():
+    m = parse(
+        'From: a@b\nContent-Type: multipart/alternative; boundary="declared-1"\n\n'
+        "--used-2\nContent-Type: text/plain; charset=utf-8\n\nThe text.\n"
+        "--used-2\nContent-Type: text/html; charset=utf-8\n\n<p>The text.</p>\n--used-2--\n"
+    )
+    assert m.body.strip() == "The text."
+
+
 def test_multipart_alternative_prefers_plain_text():
     msg = EmailMessage()
     msg["Subject"] = "x"
