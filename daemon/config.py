@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import schema
 from .errors import ConfigError
 from .providers import known_kinds, provider_class
+from .textmatch import phrase_problem
 
 ENV_CONFIG = "INTERVIEW_FOLLOWUP_CONFIG"
 APP = "interview-followup"
@@ -95,6 +96,18 @@ class Drafts:
 
 
 @dataclass(frozen=True)
+class Replies:
+    """Phrases added to the built-in reply rules (``daemon/data/reply_rules.toml``);
+    ``ignore`` phrases are taken out of a reply before any rule is matched."""
+
+    rejection: tuple[str, ...] = ()
+    offer: tuple[str, ...] = ()
+    next_round: tuple[str, ...] = ()
+    info: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class StateSettings:
     dir: Path | None = None
 
@@ -113,6 +126,7 @@ class Config:
     companies: Companies
     timing: Timing
     drafts: Drafts
+    replies: Replies
     calendar: ProviderConfig
     mailbox: ProviderConfig
     reminders: ProviderConfig
@@ -138,6 +152,7 @@ class _File:
     companies: Companies = field(default_factory=Companies)
     timing: Timing = field(default_factory=Timing)
     drafts: Drafts = field(default_factory=Drafts)
+    replies: Replies = field(default_factory=Replies)
     state: StateSettings = field(default_factory=StateSettings)
 
 
@@ -201,6 +216,7 @@ def from_dict(raw: dict, path: Path) -> Config:
         companies=base.companies,
         timing=base.timing,
         drafts=replace(base.drafts, attachments=tuple(_resolve(base_dir, a) for a in base.drafts.attachments)),
+        replies=base.replies,
         calendar=providers["calendar"],
         mailbox=providers["mailbox"],
         reminders=providers["reminders"],
@@ -262,6 +278,11 @@ def _check(base: _File, problems: list[str]) -> None:
             problems.append(f"At 'timing.{key}': must not be negative, got {value}")
     if isinstance(base.timing.extra_followups, int) and not 0 <= base.timing.extra_followups <= 3:
         problems.append(f"At 'timing.extra_followups': must be between 0 and 3, got {base.timing.extra_followups}")
+    for key in ("rejection", "offer", "next_round", "info", "ignore"):
+        for i, phrase in enumerate(getattr(base.replies, key)):
+            problem = phrase_problem(phrase) if isinstance(phrase, str) else ""  # else reported already
+            if problem:
+                problems.append(f"At 'replies.{key}[{i}]': {problem}")
     if not base.detection.keywords and not base.detection.tags:
         problems.append("At 'detection.keywords': with no keywords and no tags nothing is detected")
 

@@ -1,0 +1,208 @@
+"""What a person's reply says, and the words that show it."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from daemon import config as cfg
+from daemon.classify import KEYS, Rules, classify, parse_rules, reply_text
+from daemon.config import Replies
+from daemon.errors import ConfigError
+from daemon.model import MailMessage
+
+BUILTIN = Rules.builtin()
+OUR_SUBJECT = "Re: Thank you for our conversation about the Backend Engineer role"
+
+
+def reply(body: str, subject: str = OUR_SUBJECT) -> MailMessage:
+    return MailMessage(ref="inbox/1", folder="inbox", subject=subject, body=body)
+
+
+def verdict(body: str, subject: str = OUR_SUBJECT, rules: Rules = BUILTIN) -> tuple[str, str, str]:
+    v = classify(reply(body, subject), rules)
+    return v.outcome, v.phrase, v.rule
+
+
+# --- each outcome, in each language ----------------------------------------------------
+
+
+@pytest.mark.parametrize("body, outcome, phrase, lang", [
+    ("Unfortunately, we have decided to move forward with other candidates.", "rejection",
+     "decided to move forward with other candidates", "en"),
+    ("We won't be taking your application further.", "rejection", "won't be taking your application further", "en"),
+    ("We are pleased to offer you the position of Backend Engineer.", "offer",
+     "pleased to offer you the position", "en"),
+    ("We'd like to invite you to a second interview with the team.", "next-round",
+     "We'd like to invite you", "en"),
+    ("Could you send us the contact details of two references?", "info", "contact details of two references", "en"),
+    ("Leider haben wir uns für einen anderen Kandidaten entschieden.", "rejection", "für einen anderen Kandidaten", "de"),
+    ("Wir freuen uns, Ihnen die Stelle als Backend Engineer anbieten zu können.", "offer",
+     "Ihnen die Stelle als Backend Engineer anbieten", "de"),
+    ("Wir würden Sie gerne zu einem Zweitgespräch vor Ort einladen.", "next-round",
+     "würden Sie gerne zu einem Zweitgespräch vor Ort einladen", "de"),
+    ("Könnten Sie uns Ihre Gehaltsvorstellung nennen?", "info", "Gehaltsvorstellung", "de"),
+    ("Nous avons le regret de vous informer que votre candidature n'a pas été retenue.", "rejection",
+     "avons le regret", "fr"),
+    ("Nous avons le plaisir de vous proposer le poste.", "offer", "plaisir de vous proposer le poste", "fr"),
+    ("Nous souhaitons vous inviter à un second entretien.", "next-round", "vous inviter à un second entretien", "fr"),
+    ("Pourriez-vous nous indiquer vos prétentions salariales ?", "info", "prétentions salariales", "fr"),
+    ("Lamentamos comunicarte que hemos decidido continuar con otros candidatos.", "rejection",
+     "Lamentamos comunicarte", "es"),
+    ("Nos complace ofrecerte el puesto de ingeniero backend.", "offer", "Nos complace ofrecerte el puesto", "es"),
+    ("Queremos invitarte a una segunda entrevista.", "next-round", "invitarte a", "es"),
+    ("¿Podrías enviarnos tus referencias?", "info", "enviarnos tus referencias", "es"),
+])
+def test_each_outcome_is_read_in_english_german_french_and_spanish(body, outcome, phrase, lang):
+    assert verdict(f"Hello,\n\n{body}\n\nBest regards\n") == (outcome, phrase, f"built-in ({lang})")
+
+
+def test_nothing_decisive_is_other_with_no_phrase():
+    assert verdict("Thanks Alex, we'll be in touch soon.") == ("other", "", "")
+
+
+# --- traps -----------------------------------------------------------------------------
+
+
+def test_a_scheduling_reply_that_says_unfortunately_is_not_a_rejection():
+    body = "Hi Alex,\n\nunfortunately I'm travelling next week, could we schedule the call for the week after?\n"
+    assert verdict(body)[:2] == ("next-round", "schedule the call")
+
+
+def test_not_moving_forward_with_other_candidates_then_an_invitation_is_the_next_round():
+    body = ("We are not moving forward with other candidates at this point - "
+            "we'd like to invite you to meet the CTO next week.")
+    assert verdict(body)[:2] == ("next-round", "we'd like to invite you")
+
+
+def test_an_offer_we_cannot_make_is_a_rejection():
+    assert verdict("I'm sorry, but we cannot offer you the position.")[:2] == (
+        "rejection", "cannot offer you the position")
+
+
+def test_a_phrase_that_carries_its_own_negation_is_not_undone_by_the_words_before_it():
+    # French frames "pas" with "ne"/"n'": the rule's negation is not a denial of it.
+    assert verdict("Votre candidature n'a pas été retenue.")[:2] == ("rejection", "pas été retenue")
+
+
+def test_our_quoted_thank_you_below_the_reply_never_decides():
+    thank_you = ("Thank you for taking the time to meet me. I would be glad to put you in touch with "
+                 "references from my previous employers. Congratulations on the launch!")
+    gmail = ("Thanks Alex, good to hear from you!\n\n"
+             "On Tue, Nov 17, 2026 at 4:30 PM Alex Example <\nalex@example.org> wrote:\n\n"
+             + "".join(f"> {line}\n" for line in thank_you.split(". ")))
+    outlook = ("Thanks Alex, good to hear from you!\n\n________________________________\n"
+               "From: Alex Example <alex@example.org>\nSent: Tuesday, November 17, 2026 4:30 PM\n"
+               "To: Jane Doe\nSubject: Thank you\n\n" + thank_you + "\n")
+    german = ("Danke, Alex!\n\nAm Di., 17. Nov. 2026 um 16:30 Uhr schrieb Alex Example "
+              "<alex@example.org>:\n" + thank_you + "\n")
+    french = "Merci Alex !\n\nLe mar. 17 nov. 2026 à 16:30, Alex Example <alex@example.org> a écrit :\n" + thank_you
+    spanish = "¡Gracias, Alex!\n\nEl mar, 17 nov 2026 a las 16:30, Alex Example (<alex@example.org>) escribió:\n" + thank_you
+    original = "Thanks!\n\n-----Original Message-----\n" + thank_you
+    for body in (gmail, outlook, german, french, spanish, original):
+        assert verdict(body) == ("other", "", ""), body
+
+
+def test_the_subject_of_an_answer_is_ours_and_does_not_count_but_a_fresh_one_does():
+    assert verdict("Hi Alex, see below.", subject="Re: Your offer letter")[0] == "other"
+    assert verdict("Hi Alex, see below.", subject="Your offer letter")[:2] == ("offer", "offer letter")
+
+
+def test_the_signature_is_not_read():
+    assert verdict("Thanks, we'll be in touch.\n-- \nJane Doe\nWelcome aboard, new starters!") == ("other", "", "")
+
+
+def test_a_phrase_broken_across_lines_still_matches():
+    body = "we would like to offer you the Backend\nEngineer position!"
+    assert verdict(body)[:2] == ("offer", "would like to offer you the Backend Engineer position")
+
+
+def test_accents_case_and_apostrophes_do_not_matter_and_the_phrase_is_the_message_s_own():
+    assert verdict("NOUS N’AVONS PAS RETENU VOTRE CANDIDATURE.")[:2] == ("rejection", "PAS RETENU")
+    assert verdict("Votre candidature n'a pas ete retenue.")[:2] == ("rejection", "pas ete retenue")
+
+
+# --- priority --------------------------------------------------------------------------
+
+
+def test_an_offer_that_asks_for_references_is_an_offer():
+    body = "Please send us two references. We are delighted to offer you the role of Backend Engineer."
+    assert verdict(body)[:2] == ("offer", "delighted to offer you the role")
+
+
+def test_a_rejection_that_offers_a_feedback_call_is_a_rejection():
+    body = ("Unfortunately you were not selected for the next stage. "
+            "If you like, we can schedule a call to give you feedback.")
+    assert verdict(body)[:2] == ("rejection", "you were not selected")
+
+
+def test_strong_phrases_win_over_weak_ones():
+    body = "Congratulations! We'd like to invite you to a final interview with the founders."
+    assert verdict(body)[:2] == ("next-round", "We'd like to invite you")
+    assert verdict("Congratulations, and thanks again.")[:2] == ("offer", "Congratulations")
+
+
+# --- the user's rules ------------------------------------------------------------------
+
+
+def test_a_phrase_from_the_config_is_recorded_as_the_reason():
+    rules = Rules.from_config(Replies(rejection=("offered the role to an internal candidate",)))
+    body = "Thanks for your patience. We have offered the role to an internal candidate."
+    assert verdict(body, rules=rules) == (
+        "rejection", "offered the role to an internal candidate", "config: replies.rejection")
+
+
+def test_config_phrases_win_over_built_in_ones():
+    rules = Rules.from_config(Replies(next_round=("re:meet (?:our|the) cto",)))
+    body = "We'd like to offer you the chance to meet our CTO; please send us your salary expectations."
+    assert verdict(body, rules=rules) == ("next-round", "meet our CTO", "config: replies.next_round")
+
+
+def test_ignored_phrases_are_taken_out_before_anything_is_matched():
+    body = "Thanks Alex, we'll be in touch.\nJane | Book a time with me: calendly.com/jane-doe"
+    assert verdict(body)[0] == "next-round"
+    rules = Rules.from_config(Replies(ignore=("re:book a time with me: \\S+",)))
+    assert verdict(body, rules=rules) == ("other", "", "")
+
+
+def test_the_config_rejects_bad_reply_phrases_with_their_key(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('[replies]\noffer = ["re:(unclosed", ""]\ninfo = [3]\n[calendar]\npath = "c.ics"\n')
+    with pytest.raises(ConfigError) as info:
+        cfg.load(path)
+    msg = str(info.value)
+    assert "'replies.offer[0]'" in msg and "regular expression" in msg
+    assert "'replies.offer[1]'" in msg
+    assert "'replies.info[0]'" in msg
+
+
+def test_the_config_carries_the_reply_phrases(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('[replies]\noffer = ["welcome to the family"]\n[calendar]\npath = "c.ics"\n')
+    replies = cfg.load(path).replies
+    assert replies.offer == ("welcome to the family",) and replies.rejection == ()
+
+
+# --- the rule file ---------------------------------------------------------------------
+
+
+def test_the_built_in_rules_cover_every_outcome_in_every_language():
+    data = tomllib.loads(resources.files("daemon.data").joinpath("reply_rules.toml").read_text("utf-8"))
+    for lang in ("en", "de", "fr", "es"):
+        assert set(data[lang]) == set(KEYS), lang
+        for key in KEYS:
+            assert data[lang][key]["strong"], f"{lang}.{key}"
+    assert len(parse_rules(data)) == len(BUILTIN.rules)
+
+
+def test_a_broken_rule_file_entry_is_named():
+    with pytest.raises(ValueError, match="en.offer"):
+        parse_rules({"en": {"offer": {"strong": ["re:(oops"]}}})
+
+
+def test_reply_text_keeps_the_author_s_words_only():
+    m = reply("Sounds good.\n> quoted line\nSee you then.\n-- \nJane", subject="Re: Thanks")
+    assert reply_text(m) == "Sounds good.\nSee you then."
