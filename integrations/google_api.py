@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 
 log = logging.getLogger(__name__)
 logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)  # it logs URIs on retries
@@ -203,7 +203,7 @@ class GoogleApi:
                 return result
             except RefreshError as exc:
                 if "invalid_grant" in str(exc):
-                    raise NeedsUser(
+                    raise SignInExpired(
                         "Google: the account needs re-authorisation (the token was revoked or expired)",
                         hint="run `interview-followup init` again; an app left in 'Testing' status "
                         "gets tokens that expire after 7 days",
@@ -211,7 +211,10 @@ class GoogleApi:
                 raise Transient(f"Google: refreshing the token failed: {type(exc).__name__}") from None
             except HttpError as exc:
                 status = exc.resp.status
-                if status in (401,) or (status == 403 and not _rate_limited(exc)):
+                if status == 401:
+                    raise SignInExpired(f"Google: {what} was refused (401): the sign-in is no longer valid",
+                                        hint="run `interview-followup init` again") from None
+                if status == 403 and not _rate_limited(exc):
                     reason = _reason(exc)
                     raise NeedsUser(f"Google: {what} was refused ({status}): {reason}",
                                     hint=REFUSAL_HINTS.get(reason, "")) from None

@@ -597,11 +597,17 @@ class GoogleReminders(GoogleProvider):
         if found is None:
             if not create or self.context.dry_run:
                 return None
-            answer = self._write(lambda s: s.calendars().insert(body={
-                "summary": name, "timeZone": self.context.timezone.key,
-                "description": "Reminders written by interview-followup.",
-            }), f"creating the calendar {name!r}")
-            found = str(answer["id"])
+            try:
+                answer = self._write(lambda s: s.calendars().insert(body={
+                    "summary": name, "timeZone": self.context.timezone.key,
+                    "description": "Reminders written by interview-followup.",
+                }), f"creating the calendar {name!r}")
+                found = str(answer["id"])
+            except UnknownOutcome:
+                # the answer was lost: a calendar may exist now; never make a second one
+                found = self._calendar_named(name)
+                if found is None:
+                    raise
         self._calendar_id = found
         try:
             save_token(self.calendar_file, {"name": name, "id": found, "endpoint": self.settings.api_endpoint})

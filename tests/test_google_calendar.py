@@ -623,3 +623,24 @@ def test_emulator_checks_what_an_insert_needs_and_records_guest_mail(tmp_path, g
     listed = call(lambda s: s.calendarList().list())["items"]
     assert {c["summary"] for c in listed} == {PRIMARY_ID, "Mine"}
     assert call(lambda s: s.calendars().get(calendarId=cal["id"]))["summary"] == "Mine"
+
+
+def test_a_lost_answer_to_creating_the_own_calendar_never_makes_a_second_calendar(tmp_path, google_emulator,
+                                                                                  monkeypatch):
+    sink = open_sink(tmp_path, google_emulator, timeout_seconds=1, create_calendar="Interview follow-ups")
+    sink.find("warm.up")  # the token is refreshed before the fault is armed
+    real = google_emulator.dispatch
+
+    def hold_calendar_inserts(method, raw_path, body, content_type):
+        if method == "POST" and raw_path.split("?")[0].endswith("/calendars"):
+            google_emulator.timeout_after_write("/calendars", times=1)
+        return real(method, raw_path, body, content_type)
+
+    monkeypatch.setattr(google_emulator, "dispatch", hold_calendar_inserts)
+    google_emulator.hold_seconds = 2
+    sink.put(make_reminder())  # the calendar was made, its answer lost: the look-up by name finds it
+    monkeypatch.setattr(google_emulator, "dispatch", real)
+    sink.put(make_reminder("x.debrief"))
+    assert len([c for c in google_emulator.calendar.calendars.values() if not c.primary]) == 1
+    assert [p for m, p in google_emulator.requests if m == "POST" and p.split("?")[0].endswith("/calendars")] != []
+    assert len([p for m, p in google_emulator.requests if m == "POST" and p.split("?")[0].endswith("/calendars")]) == 1

@@ -324,5 +324,11 @@ def test_a_revoked_mail_token_stops_the_mailbox_only_and_asks_for_the_user_once_
         assert r.code == EX_USER
         assert accounts.token_refreshes == 2  # once more in the next pass, and that is all
         assert google.token_refreshes == 1  # the calendar's token was refreshed once and kept
+
+        status = world.cli("status", now="2026-11-17T18:30:00+01:00").out
+        assert "mailbox:    NEEDS RE-AUTHORISATION since Tue 2026-11-17 18:00" in status  # the first failing pass
+        assert "calendar:   ok" in status and "reminders:  ok" in status
+        doctor = world.cli("doctor").out
+        assert "FAIL  mailbox: last passes: needs re-authorisation" in doctor
     finally:
         accounts.stop()
