@@ -1,6 +1,8 @@
-"""Calendar source ``ics``: one .ics file, or a folder of .ics files, on disk.
+"""Calendar source ``ics``: one .ics file, or a folder of .ics files, on disk; or, with
+``calendar.url`` instead of ``calendar.path``, a published calendar over HTTPS (see
+``integrations.ics_feed``).
 
-Rules:
+Rules for files:
 - ``calendar.path`` is a file or a folder; relative paths are relative to the config
   file's folder. In a folder, every ``*.ics`` file is read (not sub-folders, not hidden
   files), in name order.
@@ -28,15 +30,51 @@ from daemon.errors import NeedsUser, Transient
 from daemon.ical import ParsedCalendar, parse_calendar
 from daemon.model import CalendarEvent, CalendarRead, Check
 from daemon.providers import ProviderContext
+from integrations.ics_feed import IcsFeed, feed_address
 
 KEY = "calendar.path"
 
 
 @dataclass(frozen=True)
 class _Settings:
-    path: Path = field(
-        metadata={"doc": "An .ics file, or a folder of .ics files, to read interviews from."}
+    path: Path | None = field(
+        default=None,
+        metadata={
+            "doc": "An .ics file, or a folder of .ics files, to read interviews from "
+            "(leave empty to give calendar.url instead)",
+            "ask": True,
+        },
     )
+    url: str = field(
+        default="",
+        repr=False,  # a secret address: never in a log line or a traceback
+        metadata={
+            "doc": "Instead of calendar.path: a published calendar's secret address in iCal "
+            "format (https:// or webcal://)",
+            "ask": True,
+        },
+    )
+    timeout_seconds: float = field(
+        default=30, metadata={"doc": "With calendar.url: for connecting and for each read."}
+    )
+    max_megabytes: float = field(
+        default=50, metadata={"doc": "With calendar.url: the largest calendar accepted."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.path is None and not self.url:
+            raise ValueError(
+                "'calendar.path' (an .ics file or folder) or 'calendar.url' (a published "
+                "calendar's address) is required"
+            )
+        if self.path is not None and self.url:
+            raise ValueError("set 'calendar.path' or 'calendar.url', not both")
+        if self.url:
+            feed_address(self.url)  # ValueError names the problem, never the address
+        if not self.timeout_seconds > 0:
+            raise ValueError("'calendar.timeout_seconds' must be more than 0")
+        if not self.max_megabytes > 0:
+            raise ValueError("'calendar.max_megabytes' must be more than 0")
 
 
 @dataclass
@@ -55,10 +93,18 @@ class IcsCalendar:
         self._good: dict[Path, ParsedCalendar] = {}  # by file: the last readable parse
 
     @classmethod
-    def open(cls, settings: _Settings, context: ProviderContext) -> IcsCalendar:
-        return cls(
-            context.path(settings.path), context.timezone
-        )
+    def open(cls, settings: _Settings, context: ProviderContext) -> IcsCalendar | IcsFeed:
+        if settings.url:
+            return IcsFeed(
+                settings.url,
+                context.timezone,
+                data_dir=context.data_dir,
+                timeout=settings.timeout_seconds,
+                max_bytes=int(settings.max_megabytes * 2**20),
+                dry_run=context.dry_run,
+            )
+        assert settings.path is not None  # the settings check asks for one of the two
+        return cls(context.path(settings.path), context.timezone)
 
     # --- CalendarSource ------------------------------------------------------------
 

@@ -55,12 +55,14 @@ def test_is_registered_as_the_ics_calendar_kind() -> None:
     assert provider_class("calendar", "ics") is IcsCalendar
 
 
-def test_settings_need_a_path() -> None:
+def test_settings_need_a_path_or_a_url() -> None:
     problems: list[str] = []
     settings = schema.build(IcsCalendar.Settings, {"path": "cal.ics"}, "calendar", problems)
-    assert problems == [] and settings.path == Path("cal.ics")
+    assert problems == [] and settings.path == Path("cal.ics") and settings.url == ""
     schema.build(IcsCalendar.Settings, {}, "calendar", problems)
-    assert problems == ["At 'calendar.path': required key is missing"]
+    (problem,) = problems
+    assert problem.startswith("At 'calendar': ")
+    assert "'calendar.path'" in problem and "'calendar.url'" in problem
 
 
 def test_absolute_path_is_kept(tmp_path: Path) -> None:
