@@ -73,6 +73,8 @@ FULL_SYNC_LIMIT = 500  # messages a full sync reads at most (the newest)
 RESYNC_MARGIN_S = 120  # a resync after lost history starts this long before the last read
 RECENT_KEEP_S = 900  # reported messages remembered in the cursor for this long (> the margin)
 RECENT_MAX = 1000
+# an idle read returns the cursor unchanged (no state write) unless its time is older than this
+SYNCED_AT_REFRESH_S = 3600
 NOT_MAIL = {"DRAFT", "SPAM", "TRASH", "CHAT"}
 
 @dataclass(frozen=True)
@@ -216,6 +218,9 @@ class GmailMailbox(GoogleProvider):
             parsed = parse_message(raw, ref=gmail_id, folder=folder)
             messages.append(dataclasses.replace(parsed, thread_id=thread_id))
             recent[gmail_id] = internal
+        if state is not None and not found and str(history_id) == state.history_id \
+                and started - state.synced_at < SYNCED_AT_REFRESH_S:
+            return [], cursor  # nothing changed: the same cursor, so the state is not written
         keep_after = (started - RECENT_KEEP_S) * 1000
         kept = sorted(((i, t) for i, t in recent.items() if t >= keep_after), key=lambda p: p[1])[-RECENT_MAX:]
         return messages, _Cursor(str(history_id), started, dict(kept)).dump()

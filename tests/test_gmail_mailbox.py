@@ -87,9 +87,10 @@ def test_a_read_with_nothing_new_is_one_request(mb, deliver, gmail_emulator):
     first, cursor = mb.read_new(None, SINCE)
     assert len(first) == 30
     before = len(gmail_emulator.requests)
-    again, cursor = mb.read_new(cursor, SINCE)
+    again, same = mb.read_new(cursor, SINCE)
     assert again == []
     assert gmail_emulator.requests[before:] == [("GET", "/gmail/v1/users/me/history")]
+    assert same == cursor  # an unchanged cursor: the engine writes nothing to its state
 
 
 def test_messages_carry_the_gmail_id_and_thread(mb, deliver, gmail_emulator):
