@@ -343,7 +343,7 @@ class CalDavAccount:
         if reply.status in (404, 410):
             return NeedsUser(f"{self.where}: nothing at {path} ({reply.status}) while {what}",
                              hint=f"check {self.role}.url (the README lists the providers' addresses)")
-        if reply.status in (400, 405, 501):
+        if reply.status in (400, 405, 501) or reply.status < 300:
             return NeedsUser(f"{self.where}: the server does not take this request ({reply.status}) while {what}; "
                              f"is {self.settings.url} a CalDAV server?",
                              hint=f"check {self.role}.url (the README lists the providers' addresses)")

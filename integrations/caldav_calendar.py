@@ -163,7 +163,11 @@ class CalDavCalendar:
 
     def _chosen(self, calendars: list[Collection]) -> list[Collection]:
         if not self.settings.calendars:
-            return [c for c in calendars if c.holds("VEVENT")]
+            chosen = [c for c in calendars if c.holds("VEVENT")]
+            if not chosen:  # never an empty read, which would look as if every interview was deleted
+                raise NeedsUser(f"{self.account.where}: no calendar with events at {self.settings.url}",
+                                hint="check calendar.url (the README lists the providers' addresses)")
+            return chosen
         chosen, missing = [], []
         for name in self.settings.calendars:
             cal = find_named(calendars, name)
@@ -210,6 +214,9 @@ class CalDavCalendar:
         return changed
 
     def _refresh(self, cal: Collection, state: _CalendarState, now: datetime) -> None:
+        """Fetch what changed in one calendar. Nothing is kept until everything is fetched,
+        so that a failure halfway leaves the calendar as it was (and the token with it)."""
+        token = state.sync_token
         if cal.sync_token:
             try:
                 found, removed, token = self._sync_report(cal.url, state.sync_token)
@@ -218,7 +225,6 @@ class CalDavCalendar:
                 log.info("CalDAV: the server no longer accepts the sync token of %r; synchronising in full", cal.name)
                 found, removed, token = self._sync_report(cal.url, "")
                 full = True
-            state.sync_token = token
         else:
             found, removed, full = self._etags(cal.url), set(), True
         if full:
@@ -233,6 +239,7 @@ class CalDavCalendar:
             obj = state.objects.pop(path, None)
             if obj is not None:
                 self._bury(path, obj, state.name, now)
+        state.sync_token = token
 
     def _sync_report(self, url: str, token: str) -> tuple[dict[str, tuple[str, str]], set[str], str]:
         """(changed members {path: (href, etag)}, removed paths, new token)."""

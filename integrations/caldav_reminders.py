@@ -235,6 +235,10 @@ class CalDavReminders:
                 "</c:prop-filter></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>")
         what = "looking for a reminder"
         reply = self.account.report(cal.url, body, 1, what)
+        if reply.status in (404, 410):
+            self._calendar = None  # deleted meanwhile: looked for (and made) again next time
+            raise Transient(f"{self.account.where}: the reminders calendar {cal.name!r} is gone; "
+                            "it is looked for again on the next pass")
         if reply.status != 207:
             raise self.account.refused(reply, cal.url, what)
         found = []

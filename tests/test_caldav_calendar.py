@@ -204,6 +204,7 @@ def test_an_event_moved_to_another_calendar_is_not_cancelled(tmp_path, server, c
 
 
 def test_a_deleted_calendar_cancels_its_events(tmp_path, server, caldav_user, interviews):
+    server.make_calendar(caldav_user, "Private")  # one is left: the account was not emptied by mistake
     source = open_source(tmp_path, server, caldav_user)
     source.read(*WINDOW)
     server.delete(interviews)
@@ -354,3 +355,27 @@ def test_tombstones_are_forgotten_after_a_while(tmp_path, server, caldav_user, i
     now = source.context.clock.now()
     source.context = replace(source.context, clock=FixedClock(now + timedelta(days=caldav_calendar.TOMBSTONE_DAYS + 1)))
     assert [e for e in source.read(*WINDOW).events if e.uid == TIMED_UID] == []
+
+
+def test_a_sync_that_fails_halfway_loses_no_change(tmp_path, server, caldav_user, interviews, monkeypatch):
+    from daemon.errors import Transient
+
+    source = open_source(tmp_path, server, caldav_user)
+    source.read(*WINDOW)
+    server.put(interviews, event_ics("new@test", "20300315T090000Z", "Interview with Initech"))
+    real = CalDavCalendar._multiget
+
+    def broken(self, url, wanted):
+        raise Transient("the connection dropped")
+
+    monkeypatch.setattr(CalDavCalendar, "_multiget", broken)
+    with pytest.raises(Transient):
+        source.read(*WINDOW)
+    monkeypatch.setattr(CalDavCalendar, "_multiget", real)
+    assert "new@test" in {e.uid for e in source.read(*WINDOW).events}
+
+
+def test_an_account_without_calendars_is_never_an_empty_read(tmp_path, server, caldav_user):
+    with pytest.raises(NeedsUser) as err:
+        open_source(tmp_path, server, caldav_user).read(*WINDOW)
+    assert "no calendar with events" in str(err.value) and "calendar.url" in str(err.value)

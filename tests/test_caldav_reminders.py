@@ -344,3 +344,15 @@ def test_the_reminders_calendar_can_be_named_by_its_address(tmp_path, server, ca
     assert stored_keys(server, caldav_user, "Mine") == [make_reminder().key]
     assert sink.find(make_reminder().key) == make_reminder()
     assert replace(make_reminder(), title="x") != sink.find(make_reminder().key)
+
+
+def test_a_reminders_calendar_deleted_meanwhile_is_made_again(tmp_path, server, caldav_user):
+    from daemon.errors import Transient
+
+    sink = open_sink(tmp_path, server, caldav_user)
+    sink.put(make_reminder("a.debrief"))
+    server.delete(server.calendars_of(caldav_user)[CALENDAR], caldav_user)
+    with pytest.raises(Transient):
+        sink.put(make_reminder("b.debrief"))
+    sink.put(make_reminder("b.debrief"))  # the next pass
+    assert stored_keys(server, caldav_user) == ["b.debrief"]
