@@ -60,7 +60,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"mail delivery failed|delivery failure|failure notice|returned mail|mail delivery failure|"
     r"delivery has failed|message not delivered|delivery notification: delivery has failed|"
     r"unzustellbar|nicht zustellbar|non remis|non distribuable|echec de la remise|"
-    r"no se puede entregar|no entregado|recuperacion de mensaje|mancato recapito|onbestelbaar)",
+    r"no se puede entregar|no entregado|mancato recapito|onbestelbaar)",
 )
 _DELAY_SUBJECT = re.compile(
     _TAG + r"(?:delivery status notification \(delay\)|delayed mail|warning: message .{0,80} delayed|"
@@ -105,7 +105,7 @@ _OOF_SUBJECT = re.compile(
     r"message d'absence|hors du bureau|respuesta automatica|fuera de (?:la )?oficina|ausente\b|"
     r"ausencia\b|risposta automatica|fuori (?:sede|ufficio)|assente\b|assenza\b|"
     r"automatisch antwoord|afwezig|niet aanwezig|buiten kantoor|resposta automatica|"
-    r"fora do escritorio|ausencia)"
+    r"fora do escritorio)"
     r"|\bis out of (?:the )?office\b"
 )
 _OOF_HEADERS = ("x-autoreply", "x-autorespond", "x-autoreply-from", "x-mail-autoreply")

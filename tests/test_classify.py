@@ -60,6 +60,38 @@ def test_each_outcome_is_read_in_english_german_french_and_spanish(body, outcome
     assert verdict(f"Hello,\n\n{body}\n\nBest regards\n") == (outcome, phrase, f"built-in ({lang})")
 
 
+@pytest.mark.parametrize("body", [
+    "After careful consideration, we have decided not to proceed with your application.",
+    "I'm afraid we won't be progressing your application to the next stage.",
+    "The hiring team has decided to offer the position to another candidate.",
+    "We're not going to move forward with your application.",
+    "I'm sorry to say that we won't be offering you the role this time.",
+    "Nach sorgfältiger Prüfung haben wir uns entschieden, Ihre Bewerbung nicht weiter zu berücksichtigen.",
+    "Leider müssen wir Ihnen mitteilen, dass wir uns anderweitig entschieden haben.",
+    "Malheureusement, nous ne pouvons pas donner une suite favorable à votre candidature.",
+    "Nous avons décidé de poursuivre avec d'autres candidats.",
+    "Tras valorar tu candidatura, hemos decidido no continuar con el proceso.",
+    "Hemos seleccionado a otro candidato.",
+])
+def test_common_ways_of_saying_no_are_rejections(body):
+    assert verdict(body)[0] == "rejection"
+
+
+@pytest.mark.parametrize("body, outcome", [
+    ("I'm thrilled to let you know that we'd like to make you an offer!", "offer"),
+    ("Initech have come back with an offer: 65k base plus bonus.", "offer"),
+    ("Nous sommes heureux de vous faire une offre pour le poste.", "offer"),
+    ("ich freue mich, dass wir Ihnen die Stelle als Backend Engineer gerne anbieten möchten.", "offer"),
+    ("Seriez-vous disponible pour un échange avec notre CTO ?", "next-round"),
+    ("Hätten Sie nächste Woche Zeit für ein zweites Gespräch?", "next-round"),
+    ("Bitte senden Sie uns Ihre Zeugnisse.", "info"),
+    ("¿Nos podrías enviar tu CV actualizado?", "info"),
+    ("Before we decide, could you send us your salary expectations and the earliest date you could start?", "info"),
+])
+def test_other_everyday_wordings_are_understood(body, outcome):
+    assert verdict(body)[0] == outcome
+
+
 def test_nothing_decisive_is_other_with_no_phrase():
     assert verdict("Thanks Alex, we'll be in touch soon.") == ("other", "", "")
 
@@ -76,6 +108,11 @@ def test_not_moving_forward_with_other_candidates_then_an_invitation_is_the_next
     body = ("We are not moving forward with other candidates at this point - "
             "we'd like to invite you to meet the CTO next week.")
     assert verdict(body)[:2] == ("next-round", "we'd like to invite you")
+
+
+def test_not_able_to_move_forward_with_other_candidates_is_no_rejection():
+    body = "We can't move forward with other candidates before we speak to you again: can we schedule a call?"
+    assert verdict(body)[:2] == ("next-round", "schedule a call")
 
 
 def test_an_offer_we_cannot_make_is_a_rejection():
