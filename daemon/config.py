@@ -67,6 +67,7 @@ class Companies:
     small: tuple[str, ...] = ()  # names or domains to treat as small despite the shipped list
     unknown_size: Literal["small", "large"] = "small"
     free_mail_domains: tuple[str, ...] = ()  # added to the shipped list
+    agencies: tuple[str, ...] = ()  # mail domains of recruiting agencies that write for employers
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from .model import Draft, Interview, Person, Reminder, StoredDraft
 from .planning import LoopFacts, LoopPlan, Step, decide_by, next_due, plan
 from .clock import Clock
 from .providers import Mailbox, Providers, ReminderSink, open_providers
-from .replies import Known, match
+from .classify import Rules
+from .replies import Known, understand
 from .state import (
     CREATED,
     GONE,
@@ -123,6 +124,7 @@ class Engine:
         self.templates = templates or Templates(config.templates_dir)
         self.dry_run = dry_run
         self.detector = Detector(config.profile, config.detection, config.companies, config.tz)
+        self.rules = Rules.from_config(config.replies)
         self.report = PassReport()
 
     # --- the pass ------------------------------------------------------------------
@@ -217,30 +219,36 @@ class Engine:
         by_id = {iv.loop_id: iv for iv in known.interviews}
         with self.state.transaction():
             for msg in messages:
-                obs = match(msg, known, self.now)
+                obs = understand(msg, known, self.now, self.rules)
                 if obs and obs.kind == "reply" and not obs.address and msg.sender:
                     obs = _replace(obs, address=msg.sender.email)  # whom a draft answering it goes to
+                if obs and obs.kind == "sent" and msg.thread_id:
+                    obs = _replace(obs, thread_id=msg.thread_id)
                 if obs and self.state.add_observation(obs):
-                    iv = by_id[obs.loop_id]
-                    if obs.kind == "reply":
-                        self._say(f"note the answer for {describe(iv)}: {obs.reason}")
-                    else:
-                        self._say(f"note mail you sent about {describe(iv)}: {obs.reason}")
+                    self._say(_noted(obs, describe(by_id[obs.loop_id])))
+                    if obs.kind == "sent":
                         if obs.message_id:
                             known.sent_ids.setdefault(obs.loop_id, set()).add(obs.message_id)
+                        if obs.thread_id:
+                            known.sent_threads.setdefault(obs.loop_id, set()).add(obs.thread_id)
             self.state.set_cursor("mailbox", cursor)
 
     def _known(self) -> Known:
         sent_ids: dict[str, set[str]] = {}
+        sent_threads: dict[str, set[str]] = {}
         for o in self.state.observations():
             if o.kind == "sent" and o.message_id:
                 sent_ids.setdefault(o.loop_id, set()).add(o.message_id)
+            if o.kind == "sent" and o.thread_id:
+                sent_threads.setdefault(o.loop_id, set()).add(o.thread_id)
         return Known(
             interviews=[iv for iv, _ in self.state.loops()],
             debriefs=self.state.debriefs(),
             user_emails=self.config.profile.emails,
             user_domain=self.config.profile.email.rpartition("@")[2],
             sent_ids=sent_ids,
+            sent_threads=sent_threads,
+            agency_domains=self.config.companies.agencies,
         )
 
     # --- planning ------------------------------------------------------------------
@@ -436,7 +444,19 @@ def _reminder_digest(r: Reminder) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
-def _replace(iv: Interview, **changes) -> Interview:
+def _noted(o, loop: str) -> str:
+    """The line a pass prints for a message it understood."""
+    if o.kind == "sent":
+        return f"note mail you sent about {loop}: {o.reason}"
+    if o.kind == "out-of-office":
+        return f"note an absence for {loop}: back on {o.returns_on.isoformat()} ({o.reason})"
+    if o.kind == "bounce":
+        return f"note a bounce for {loop}: your mail to {o.address} was not delivered"
+    said = f' ("{o.phrase}")' if o.phrase else ""
+    return f"note the answer for {loop}: {o.outcome or 'other'}{said}, {o.reason}"
+
+
+def _replace(iv, **changes):
     from dataclasses import replace
 
     return replace(iv, **changes)

@@ -24,7 +24,7 @@ The rules (every time is configurable in ``[timing]``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,8 @@ class Observation:
     outcome: str = ""  # of a reply: "rejection", "offer", "next-round", "info" or "other"
     phrase: str = ""  # the words that decided the outcome
     returns_on: date | None = None  # of an out-of-office notice: the day the person is back
-    address: str = ""  # of a bounce: the address the mail could not be delivered to
+    address: str = ""  # of a bounce: the address the mail could not be delivered to; of a reply: its sender
+    thread_id: str = ""  # of sent mail: the provider's thread id, where it has one
 
 
 @dataclass(frozen=True)
@@ -205,8 +206,10 @@ def plan_loop(
     # a later round of the same application answers the follow-up question too
     next_round_at = round_.next_seen if round_.next_seen and round_.next_seen >= iv.start else None
 
-    debrief_due = iv.end + timedelta(minutes=timing.debrief_after_minutes)
-    thanks_due = iv.end + timedelta(minutes=timing.thank_you_after_minutes)
+    # elapsed time, not wall-clock time: right across a DST change (aware + timedelta is wall-clock)
+    end = iv.end.astimezone(timezone.utc)
+    debrief_due = (end + timedelta(minutes=timing.debrief_after_minutes)).astimezone(tz)
+    thanks_due = (end + timedelta(minutes=timing.thank_you_after_minutes)).astimezone(tz)
     nudge_at = datetime.combine(end_day + timedelta(days=1), timing.thank_you_nudge_at, tzinfo=tz)
     missed_at = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz)
     follow_due, follow_why = followup_time(iv, facts.debrief, timing, tz)

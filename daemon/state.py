@@ -87,6 +87,7 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE observations ADD COLUMN phrase TEXT NOT NULL DEFAULT '';
     ALTER TABLE observations ADD COLUMN returns_on TEXT NOT NULL DEFAULT '';
     ALTER TABLE observations ADD COLUMN address TEXT NOT NULL DEFAULT '';
+    ALTER TABLE observations ADD COLUMN thread_id TEXT NOT NULL DEFAULT '';
     """,
 }
 
@@ -275,12 +276,12 @@ class State:
 
     def observations(self) -> list[Observation]:
         rows = self.conn.execute(
-            "SELECT ref, loop_id, kind, at, reason, step, message_id, outcome, phrase, returns_on, address "
-            "FROM observations ORDER BY at"
+            "SELECT ref, loop_id, kind, at, reason, step, message_id, outcome, phrase, returns_on, address, "
+            "thread_id FROM observations ORDER BY at"
         )
         return [
             Observation(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7], r[8],
-                        date.fromisoformat(r[9]) if r[9] else None, r[10])
+                        date.fromisoformat(r[9]) if r[9] else None, r[10], r[11])
             for r in rows
         ]
 
@@ -294,9 +295,9 @@ class State:
             return False
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO observations(ref, loop_id, kind, at, reason, step, message_id, "
-            "outcome, phrase, returns_on, address) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "outcome, phrase, returns_on, address, thread_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (o.ref, o.loop_id, o.kind, o.at.isoformat(), o.reason, o.step, o.message_id,
-             o.outcome, o.phrase, o.returns_on.isoformat() if o.returns_on else "", o.address),
+             o.outcome, o.phrase, o.returns_on.isoformat() if o.returns_on else "", o.address, o.thread_id),
         )
         return cur.rowcount > 0
 
