@@ -322,3 +322,15 @@ def test_another_role_at_the_same_company_is_another_application():
     other = facts_for(replace(second_interview(), role="Data Engineer"), datetime(2026, 11, 19, tzinfo=BERLIN))
     _, p2 = plan([first, other], datetime(2026, 11, 20, tzinfo=BERLIN), TIMING, BERLIN)
     assert p2.round == 1
+
+
+def test_the_thank_you_counts_elapsed_time_across_the_end_of_summer_time():
+    # 25 Oct 2026: 03:00 summer time becomes 02:00; the interview ends at the second 02:15
+    end = datetime(2026, 10, 25, 2, 15, tzinfo=BERLIN, fold=1)
+    iv = interview(start=end - timedelta(hours=1))
+    from dataclasses import replace
+
+    iv = replace(iv, end=end)
+    p = plan_at(end, iv=iv)
+    assert p.step("thank-you").due - end == timedelta(minutes=30)
+    assert p.step("thank-you").due.astimezone(ZoneInfo("UTC")) == datetime(2026, 10, 25, 1, 45, tzinfo=ZoneInfo("UTC"))
