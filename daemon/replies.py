@@ -4,7 +4,7 @@
 ``Observation`` of one loop, or None.
 
 - Sent mail marks a step done when it carries a draft's key, or goes to one of the
-  loop's people after the interview.
+  loop's people after the interview; its provider thread id is kept (``sent_threads``).
 - The user's own mail, and mail dated before a loop's interview started, never count.
 - Automatic mail (``automail.examine``) is never an answer. A bounce that reports one of
   a loop's people as undeliverable, or that sits in the thread of the loop's mail, is a
@@ -12,7 +12,7 @@
   rules below) and says when its writer is back is an *out-of-office* notice (with the
   day); any other automatic mail is ignored.
 - A message a person wrote is a *reply* of the loop it matches, with what it says
-  (``classify.classify``).
+  (``classify.classify``) and the sender's address (whom an answer goes to).
 
 A message matches a loop by, strongest first:
 1. its thread headers (In-Reply-To, References) naming one of the loop's drafts (see
@@ -127,6 +127,7 @@ def understand(msg: MailMessage, known: Known, now: datetime, rules: Rules) -> O
         message_id=msg.message_id,
         outcome=verdict.outcome,
         phrase=verdict.phrase,
+        address=msg.sender.email,  # whom an answer to it goes to
     )
 
 
@@ -252,7 +253,8 @@ def _match_sent(msg: MailMessage, known: Known, when: datetime) -> Observation |
     if msg.key:
         loop_id, _, step = msg.key.partition(".")
         if any(iv.loop_id == loop_id for iv in known.interviews):
-            return Observation(msg.ref, loop_id, "sent", when, "you sent the program's draft", step, msg.message_id)
+            return Observation(msg.ref, loop_id, "sent", when, "you sent the program's draft", step, msg.message_id,
+                               thread_id=msg.thread_id)
     to = {p.email for p in (*msg.to, *msg.cc)}
     best: Interview | None = None
     for iv in _loops_at(known, when):
@@ -262,7 +264,7 @@ def _match_sent(msg: MailMessage, known: Known, when: datetime) -> Observation |
     if best is None:
         return None
     return Observation(msg.ref, best.loop_id, "sent", when, "you wrote to them after the interview",
-                       message_id=msg.message_id)
+                       message_id=msg.message_id, thread_id=msg.thread_id)
 
 
 # --- the older automatic-mail test (used by ``match`` only) ------------------------------

@@ -314,6 +314,7 @@ def test_a_bounce_before_the_interview_is_ignored() -> None:
 def test_a_persons_reply_carries_the_outcome_and_the_words_that_decided() -> None:
     obs = understand(message(BILL, body="We would like to offer you the role."), known(), NOW, RULES)
     assert (obs.kind, obs.outcome, obs.phrase) == ("reply", "offer", "offer you")
+    assert obs.address == BILL.email  # whom an answer goes to
     obs = understand(message(BILL, body="Thanks, talk soon."), known(), NOW, RULES)
     assert (obs.outcome, obs.phrase) == ("other", "")
 
@@ -328,10 +329,10 @@ def test_the_observation_keeps_the_message_id_and_the_date() -> None:
 # --- sent mail and the older entry point --------------------------------------------------
 
 
-def test_sent_mail_with_a_drafts_key_marks_its_step() -> None:
-    sent = message(Person(USER), folder="sent", key="acme.thank-you", to=(JANE,))
+def test_sent_mail_with_a_drafts_key_marks_its_step_and_keeps_its_thread() -> None:
+    sent = message(Person(USER), folder="sent", key="acme.thank-you", to=(JANE,), thread_id="t-42")
     obs = understand(sent, known(), NOW, RULES)
-    assert (obs.loop_id, obs.kind, obs.step) == ("acme", "sent", "thank-you")
+    assert (obs.loop_id, obs.kind, obs.step, obs.thread_id) == ("acme", "sent", "thank-you", "t-42")
 
 
 def test_sent_mail_to_a_loops_people_after_the_interview_counts_for_the_latest_loop() -> None:
