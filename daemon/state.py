@@ -12,6 +12,7 @@ a newer version of the program, stops the program with a message saying so.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sqlite3
@@ -139,6 +140,32 @@ class Artifact:
     note: str = ""
 
 
+class _Connection(sqlite3.Connection):
+    """A connection whose statements fail as ``Transient`` when the world may fix it: a
+    full disk (or quota), an I/O error, a lock held too long. The caller backs off and
+    retries; nothing is lost, since the failed statement or transaction was not applied."""
+
+    def execute(self, sql, parameters=(), /):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            transient = _transient(exc)
+            if transient is None:
+                raise
+            raise transient from None
+
+
+def _transient(exc: sqlite3.OperationalError) -> Transient | None:
+    text = str(exc)
+    if "full" in text:  # SQLITE_FULL: "database or disk is full"
+        return Transient(f"state database: the disk is full ({text}); nothing was lost")
+    if "disk I/O error" in text:
+        return Transient(f"state database: {text}")
+    if "locked" in text or "busy" in text:
+        return Transient(f"state database is busy: {text}")
+    return None
+
+
 def private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
@@ -153,14 +180,14 @@ class State:
 
     @classmethod
     def open(cls, directory: Path) -> "State":
-        private_dir(directory)
         path = directory / DB_NAME
-        created = not path.exists()
-        if created:
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
+        with _disk_full_is_transient(directory):
+            private_dir(directory)
+            if not path.exists():
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
         try:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -219,11 +246,16 @@ class State:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.conn.execute("COMMIT")  # a full disk may refuse it: then nothing was applied
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back by itself already (after SQLITE_FULL or an I/O
+            # error): a second ROLLBACK would fail and hide the real error
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except (sqlite3.Error, Transient):
+                    pass  # the connection is closed after a failed pass anyway
             raise
-        else:
-            self.conn.execute("COMMIT")
 
     # --- loops -------------------------------------------------------------------
 
@@ -378,10 +410,21 @@ def _dt(text: str) -> datetime:
 
 
 @contextmanager
+def _disk_full_is_transient(directory: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise Transient(f"state directory {directory}: {exc.strerror}") from None
+        raise
+
+
+@contextmanager
 def exclusive(directory: Path, wait_seconds: float = 60.0) -> Iterator[None]:
     """One pass at a time: an advisory lock, freed by the kernel if the process dies."""
-    private_dir(directory)
-    fd = os.open(directory / "lock", os.O_CREAT | os.O_RDWR, 0o600)
+    with _disk_full_is_transient(directory):
+        private_dir(directory)
+        fd = os.open(directory / "lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
         import time as _time
 

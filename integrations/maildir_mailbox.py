@@ -17,7 +17,7 @@ Rules:
   (the part before ``:2,``) and is not reported again.
 - Dry run: nothing is created, written or removed.
 - Permission and path problems raise ``NeedsUser`` naming the path and ``mailbox.path``;
-  other I/O failures raise ``Transient``.
+  other I/O failures (a full disk or quota among them) raise ``Transient``.
 """
 
 from __future__ import annotations
@@ -528,6 +528,8 @@ def _fs_errors(path: Path) -> Iterator[None]:
     except FileNotFoundError as exc:
         raise NeedsUser(f"Maildir: {exc.filename or path} does not exist", hint=hint) from None
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOTDIR, errno.ELOOP):
+        if exc.errno in (errno.EROFS, errno.ENOTDIR, errno.ELOOP):
             raise NeedsUser(f"Maildir: {exc.strerror} ({exc.filename or path})", hint=hint) from None
+        # a full disk or quota, an I/O error: retried later (nothing half-written is left:
+        # a draft is only linked into cur/ once it is whole)
         raise Transient(f"Maildir: {exc.strerror} ({exc.filename or path})") from None
