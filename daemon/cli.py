@@ -8,14 +8,13 @@ Exit statuses: 0 done; 1 ``doctor`` found a failure or a pass could not finish;
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, logs
 from .clock import Clock, FixedClock, OffsetClock, SystemClock
 from .config import Config, default_config_path, load
 from .engine import PassReport, one_pass, plans_from_state
@@ -64,6 +63,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
     sub.add_parser("doctor", help="check the configuration, paths and providers; one line each")
     sub.add_parser("init", help="set up: asks a few questions, writes the configuration, signs in")
+    inst = sub.add_parser("install-service",
+                          help="run as a systemd user service: write the unit for this install, enable and start it")
+    inst.add_argument("--print", "--dry-run", dest="print_only", action="store_true",
+                      help="show the unit and the commands; touch nothing")
+    sandbox = inst.add_mutually_exclusive_group()
+    sandbox.add_argument("--sandbox", dest="sandbox", action="store_const", const=True, default=None,
+                         help="write the file-system sandbox lines (needs unprivileged user namespaces; "
+                              "default: when they work here)")
+    sandbox.add_argument("--no-sandbox", dest="sandbox", action="store_const", const=False,
+                         help="leave the file-system sandbox lines out")
+    uninst = sub.add_parser("uninstall-service", help="stop, disable and remove the systemd user service")
+    uninst.add_argument("--print", "--dry-run", dest="print_only", action="store_true",
+                        help="show the commands; touch nothing")
     return ap.parse_args(argv)
 
 
@@ -81,11 +93,7 @@ def make_clock(now: str | None, *, moving: bool) -> Clock:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.setup(args.verbose)
     os.umask(0o077)
     try:
         if args.command == "doctor":
@@ -97,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
 
             run_init((args.config or default_config_path()).expanduser())
             return 0
+        if args.command == "uninstall-service":
+            from .unit import uninstall
+
+            return uninstall(dry=args.print_only)
+        if args.command == "install-service":
+            from .unit import install
+
+            return install(load(args.config), dry=args.print_only, sandbox=args.sandbox)
         config = load(args.config)
         clock = make_clock(args.now, moving=args.command == "run")
         if args.command == "once":

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .attention import account_reminders
 from .compose import build_message
 from .config import Config
 from .detection import Detector
@@ -134,6 +135,8 @@ class Engine:
         self._guarded("mailbox", self.sync_mail)
         plans = self.plans()
         self._guarded("drafts and reminders", lambda: self.reconcile(plans))
+        self._guarded("reminders", lambda: self.report.actions.extend(account_reminders(
+            self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run)))
         self.report.next_due = next_due(plans, self.now)
         self._record_health()
         return self.report

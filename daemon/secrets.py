@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from . import logs
 from .errors import NeedsUser
 
 COMMAND_TIMEOUT_SECONDS = 60
@@ -39,11 +40,13 @@ def read_secret(*, command: str, env: str, key: str) -> str:
         line = done.stdout.decode("utf-8", "replace").splitlines()[:1]
         if not line or not line[0]:
             raise NeedsUser(f"{key}.password_command printed nothing")
+        logs.hide(line[0])
         return line[0]
     if env:
         value = os.environ.get(env, "")
         if not value:
             raise NeedsUser(f"{key}.password_env names ${env}, which is not set or empty")
+        logs.hide(value)
         return value
     raise NeedsUser(
         f"{key}: no secret configured",

@@ -1,10 +1,30 @@
-"""``run``: the long-running loop.
+"""``run``: the long-running loop, made to run for months under systemd or by hand.
 
-A pass runs at start, at every poll interval (``timing.poll_minutes``, kept by the
-``schedule`` library), as soon as a step falls due, and when a mailbox that can push
-(IMAP IDLE) reports new mail; in between the process sleeps on an event, so it does no busy waiting and stops at once on SIGTERM or SIGINT. When a pass
-meets a temporary failure the next one comes sooner, backing off exponentially (with
-jitter) up to the poll interval.
+When a pass runs: at start; every ``timing.poll_minutes`` (a ``schedule`` job); as soon
+as a step falls due; when a mailbox that can push (IMAP IDLE) reports new mail; after a
+configuration reload. In between the loop sleeps on an event: no busy waiting.
+
+Sleep and suspend: the sleep is cut into pieces of at most ``MAX_SLEEP_SECONDS`` (and of
+half the systemd watchdog interval), and every wake-up compares the wall clock with the
+next due moment. A machine that slept through several due steps and poll times thus runs
+*one* pass on waking, which does every step that fell due meanwhile, each once (the engine
+compares what should exist with what it recorded). ``schedule`` runs a job that missed
+several of its times once, then plans the next run from the moment it ran
+(``Job.run`` → ``_schedule_next_run``); ``tests/test_service.py`` checks both.
+
+Failures: a pass that meets a temporary failure (server down, DNS, disk full) logs it
+once and comes back sooner, backing off exponentially with jitter up to the poll
+interval; the other providers keep working meanwhile. Nothing temporary ends the loop.
+
+Signals: SIGTERM (and SIGINT) let the pass in flight finish, then the watcher and the
+connections are closed and ``run`` returns 0. A second SIGINT interrupts at once. SIGHUP
+reloads the configuration file; a broken new file is reported with its keys, and the
+configuration running so far stays in force.
+
+systemd (``Type=notify``): READY=1 once the first pass is done, STATUS= with the open
+loops and the next step after every pass, WATCHDOG=1 from this loop (never from another
+thread) at half the watchdog interval, so a pass that hangs lets the watchdog restart
+the service. Desktop notifications: see ``daemon.attention``.
 """
 
 from __future__ import annotations
@@ -13,99 +33,260 @@ import logging
 import random
 import signal
 import threading
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 import schedule
 
+from .attention import Desktop, Notice, notices
 from .clock import Clock
-from .config import Config
-from .engine import PassReport, one_pass
-from .errors import Transient
-from .providers import WatchableMailbox, open_providers
+from .config import Config, load
+from .engine import PassReport, one_pass, plans_from_state
+from .errors import FollowupError, NeedsUser, Transient
+from .planning import SCHEDULED
+from .providers import Providers, WatchableMailbox, open_providers
+from .sdnotify import Notifier
+from .state import PROBLEMS, State
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 30.0
+MAX_SLEEP_SECONDS = 60.0  # how late, at most, a wake from suspend is noticed
 
 
-def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threading.Event | None = None) -> int:
-    stop = stop or threading.Event()
-    wake = threading.Event()  # set by a stop request or by new mail
-    mail_arrived = threading.Event()
-    threading.Thread(target=lambda: (stop.wait(), wake.set()), daemon=True, name="stop-relay").start()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-    poll = config.timing.poll_minutes * 60.0
-    failures = 0
-    wake_at = None  # the clock's moment of the next due step or retry
-    warned: set[str] = set()
+class Daemon:
+    def __init__(self, config: Config, clock: Clock, dry_run: bool = False, stop: threading.Event | None = None,
+                 notifier: Notifier | None = None, desktop: Desktop | None = None):
+        self.config = config
+        self.clock = clock
+        self.dry_run = dry_run
+        self.stop = stop or threading.Event()
+        self.notifier = notifier or Notifier()
+        self.desktop = desktop or Desktop()
+        self.wake = threading.Event()  # a stop request, new mail, a reload
+        self.mail_arrived = threading.Event()
+        self.reload_requested = threading.Event()
+        self.providers: Providers | None = None
+        self.watcher: threading.Thread | None = None
+        self.watcher_stop = threading.Event()
+        self.failures = 0
+        self.wake_at: datetime | None = None  # the clock's moment of the next due step or retry
+        self.warned: set[str] = set()
+        self.told: set[str] | None = None  # notice keys already shown (None: not read yet)
+        self.passes = 0
+        self.last_status = ""
+        self.job: schedule.Job | None = None
 
-    providers = open_providers(config, clock, dry_run)  # kept open: their caches make idle passes cheap
+    # --- life ------------------------------------------------------------------------
 
-    def work() -> None:
-        nonlocal failures, wake_at
+    def run(self) -> int:
+        threading.Thread(target=lambda: (self.stop.wait(), self.wake.set()), daemon=True, name="stop-relay").start()
+        if threading.current_thread() is threading.main_thread():
+            self._install_signal_handlers()
+        self.told = self._notice_keys()  # what was there before this run is not news
+        self._start()
+        log.info(
+            "running; a pass every %d minutes, at each due step%s (drafts only, never sends)%s",
+            self.config.timing.poll_minutes,
+            " and when mail arrives" if self.watcher else "",
+            "; systemd watchdog every %g s" % self.notifier.watchdog_seconds if self.notifier.watchdog_seconds else "",
+        )
+        self.job.run()  # the first pass
+        self.notifier.ready(self.last_status)
+        while not self.stop.is_set():
+            self.wake.wait(timeout=self._sleep_seconds())
+            self.wake.clear()
+            if self.stop.is_set():
+                break
+            self.notifier.watchdog()  # the loop is alive: it woke up and is not stuck in a pass
+            reloaded = self.reload_requested.is_set() and self._reload()
+            now = self.clock.now()
+            due = self.wake_at is not None and now >= self.wake_at
+            if reloaded or self.mail_arrived.is_set() or due or self.job.should_run:
+                self.mail_arrived.clear()
+                self.job.run()  # one pass; the poll interval starts again from now
+        self.notifier.stopping()
+        self._close()
+        log.info("stopped")
+        self.notifier.close()
+        return 0
+
+    def _install_signal_handlers(self) -> None:
+        def on_stop(signum, _frame):
+            if self.stop.is_set() and signum == signal.SIGINT:
+                raise KeyboardInterrupt  # asked twice at a terminal: stop now
+            if not self.stop.is_set():
+                log.info("%s: stopping after the pass in flight", signal.Signals(signum).name)
+            self.stop.set()
+            self.wake.set()
+
+        def on_hup(_signum, _frame):
+            self.reload_requested.set()
+            self.wake.set()
+
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hup)
+
+    def _start(self) -> None:
+        """Open the providers and the mail watcher for ``self.config``; schedule the poll."""
+        self._open()
+        self.job = schedule.Scheduler().every(self.config.timing.poll_minutes).minutes.do(self.work)
+
+    def _open(self) -> FollowupError | None:
+        """Open what is not open yet; the error when the providers cannot be opened."""
+        if self.providers is None:
+            try:
+                self.providers = open_providers(self.config, self.clock, self.dry_run)
+            except FollowupError as exc:  # tried again at the next pass
+                return exc
+        if self.watcher is None and isinstance(self.providers.mailbox, WatchableMailbox):
+            self.watcher_stop = threading.Event()
+            self.watcher = threading.Thread(
+                target=self.providers.mailbox.watch, args=(self.watcher_stop, self._new_mail),
+                daemon=True, name="mail-watch",
+            )
+            self.watcher.start()
+        return None
+
+    def _close(self) -> None:
+        self.watcher_stop.set()
+        if self.watcher is not None:
+            self.watcher.join(timeout=30)
+            if self.watcher.is_alive():
+                log.warning("the mail watcher did not stop within 30 s")
+            self.watcher = None
+        if self.providers is not None:
+            self.providers.close()
+            self.providers = None
+
+    def _new_mail(self) -> None:
+        self.mail_arrived.set()
+        self.wake.set()
+
+    def _sleep_seconds(self) -> float:
+        wait = min(MAX_SLEEP_SECONDS, max(0.0, self.job.next_run.timestamp() - time.time()))
+        if self.notifier.watchdog_seconds:
+            wait = min(wait, self.notifier.watchdog_seconds / 2)
+        if self.wake_at is not None:
+            wait = min(wait, max(0.0, (self.wake_at - self.clock.now()).total_seconds()))
+        return wait
+
+    # --- configuration ---------------------------------------------------------------
+
+    def _reload(self) -> bool:
+        """Load the configuration file again; True when the new one is in force."""
+        self.reload_requested.clear()
+        path = self.config.path
         try:
-            report = one_pass(config, clock, dry_run, providers)
-        except Transient as exc:  # the state is busy, say: try again soon
-            report = PassReport(errors=[str(exc)])
+            new = load(path)
+        except FollowupError as exc:
+            log.error("SIGHUP: the configuration was not reloaded, the one loaded before keeps running: %s", exc)
+            self.notifier.status(f"{self.last_status}; the new configuration has errors (see the log)")
+            return False
+        self.notifier.status("reloading the configuration")
+        self._close()
+        self.config = new
+        self.warned.clear()
+        self.failures = 0
+        self._start()
+        log.info("SIGHUP: configuration reloaded from %s", path)
+        return True
+
+    # --- one pass --------------------------------------------------------------------
+
+    def work(self) -> None:
+        self.passes += 1
+        problem = self._open()  # providers that could not be opened before: try again
+        if problem is not None:
+            report = PassReport(errors=[f"opening the providers: {problem}"],
+                                needs_user=isinstance(problem, NeedsUser))
+        else:
+            try:
+                report = one_pass(self.config, self.clock, self.dry_run, self.providers)
+            except Transient as exc:  # the state is busy or the disk full, say: try again soon
+                report = PassReport(errors=[str(exc)])
+            except NeedsUser as exc:  # the state file needs the user: say so, keep running
+                report = PassReport(errors=[str(exc)], needs_user=True)
+        self._log(report)
+        self.wake_at = report.next_due
+        transient = any(problem == "transient" for problem, _ in report.failing.values())
+        if transient or (report.errors and not report.needs_user):
+            self.failures += 1
+            poll = self.config.timing.poll_minutes * 60.0
+            delay = min(poll, FIRST_RETRY_SECONDS * 2 ** (self.failures - 1)) * random.uniform(0.8, 1.2)
+            retry = self.clock.now() + timedelta(seconds=delay)
+            self.wake_at = min(self.wake_at, retry) if self.wake_at else retry
+        else:
+            self.failures = 0
+        self._look_at_state(report)
+
+    def _log(self, report: PassReport) -> None:
         for line in report.actions:
             log.info("%s", line)
         # a broken event or a revoked token is worth one line, not one every pass
         for line in report.warnings:
-            if line not in warned:
+            if line not in self.warned:
                 log.warning("%s", line)
         for line in report.errors:
-            if line not in warned:
+            if line not in self.warned:
                 log.error("%s", line)
         for role in report.recovered:
             log.info("%s works again", role)
-        warned.clear()
-        warned.update(report.warnings, report.errors)
-        wake_at = report.next_due
-        if report.errors and not report.needs_user:
-            failures += 1
-            delay = min(poll, FIRST_RETRY_SECONDS * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
-            retry = clock.now() + timedelta(seconds=delay)
-            wake_at = min(wake_at, retry) if wake_at else retry
-        else:
-            failures = 0
+        self.warned = set(report.warnings) | set(report.errors)
 
-    def new_mail() -> None:
-        mail_arrived.set()
-        wake.set()
+    def _look_at_state(self, report: PassReport) -> None:
+        """After a pass: the status line for systemd, and desktop notifications."""
+        try:
+            state = State.in_memory_copy(self.config.state_dir)
+        except FollowupError:
+            return  # reported by the pass already
+        try:
+            plans = plans_from_state(state, self.config, self.clock.now())
+            found = {} if self.dry_run else notices(state)
+        finally:
+            state.close()
+        self.last_status = status_line(plans, report, self.clock.now(), self.config)
+        self.notifier.status(self.last_status)
+        if self.told is None:
+            self.told = set()
+        for key, notice in found.items():
+            if key not in self.told:
+                self._tell(notice)
+        self.told |= set(found)
 
-    watcher = None
-    if isinstance(providers.mailbox, WatchableMailbox):
-        watcher = threading.Thread(
-            target=providers.mailbox.watch, args=(stop, new_mail), daemon=True, name="mail-watch"
-        )
-        watcher.start()
+    def _notice_keys(self) -> set[str]:
+        try:
+            state = State.in_memory_copy(self.config.state_dir)
+        except FollowupError:
+            return set()
+        try:
+            return set(notices(state))
+        finally:
+            state.close()
 
-    scheduler = schedule.Scheduler()
-    scheduler.every(config.timing.poll_minutes).minutes.do(work)
-    log.info(
-        "running; a pass every %d minutes, at each due step%s (drafts only, never sends)",
-        config.timing.poll_minutes,
-        " and when mail arrives" if watcher else "",
-    )
-    work()
-    while not stop.is_set():
-        idle = scheduler.idle_seconds
-        wait = poll if idle is None else max(0.0, idle)
-        if wake_at is not None:
-            wait = min(wait, max(0.0, (wake_at - clock.now()).total_seconds()))
-        wake.wait(timeout=wait)
-        wake.clear()
-        if stop.is_set():
-            break
-        if mail_arrived.is_set() or (wake_at is not None and clock.now() >= wake_at):
-            mail_arrived.clear()
-            wake_at = None
-            work()
-        scheduler.run_pending()
-    if watcher is not None:
-        watcher.join(timeout=10)
-    providers.close()
-    log.info("stopped")
-    return 0
+    def _tell(self, notice: Notice) -> None:
+        log.info("for you: %s", notice.title)
+        self.desktop.notify(notice)
+
+
+def status_line(plans, report: PassReport, now: datetime, config: Config) -> str:
+    """"2 open loops, next step: followup for Acme on Mon 23 Nov 09:00" (and what fails)."""
+    open_loops = [p for p in plans if p.status == "open"]
+    text = f"{len(open_loops)} open loop{'' if len(open_loops) == 1 else 's'}"
+    upcoming = [(s.due, s, p) for p in plans for s in p.steps if s.state == SCHEDULED and s.due > now]
+    if upcoming:
+        due, step, p = min(upcoming, key=lambda x: x[0])
+        text += f", next step: {step.name} for {p.interview.company or 'an interview'} on " \
+                f"{due.astimezone(config.tz):%a %d %b %H:%M}"
+    else:
+        text += ", no step planned"
+    for role, (problem, _) in sorted(report.failing.items()):
+        text += f"; {role} {PROBLEMS.get(problem, 'failing')}"
+    if report.errors and not report.failing:
+        text += "; the last pass failed, retrying"
+    return text
+
+
+def run_forever(config: Config, clock: Clock, dry_run: bool = False, stop: threading.Event | None = None) -> int:
+    return Daemon(config, clock, dry_run, stop).run()

@@ -4,6 +4,7 @@ JSON shape (stable; new keys may be added):
 {"now": ISO,
  "providers": {"calendar"|"mailbox"|"reminders": {"ok": bool, "problem": ""|"sign-in"|"user"|"transient",
    "detail", "since": ISO, "last_ok": ISO or null}},
+ "last_pass": ISO or null (the last pass in which every provider worked, see ``last_pass``),
  "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
   "status": "open"|"closed"|"cancelled", "reason",
   "outcome": ""|"rejected"|"offer"|"next-round"|"info"|"answered"|"no-response",
@@ -77,7 +78,9 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
                  "last_ok": h.last_ok.isoformat() if h.last_ok else None}
         for h in (health or {}).values()
     }
-    return json.dumps({"now": now.isoformat(), "providers": providers, "loops": loops}, indent=2, ensure_ascii=False)
+    last = last_pass(health or {})
+    return json.dumps({"now": now.isoformat(), "providers": providers, "last_pass": last.isoformat() if last else None,
+                       "loops": loops}, indent=2, ensure_ascii=False)
 
 
 def health_text(health: dict[str, Health], tz: ZoneInfo) -> str:
@@ -98,7 +101,20 @@ def health_text(health: dict[str, Health], tz: ZoneInfo) -> str:
             lines.append(f"{role + ':':<11} {what.upper()} since {h.since.astimezone(tz):%a %Y-%m-%d %H:%M}: {first}")
             if h.problem == "sign-in":
                 lines.append(f"{'':<11} run `interview-followup init` to sign in again; the other providers keep working")
+    last = last_pass(health)
+    when = f"{last.astimezone(tz):%a %Y-%m-%d %H:%M}" if last else "none yet"
+    lines.append(f"{'last pass:':<11} {when} (the last one in which every provider worked)")
     return "\n".join(lines) + "\n\n"
+
+
+def last_pass(health: dict[str, Health]) -> datetime | None:
+    """The last pass in which every provider worked: the earliest of their "last worked"
+    moments (each refreshed at most every ``state.HEALTH_REFRESH`` while all is well, so
+    this lags the real last pass by up to that much)."""
+    moments = [health[r].last_ok if r in health else None for r in ("calendar", "mailbox", "reminders")]
+    if any(m is None for m in moments):
+        return None
+    return min(moments)
 
 
 def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo) -> str:

@@ -15,6 +15,17 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
     fi
 fi
 
+# The service tests check the systemd unit with systemd-analyze (Debian's package `systemd`).
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+    else
+        echo "tests/run.sh: systemd-analyze is missing; its tests will be skipped (CI fails them)." \
+            "Install it with: sudo apt-get install systemd" >&2
+    fi
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'

@@ -316,7 +316,10 @@ def test_a_revoked_mail_token_stops_the_mailbox_only_and_asks_for_the_user_once_
         assert r.code == EX_USER, r.out + r.err
         assert "add the interview with Acme (Backend Engineer)" in r.out
         assert "re-authorisation" in r.err and "interview-followup init" in r.err
-        assert len(reminders(google)) == 4  # calendar and reminders did their work
+        found = reminders(google)
+        # calendar and reminders did their work, and one reminder asks the user to sign in again
+        assert len(found) == 5 and "account.mailbox-sign-in" in found
+        assert found["account.mailbox-sign-in"]["summary"].startswith("Sign in again")
         assert google.count(path_contains="/gmail/") == 0 and drafts(google) == {}
         assert accounts.token_refreshes == 1  # tried once in the pass: no retry, no second try for the draft
 

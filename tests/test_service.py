@@ -1,22 +1,50 @@
-"""``run``: wakes for the next due step without busy waiting, and stops when asked."""
+"""``run``: wakes for the next due step without busy waiting, stops when asked, tells
+systemd what it does (sd_notify), survives a suspended machine, reloads on SIGHUP,
+notifies the desktop once per event."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from conftest import ACME
+import pytest
+import schedule
+
+import daemon.service as service
+from conftest import ACME, REPO, vevent
 from daemon.clock import OffsetClock
 from daemon.config import load
-from daemon.service import run_forever
+from daemon.service import Daemon, run_forever
+from servers.fixtures import dovecot  # noqa: F401  (a private server per test)
+
+GLOBEX = vevent("globex-1@test", "20261119T100000", "20261119T110000", "Interview with Globex",
+                attendees=(("Sam Lee", "sam@globex.example"),))
+START = "2026-11-17T15:29:58+01:00"  # two seconds before the thank-you draft is due
+
+
+def wait_for(predicate, seconds: float, what: str = "") -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 def test_run_wakes_when_a_step_falls_due_and_stops_when_asked(world):
     world.set_calendar(ACME)
     config = load(world.config)
     # two seconds before the thank-you draft is due; the poll interval is five minutes
-    clock = OffsetClock(datetime.fromisoformat("2026-11-17T15:29:58+01:00"))
+    clock = OffsetClock(datetime.fromisoformat(START))
     stop = threading.Event()
     thread = threading.Thread(target=run_forever, args=(config, clock), kwargs={"stop": stop})
     thread.start()
@@ -32,3 +60,502 @@ def test_run_wakes_when_a_step_falls_due_and_stops_when_asked(world):
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+# --- sd_notify -----------------------------------------------------------------------------
+
+
+class NotifySocket:
+    """What systemd's end of NOTIFY_SOCKET receives: (monotonic time, {KEY: value})."""
+
+    def __init__(self, address):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(address)
+        self.sock.settimeout(0.1)
+        self.messages: list[tuple[float, dict[str, str]]] = []
+        self.closed = False
+        self.thread = threading.Thread(target=self._receive, daemon=True)
+        self.thread.start()
+
+    def _receive(self) -> None:
+        while not self.closed:
+            try:
+                data = self.sock.recv(4096)
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            fields = dict(line.split("=", 1) for line in data.decode().splitlines())
+            self.messages.append((time.monotonic(), fields))
+
+    def with_key(self, key: str) -> list[tuple[float, str]]:
+        return [(t, m[key]) for t, m in list(self.messages) if key in m]
+
+    def close(self) -> None:
+        self.closed = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path, monkeypatch):
+    path = tmp_path / "notify.sock"
+    receiver = NotifySocket(str(path))
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")  # pings every 0.2 s
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    yield receiver
+    receiver.close()
+
+
+def start_daemon(config, clock, **kwargs):
+    stop = threading.Event()
+    d = Daemon(config, clock, stop=stop, **kwargs)
+    thread = threading.Thread(target=d.run, daemon=True)
+    thread.start()
+    return d, stop, thread
+
+
+def test_ready_comes_after_the_first_pass_then_status_and_watchdog_pings(world, notify_socket):
+    world.set_calendar(ACME)
+    d, stop, thread = start_daemon(load(world.config), OffsetClock(datetime.fromisoformat("2026-11-17T16:00:00+01:00")))
+    try:
+        wait_for(lambda: notify_socket.with_key("READY"), 10, "READY=1")
+        assert world.drafts(), "READY=1 came before the first pass had done its work"
+        wait_for(lambda: len(notify_socket.with_key("WATCHDOG")) >= 5, 5, "watchdog pings")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    (_, ready), = notify_socket.with_key("READY")
+    assert ready == "1"
+    statuses = [v for _, v in notify_socket.with_key("STATUS")]
+    assert statuses and statuses[-1].startswith("1 open loop, next step: thank-you-nudge for Acme on Wed 18 Nov 18:00")
+    pings = [t for t, _ in notify_socket.with_key("WATCHDOG")]
+    gaps = [b - a for a, b in zip(pings, pings[1:])]
+    assert max(gaps) < 0.4, "a ping came later than the watchdog interval"
+    assert notify_socket.with_key("STOPPING")
+
+
+def test_a_hung_pass_sends_no_watchdog_ping_so_systemd_can_restart_it(world, notify_socket, monkeypatch):
+    world.set_calendar(ACME)
+    release = threading.Event()
+    passes = []
+    real = service.one_pass
+
+    def sometimes_hangs(*args, **kwargs):
+        passes.append(time.monotonic())
+        if len(passes) == 2:
+            release.wait(10)  # the second pass hangs (a server that never answers)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "one_pass", sometimes_hangs)
+    d, stop, thread = start_daemon(load(world.config), OffsetClock(datetime.fromisoformat(START)))
+    try:
+        wait_for(lambda: len(passes) == 2, 10, "the second pass")
+        hung_at = time.monotonic()
+        time.sleep(1.0)
+        during = [t for t, _ in notify_socket.with_key("WATCHDOG") if t > hung_at + 0.05]
+        assert during == [], "the watchdog was fed while the pass hung"
+        release.set()
+        wait_for(lambda: any(t > hung_at + 1.0 for t, _ in notify_socket.with_key("WATCHDOG")), 5, "pings again")
+    finally:
+        release.set()
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_an_abstract_notify_socket_is_reached(monkeypatch):
+    from daemon.sdnotify import Notifier
+
+    name = f"interview-followup-test-{os.getpid()}"
+    receiver = NotifySocket("\0" + name)
+    try:
+        n = Notifier({"NOTIFY_SOCKET": "@" + name})
+        assert n.ready("3 open loops")
+        wait_for(lambda: receiver.messages, 2, "a datagram")
+        assert receiver.messages[0][1] == {"READY": "1", "STATUS": "3 open loops"}
+    finally:
+        receiver.close()
+    assert not Notifier({}).ready()  # outside systemd: nothing, silently
+    assert Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "5000000", "WATCHDOG_PID": "1"}).watchdog_seconds is None
+
+
+# --- sleep, suspend and missed times --------------------------------------------------------
+
+
+def test_schedule_runs_a_job_that_missed_many_times_once():
+    """What the daemon relies on in the ``schedule`` library (1.2): after a long sleep a job
+    that missed many of its times runs once, and its next run is planned from now."""
+    runs = []
+    scheduler = schedule.Scheduler()
+    job = scheduler.every(5).minutes.do(lambda: runs.append(1))
+    job.next_run = datetime.now() - timedelta(hours=9)  # the machine slept for nine hours
+    scheduler.run_pending()
+    scheduler.run_pending()
+    assert runs == [1]
+    assert timedelta(minutes=4) < job.next_run - datetime.now() <= timedelta(minutes=5)
+
+
+class JumpClock(OffsetClock):
+    """Real time that can leap ahead, as the wall clock does after a suspended night."""
+
+    def jump(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+def test_after_sleeping_past_several_due_steps_each_runs_once_in_one_pass(world, monkeypatch):
+    monkeypatch.setattr(service, "MAX_SLEEP_SECONDS", 0.2)  # how soon a wake-up is noticed
+    world.set_calendar(ACME)
+    passes = []
+    real = service.one_pass
+
+    def counted(*args, **kwargs):
+        passes.append(real(*args, **kwargs))
+        return passes[-1]
+
+    monkeypatch.setattr(service, "one_pass", counted)
+    clock = JumpClock(datetime.fromisoformat("2026-11-17T12:00:00+01:00"))  # before the interview
+    d, stop, thread = start_daemon(load(world.config), clock)
+    try:
+        wait_for(lambda: len(passes) == 1, 10, "the first pass")
+        reminders_before = world.reminder_uids()
+        time.sleep(0.5)
+        assert len(passes) == 1
+        # the lid closes and opens six days later: the debrief, the thank-you, its nudge and
+        # the follow-up all fell due meanwhile, and so did some 1,700 poll times
+        clock.jump(timedelta(days=6))
+        wait_for(lambda: len(passes) == 2, 5, "a pass on waking")
+        time.sleep(1.0)
+        assert len(passes) == 2, "more than one pass for the missed times"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert sorted(k.rsplit(".", 1)[1] for k in world.draft_keys()) == ["followup", "thank-you"]
+    assert world.reminder_uids() == reminders_before  # each reminder once, none duplicated
+    assert any("followup draft" in a for a in passes[1].actions), passes[1].actions
+
+
+def test_stop_lets_the_pass_in_flight_finish(world, monkeypatch):
+    world.set_calendar(ACME)
+    in_pass = threading.Event()
+    real = service.one_pass
+
+    def slow(*args, **kwargs):
+        in_pass.set()
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "one_pass", slow)
+    stop = threading.Event()
+    result = []
+    thread = threading.Thread(target=lambda: result.append(
+        run_forever(load(world.config), OffsetClock(datetime.fromisoformat("2026-11-17T16:00:00+01:00")), stop=stop)))
+    thread.start()
+    in_pass.wait(5)
+    stop.set()  # what SIGTERM does
+    thread.join(timeout=10)
+    assert result == [0]
+    assert len(world.drafts()) == 1, "the pass in flight was cut short"
+
+
+# --- the real command: signals and logs ------------------------------------------------------
+
+
+def spawn(world, *args, env=None, stderr=None):
+    return subprocess.Popen(
+        [sys.executable, "-P", "-m", "daemon", "--config", str(world.config), *args],
+        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=stderr, env={**os.environ, **(env or {})},
+    )
+
+
+def test_sighup_reloads_a_good_configuration_keeps_the_old_one_on_a_broken_file_and_sigterm_exits_0(world, tmp_path):
+    world.set_calendar(ACME)
+    log_file = tmp_path / "daemon.log"
+    with open(log_file, "wb") as err:
+        proc = spawn(world, "--now", "2026-11-17T16:00:00+01:00", "run", stderr=err)
+    try:
+        wait_for(lambda: b"running;" in log_file.read_bytes() and world.drafts(), 20, "start")
+        good = world.config.read_text()
+        world.config.write_text(good.replace("[profile]", "[timing]\npoll_minutes = -3\nfoo = 1\n\n[profile]"))
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: b"not reloaded" in log_file.read_bytes(), 10, "the broken file reported")
+        assert proc.poll() is None, "a broken configuration stopped the daemon"
+        text = log_file.read_text()
+        assert "timing.poll_minutes" in text and "timing.foo" in text
+
+        world.config.write_text(good.replace("[profile]", "[timing]\npoll_minutes = 7\n\n[profile]"))
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: b"configuration reloaded" in log_file.read_bytes(), 10, "the reload")
+        wait_for(lambda: b"a pass every 7 minutes" in log_file.read_bytes() or True, 1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log_file.read_text()
+    assert "SIGTERM: stopping" in text and text.rstrip().endswith("daemon.service: stopped")
+    assert len(world.drafts()) == 1
+
+
+def test_under_systemd_the_log_has_syslog_levels_and_no_time_stamps(world, tmp_path):
+    world.set_calendar(ACME)
+    log_file = tmp_path / "journal.log"
+    with open(log_file, "wb") as err:
+        st = os.fstat(err.fileno())  # what systemd puts in JOURNAL_STREAM: stderr's device and inode
+        proc = spawn(world, "--now", "2026-11-17T16:00:00+01:00", "run", stderr=err,
+                     env={"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"})
+        try:
+            wait_for(lambda: b"write the thank-you draft" in log_file.read_bytes(), 20, "the first pass")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+    lines = log_file.read_text().splitlines()
+    assert lines and all(line.startswith("<6>daemon.") for line in lines), lines
+    assert not any(line[3:7].isdigit() for line in lines), "a time stamp in a journal line"
+
+
+def test_journal_lines_carry_the_level_on_every_line():
+    import logging
+
+    from daemon.logs import JournalFormatter, PlainFormatter, hide, stderr_is_journal
+
+    def record(level, msg):
+        return logging.LogRecord("daemon.x", level, __file__, 1, msg, (), None)
+
+    f = JournalFormatter()
+    assert f.format(record(logging.ERROR, "one\ntwo")) == "<3>daemon.x: one\n<3>two"
+    assert f.format(record(logging.WARNING, "w")) == "<4>daemon.x: w"
+    assert f.format(record(logging.DEBUG, "d")) == "<7>daemon.x: d"
+    hide("hunter2-secret")
+    assert "hunter2" not in f.format(record(logging.INFO, "login with hunter2-secret failed"))
+    assert "hunter2" not in PlainFormatter("%(message)s").format(record(logging.INFO, "x hunter2-secret"))
+    assert not stderr_is_journal(environ={"JOURNAL_STREAM": "1:2"})
+    assert not stderr_is_journal(environ={})
+
+
+# --- what needs the user ---------------------------------------------------------------------
+
+
+def fake_notifier(folder: Path, name: str) -> Path:
+    """A stand-in for notify-send or gdbus that records its arguments, one call per line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    calls = folder / "calls.txt"
+    script = folder / name
+    script.write_text(
+        "#!/usr/bin/env python3\nimport json, sys\n"
+        f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+    )
+    script.chmod(0o755)
+    return calls
+
+
+def read_calls(calls: Path) -> list[list[str]]:
+    import json
+
+    return [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+
+
+def test_desktop_notifications_come_once_per_event(world, tmp_path, monkeypatch):
+    from daemon.attention import Desktop
+
+    monkeypatch.setattr(service, "MAX_SLEEP_SECONDS", 0.2)
+    world.set_calendar(ACME)
+    calls = fake_notifier(tmp_path / "bin", "notify-send")
+    desktop = Desktop({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/dev/null", "PATH": str(tmp_path / "bin")})
+    clock = JumpClock(datetime.fromisoformat("2026-11-17T16:00:00+01:00"))
+    d, stop, thread = start_daemon(load(world.config), clock, desktop=desktop)
+    try:
+        wait_for(lambda: len(read_calls(calls)) == 1, 10, "the draft's notification")
+        d.mail_arrived.set()  # a few more passes with nothing new
+        d.wake.set()
+        time.sleep(0.5)
+        assert len(read_calls(calls)) == 1
+        world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", subject="Re: Thank you",
+                      date="Tue, 17 Nov 2026 17:00:00 +0100",
+                      body="Dear Alex, we regret to tell you that we decided to move forward with other candidates.")
+        clock.jump(timedelta(hours=2))
+        d.mail_arrived.set()
+        d.wake.set()
+        wait_for(lambda: len(read_calls(calls)) >= 2, 10, "the reply's notification")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    got = read_calls(calls)
+    titles = [c[-2] for c in got]
+    assert titles[0] == "Draft ready: thank-you note to Acme"
+    assert any(t.startswith("Acme answered") for t in titles[1:])
+    assert len(titles) == len(set(titles)), "a notification was repeated"
+    assert all("regret" not in " ".join(c) for c in got), "a message's text reached the desktop"
+
+
+def test_without_notify_send_gdbus_calls_the_notifications_interface(tmp_path):
+    from daemon.attention import Desktop, Notice
+
+    calls = fake_notifier(tmp_path / "bin", "gdbus")
+    desktop = Desktop({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/dev/null", "PATH": str(tmp_path / "bin")})
+    assert desktop.notify(Notice("Acme's 'answer'", "see status"))
+    (args,) = read_calls(calls)
+    assert args[:9] == ["call", "--session", "--dest", "org.freedesktop.Notifications", "--object-path",
+                        "/org/freedesktop/Notifications", "--method", "org.freedesktop.Notifications.Notify", "--"]
+    assert args[9:] == ["'interview-followup'", "uint32 0", "''", "'Acme\\'s \\'answer\\''", "'see status'",
+                        "@as []", "@a{sv} {}", "int32 -1"]
+    assert not Desktop({"PATH": str(tmp_path / "bin")}).notify(Notice("x")), "no session bus: no notification"
+
+
+def test_status_shows_the_last_pass_in_which_every_provider_worked(world):
+    world.set_calendar(ACME)
+    world.once("2026-11-17T16:00:00+01:00")
+    out = world.cli("status", now="2026-11-17T16:10:00+01:00").out
+    assert "last pass:  Tue 2026-11-17 16:00" in out
+    import json
+
+    assert json.loads(world.cli("status", "--json", now="2026-11-17T16:10:00+01:00").out)["last_pass"].startswith(
+        "2026-11-17T16:00:00+01:00")
+
+
+# --- disk full -------------------------------------------------------------------------------
+
+
+def unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+def run_on_a_full_disk(world, mountpoint: Path, script: str) -> subprocess.CompletedProcess:
+    """``script`` (sh) in a mount namespace of its own where ``mountpoint`` is a small tmpfs
+    filled up to the last byte: a real ENOSPC for the program, and nothing outside touched.
+    ``$IF`` runs the program; ``fill``/``free`` fill and free the disk."""
+    if not unshare_works():
+        if os.environ.get("CI"):
+            pytest.fail("unshare -m does not work here: the disk-full tests need a mount namespace")
+        pytest.skip("unshare -m does not work here")
+    prog = f"{sys.executable} -P -m daemon --config {world.config}"
+    text = f"""set -u
+IF="{prog}"
+mount -t tmpfs -o size=2m tmpfs {mountpoint}
+fill() {{ dd if=/dev/zero of={mountpoint}/filler bs=4k >/dev/null 2>&1; sync; }}
+free() {{ rm -f {mountpoint}/filler; }}
+{script}
+"""
+    return subprocess.run(["unshare", "-m", "sh", "-c", text], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_a_full_disk_under_the_state_is_a_temporary_failure_and_loses_nothing(world):
+    world.set_calendar(ACME)
+    world.once("2026-11-17T12:00:00+01:00")  # before the interview: the loop and its reminders
+    stash = world.root / "stash"
+    shutil.copytree(world.state_dir, stash)  # the mount hides the real folder: its copy goes in
+    done = run_on_a_full_disk(world, world.state_dir, f"""
+cp -a {stash}/. {world.state_dir}/
+fill
+$IF --now 2026-11-17T16:00:00+01:00 once; echo "exit=$?"
+$IF --now 2026-11-17T16:00:00+01:00 status; echo "status-exit=$?"
+free
+$IF --now 2026-11-17T16:01:00+01:00 once; echo "exit=$?"
+""")
+    out, err = done.stdout, done.stderr
+    assert "exit=75" in out, out + err  # temporary failure: try again later
+    assert "temporary failure: state database: the disk is full" in err, err
+    assert "Traceback" not in err
+    failed, after = out.split("exit=75", 1)
+    assert "Acme" in after.split("status-exit=0")[0], "the state was lost"
+    assert "write the thank-you draft" in after.split("status-exit=0")[1] and after.rstrip().endswith("exit=0"), out
+
+
+def test_a_full_disk_under_the_maildir_is_retried_and_the_reminders_still_work(world):
+    world.set_calendar(ACME)
+    world.once("2026-11-17T12:00:00+01:00")
+    world.set_calendar(ACME, GLOBEX)  # a new interview: the calendar and reminders must keep working
+    done = run_on_a_full_disk(world, world.maildir, f"""
+mkdir -p {world.maildir}/cur {world.maildir}/new {world.maildir}/tmp
+for f in .Drafts .Sent; do mkdir -p {world.maildir}/$f/cur {world.maildir}/$f/new {world.maildir}/$f/tmp; done
+fill
+$IF --now 2026-11-17T16:00:00+01:00 once; echo "exit=$?"
+echo "half-written: $(find {world.maildir}/.Drafts/tmp {world.maildir}/.Drafts/cur -type f | wc -l)"
+free
+$IF --now 2026-11-17T16:01:00+01:00 once; echo "exit=$?"
+echo "drafts: $(ls {world.maildir}/.Drafts/cur | wc -l)"
+""")
+    out, err = done.stdout, done.stderr
+    assert "exit=75" in out and "No space left on device" in err and "will retry" in err, out + err
+    assert "Traceback" not in err
+    first, second = out.split("exit=75", 1)
+    assert "add the interview with Globex" in first and "add the reminder 'Debrief the Globex" in first, out
+    assert "half-written: 0" in second, "a partial draft was left behind"
+    assert "write the thank-you draft" in second and "drafts: 1" in second, out + err
+
+
+def test_the_state_file_stays_private_after_all_this(world):
+    world.set_calendar(ACME)
+    world.once("2026-11-17T16:00:00+01:00")
+    db = world.state_dir / "state.sqlite3"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+# --- a sign-in to renew ------------------------------------------------------------------------
+
+
+def test_a_refused_imap_login_puts_one_sign_in_reminder_in_the_calendar_until_it_works(tmp_path, dovecot, monkeypatch):
+    from conftest import World
+
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
+    world = World(tmp_path, f"""\
+[profile]
+name = "Alex Example"
+email = "alex@example.org"
+timezone = "Europe/Berlin"
+
+[state]
+dir = "state"
+
+[calendar]
+path = "calendar.ics"
+
+[mailbox]
+kind = "imap"
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "plain"
+username = "{dovecot.user}"
+password_env = "TEST_IMAP_PASSWORD"
+timeout_seconds = 5
+
+[reminders]
+path = "reminders.ics"
+""")
+    world.set_calendar(ACME)
+    assert world.cli("once", now="2026-11-17T16:00:00+01:00").code == 2
+    assert world.cli("once", now="2026-11-17T16:05:00+01:00").code == 2
+    signs = [e for e in world.reminders() if str(e["SUMMARY"]).startswith("Sign in again")]
+    assert len(signs) == 1, "one reminder, not one per pass"
+    assert "mailbox" in str(signs[0]["SUMMARY"]) and "not the password" not in world.reminders_file.read_text()
+
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
+    r = world.cli("once", now="2026-11-17T16:10:00+01:00")
+    assert r.code == 0, r.out + r.err
+    assert "remove the reminder to sign in to the mailbox again" in r.out
+    assert not [e for e in world.reminders() if str(e["SUMMARY"]).startswith("Sign in again")]
+
+
+def test_no_sign_in_reminder_goes_to_a_reminder_sink_that_fails_itself(world):
+    from daemon.attention import account_reminders
+    from daemon.state import State
+
+    class Sink:
+        def put(self, reminder):
+            raise AssertionError("written to a failing sink")
+
+        def remove(self, key):
+            raise AssertionError("written to a failing sink")
+
+    state = State.open(world.state_dir)
+    try:
+        failing = {"mailbox": ("sign-in", "refused"), "reminders": ("sign-in", "token revoked")}
+        assert account_reminders(state, Sink(), failing, datetime.fromisoformat(START)) == []
+    finally:
+        state.close()
