@@ -164,10 +164,6 @@ class Desktop:
         self.path = env.get("PATH", os.defpath)
         self._complained = False
 
-    @property
-    def available(self) -> bool:
-        return bool(self.bus) and self.command("t", "b") is not None
-
     def command(self, title: str, body: str) -> list[str] | None:
         notify_send = shutil.which("notify-send", path=self.path)
         if notify_send:

@@ -105,6 +105,7 @@ class Daemon:
             if reloaded or self.mail_arrived.is_set() or due or self.job.should_run:
                 self.mail_arrived.clear()
                 self.job.run()  # one pass; the poll interval starts again from now
+                self.notifier.watchdog()  # a long pass that did finish is no hang
         self.notifier.stopping()
         self._close()
         log.info("stopped")
