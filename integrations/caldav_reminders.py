@@ -8,7 +8,8 @@ Rules:
   free (TRANSP:TRANSPARENT), with a VALARM of ACTION:DISPLAY, a DESCRIPTION (RFC 5545
   requires one) and ``TRIGGER:-<alarm_before>``. A task reminder carries
   ``X-INTERVIEW-FOLLOWUP-TASK:TRUE``; the link to its draft is its URL. ``find`` reads
-  them back, so a reminder round-trips exactly.
+  them back, so a reminder round-trips exactly (both ways are ``ical_reminders``, shared
+  with the .ics file sink). A negative alarm is refused (ValueError), as on Google.
 - Never two objects for one key: objects are looked up by UID (a ``calendar-query``
   REPORT), wherever they are in the calendar. A new one is written to an address derived
   from its UID with ``If-None-Match: *``, an existing one replaced with ``If-Match`` its
@@ -30,16 +31,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import quote
 
-from icalendar import Alarm, Calendar, Event, Todo
+from icalendar import Calendar, Todo
 
 from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.keys import key_from_uid, reminder_uid
+from daemon.keys import reminder_uid
 from daemon.model import Check, Reminder
 from daemon.providers import ProviderContext
 
@@ -57,13 +57,10 @@ from .caldav_account import (
     task_uid,
     xml_text,
 )
+from .ical_reminders import PRODID, UTC, event, normalised, reminder_of, stamp
 
 log = logging.getLogger(__name__)
 
-UTC = timezone.utc
-PRODID = "-//interview-followup//Reminders//EN"
-TASK_PROPERTY = "X-INTERVIEW-FOLLOWUP-TASK"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 KEPT_WHEN_DONE = ("STATUS", "COMPLETED", "PERCENT-COMPLETE")  # the user's ticking off
 
 
@@ -318,49 +315,11 @@ class CalDavReminders:
 
     # --- reading -------------------------------------------------------------------
 
-    def _reminder_of(self, key: str, event: object) -> Reminder | None:
-        """The reminder an event of ours holds; None if it cannot be read (a put fixes it)."""
-        try:
-            start = self._aware(event.decoded("DTSTART"))
-            if "DTEND" in event:
-                duration = self._aware(event.decoded("DTEND")) - start
-            elif "DURATION" in event:
-                duration = event.decoded("DURATION")
-            else:
-                duration = timedelta(0)
-            alarm_before = timedelta(0)
-            for alarm in event.walk("VALARM"):
-                if "TRIGGER" in alarm:
-                    trigger = alarm.decoded("TRIGGER")
-                    if isinstance(trigger, timedelta):
-                        alarm_before = -trigger
-                    elif isinstance(trigger, (datetime, date)):
-                        alarm_before = start - self._aware(trigger)
-                    break
-            return Reminder(
-                key=key,
-                title=str(event.get("SUMMARY", "")),
-                start=start,
-                description=str(event.get("DESCRIPTION", "")),
-                duration=duration,
-                alarm_before=alarm_before,
-                task=str(event.get(TASK_PROPERTY, "")).upper() == "TRUE",
-                link=str(event.get("URL", "")),
-            )
-        except Exception:  # noqa: BLE001 - edited beyond recognition
-            return None
-
-    def _aware(self, value: object) -> datetime:
-        if isinstance(value, datetime):
-            moment = value if value.tzinfo else value.replace(tzinfo=self.context.timezone)
-        elif isinstance(value, date):
-            moment = datetime.combine(value, time(0), self.context.timezone)
-        else:
-            raise ValueError(f"not a date or time: {value!r}")
-        return moment.astimezone(UTC)
+    def _reminder_of(self, key: str, vevent: object) -> Reminder | None:
+        return reminder_of(key, vevent, self.context.timezone)
 
     def _stamp(self) -> datetime:
-        return self.context.clock.now().astimezone(UTC).replace(microsecond=0)
+        return stamp(self.context.clock)
 
 
 # --- the objects' text ------------------------------------------------------------------
@@ -374,33 +333,14 @@ def _calendar(component: object) -> bytes:
     return cal.to_ical()
 
 
-def _event(r: Reminder, stamp: datetime, sequence: int) -> bytes:
-    event = Event()
-    event.add("UID", reminder_uid(r.key))
-    event.add("DTSTAMP", stamp)
-    event.add("SEQUENCE", sequence)
-    event.add("DTSTART", r.start)
-    event.add("DTEND", r.start + r.duration)
-    event.add("SUMMARY", r.title)
-    if r.description:
-        event.add("DESCRIPTION", r.description)
-    event.add("TRANSP", "TRANSPARENT")  # a reminder does not make you busy
-    if r.link:
-        event.add("URL", r.link)
-    if r.task:
-        event.add(TASK_PROPERTY, "TRUE")
-    alarm = Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", r.title or "Reminder")
-    alarm.add("TRIGGER", -r.alarm_before)
-    event.add_component(alarm)
-    return _calendar(event)
+def _event(r: Reminder, dtstamp: datetime, sequence: int) -> bytes:
+    return _calendar(event(r, dtstamp, sequence))
 
 
-def _todo(r: Reminder, stamp: datetime, sequence: int, old: object | None) -> bytes:
+def _todo(r: Reminder, dtstamp: datetime, sequence: int, old: object | None) -> bytes:
     todo = Todo()
     todo.add("UID", task_uid(r.key))
-    todo.add("DTSTAMP", stamp)
+    todo.add("DTSTAMP", dtstamp)
     todo.add("SEQUENCE", sequence)
     todo.add("DUE", r.start)
     todo.add("SUMMARY", r.title)
@@ -439,27 +379,8 @@ def _int(value: object) -> int:
         return 0
 
 
-def _clean(text: str) -> str:
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def _normalised(r: Reminder) -> Reminder:
-    """The reminder exactly as the server will hold it (UTC, whole seconds, clean text)."""
-    if r.start.tzinfo is None or r.start.utcoffset() is None:
-        raise ValueError(f"reminder {r.key!r}: start must be time-zone aware")
-    if not r.key or any(c in r.key for c in ",;\\\r\n\0") or not r.key.isprintable():
-        raise ValueError(f"invalid reminder key {r.key!r}")
-    if key_from_uid(reminder_uid(r.key)) != r.key:
-        raise ValueError(f"invalid reminder key {r.key!r}")
-    if r.duration < timedelta(0) or r.alarm_before < timedelta(0):
-        raise ValueError(f"reminder {r.key!r}: negative duration or alarm")
-    return Reminder(
-        key=r.key,
-        title=_clean(r.title),
-        start=r.start.astimezone(UTC).replace(microsecond=0),
-        description=_clean(r.description),
-        duration=timedelta(seconds=int(r.duration.total_seconds())),
-        alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
-        task=r.task,
-        link=_clean(r.link).replace("\n", ""),
-    )
+    """The reminder exactly as the server will hold it; here a negative alarm is refused too."""
+    if r.alarm_before < timedelta(0):
+        raise ValueError(f"reminder {r.key!r}: negative alarm")
+    return normalised(r)

@@ -2,7 +2,8 @@
 
 Rules:
 - One VEVENT per reminder, UID ``keys.reminder_uid(key)``; times in UTC; a VALARM with
-  ACTION:DISPLAY, a DESCRIPTION (RFC 5545 requires one) and ``TRIGGER:-<alarm_before>``.
+  ACTION:DISPLAY, a DESCRIPTION (RFC 5545 requires one) and ``TRIGGER:-<alarm_before>``
+  (the event and its reading back are ``ical_reminders``, shared with the CalDAV sink).
 - ``put`` replaces by UID and never leaves two events with one UID. A put that changes
   nothing writes nothing; a put that changes the reminder gets a new DTSTAMP and a higher
   SEQUENCE so that subscribed calendars pick the change up.
@@ -24,10 +25,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
-from icalendar import Alarm, Calendar, Component, Event
+from icalendar import Calendar, Component
 from icalendar.parser import Contentline
 from icalendar.prop import vText
 
@@ -36,10 +37,8 @@ from daemon.keys import key_from_uid, reminder_uid
 from daemon.model import Check, Reminder
 from daemon.providers import ProviderContext
 
-PRODID = "-//interview-followup//Reminders//EN"
-UTC = timezone.utc
-TASK_PROPERTY = "X-INTERVIEW-FOLLOWUP-TASK"  # the reminder asks the user to do something by its start
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from .ical_reminders import PRODID, event, normalised, reminder_of, stamp
+
 _NAME = re.compile(r"^([A-Za-z0-9-]+)([:;])")
 
 
@@ -108,7 +107,7 @@ class IcsReminders:
         return None
 
     def put(self, reminder: Reminder) -> None:
-        wanted = _normalised(reminder)
+        wanted = normalised(reminder)
         doc, before = self._load()
         doc = doc or _Doc(props=[], items=[])
         uid = reminder_uid(wanted.key)
@@ -117,7 +116,7 @@ class IcsReminders:
             block = doc.items[found[0]]  # unchanged: keep it as it is, DTSTAMP included
         else:
             sequence = _sequence(doc.items[found[0]]) + 1 if found else 0
-            block = _event_block(wanted, self._stamp(), sequence)
+            block = _event_block(wanted, stamp(self.context.clock), sequence)
         if found:
             doc.items[found[0]] = block
             for i in reversed(found[1:]):
@@ -187,49 +186,12 @@ class IcsReminders:
     def _reminder_of(self, block: _Block) -> Reminder | None:
         """The reminder an event of ours holds; None if it cannot be read (a put fixes it)."""
         try:
-            event = Component.from_ical(block.text())
-            start = self._aware(event.decoded("dtstart"))
-            if "dtend" in event:
-                duration = self._aware(event.decoded("dtend")) - start
-            elif "duration" in event:
-                duration = event.decoded("duration")
-            else:
-                duration = timedelta(0)
-            alarm_before = timedelta(0)
-            for alarm in event.walk("VALARM"):
-                if "trigger" in alarm:
-                    trigger = alarm.decoded("trigger")
-                    if isinstance(trigger, timedelta):
-                        alarm_before = -trigger
-                    elif isinstance(trigger, (datetime, date)):
-                        alarm_before = start - self._aware(trigger)
-                    break
-            return Reminder(
-                key=key_from_uid(block.uid) or "",
-                title=str(event.get("summary", "")),
-                start=start,
-                description=str(event.get("description", "")),
-                duration=duration,
-                alarm_before=alarm_before,
-                task=str(event.get(TASK_PROPERTY, "")).upper() == "TRUE",
-                link=str(event.get("url", "")),
-            )
-        except Exception:
+            vevent = Component.from_ical(block.text())
+        except Exception:  # noqa: BLE001 - edited beyond recognition
             return None
-
-    def _aware(self, value: object) -> datetime:
-        if isinstance(value, datetime):
-            moment = value if value.tzinfo else value.replace(tzinfo=self.context.timezone)
-        elif isinstance(value, date):
-            moment = datetime.combine(value, time(0), self.context.timezone)
-        else:
-            raise ValueError(f"not a date or time: {value!r}")
-        return moment.astimezone(UTC)
+        return reminder_of(key_from_uid(block.uid) or "", vevent, self.context.timezone)
 
     # --- writing ----------------------------------------------------------------------
-
-    def _stamp(self) -> datetime:
-        return self.context.clock.now().astimezone(UTC).replace(microsecond=0)
 
     def _write(self, doc: _Doc, before: bytes | None) -> None:
         doc.props = _header(doc.props, self.settings.calendar_name)
@@ -381,30 +343,6 @@ def _header(props: list[str], calendar_name: str) -> list[str]:
     return out
 
 
-def _clean(text: str) -> str:
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _normalised(r: Reminder) -> Reminder:
-    """The reminder exactly as the file will hold it (UTC, whole seconds, clean text)."""
-    if r.start.tzinfo is None:
-        raise ValueError(f"reminder {r.key!r}: start must be time-zone aware")
-    if not r.key or any(c in r.key for c in ",;\\\r\n\0") or not r.key.isprintable():
-        raise ValueError(f"invalid reminder key {r.key!r}")
-    if r.duration < timedelta(0):
-        raise ValueError(f"reminder {r.key!r}: negative duration")
-    return Reminder(
-        key=r.key,
-        title=_clean(r.title),
-        start=r.start.astimezone(UTC).replace(microsecond=0),
-        description=_clean(r.description),
-        duration=timedelta(seconds=int(r.duration.total_seconds())),
-        alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
-        task=r.task,
-        link=_clean(r.link).replace("\n", ""),
-    )
-
-
 def _sequence(block: _Block) -> int:
     try:
         return int(Component.from_ical(block.text()).get("sequence", 0))
@@ -412,25 +350,6 @@ def _sequence(block: _Block) -> int:
         return 0
 
 
-def _event_block(r: Reminder, stamp: datetime, sequence: int) -> _Block:
-    uid = reminder_uid(r.key)
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("sequence", sequence)
-    event.add("dtstart", r.start)
-    event.add("dtend", r.start + r.duration)
-    event.add("summary", r.title)
-    if r.description:
-        event.add("description", r.description)
-    event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
-    if r.link:
-        event.add("url", r.link)
-    if r.task:
-        event.add(TASK_PROPERTY, "TRUE")
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", r.title or "Reminder")
-    alarm.add("trigger", -r.alarm_before)
-    event.add_component(alarm)
-    return _Block(name="VEVENT", uid=uid, lines=_logical(event.to_ical().decode("utf-8")))
+def _event_block(r: Reminder, dtstamp: datetime, sequence: int) -> _Block:
+    return _Block(name="VEVENT", uid=reminder_uid(r.key),
+                  lines=_logical(event(r, dtstamp, sequence).to_ical().decode("utf-8")))
