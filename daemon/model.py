@@ -15,6 +15,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from .errors import NeedsUser, Transient
+
 
 @dataclass(frozen=True)
 class Person:
@@ -200,3 +202,10 @@ class Check:
     name: str
     ok: bool
     detail: str = ""
+
+    @classmethod
+    def failed(cls, name: str, exc: Exception) -> Check:
+        """A check that raised (doctor reports, never crashes): our own errors say what is
+        wrong in their message; anything else is shown with its type too."""
+        known = isinstance(exc, (NeedsUser, Transient))
+        return cls(name, False, str(exc) if known else f"{type(exc).__name__}: {exc}")

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-from daemon.errors import NeedsUser, Transient
+from daemon.errors import NeedsUser
 from daemon.ical import ParsedCalendar, parse_calendar
 from daemon.model import CalendarEvent, CalendarRead, Check
 from daemon.providers import ProviderContext
@@ -142,10 +142,8 @@ class CalDavCalendar:
         who = self.settings.username or "no sign-in"
         try:
             calendars = self._chosen(self.account.calendars())
-        except (NeedsUser, Transient) as exc:
-            return [Check("caldav calendar", False, str(exc))]
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
-            return [Check("caldav calendar", False, f"{type(exc).__name__}: {exc}")]
+            return [Check.failed("caldav calendar", exc)]
         how = {"sync-token" if c.sync_token else "ctag" if c.ctag else "etags" for c in calendars}
         names = ", ".join(repr(c.name) for c in calendars) or "none"
         detail = (f"{self.account.host} as {who}: reading {len(calendars)} calendar(s): {names} "

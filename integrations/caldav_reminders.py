@@ -146,10 +146,8 @@ class CalDavReminders:
     def check(self) -> list[Check]:
         try:
             cal = self._find_calendar(create=False)
-        except (NeedsUser, Transient) as exc:
-            return [Check("caldav reminders calendar", False, str(exc))]
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
-            return [Check("caldav reminders calendar", False, f"{type(exc).__name__}: {exc}")]
+            return [Check.failed("caldav reminders calendar", exc)]
         who = f"{self.account.host} as {self.settings.username or 'no sign-in'}"
         if cal is None:
             return [Check("caldav reminders calendar", True,

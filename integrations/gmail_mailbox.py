@@ -57,7 +57,6 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import quote
 
-from daemon.errors import NeedsUser, Transient
 from daemon.keys import KEY_HEADER, message_id
 from daemon.mailparse import parse_message
 from daemon.model import Check, Draft, MailMessage, StoredDraft
@@ -296,10 +295,8 @@ class GmailMailbox(GoogleProvider):
             return [token, Check("gmail", False, "not tried: no usable token")]
         try:
             address = str(self._profile().get("emailAddress", ""))
-        except (NeedsUser, Transient) as exc:
-            return [token, Check("gmail", False, str(exc))]
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
-            return [token, Check("gmail", False, f"{type(exc).__name__}: {exc}")]
+            return [token, Check.failed("gmail", exc)]
         detail = f"signed in as {address}; drafts are saved there"
         if address and address.lower() not in {e.lower() for e in self.context.user_emails}:
             detail += f" (note: {address} is not among profile.emails)"

@@ -195,10 +195,8 @@ class GoogleCalendar(GoogleProvider):
                 calendarId=self.calendar_id, maxResults=1, singleEvents=True,
                 timeMin=_rfc3339(now), timeMax=_rfc3339(now + timedelta(days=1)),
             ), "reading the calendar")
-        except (NeedsUser, Transient) as exc:
-            return [token, Check("google calendar", False, str(exc))]
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
-            return [token, Check("google calendar", False, f"{type(exc).__name__}: {exc}")]
+            return [token, Check.failed("google calendar", exc)]
         return [token, Check("google calendar", True, f"calendar {self.calendar_id!r} can be read")]
 
     def close(self) -> None:
@@ -503,10 +501,8 @@ class GoogleReminders(GoogleProvider):
             self._read(lambda s: _events(s).list(calendarId=calendar_id, maxResults=1,
                                                  privateExtendedProperty=f"{KEY_PROPERTY}=check"),
                        "reading the reminders calendar")
-        except (NeedsUser, Transient) as exc:
-            return [token, Check("google reminders calendar", False, str(exc))]
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
-            return [token, Check("google reminders calendar", False, f"{type(exc).__name__}: {exc}")]
+            return [token, Check.failed("google reminders calendar", exc)]
         return [token, Check("google reminders calendar", True, f"calendar {calendar_id!r} can be read")]
 
     def close(self) -> None:

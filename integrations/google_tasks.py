@@ -37,7 +37,7 @@ import logging
 from datetime import datetime, time, timezone
 from typing import Any, Callable
 
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
+from daemon.errors import NeedsUser, UnknownOutcome
 from daemon.model import Check, Reminder
 from daemon.providers import ProviderContext
 
@@ -104,10 +104,8 @@ class GoogleTaskList:
             except _Missing:
                 self._forget()
                 return Check(label, True, f"the task list {self.name!r} was deleted; it will be made again on first use")
-        except (NeedsUser, Transient) as exc:
-            return Check(label, False, str(exc))
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
-            return Check(label, False, f"{type(exc).__name__}: {exc}")
+            return Check.failed(label, exc)
         return Check(label, True, f"task list {self.name!r} can be read")
 
     def body(self, r: Reminder) -> dict:
