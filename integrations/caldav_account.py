@@ -24,7 +24,6 @@ Rules:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ from xml.sax.saxutils import escape
 
 from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 from daemon.keys import UID_SUFFIX
+from daemon.net import is_loopback
 from daemon.providers import ProviderContext
 from daemon.secrets import read_secret
 
@@ -54,7 +54,6 @@ NAMESPACES = 'xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="h
 XML_TYPE = "application/xml; charset=utf-8"
 ICS_TYPE = "text/calendar; charset=utf-8"
 TASK_UID_SUFFIX = UID_SUFFIX + "-task"  # the to-do kept beside a reminder event
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
 def task_uid(key: str) -> str:
@@ -103,15 +102,6 @@ class AccountSettings:
                              "the password is never written in this file")
         if not 1 <= self.timeout_seconds <= 600:
             raise ValueError("timeout_seconds must be between 1 and 600")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # --- answers -------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ Rules:
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import os
@@ -49,13 +48,13 @@ from zoneinfo import ZoneInfo
 from daemon.errors import NeedsUser, Transient
 from daemon.ical import ParsedCalendar, parse_calendar
 from daemon.model import CalendarRead, Check
+from daemon.net import is_loopback
 
 log = logging.getLogger(__name__)
 
 KEY = "calendar.url"
 USER_AGENT = "interview-followup (calendar feed reader)"
 CACHE_VERSION = 1
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 RESET_HINT = (
     "copy the calendar's secret address again and set calendar.url to it (Google Calendar: "
     "Settings, your calendar, 'Secret address in iCal format'; Outlook: Settings, Calendar, "
@@ -91,15 +90,6 @@ def shown(url: str) -> str:
     host = parts.hostname or "?"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}/…"
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _SafeRedirects(HTTPRedirectHandler):

@@ -29,7 +29,6 @@ Rules:
 from __future__ import annotations
 
 import imaplib
-import ipaddress
 import json
 import logging
 import random
@@ -46,6 +45,7 @@ from daemon.errors import NeedsUser, Transient, UnknownOutcome
 from daemon.keys import KEY_HEADER
 from daemon.mailparse import body_digest, parse_message
 from daemon.model import Check, Draft, MailMessage, StoredDraft
+from daemon.net import is_loopback
 from daemon.providers import ProviderContext
 
 from .imap_connection import (
@@ -67,16 +67,6 @@ BACKOFF_MAX_S = 300
 STABLE_S = 60  # a watch connection that lived this long resets the backoff
 DRAFT_FLAGS = (b"\\Draft", b"\\Seen")
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
-
-
-def _is_loopback(host: str) -> bool:
-    name = host.strip("[]").rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -116,7 +106,7 @@ class Settings:
             raise ValueError("host must be a server name without spaces")
         if not 0 < self.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {self.port}")
-        if self.security == "plain" and not _is_loopback(self.host):
+        if self.security == "plain" and not is_loopback(self.host):
             raise ValueError(
                 f'security = "plain" sends the password unencrypted: allowed only to a loopback'
                 f' address (localhost, 127.0.0.1, ::1), not {self.host!r}; use "tls" or "starttls"'
