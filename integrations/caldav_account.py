@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape
 
 from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 from daemon.keys import UID_SUFFIX
+from daemon.files import replace_file
 from daemon.net import is_loopback
 from daemon.providers import ProviderContext
 from daemon.secrets import read_secret
@@ -458,20 +459,7 @@ def find_named(calendars: list[Collection], name: str) -> Collection | None:
 
 
 def write_private_json(path: Path, data: dict) -> None:
-    """Write ``data`` to ``path`` privately (0600 in a 0700 folder) and atomically."""
+    """Write ``data`` to ``path`` privately (0600 in a 0700 folder), atomically and durably."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    replace_file(path, json.dumps(data).encode("utf-8"), 0o600)

@@ -46,6 +46,7 @@ from urllib.request import (
 from zoneinfo import ZoneInfo
 
 from daemon.errors import NeedsUser, Transient
+from daemon.files import fsync_dir
 from daemon.ical import ParsedCalendar, parse_calendar
 from daemon.model import CalendarRead, Check
 from daemon.net import is_loopback
@@ -311,11 +312,7 @@ class IcsFeed:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.cache_file)
-            dir_fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            fsync_dir(folder)
         except OSError as exc:  # the cache only saves a download; reading still worked
             log.warning("calendar feed cache %s could not be written: %s", self.cache_file, exc)
 

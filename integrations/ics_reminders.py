@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from icalendar.parser import Contentline
 from icalendar.prop import vText
 
 from daemon.errors import NeedsUser, Transient
+from daemon.files import replace_file
 from daemon.keys import key_from_uid, reminder_uid
 from daemon.model import Check, Reminder
 from daemon.providers import ProviderContext
@@ -210,25 +210,7 @@ class IcsReminders:
                 if before is not None:
                     raise Transient(f"{self.path} vanished while it was being updated") from None
                 mode = 0o644
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fchmod(f.fileno(), mode)
-                    os.fsync(f.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except FileNotFoundError:
-                    pass
-                raise
-            dir_fd = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            replace_file(target, data, mode)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
