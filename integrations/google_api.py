@@ -128,6 +128,28 @@ def save_token(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def remembered_id(path: Path, name: str, endpoint: str, who: str) -> str:
+    """The id of the collection ``name`` (a calendar, a task list) remembered in ``path``
+    for this ``endpoint``; "" when none is (an unreadable file is logged and ignored)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("name") == name and data.get("id") and data.get("endpoint") == endpoint:
+            return str(data["id"])
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, AttributeError) as exc:
+        log.warning("%s: ignoring the unreadable %s: %s", who, path, exc)
+    return ""
+
+
+def remember_id(path: Path, name: str, found: str, endpoint: str, who: str) -> None:
+    """Keep the id of the collection ``name`` in ``path``; a failure only costs a lookup."""
+    try:
+        save_token(path, {"name": name, "id": found, "endpoint": endpoint})
+    except OSError as exc:
+        log.warning("%s: cannot remember the id of %r in %s: %s", who, name, path, exc)
+
+
 class GoogleApi:
     """One Google account, as the providers use it."""
 

@@ -58,7 +58,8 @@ from daemon.errors import NeedsUser, Transient, UnknownOutcome
 from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
 from daemon.providers import ProviderContext
 
-from .google_api import SCOPES, AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
+from .google_api import (SCOPES, AccountSettings, GoogleApi, GoogleProvider, remember_id, remembered_id, save_token,
+                         token_check)
 from .google_tasks import GoogleTaskList
 
 log = logging.getLogger(__name__)
@@ -580,15 +581,9 @@ class GoogleReminders(GoogleProvider):
         if self._calendar_id:
             return self._calendar_id
         name = self.settings.create_calendar
-        try:
-            data = json.loads(self.calendar_file.read_text(encoding="utf-8"))
-            if data.get("name") == name and data.get("id") and data.get("endpoint") == self.settings.api_endpoint:
-                self._calendar_id = str(data["id"])
-                return self._calendar_id
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, AttributeError) as exc:
-            log.warning("Google: ignoring the unreadable %s: %s", self.calendar_file, exc)
+        self._calendar_id = remembered_id(self.calendar_file, name, self.settings.api_endpoint, "Google")
+        if self._calendar_id:
+            return self._calendar_id
         found = self._calendar_named(name)
         if found is None:
             if not create or self.context.dry_run:
@@ -605,10 +600,7 @@ class GoogleReminders(GoogleProvider):
                 if found is None:
                     raise
         self._calendar_id = found
-        try:
-            save_token(self.calendar_file, {"name": name, "id": found, "endpoint": self.settings.api_endpoint})
-        except OSError as exc:
-            log.warning("Google: cannot remember the calendar id in %s: %s", self.calendar_file, exc)
+        remember_id(self.calendar_file, name, found, self.settings.api_endpoint, "Google")
         return found
 
     def _calendar_named(self, name: str) -> str | None:

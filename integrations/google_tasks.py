@@ -32,7 +32,6 @@ Rules:
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, time, timezone
 from typing import Any, Callable
@@ -41,7 +40,7 @@ from daemon.errors import NeedsUser, UnknownOutcome
 from daemon.model import Check, Reminder
 from daemon.providers import ProviderContext
 
-from .google_api import SCOPES, GoogleApi, save_token
+from .google_api import SCOPES, GoogleApi, remember_id, remembered_id
 
 log = logging.getLogger(__name__)
 
@@ -194,15 +193,9 @@ class GoogleTaskList:
         """The list's id, remembered or found by name; None when there is none yet."""
         if self._list_id:
             return self._list_id
-        try:
-            data = json.loads(self.list_file.read_text(encoding="utf-8"))
-            if data.get("name") == self.name and data.get("id") and data.get("endpoint") == self.api_endpoint:
-                self._list_id = str(data["id"])
-                return self._list_id
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, AttributeError) as exc:
-            log.warning("Google Tasks: ignoring the unreadable %s: %s", self.list_file, exc)
+        self._list_id = remembered_id(self.list_file, self.name, self.api_endpoint, "Google Tasks")
+        if self._list_id:
+            return self._list_id
         found = self._list_named(self.name)
         if found is not None:
             self._remember(found)
@@ -224,10 +217,7 @@ class GoogleTaskList:
         self._list_id = list_id
         if self.context.dry_run:
             return
-        try:
-            save_token(self.list_file, {"name": self.name, "id": list_id, "endpoint": self.api_endpoint})
-        except OSError as exc:
-            log.warning("Google Tasks: cannot remember the task list id in %s: %s", self.list_file, exc)
+        remember_id(self.list_file, self.name, list_id, self.api_endpoint, "Google Tasks")
 
     def _forget(self) -> None:
         self._list_id = ""
