@@ -37,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 from daemon.errors import NeedsUser, Transient
+from daemon.files import fsync_dir
 from daemon.keys import KEY_HEADER
 from daemon.mailparse import body_digest, parse_message
 from daemon.model import Check, Draft, MailMessage, StoredDraft
@@ -193,7 +194,7 @@ class MaildirMailbox:
                     path.unlink()
                 except FileNotFoundError:
                     pass
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
 
     def _draft_files(self, include_trashed: bool = False) -> list[tuple[str, Path, int]]:
         folder = self.dirs["drafts"]
@@ -482,7 +483,7 @@ def _deliver(folder: Path, data: bytes, flags: str) -> str:
             _unlink_quietly(tmp)
             raise
         _unlink_quietly(tmp)
-        _fsync_dir(folder / "cur")
+        fsync_dir(folder / "cur")
         return uniq
     raise Transient(f"{folder}: could not find a free Maildir file name")
 
@@ -492,14 +493,6 @@ def _unlink_quietly(path: Path) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _load_cursor(cursor: str | None) -> dict | None:
