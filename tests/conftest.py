@@ -22,7 +22,7 @@ from daemon.keys import KEY_HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 
-CONFIG = """\
+PROFILE = """\
 [profile]
 name = "Alex Example"
 email = "alex@example.org"
@@ -31,19 +31,20 @@ fit = "my years of backend work match what the team needs."
 
 [state]
 dir = "state"
-
-[calendar]
-kind = "ics"
-path = "calendar.ics"
-
-[mailbox]
-kind = "maildir"
-path = "Mail"
-
-[reminders]
-kind = "ics"
-path = "reminders.ics"
 """
+
+
+def config(
+    calendar: str = 'kind = "ics"\npath = "calendar.ics"\n',
+    mailbox: str = 'kind = "maildir"\npath = "Mail"\n',
+    reminders: str = 'kind = "ics"\npath = "reminders.ics"\n',
+) -> str:
+    """The test user's config: their profile and state folder, and the three providers'
+    sections (each given as its lines after the [header]); by default all local files."""
+    return f"{PROFILE}\n[calendar]\n{calendar}\n[mailbox]\n{mailbox}\n[reminders]\n{reminders}"
+
+
+CONFIG = config()
 
 
 def vevent(

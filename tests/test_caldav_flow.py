@@ -9,7 +9,7 @@ from datetime import timedelta
 import icalendar
 import pytest
 
-from conftest import ACME, World, vcalendar
+from conftest import ACME, World, config, vcalendar
 from daemon.keys import key_from_uid
 from servers.fixtures import caldav_user, radicale_server  # noqa: F401
 from servers.radicale import Radicale
@@ -26,31 +26,11 @@ class CalDavWorld(World):
     def __init__(self, root, server: Radicale, user: str):
         self.server, self.user = server, user
         account = f'url = "{server.url}"\nusername = "{user}"\npassword_env = "{PASSWORD_ENV}"\ntimeout_seconds = 10\n'
-        config = f"""\
-[profile]
-name = "Alex Example"
-email = "alex@example.org"
-timezone = "Europe/Berlin"
-fit = "my years of backend work match what the team needs."
-
-[state]
-dir = "state"
-
-[calendar]
-kind = "caldav"
-{account}calendars = ["Interviews"]
-
-[mailbox]
-kind = "maildir"
-path = "Mail"
-
-[reminders]
-kind = "caldav"
-{account}calendar = "{REMINDERS}"
-tasks = true
-"""
         self.interviews = server.make_calendar(user, "Interviews")
-        super().__init__(root, config)
+        super().__init__(root, config(
+            calendar=f'kind = "caldav"\n{account}calendars = ["Interviews"]\n',
+            reminders=f'kind = "caldav"\n{account}calendar = "{REMINDERS}"\ntasks = true\n',
+        ))
 
     def set_calendar(self, *events: str) -> None:
         """The events, one object each, replacing what the calendar held."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACME, World
+from conftest import ACME, World, config
 from contracts.reminder_contract import BERLIN, ReminderSinkContract, make_reminder
 from daemon import schema
 from daemon.errors import NeedsUser, Transient
@@ -409,36 +409,15 @@ def test_the_tasks_api_not_enabled_tells_how_to_enable_it(tmp_path, google_emula
 # --- through the engine --------------------------------------------------------------------
 
 
-ENGINE_CONFIG = """\
-[profile]
-name = "Alex Example"
-email = "alex@example.org"
-timezone = "Europe/Berlin"
-fit = "my years of backend work match what the team needs."
-
-[state]
-dir = "state"
-
-[calendar]
-kind = "ics"
-path = "calendar.ics"
-
-[mailbox]
-kind = "maildir"
-path = "Mail"
-
-[reminders]
-kind = "google"
-tasks = true
-token_file = "google-token.json"
-api_endpoint = "{endpoint}"
-timeout_seconds = 2
-"""
+def engine_config(endpoint: str) -> str:
+    """Calendar and drafts in local files, reminders (with tasks) on the emulator."""
+    return config(reminders=f'kind = "google"\ntasks = true\ntoken_file = "google-token.json"\n'
+                            f'api_endpoint = "{endpoint}"\ntimeout_seconds = 2\n')
 
 
 def test_a_followup_step_yields_a_task_in_the_list(tmp_path, google_emulator, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
-    world = World(tmp_path / "world", ENGINE_CONFIG.format(endpoint=google_emulator.url))
+    world = World(tmp_path / "world", engine_config(google_emulator.url))
     settings = GoogleReminders.Settings(tasks=True)
     write_token(world.root / "google-token.json", google_emulator, list(GoogleReminders.oauth_for(settings)[1]))
     world.set_calendar(ACME)  # Tuesday 17 November 2026, 14:00-15:00, a small company
