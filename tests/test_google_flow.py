@@ -5,6 +5,7 @@ emulator (tests/google_emulator) and driven through the real command line."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -16,7 +17,7 @@ from conftest import World
 from daemon.cli import EX_USER
 from daemon.keys import KEY_HEADER
 from google_emulator import calendar_api, gmail_api
-from google_emulator.fixtures import USER, write_token
+from google_emulator.fixtures import USER, running_emulator, write_token
 from google_emulator.server import Emulator
 from integrations.google_api import SCOPES
 from integrations.google_calendar import KEY_PROPERTY
@@ -78,15 +79,9 @@ token_file = "google-token.json"
 
 
 @pytest.fixture
-def google() -> Emulator:
+def google() -> Iterator[Emulator]:
     """One emulator serving Calendar v3 and Gmail v1, as one Google account."""
-    emulator = Emulator(hold_seconds=2.0).start()
-    calendar_api.install(emulator)
-    gmail_api.install(emulator, USER)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from running_emulator(calendar_api.install, lambda emulator: gmail_api.install(emulator, USER))
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Import the fixtures into a test module: ``from google_emulator.fixtures import *
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from .server import Emulator
 ZONE = ZoneInfo("Europe/Berlin")
 USER = "alex@example.org"
 
-__all__ = ["google_emulator", "google_context", "google_token", "write_token", "make_context", "calendar_endpoint"]
+__all__ = ["google_emulator", "google_context", "google_token", "write_token", "make_context", "calendar_endpoint",
+           "running_emulator"]
 
 
 def calendar_endpoint(emulator: Emulator) -> str:
@@ -56,15 +57,20 @@ def make_context(tmp_path: Path, dry_run: bool = False, zone: ZoneInfo = ZONE) -
     )
 
 
-@pytest.fixture
-def google_emulator() -> Iterator[Emulator]:
+def running_emulator(*installs: Callable[[Emulator], object]) -> Iterator[Emulator]:
+    """An emulator serving the APIs these install, stopped afterwards (a fixture yields from it)."""
     emulator = Emulator(hold_seconds=2.0).start()
-    calendar_api.install(emulator)
-    tasks_api.install(emulator)
     try:
+        for install in installs:
+            install(emulator)
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def google_emulator() -> Iterator[Emulator]:
+    yield from running_emulator(calendar_api.install, tasks_api.install)
 
 
 @pytest.fixture

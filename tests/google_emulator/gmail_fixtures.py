@@ -15,7 +15,7 @@ from daemon.providers import ProviderContext
 from integrations.google_api import SCOPES, token_path
 
 from . import gmail_api
-from .fixtures import USER, make_context, write_token
+from .fixtures import USER, make_context, running_emulator, write_token
 from .server import Emulator
 
 __all__ = ["gmail_emulator", "gmail_context", "gmail_token", "write_gmail_token"]
@@ -27,12 +27,7 @@ def write_gmail_token(path: Path, emulator: Emulator) -> Path:
 
 @pytest.fixture
 def gmail_emulator() -> Iterator[Emulator]:
-    emulator = Emulator(hold_seconds=2.0).start()
-    gmail_api.install(emulator, USER)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from running_emulator(lambda emulator: gmail_api.install(emulator, USER))
 
 
 @pytest.fixture

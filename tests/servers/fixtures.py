@@ -33,14 +33,18 @@ def require_dovecot(tls: bool = False) -> None:
     pytest.skip(missing)
 
 
-def _running(**kwargs) -> Iterator[Dovecot]:
-    require_dovecot(tls=kwargs.get("tls", False))
-    server = Dovecot(**kwargs)
+def _serving(server):
+    """Start ``server``, hand it to the test, and close it afterwards (however the test ends)."""
     try:
         server.start()
         yield server
     finally:
         server.close()
+
+
+def _running(**kwargs) -> Iterator[Dovecot]:
+    require_dovecot(tls=kwargs.get("tls", False))
+    yield from _serving(Dovecot(**kwargs))
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +107,7 @@ def _running_radicale():
     require_radicale()
     from .radicale import Radicale
 
-    server = Radicale()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()
+    yield from _serving(Radicale())
 
 
 @pytest.fixture(scope="session")
