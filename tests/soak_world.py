@@ -182,7 +182,8 @@ class Soak:
     # --- the process ---------------------------------------------------------------------
 
     def start(self) -> None:
-        env = {**os.environ, "SOAK_IMAP_PASSWORD": self.dovecot.password}
+        # caches and the remembered calendar ids of its own: not those of an earlier run
+        env = {**os.environ, "SOAK_IMAP_PASSWORD": self.dovecot.password, "XDG_DATA_HOME": str(self.root / "data")}
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
         with open(self.log, "wb") as err:
