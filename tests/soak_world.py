@@ -314,7 +314,8 @@ class Soak:
 
     # --- the run -------------------------------------------------------------------------------
 
-    def run(self, rounds: int, per_round_seconds: float = 90.0) -> Figures:
+    def run(self, rounds: int, per_round_seconds: float = 90.0, minutes: float | None = None) -> Figures:
+        """``rounds`` rounds of fault and reply, or fewer when ``minutes`` have passed."""
         began = time.monotonic()
         self.start()
         if not self.wait(lambda: len(self.dovecot.messages("Drafts")) == self.loops, 60):
@@ -322,6 +323,9 @@ class Soak:
         self.look_at_drafts()
         self.sample()
         for n in range(rounds):
+            if minutes is not None and time.monotonic() - began > minutes * 60:
+                rounds = n
+                break
             what = self.fault(n)
             # the reply goes to the oldest open interview (its draft was written by now); a new
             # interview joins, so that drafts keep being written all along
