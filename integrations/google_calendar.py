@@ -155,7 +155,9 @@ class GoogleCalendar(GoogleProvider):
         self.context = context
         self.api = api
         self.calendar_id = settings.calendar_id
-        digest = hashlib.sha256(f"{settings.api_endpoint}\0{settings.calendar_id}".encode()).hexdigest()[:12]
+        # one cache per account and calendar (and server: the tests' emulators)
+        account = f"{settings.api_endpoint}\0{api.token_file}\0{settings.calendar_id}"
+        digest = hashlib.sha256(account.encode()).hexdigest()[:12]
         self.cache_file = context.data_dir / f"google-calendar-{digest}.json"
         self._items: dict[str, dict] = {}  # by Google event id: the last known version
         self._sync_token = ""

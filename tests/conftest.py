@@ -160,6 +160,20 @@ class World:
         target.add(mailbox.MaildirMessage(msg.as_bytes()))
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory, monkeypatch):
+    """Every test gets XDG folders of its own: tokens, caches and state never leak between
+    tests (a cache from an earlier test's server on a reused port would be trusted) and
+    nothing is written to the real home."""
+    home = tmp_path_factory.mktemp("home")
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    for name in ("STATE_DIRECTORY", "INTERVIEW_FOLLOWUP_CONFIG", "NOTIFY_SOCKET", "JOURNAL_STREAM",
+                 "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> World:
     return World(tmp_path)
