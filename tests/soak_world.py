@@ -263,6 +263,18 @@ class Soak:
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
+    def deliver(self, raw: bytes) -> None:
+        """Deliver as an MTA would: try again when the server dropped the delivering
+        connection (a second copy carries the same Message-ID, which counts once)."""
+        for attempt in range(5):
+            try:
+                self.dovecot.deliver(raw)
+                return
+            except Exception:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
+
     def reminders_path(self) -> str:
         """What the paths of requests on one event of the reminders calendar contain (its
         changes and removals; the searches for a key go to the list and are not hit)."""
@@ -295,6 +307,7 @@ class Soak:
             d.start()
         elif what == "drop the IMAP connections":
             d.doveadm_run("kick", d.user)
+            time.sleep(0.3)  # the kick is carried out after doveadm returns: not on our delivery
         elif what == "kill the IMAP server":
             d.kill()
             time.sleep(0.3)
@@ -330,7 +343,7 @@ class Soak:
             # the reply goes to the oldest open interview (its draft was written by now); a new
             # interview joins, so that drafts keep being written all along
             self.google.calendar.add_event("primary", interview(n + self.loops))
-            self.dovecot.deliver(reply(n))
+            self.deliver(reply(n))
             delivered = time.monotonic()
             company = f"Company{n}"
             if self.wait(lambda: self.loops_closed().get(company), per_round_seconds):
@@ -344,7 +357,7 @@ class Soak:
             self.figures.rounds += 1
         # the last interviews get their replies too, with no fault
         for n in range(rounds, rounds + self.loops):
-            self.dovecot.deliver(reply(n))
+            self.deliver(reply(n))
         # at the end: every loop closed, each untouched draft removed, nothing twice
         if not self.wait(lambda: all(self.loops_closed().values()) and not self.dovecot.messages("Drafts"), 120):
             self.figures.problems.append("not every loop closed and cleaned up at the end")
