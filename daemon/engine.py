@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from .attention import account_reminders
 from .compose import build_message
@@ -127,6 +128,7 @@ class Engine:
         self.detector = Detector(config.profile, config.detection, config.companies, config.tz)
         self.rules = Rules.from_config(config.replies)
         self.report = PassReport()
+        self.stopping: Callable[[], bool] = lambda: False  # true: end the pass after the step in flight
 
     # --- the pass ------------------------------------------------------------------
 
@@ -267,6 +269,9 @@ class Engine:
         # providers that failed in this pass are left alone until the next
         failed: set[str] = set(self.report.failing)
         for p in plans:
+            if self.stopping():
+                self.report.warnings.append("stopped before every step was reconciled; the next run goes on")
+                return
             # drafts first: the thank-you reminder reports the draft's checks
             drafts = [s for s in p.steps if s.artifact == "draft"]
             for step in drafts:
@@ -280,7 +285,7 @@ class Engine:
 
     def _step(self, failed: set[str], provider: str, work, *args) -> None:
         """One step's reconciliation; a provider that fails is skipped for the rest of the pass."""
-        if provider in failed:
+        if provider in failed or self.stopping():
             return
         try:
             work(*args)
@@ -513,10 +518,13 @@ class DryRunReminders:
         self.real.close()
 
 
-def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Providers | None = None) -> PassReport:
+def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Providers | None = None,
+             stopping: Callable[[], bool] = lambda: False) -> PassReport:
     """A whole pass under the state lock; in a dry run against a throw-away copy of the state.
 
-    ``providers`` stay open when given (the daemon keeps them between passes).
+    ``providers`` stay open when given (the daemon keeps them between passes). When
+    ``stopping()`` turns true (SIGTERM), the pass ends after the step in flight; the next
+    run picks up the rest, since every step is recorded as it is done.
     """
     with exclusive(config.state_dir):
         state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
@@ -527,6 +535,7 @@ def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Pro
             if dry_run:
                 providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
             engine = Engine(config, state, providers, clock.now(), Templates(config.templates_dir), dry_run)
+            engine.stopping = stopping
             return engine.run_pass()
         finally:
             if own and providers is not None:

@@ -16,7 +16,7 @@ Failures: a pass that meets a temporary failure (server down, DNS, disk full) lo
 once and comes back sooner, backing off exponentially with jitter up to the poll
 interval; the other providers keep working meanwhile. Nothing temporary ends the loop.
 
-Signals: SIGTERM (and SIGINT) let the pass in flight finish, then the watcher and the
+Signals: SIGTERM (and SIGINT) let the step in flight finish (the rest of the pass is left to the next run), then the watcher and the
 connections are closed and ``run`` returns 0. A second SIGINT interrupts at once. SIGHUP
 reloads the configuration file; a broken new file is reported with its keys, and the
 configuration running so far stays in force.
@@ -117,7 +117,7 @@ class Daemon:
             if self.stop.is_set() and signum == signal.SIGINT:
                 raise KeyboardInterrupt  # asked twice at a terminal: stop now
             if not self.stop.is_set():
-                log.info("%s: stopping after the pass in flight", signal.Signals(signum).name)
+                log.info("%s: stopping after the step in flight", signal.Signals(signum).name)
             self.stop.set()
             self.wake.set()
 
@@ -204,7 +204,7 @@ class Daemon:
                                 needs_user=isinstance(problem, NeedsUser))
         else:
             try:
-                report = one_pass(self.config, self.clock, self.dry_run, self.providers)
+                report = one_pass(self.config, self.clock, self.dry_run, self.providers, self.stop.is_set)
             except Transient as exc:  # the state is busy or the disk full, say: try again soon
                 report = PassReport(errors=[str(exc)])
             except NeedsUser as exc:  # the state file needs the user: say so, keep running

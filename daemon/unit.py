@@ -115,7 +115,7 @@ def render(config_path: Path, python: str, paths: list[Path], sandbox: bool) -> 
         "RestartSec=30s",
         "# ... but exit status 2 means a configuration or state problem only you can fix.",
         "RestartPreventExitStatus=2",
-        "# SIGTERM lets the pass in flight finish before the program exits.",
+        "# SIGTERM lets the step in flight finish before the program exits.",
         "TimeoutStopSec=2min",
         "# Files it creates are yours alone (tokens, state, drafts): mode 0600/0700.",
         "UMask=0077",

@@ -235,27 +235,31 @@ def test_after_sleeping_past_several_due_steps_each_runs_once_in_one_pass(world,
     assert any("followup draft" in a for a in passes[1].actions), passes[1].actions
 
 
-def test_stop_lets_the_pass_in_flight_finish(world, monkeypatch):
-    world.set_calendar(ACME)
-    in_pass = threading.Event()
-    real = service.one_pass
+def test_stop_finishes_the_step_in_flight_and_the_next_run_does_the_rest(world, monkeypatch):
+    globex = vevent("globex-1@test", "20261117T100000", "20261117T110000", "Interview with Globex",
+                    attendees=(("Tom Lee", "tom@globex.example"),))
+    world.set_calendar(ACME, globex)
+    from integrations.maildir_mailbox import MaildirMailbox
 
-    def slow(*args, **kwargs):
-        in_pass.set()
-        time.sleep(0.5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(service, "one_pass", slow)
     stop = threading.Event()
+    real = MaildirMailbox.write_draft
+
+    def write_then_get_sigterm(self, draft):
+        stored = real(self, draft)
+        stop.set()  # what SIGTERM does, while this step is in flight
+        return stored
+
+    monkeypatch.setattr(MaildirMailbox, "write_draft", write_then_get_sigterm)
     result = []
     thread = threading.Thread(target=lambda: result.append(
         run_forever(load(world.config), OffsetClock(datetime.fromisoformat("2026-11-17T16:00:00+01:00")), stop=stop)))
     thread.start()
-    in_pass.wait(5)
-    stop.set()  # what SIGTERM does
-    thread.join(timeout=10)
+    thread.join(timeout=20)
     assert result == [0]
-    assert len(world.drafts()) == 1, "the pass in flight was cut short"
+    assert len(world.drafts()) == 1, "the step in flight was finished, and no other began"
+    monkeypatch.setattr(MaildirMailbox, "write_draft", real)
+    world.once("2026-11-17T16:05:00+01:00")
+    assert len(world.drafts()) == 2 and len(set(world.draft_keys())) == 2
 
 
 # --- the real command: signals and logs ------------------------------------------------------
