@@ -197,3 +197,19 @@ def test_the_daemon_logs_a_refused_login_once_not_every_pass(imap_world, dovecot
     from_service = [r for r in caplog.records if r.name == "daemon.service" and r.levelname == "ERROR"]
     assert len(from_service) == 1 and "refused the login" in from_service[0].getMessage()
     assert all("not the password" not in r.getMessage() for r in caplog.records)
+
+
+def test_a_refused_imap_login_puts_one_sign_in_reminder_in_the_calendar_until_it_works(imap_world, dovecot,
+                                                                                        monkeypatch):
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
+    assert imap_world.cli("once", now="2026-11-17T16:00:00+01:00").code == 2
+    assert imap_world.cli("once", now="2026-11-17T16:05:00+01:00").code == 2
+    signs = [e for e in imap_world.reminders() if str(e["SUMMARY"]).startswith("Sign in again")]
+    assert len(signs) == 1, "one reminder, not one per pass"
+    assert "mailbox" in str(signs[0]["SUMMARY"]) and "not the password" not in imap_world.reminders_file.read_text()
+
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
+    r = imap_world.cli("once", now="2026-11-17T16:10:00+01:00")
+    assert r.code == 0, r.out + r.err
+    assert "remove the reminder to sign in to the mailbox again" in r.out
+    assert not [e for e in imap_world.reminders() if str(e["SUMMARY"]).startswith("Sign in again")]

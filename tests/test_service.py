@@ -24,7 +24,6 @@ from conftest import ACME, REPO, vevent
 from daemon.clock import OffsetClock
 from daemon.config import load
 from daemon.service import Daemon, run_forever
-from servers.fixtures import dovecot  # noqa: F401  (a private server per test)
 
 GLOBEX = vevent("globex-1@test", "20261119T100000", "20261119T110000", "Interview with Globex",
                 attendees=(("Sam Lee", "sam@globex.example"),))
@@ -502,48 +501,6 @@ def test_the_state_file_stays_private_after_all_this(world):
 
 
 # --- a sign-in to renew ------------------------------------------------------------------------
-
-
-def test_a_refused_imap_login_puts_one_sign_in_reminder_in_the_calendar_until_it_works(tmp_path, dovecot, monkeypatch):
-    from conftest import World
-
-    monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
-    world = World(tmp_path, f"""\
-[profile]
-name = "Alex Example"
-email = "alex@example.org"
-timezone = "Europe/Berlin"
-
-[state]
-dir = "state"
-
-[calendar]
-path = "calendar.ics"
-
-[mailbox]
-kind = "imap"
-host = "127.0.0.1"
-port = {dovecot.port}
-security = "plain"
-username = "{dovecot.user}"
-password_env = "TEST_IMAP_PASSWORD"
-timeout_seconds = 5
-
-[reminders]
-path = "reminders.ics"
-""")
-    world.set_calendar(ACME)
-    assert world.cli("once", now="2026-11-17T16:00:00+01:00").code == 2
-    assert world.cli("once", now="2026-11-17T16:05:00+01:00").code == 2
-    signs = [e for e in world.reminders() if str(e["SUMMARY"]).startswith("Sign in again")]
-    assert len(signs) == 1, "one reminder, not one per pass"
-    assert "mailbox" in str(signs[0]["SUMMARY"]) and "not the password" not in world.reminders_file.read_text()
-
-    monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
-    r = world.cli("once", now="2026-11-17T16:10:00+01:00")
-    assert r.code == 0, r.out + r.err
-    assert "remove the reminder to sign in to the mailbox again" in r.out
-    assert not [e for e in world.reminders() if str(e["SUMMARY"]).startswith("Sign in again")]
 
 
 def test_no_sign_in_reminder_goes_to_a_reminder_sink_that_fails_itself(world):
