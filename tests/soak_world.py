@@ -144,6 +144,38 @@ class Figures:
         text = f"RSS {rss0 / 1024:.1f} -> {rss1 / 1024:.1f} MiB, open fds {fd0} -> {fd1}"
         return rss1 - rss0 <= rss_kb_margin and fd1 - fd0 <= fd_margin, text
 
+    def trend(self, warmup_seconds: float) -> dict | None:
+        """RSS and open fds after the warm-up: first, last, max, and the slope per hour of a
+        least-squares line through every sample (time against value)."""
+        if not self.samples:
+            return None
+        start = self.samples[0].at + warmup_seconds
+        s = [x for x in self.samples if x.at >= start]
+        if len(s) < 3:
+            return None
+        t = [x.at for x in s]
+        out: dict = {"samples": len(s), "hours": (t[-1] - t[0]) / 3600}
+        for name, values in (("rss_mib", [x.rss_kb / 1024 for x in s]), ("fds", [float(x.fds) for x in s])):
+            tm, vm = statistics.fmean(t), statistics.fmean(values)
+            var = sum((a - tm) ** 2 for a in t)
+            slope = sum((a - tm) * (b - vm) for a, b in zip(t, values)) / var if var else 0.0
+            out[name] = {"first": values[0], "last": values[-1], "max": max(values), "min": min(values),
+                         "per_hour": slope * 3600}
+        return out
+
+    def trend_text(self, warmup_seconds: float) -> str:
+        tr = self.trend(warmup_seconds)
+        if tr is None:
+            return f"after the {warmup_seconds:.0f} s warm-up: too few samples"
+        r, f = tr["rss_mib"], tr["fds"]
+        return (
+            f"after the {warmup_seconds:.0f} s warm-up ({tr['samples']} samples over {tr['hours'] * 60:.1f} min):\n"
+            f"  RSS MiB: first {r['first']:.1f}, last {r['last']:.1f}, min {r['min']:.1f}, max {r['max']:.1f}; "
+            f"least-squares slope {r['per_hour']:+.2f} MiB/hour\n"
+            f"  open fds: first {f['first']:.0f}, last {f['last']:.0f}, min {f['min']:.0f}, max {f['max']:.0f}; "
+            f"least-squares slope {f['per_hour']:+.2f} fds/hour"
+        )
+
     def summary(self) -> str:
         flat_ok, flat_text = self.flat(4096, 2)
         rss = [x.rss_kb / 1024 for x in self.samples]
@@ -163,9 +195,15 @@ class Figures:
 
 
 class Soak:
-    def __init__(self, root: Path, loops: int = 3):
+    def __init__(self, root: Path, loops: int = 3, steady: bool = False):
+        """``steady``: the calendar keeps ``loops`` interviews all along: once a reply closed
+        a loop, that interview is deleted from the calendar as the next one is added, so the
+        data the daemon is handed stays the same size (only the state's history of closed
+        loops grows, by one row of each kind a round). Without it the calendar gains one
+        interview each round."""
         self.root = root
         self.loops = loops
+        self.steady = steady
         root.mkdir(parents=True, exist_ok=True)
         self.dovecot = Dovecot().start()
         self.google = Emulator(hold_seconds=2.0).start()
@@ -234,14 +272,22 @@ class Soak:
 
     # --- looking ---------------------------------------------------------------------------
 
-    def loops_closed(self) -> dict[str, bool]:
+    def loop_status(self) -> dict[str, str]:
         config = load(self.config)
         state = State.in_memory_copy(config.state_dir)
         try:
             plans = plans_from_state(state, config, datetime.fromisoformat(NOW))
         finally:
             state.close()
-        return {p.interview.company: p.status == "closed" for p in plans}
+        return {p.interview.company: p.status for p in plans}
+
+    def loops_closed(self) -> dict[str, bool]:
+        return {company: status == "closed" for company, status in self.loop_status().items()}
+
+    def all_done(self) -> bool:
+        """Every loop closed (in a steady soak, the deleted interviews show as cancelled) and no draft left."""
+        settled = ("closed", "cancelled") if self.steady else ("closed",)
+        return all(s in settled for s in self.loop_status().values()) and not self.dovecot.messages("Drafts")
 
     def look_at_drafts(self) -> None:
         if not self.dovecot.running:
@@ -251,6 +297,8 @@ class Soak:
         except Exception:  # the server is being restarted by the test itself
             return
         for uid, m in found.items():
+            if not m.get(b"BODY[]"):
+                continue  # expunged while it was fetched (a draft removed as its loop closed)
             key = str(message_from_bytes(m[b"BODY[]"], policy=default)[KEY_HEADER])
             self.figures.appended.setdefault(key, set()).add(uid)
 
@@ -351,6 +399,8 @@ class Soak:
             else:
                 self.figures.problems.append(f"round {n} ({what}): the reply to {company} did not close its loop")
             self.google.invalid_grant = False  # signed in again
+            if self.steady:  # the calendar keeps the same number of interviews
+                self.google.calendar.delete_event("primary", f"soakinterview{n}")
             self.look_at_drafts()
             time.sleep(0.3)
             self.sample()
@@ -359,7 +409,7 @@ class Soak:
         for n in range(rounds, rounds + self.loops):
             self.deliver(reply(n))
         # at the end: every loop closed, each untouched draft removed, nothing twice
-        if not self.wait(lambda: all(self.loops_closed().values()) and not self.dovecot.messages("Drafts"), 120):
+        if not self.wait(self.all_done, 120):
             self.figures.problems.append("not every loop closed and cleaned up at the end")
         self.look_at_drafts()
         self.sample()
