@@ -129,6 +129,7 @@ class Engine:
         self.rules = Rules.from_config(config.replies)
         self.report = PassReport()
         self.stopping: Callable[[], bool] = lambda: False  # true: end the pass after the step in flight
+        self._seen: dict[str, list] = {}  # loop id -> its observations, read once per reconcile
 
     # --- the pass ------------------------------------------------------------------
 
@@ -225,10 +226,6 @@ class Engine:
         with self.state.transaction():
             for msg in messages:
                 obs = understand(msg, known, self.now, self.rules)
-                if obs and obs.kind == "reply" and not obs.address and msg.sender:
-                    obs = _replace(obs, address=msg.sender.email)  # whom a draft answering it goes to
-                if obs and obs.kind == "sent" and msg.thread_id:
-                    obs = _replace(obs, thread_id=msg.thread_id)
                 if obs and self.state.add_observation(obs):
                     self._say(_noted(obs, describe(by_id[obs.loop_id])))
                     if obs.kind == "sent":
@@ -266,6 +263,9 @@ class Engine:
     def reconcile(self, plans: list[LoopPlan]) -> None:
         artifacts = self.state.artifacts()
         debriefs = self.state.debriefs()
+        self._seen = {}
+        for o in self.state.observations():
+            self._seen.setdefault(o.loop_id, []).append(o)
         # providers that failed in this pass are left alone until the next
         failed: set[str] = set(self.report.failing)
         for p in plans:
@@ -366,8 +366,9 @@ class Engine:
     def _answer(self, p: LoopPlan):
         """The employer's message that decided the loop's outcome (what its drafts answer)."""
         outcome = {"rejected": "rejection", "offer": "offer"}.get(p.outcome)
-        replies = [o for o in self.state.observations()
-                   if o.loop_id == p.interview.loop_id and o.kind == "reply" and o.outcome == outcome]
+        if outcome is None:
+            return None
+        replies = [o for o in self._seen.get(p.interview.loop_id, ()) if o.kind == "reply" and o.outcome == outcome]
         return replies[-1] if replies else None
 
     def _values(self, p: LoopPlan, debrief) -> dict[str, str]:
@@ -384,7 +385,7 @@ class Engine:
 
     def _sent_in_loop(self, loop_id: str) -> str:
         """The Message-ID of the mail you sent in this loop (the thank-you first), or ""."""
-        sent = [o for o in self.state.observations() if o.loop_id == loop_id and o.kind == "sent" and o.message_id]
+        sent = [o for o in self._seen.get(loop_id, ()) if o.kind == "sent" and o.message_id]
         sent.sort(key=lambda o: (o.step != "thank-you", o.at))
         return sent[0].message_id if sent else ""
 

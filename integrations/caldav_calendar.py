@@ -34,6 +34,7 @@ Rules:
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -371,8 +372,6 @@ class CalDavCalendar:
         if self._loaded:
             return
         self._loaded = True
-        import json
-
         try:
             data = json.loads(self.cache_file.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_VERSION or data.get("url") != self.settings.url \
