@@ -195,13 +195,15 @@ class Figures:
 
 
 class Soak:
-    def __init__(self, root: Path, loops: int = 3, steady: bool = False):
+    def __init__(self, root: Path, loops: int = 3, steady: bool = False, trace_dir: Path | None = None):
         """``steady``: the calendar keeps ``loops`` interviews all along: once a reply closed
         a loop, that interview is deleted from the calendar as the next one is added, so the
         data the daemon is handed stays the same size (only the state's history of closed
         loops grows, by one row of each kind a round). Without it the calendar gains one
-        interview each round."""
+        interview each round. ``trace_dir``: the daemon runs under bench/traced_daemon.py and
+        a snapshot of its Python heap is written there at every sample."""
         self.root = root
+        self.trace_dir = trace_dir
         self.loops = loops
         self.steady = steady
         root.mkdir(parents=True, exist_ok=True)
@@ -224,9 +226,12 @@ class Soak:
         env = {**os.environ, "SOAK_IMAP_PASSWORD": self.dovecot.password, "XDG_DATA_HOME": str(self.root / "data")}
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
+        launcher = ["-m", "daemon"]
+        if self.trace_dir is not None:
+            launcher = [str(REPO / "bench" / "traced_daemon.py"), str(self.trace_dir), "--"]
         with open(self.log, "wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-P", "-m", "daemon", "--config", str(self.config), "--now", NOW, "-v", "run"],
+                [sys.executable, "-P", *launcher, "--config", str(self.config), "--now", NOW, "-v", "run"],
                 cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env,
             )
 
@@ -266,9 +271,19 @@ class Soak:
             if not any(link.endswith("/state/lock") for link in links) or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
+        if self.trace_dir is not None:
+            self.snapshot()
         status = Path(f"/proc/{pid}/status").read_text()
         rss = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
         self.figures.samples.append(Sample(time.monotonic(), rss, len(links)))
+
+    def snapshot(self) -> None:
+        """Have the traced daemon write a snapshot of its heap and wait until it is there."""
+        before = len(list(self.trace_dir.glob("*.snap"))) if self.trace_dir.exists() else 0
+        os.kill(self.proc.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(self.trace_dir.glob("*.snap"))) <= before:
+            time.sleep(0.1)
 
     # --- looking ---------------------------------------------------------------------------
 
