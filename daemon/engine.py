@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from .attention import account_reminders
+from .attention import Notice, account_reminders, notices
 from .compose import build_message
 from .config import Config
 from .detection import Detector
@@ -102,6 +102,10 @@ class PassReport:
     next_due: datetime | None = None  # when the next step falls due (for the daemon's sleep)
     failing: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (problem, why): state.PROBLEMS
     recovered: list[str] = field(default_factory=list)  # roles that work again after failing
+    # the state after the pass, for the daemon's status line and notifications (None when the
+    # pass did not get that far): read under the pass's lock, so the daemon need not read again
+    plans: list[LoopPlan] | None = None
+    notices: dict[str, Notice] | None = None
 
 
 def describe(iv: Interview) -> str:
@@ -142,6 +146,8 @@ class Engine:
             self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run)))
         self.report.next_due = next_due(plans, self.now)
         self._record_health()
+        self.report.plans = plans_from_state(self.state, self.config, self.now)
+        self.report.notices = {} if self.dry_run else notices(self.state)
         return self.report
 
     def _guarded(self, part: str, work) -> None:

@@ -43,6 +43,7 @@ from .clock import Clock
 from .config import Config, load
 from .engine import PassReport, one_pass, plans_from_state
 from .errors import FollowupError, NeedsUser, Transient
+from .heap import give_back_free_memory
 from .planning import SCHEDULED
 from .providers import Providers, WatchableMailbox, open_providers
 from .sdnotify import Notifier
@@ -221,6 +222,7 @@ class Daemon:
         else:
             self.failures = 0
         self._look_at_state(report)
+        give_back_free_memory()  # the resident size follows what is in use, not the busiest pass
 
     def _log(self, report: PassReport) -> None:
         for line in report.actions:
@@ -238,15 +240,17 @@ class Daemon:
 
     def _look_at_state(self, report: PassReport) -> None:
         """After a pass: the status line for systemd, and desktop notifications."""
-        try:
-            state = State.in_memory_copy(self.config.state_dir)
-        except FollowupError:
-            return  # reported by the pass already
-        try:
-            plans = plans_from_state(state, self.config, self.clock.now())
-            found = {} if self.dry_run else notices(state)
-        finally:
-            state.close()
+        plans, found = report.plans, report.notices
+        if plans is None or found is None:  # the pass did not get that far: read the state
+            try:
+                state = State.in_memory_copy(self.config.state_dir)
+            except FollowupError:
+                return  # reported by the pass already
+            try:
+                plans = plans_from_state(state, self.config, self.clock.now())
+                found = {} if self.dry_run else notices(state)
+            finally:
+                state.close()
         self.last_status = status_line(plans, report, self.clock.now(), self.config)
         self.notifier.status(self.last_status)
         if self.told is None:
