@@ -4,25 +4,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The IMAP tests run a real Dovecot: install it where it is missing (as root; CI is root).
-if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+# Servers and tools the tests run for real, installed where missing when run as root (CI is
+# root), with one apt-get update for all. Without root their tests are skipped (CI fails them).
+need=()
+lacks() {  # lacks COMMAND: not on PATH nor in sbin (which is not on every user's PATH)
+    ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ] && [ ! -x "/sbin/$1" ]
+}
+# The IMAP tests run a real Dovecot.
+if lacks dovecot; then need+=(dovecot-imapd); fi
+# The service tests check the unit with systemd-analyze, and run it under a real systemd in
+# namespaces of its own (tests/test_under_systemd.py): systemd, the system bus (dbus-daemon),
+# util-linux (unshare, nsenter, pivot_root), mount, and script (bsdutils).
+if lacks systemd-analyze || [ ! -x /lib/systemd/systemd ]; then need+=(systemd); fi
+if lacks dbus-daemon; then need+=(dbus); fi
+if lacks unshare || lacks nsenter || lacks pivot_root; then need+=(util-linux); fi
+if lacks mount; then need+=(mount); fi
+if lacks script; then need+=(bsdutils); fi
+if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
     else
-        echo "tests/run.sh: Dovecot is missing; its tests will be skipped (CI fails them)." \
-            "Install it with: sudo apt-get install dovecot-imapd" >&2
-    fi
-fi
-
-# The service tests check the systemd unit with systemd-analyze (Debian's package `systemd`).
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
-    else
-        echo "tests/run.sh: systemd-analyze is missing; its tests will be skipped (CI fails them)." \
-            "Install it with: sudo apt-get install systemd" >&2
+        echo "tests/run.sh: missing ${need[*]}; their tests will be skipped (CI fails them)." \
+            "Install them with: sudo apt-get install ${need[*]}" >&2
     fi
 fi
 
