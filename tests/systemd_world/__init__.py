@@ -12,8 +12,8 @@ How: ``script`` gives the namespace a console (a pty, logged to ``console.log``)
 itself into a cgroup made for the run, enters a cgroup namespace rooted there, builds the
 throw-away root (an overlay of / on tmpfs; /tmp, /run and /dev of its own; /sys and /proc/sys
 read-only; the project bound read-only) and execs ``/lib/systemd/systemd``. Commands run inside
-through ``nsenter``. Only root with CAP_SYS_ADMIN can do this; ``missing()`` says what is
-lacking.
+through ``nsenter``. Only root with CAP_SYS_ADMIN can do this: ``not_allowed()`` says why the
+machine refuses, ``missing()`` which packages are lacking.
 
 Cleanup happens in ``close()`` however a test ends. Should pytest itself be killed, ``script``
 dies with it (PR_SET_PDEATHSIG), the pty hang-up ends ``unshare``, and ``--kill-child`` takes
@@ -83,10 +83,27 @@ def _has_cap_sys_admin() -> bool:
     return False
 
 
-def missing() -> str:
-    """What this machine lacks to run the world ("" when nothing)."""
+def not_allowed() -> str:
+    """Why this machine does not let the tests build the world, "" when it does: what no
+    package can change (no root, a container without CAP_SYS_ADMIN or whose seccomp filter
+    refuses new namespaces, no overlayfs, cgroups mounted read-only)."""
     if os.geteuid() != 0 or not _has_cap_sys_admin():
         return "needs root with CAP_SYS_ADMIN (namespaces, mounts, cgroups)"
+    if not re.search(r"\boverlay$", Path("/proc/filesystems").read_text(), re.M):
+        return "the kernel has no overlayfs"
+    if cgroup2_root() is None:
+        return "no writable cgroup2 mount (/sys/fs/cgroup or /sys/fs/cgroup/unified)"
+    unshare = shutil.which("unshare", path=PATH)
+    if unshare:
+        probe = subprocess.run([unshare, "--pid", "--fork", "--mount", "--cgroup", "--uts", "--ipc", "--net", "true"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            return f"new namespaces are refused here: {probe.stderr.strip() or probe.returncode}"
+    return ""
+
+
+def missing() -> str:
+    """The packages this machine lacks to run the world ("" when none)."""
     tools = {"unshare": "util-linux", "nsenter": "util-linux", "pivot_root": "util-linux",
              "mount": "mount", "script": "bsdutils", "systemctl": "systemd", "dbus-daemon": "dbus"}
     lacking = sorted({package for tool, package in tools.items() if not shutil.which(tool, path=PATH)})
@@ -95,10 +112,6 @@ def missing() -> str:
     if lacking:
         return (f"missing: {' '.join(sorted(set(lacking)))} (apt-get install {' '.join(sorted(set(lacking)))};"
                 " tests/run.sh does it as root)")
-    if not re.search(r"\boverlay$", Path("/proc/filesystems").read_text(), re.M):
-        return "the kernel has no overlayfs (modprobe overlay)"
-    if cgroup2_root() is None:
-        return "no writable cgroup2 mount (/sys/fs/cgroup or /sys/fs/cgroup/unified)"
     return ""
 
 
