@@ -21,7 +21,9 @@ names a class with a ``Settings`` dataclass (its config keys, validated by
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -108,12 +110,42 @@ class Mailbox(Protocol):
     def close(self) -> None: ...
 
 
+class StopSignal(threading.Event):
+    """The event that stops a watcher, which can also be waited for with ``select``/``poll``
+    (``fileno()`` turns readable once it is set): a watcher blocked on its socket then wakes
+    for new mail or for the stop, never on a timer of its own. ``close()`` once the watcher
+    has ended."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self.close = weakref.finalize(self, _close_all, self._read, self._write)  # once, or when dropped
+
+    def set(self) -> None:
+        super().set()
+        if self.close.alive:
+            try:
+                os.write(self._write, b"\0")
+            except BlockingIOError:  # set many times: the pipe is full, and readable
+                pass
+
+    def fileno(self) -> int:
+        return self._read
+
+
+def _close_all(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
 @runtime_checkable
 class WatchableMailbox(Protocol):
     """A mailbox that can tell when new mail arrives (IMAP IDLE, say). Optional."""
 
     def watch(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Block until ``stop`` is set, calling ``changed()`` soon after new mail arrives.
+        ``stop`` may be a ``StopSignal``, whose ``fileno()`` can be polled with a socket.
 
         Runs in a thread of its own with a connection of its own; reconnects by itself
         (with backoff) when the connection drops, and calls ``changed()`` after each

@@ -45,7 +45,7 @@ from .engine import PassReport, one_pass, plans_from_state
 from .errors import FollowupError, NeedsUser, Transient
 from .heap import give_back_free_memory
 from .planning import SCHEDULED
-from .providers import Providers, WatchableMailbox, open_providers
+from .providers import Providers, StopSignal, WatchableMailbox, open_providers
 from .sdnotify import Notifier
 from .state import PROBLEMS, State
 
@@ -69,7 +69,7 @@ class Daemon:
         self.reload_requested = threading.Event()
         self.providers: Providers | None = None
         self.watcher: threading.Thread | None = None
-        self.watcher_stop = threading.Event()
+        self.watcher_stop = StopSignal()
         self.failures = 0
         self.wake_at: datetime | None = None  # the clock's moment of the next due step or retry
         self.warned: set[str] = set()
@@ -143,7 +143,8 @@ class Daemon:
             except FollowupError as exc:  # tried again at the next pass
                 return exc
         if self.watcher is None and isinstance(self.providers.mailbox, WatchableMailbox):
-            self.watcher_stop = threading.Event()
+            if self.watcher_stop.is_set():  # that of a watcher stopped before: a new one
+                self.watcher_stop = StopSignal()
             self.watcher = threading.Thread(
                 target=self.providers.mailbox.watch, args=(self.watcher_stop, self._new_mail),
                 daemon=True, name="mail-watch",
@@ -157,6 +158,8 @@ class Daemon:
             self.watcher.join(timeout=30)
             if self.watcher.is_alive():
                 log.warning("the mail watcher did not stop within 30 s")
+            else:
+                self.watcher_stop.close()  # (one still running may poll it: left open)
             self.watcher = None
         if self.providers is not None:
             self.providers.close()

@@ -285,13 +285,14 @@ class ConnectionLost(Transient):
     """The server closed the connection (BYE or end of stream) while we were waiting."""
 
 
-def idle_wait(client: IMAPClient, timeout: float) -> list[tuple]:
-    """Wait in IDLE up to ``timeout`` seconds; return the untagged responses that came.
+def idle_wait(client: IMAPClient, timeout: float, wake_fd: int | None = None) -> list[tuple]:
+    """Wait in IDLE up to ``timeout`` seconds, or until ``wake_fd`` turns readable; return
+    the untagged responses that came.
 
     Unlike ``IMAPClient.idle_check``, a connection closed by the server raises
     ``ConnectionLost`` instead of looking like silence."""
     sock = client.socket()
-    if not (_pending(sock) or _wait_readable(sock, timeout)):
+    if not (_pending(sock) or _wait_readable(sock, timeout, wake_fd)):
         return []
     if not _pending(sock) and _peer_closed(sock):
         raise ConnectionLost("IMAP: the server closed the connection")
@@ -321,10 +322,14 @@ def _pending(sock: socket.socket) -> bool:
     return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
 
 
-def _wait_readable(sock: socket.socket, timeout: float) -> bool:
+def _wait_readable(sock: socket.socket, timeout: float, wake_fd: int | None = None) -> bool:
+    """Is ``sock`` readable within ``timeout`` seconds? (``wake_fd`` readable ends the wait.)"""
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
-    return bool(poller.poll(max(0, int(timeout * 1000))))
+    if wake_fd is not None:
+        poller.register(wake_fd, select.POLLIN)
+    ready = poller.poll(max(0, int(timeout * 1000)))
+    return any(fd == sock.fileno() for fd, _ in ready)
 
 
 def _peer_closed(sock: socket.socket) -> bool:

@@ -459,13 +459,17 @@ class ImapMailbox:
     def _idle(self, session: Session, stop: threading.Event, changed: Callable[[], None]) -> None:
         renew = self.settings.idle_renew_minutes * 60
         client = session.client
+        # a stop that can be polled with the socket: wake for mail, the stop or the renewal
+        # only; a plain Event is looked at every second
+        wake_fd = stop.fileno() if hasattr(stop, "fileno") else None
+        longest = renew if wake_fd is not None else 1.0
         while not stop.is_set():
             with session.errors("starting IDLE"):
                 client.idle()
             deadline = time.monotonic() + renew
             while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
                 with session.errors("waiting in IDLE"):
-                    responses = idle_wait(client, min(1.0, left))
+                    responses = idle_wait(client, min(longest, left), wake_fd)
                 if any(is_new_mail(r) for r in responses):
                     changed()
             with session.errors("ending IDLE"):

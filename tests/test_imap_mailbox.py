@@ -27,7 +27,7 @@ from daemon.clock import FixedClock
 from daemon.errors import NeedsUser, Transient, UnknownOutcome
 from daemon.keys import KEY_HEADER
 from daemon.mailparse import parse_message
-from daemon.providers import ProviderContext, WatchableMailbox, provider_class
+from daemon.providers import ProviderContext, StopSignal, WatchableMailbox, provider_class
 from integrations.imap_mailbox import ImapMailbox, Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -343,10 +343,10 @@ def test_a_restarted_server_is_reconnected_within_the_call(dovecot, tmp_path):
 
 
 class Watcher:
-    def __init__(self, mailbox: ImapMailbox):
+    def __init__(self, mailbox: ImapMailbox, stop: threading.Event | None = None):
         self.calls = 0
         self.lock = threading.Lock()
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()
         self.thread = threading.Thread(target=mailbox.watch, args=(self.stop, self.changed), daemon=True)
 
     def changed(self) -> None:
@@ -381,6 +381,43 @@ def test_a_reply_delivered_during_idle_is_noticed_within_seconds(dovecot_server,
         dovecot_server.deliver(make_message("the answer"), user=imap_user)
         assert w.wait_for_call(before, 3) < 3
     mb.close()
+
+
+def test_a_watcher_in_idle_wakes_only_for_mail_or_the_stop(dovecot_server, imap_user, tmp_path, monkeypatch):
+    import integrations.imap_mailbox as imap_mailbox
+
+    waits = []
+    real_wait = imap_mailbox.idle_wait
+    monkeypatch.setattr(imap_mailbox, "idle_wait", lambda *a: waits.append(1) or real_wait(*a))
+    mb = open_mailbox(dovecot_server, imap_user, tmp_path)
+    stop = StopSignal()
+    with Watcher(mb, stop) as w:
+        w.wait_for_call(0, 10)
+        time.sleep(2.5)  # a watcher on a timer would have woken twice by now
+        assert len(waits) <= 1
+        before = w.calls
+        dovecot_server.deliver(make_message("wakes it"), user=imap_user)
+        w.wait_for_call(before, 3)
+        stop.set()
+        started = time.monotonic()
+        w.thread.join(timeout=5)
+        assert time.monotonic() - started < 0.5  # the stop wakes it at once, not at a tick
+    stop.close()
+    mb.close()
+
+
+def test_a_stop_signal_can_be_polled_once_set():
+    import select
+
+    stop = StopSignal()
+    poller = select.poll()
+    poller.register(stop.fileno(), select.POLLIN)
+    assert poller.poll(0) == []
+    stop.set()
+    stop.set()  # twice is harmless
+    assert stop.is_set() and poller.poll(0)
+    stop.close()
+    stop.close()  # so is closing twice
 
 
 def test_idle_is_renewed(dovecot_server, imap_user, tmp_path, monkeypatch):
