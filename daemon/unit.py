@@ -87,7 +87,31 @@ def quote(word: str) -> str:
     return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(config_path: Path, python: str, paths: list[Path], sandbox: bool) -> str:
+TMP_FOLDERS = (Path("/tmp"), Path("/var/tmp"))
+
+
+def under_tmp(paths: list[Path]) -> Path | None:
+    """The first of ``paths`` in /tmp or /var/tmp (which ``PrivateTmp=`` would hide), if any."""
+    for p in paths:
+        p = Path(os.path.abspath(p))
+        if any(p == t or t in p.parents for t in TMP_FOLDERS):
+            return p
+    return None
+
+
+def used_paths(config: Config, python: str) -> list[Path]:
+    """What the service reads or runs, beyond the folders it writes: the interpreter and its
+    environment, this program's code, the configuration, the calendar file, the templates."""
+    paths = [Path(python), Path(sys.prefix), Path(__file__).resolve().parent, config.path]
+    for value in (getattr(config.calendar.settings, "path", None), getattr(config, "templates_dir", None)):
+        if value:
+            p = Path(value).expanduser()
+            paths.append(p if p.is_absolute() else config.base_dir / p)
+    return paths
+
+
+def render(config_path: Path, python: str, paths: list[Path], sandbox: bool, in_tmp: Path | None = None) -> str:
+    """The unit's text; ``in_tmp``: a path the service needs in /tmp (no ``PrivateTmp=`` then)."""
     exec_start = " ".join(quote(w) for w in (python, "-P", "-m", "daemon", "--config", str(config_path), "run"))
     lines = [
         "# interview-followup as a systemd user service, written by `interview-followup install-service`",
@@ -152,8 +176,8 @@ def render(config_path: Path, python: str, paths: list[Path], sandbox: bool) -> 
             "# Maildir, reminders file); '-': a folder missing at start is skipped, not an error",
             "ProtectSystem=strict",
             f"ReadWritePaths={rw}",
-            "# a /tmp of its own",
-            "PrivateTmp=yes",
+            *(["# a /tmp of its own", "PrivateTmp=yes"] if in_tmp is None else
+              [f"# PrivateTmp= is left out: {in_tmp} is in a temporary folder, which it would hide"]),
             "# no device nodes beyond /dev/null, /dev/urandom and the like",
             "PrivateDevices=yes",
             "# kernel settings, modules, logs, control groups, clock and host name out of reach",
@@ -197,7 +221,9 @@ def sample() -> str:
 def unit_for(config: Config, sandbox: bool | None = None, python: str | None = None) -> str:
     if sandbox is None:
         sandbox = user_namespaces_work()
-    return render(config.path, python or sys.executable, writable_paths(config), sandbox)
+    python = python or sys.executable
+    writes = writable_paths(config)
+    return render(config.path, python, writes, sandbox, in_tmp=under_tmp(used_paths(config, python) + writes))
 
 
 # --- installing ----------------------------------------------------------------------

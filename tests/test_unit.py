@@ -13,7 +13,7 @@ import pytest
 
 from conftest import CONFIG, REPO, World
 from daemon.config import load
-from daemon.unit import UNIT_NAME, quote, unit_for, writable_paths
+from daemon.unit import UNIT_NAME, quote, render, under_tmp, unit_for, writable_paths
 from servers.fixtures import in_ci
 
 
@@ -47,6 +47,18 @@ def test_the_unit_passes_systemd_analyze_verify_without_a_single_warning(world, 
                     "SystemCallFilter=@system-service"):
         assert setting in text
     assert ("ProtectSystem=strict" in text and "PrivateUsers=yes" in text) == sandbox
+
+
+def test_a_private_tmp_is_left_out_when_the_service_needs_something_in_tmp(world):
+    config = load(world.config)
+    here = unit_for(config, sandbox=True, python="/opt/venv/bin/python")
+    assert (str(world.root).startswith("/tmp/") or "/var/tmp/" in str(world.root)) == ("PrivateTmp=yes" not in here)
+    # a configuration anywhere else, but the interpreter (a venv) in /tmp: left out too
+    text = render(Path("/home/you/config.toml"), "/tmp/build/venv/bin/python", [Path("/home/you/state")], True,
+                  in_tmp=under_tmp([Path("/tmp/build/venv/bin/python"), Path("/home/you/config.toml")]))
+    assert "PrivateTmp=yes" not in text and "/tmp/build/venv/bin/python is in a temporary folder" in text
+    assert under_tmp([Path("/home/you/tmp/x"), Path("/tmpfiles/y")]) is None
+    assert under_tmp([Path("/var/tmp/x")]) == Path("/var/tmp/x")
 
 
 def test_verify_does_catch_a_bad_setting(tmp_path):
