@@ -20,6 +20,10 @@ if lacks dbus-daemon; then need+=(dbus); fi
 if lacks unshare || lacks nsenter || lacks pivot_root; then need+=(util-linux); fi
 if lacks mount; then need+=(mount); fi
 if lacks script; then need+=(bsdutils); fi
+# The desktop notification tests (tests/test_desktop_notifications.py) run a private session
+# bus (dbus-daemon, above) and send through notify-send (libnotify-bin) and gdbus (libglib2.0-bin).
+if lacks notify-send; then need+=(libnotify-bin); fi
+if lacks gdbus; then need+=(libglib2.0-bin); fi
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq >/dev/null
