@@ -183,7 +183,8 @@ class Desktop:
     def notify(self, notice: Notice) -> bool:
         if not self.bus:
             return False
-        cmd = self.command(notice.title, notice.body)
+        # a NUL (from a calendar or a message) cannot be passed on a command line
+        cmd = self.command(notice.title.replace("\0", ""), notice.body.replace("\0", ""))
         if cmd is None:
             return False
         try:

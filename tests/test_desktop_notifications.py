@@ -64,6 +64,14 @@ def test_a_notice_reaches_the_notification_service(tool, notification_service, t
 
 
 @pytest.mark.parametrize("tool", TOOLS)
+def test_a_nul_in_calendar_or_mail_text_is_dropped_not_raised(tool, notification_service, tmp_path):
+    desktop = desktop_with(tool, tmp_path / "bin")
+    assert desktop.notify(Notice("Draft ready: thank-you note to Ac\0me", "in\0 Drafts"))
+    (got,) = notification_service.wait_for(1)
+    assert (got.summary, got.body) == ("Draft ready: thank-you note to Acme", "in Drafts")
+
+
+@pytest.mark.parametrize("tool", TOOLS)
 def test_without_a_notification_service_it_warns_once_and_does_not_raise(tool, session_bus, tmp_path, caplog):
     desktop = desktop_with(tool, tmp_path / "bin")
     caplog.set_level(logging.WARNING, logger="daemon.attention")
