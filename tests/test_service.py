@@ -520,3 +520,39 @@ def test_no_sign_in_reminder_goes_to_a_reminder_sink_that_fails_itself(world):
         assert account_reminders(state, Sink(), failing, datetime.fromisoformat(START)) == []
     finally:
         state.close()
+
+
+# --- a name that does not resolve ---------------------------------------------------------------
+
+
+def test_a_mail_server_whose_name_does_not_resolve_is_reported_once_retried_and_the_rest_works(
+        tmp_path, monkeypatch, caplog):
+    import json
+    import logging
+
+    from conftest import World, config
+    from daemon.clock import FixedClock
+
+    monkeypatch.setenv("DNS_TEST_PASSWORD", "not-used")
+    w = World(tmp_path / "user", config(
+        mailbox='kind = "imap"\nhost = "imap.example.invalid"\nusername = "alex"\npassword_env = "DNS_TEST_PASSWORD"\n'))
+    w.set_calendar(ACME)
+    d = Daemon(load(w.config), FixedClock(datetime.fromisoformat("2026-11-17T16:00:00+01:00")))
+    try:
+        with caplog.at_level(logging.INFO, logger="daemon.service"):
+            for _ in range(3):
+                d.work()
+    finally:
+        d.watcher_stop.set()
+        d._close()
+    said = [r.getMessage() for r in caplog.records if r.name == "daemon.service" and r.levelno >= logging.WARNING]
+    about_it = [line for line in said if "cannot find the host 'imap.example.invalid'" in line]
+    assert len(about_it) == 1, said  # once, not once a pass
+    assert "will retry" in about_it[0]
+    assert d.failures == 3 and d.wake_at is not None  # retried sooner than the poll, with backoff
+    assert d.wake_at <= d.clock.now() + timedelta(minutes=d.config.timing.poll_minutes)
+    # the calendar and the reminders kept working
+    assert any("Acme" in str(e.get("SUMMARY")) for e in w.reminders())
+    status = json.loads(w.cli("status", "--json", now="2026-11-17T16:01:00+01:00").out)
+    assert status["providers"]["mailbox"]["ok"] is False, status["providers"]
+    assert status["providers"]["calendar"]["ok"] is True and status["providers"]["reminders"]["ok"] is True
