@@ -24,12 +24,11 @@ def rss_mib():
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
 
-blocks = [libc.malloc(64 * 1024) for _ in range(600)]  # about 38 MiB
+blocks = [libc.malloc(64 * 1024) for _ in range(1200)]  # about 75 MiB
 for b in blocks:
     ctypes.memset(b, 1, 64 * 1024)
-keep = libc.malloc(64)  # something still in use above them: the heap cannot simply shrink
-for b in blocks:
-    libc.free(b)
+for b in blocks[::2]:  # every other one: each freed block lies between two still in use,
+    libc.free(b)       # so the heap can neither merge them nor shrink at its top
 freed = rss_mib()
 give_back_free_memory()
 print(freed, rss_mib())
