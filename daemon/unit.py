@@ -103,7 +103,7 @@ def used_paths(config: Config, python: str) -> list[Path]:
     """What the service reads or runs, beyond the folders it writes: the interpreter and its
     environment, this program's code, the configuration, the calendar file, the templates."""
     paths = [Path(python), Path(sys.prefix), Path(__file__).resolve().parent, config.path]
-    for value in (getattr(config.calendar.settings, "path", None), getattr(config, "templates_dir", None)):
+    for value in (getattr(config.calendar.settings, "path", None), config.templates_dir):
         if value:
             p = Path(value).expanduser()
             paths.append(p if p.is_absolute() else config.base_dir / p)
