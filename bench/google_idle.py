@@ -28,11 +28,11 @@ from google_emulator import calendar_api, gmail_api  # noqa: E402
 from google_emulator.fixtures import USER, write_token  # noqa: E402
 from google_emulator.server import Emulator  # noqa: E402
 
-from daemon.clock import FixedClock  # noqa: E402
-from daemon.config import load  # noqa: E402
-from daemon.engine import one_pass  # noqa: E402
-from daemon.providers import open_providers  # noqa: E402
-from integrations.google_api import SCOPES  # noqa: E402
+from interview_followup.daemon.clock import FixedClock  # noqa: E402
+from interview_followup.daemon.config import load  # noqa: E402
+from interview_followup.daemon.engine.reconcile import one_pass  # noqa: E402
+from interview_followup.daemon.providers import open_providers  # noqa: E402
+from interview_followup.integrations.google_api import SCOPES  # noqa: E402
 
 NOW = "2026-11-20T18:00:00+01:00"
 COMPANIES = 20

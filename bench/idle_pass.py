@@ -18,9 +18,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from daemon.clock import FixedClock
-from daemon.config import load
-from daemon.engine import one_pass
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.config import load
+from interview_followup.daemon.engine.reconcile import one_pass
 
 CONFIG = """\
 [profile]

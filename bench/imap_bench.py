@@ -29,11 +29,11 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from servers.dovecot import Dovecot  # noqa: E402
 
-from daemon.clock import FixedClock, OffsetClock  # noqa: E402
-from daemon.config import load  # noqa: E402
-from daemon.engine import one_pass  # noqa: E402
-from daemon.providers import open_providers  # noqa: E402
-from daemon.service import run_forever  # noqa: E402
+from interview_followup.daemon.clock import FixedClock, OffsetClock  # noqa: E402
+from interview_followup.daemon.config import load  # noqa: E402
+from interview_followup.daemon.engine.reconcile import one_pass  # noqa: E402
+from interview_followup.daemon.providers import open_providers  # noqa: E402
+from interview_followup.daemon.service.runner import run_forever  # noqa: E402
 
 NOW = "2026-11-20T18:00:00+01:00"
 COMPANIES = 20
@@ -176,7 +176,7 @@ def measure(n: int) -> None:
                   f"worst {max(latencies):.2f} s (of {len(latencies)})")
 
             proc = subprocess.Popen(
-                [sys.executable, "-m", "daemon", "--config", str(root / "config.toml"), "--now", NOW, "run"],
+                [sys.executable, "-m", "interview_followup.daemon", "--config", str(root / "config.toml"), "--now", NOW, "run"],
                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             time.sleep(6)

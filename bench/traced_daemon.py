@@ -74,7 +74,7 @@ def main() -> None:
 
     signal.signal(signal.SIGUSR2, dump)
     sys.argv = ["interview-followup", *args]
-    runpy.run_module("daemon", run_name="__main__", alter_sys=True)
+    runpy.run_module("interview_followup.daemon", run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
-from .cli import main
+"""``python -m interview_followup.daemon``: the same as the ``interview-followup`` command."""
+
+from interview_followup.daemon.cli.main import main
 
 raise SystemExit(main())

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import schema
-from .errors import ConfigError
-from .providers import known_kinds, provider_class
-from .textmatch import phrase_problem
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import ConfigError
+from interview_followup.daemon.providers import known_kinds, provider_class
+from interview_followup.daemon.common.textmatch import phrase_problem
 
 ENV_CONFIG = "INTERVIEW_FOLLOWUP_CONFIG"
 APP = "interview-followup"

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .errors import NeedsUser, Transient
+from interview_followup.daemon.errors import NeedsUser, Transient
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class Draft:
 
 @dataclass(frozen=True)
 class Automatic:
-    """Why a message was written by a machine, not by a person (``daemon.automail``)."""
+    """Why a message was written by a machine, not by a person (``daemon.mail.automatic``)."""
 
     kind: str  # "auto-reply", "bounce", "list", "calendar" or "system"
     reason: str  # the header or words that show it, for the log and ``status``
@@ -165,7 +165,7 @@ class Automatic:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a person's reply says (``daemon.classify``)."""
+    """What a person's reply says (``daemon.mail.classify``)."""
 
     outcome: str  # "rejection", "offer", "next-round", "info" or "other"
     phrase: str = ""  # the words in the message that decided it ("" for "other")
@@ -209,3 +209,30 @@ class Check:
         wrong in their message; anything else is shown with its type too."""
         known = isinstance(exc, (NeedsUser, Transient))
         return cls(name, False, str(exc) if known else f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A message that concerns a loop: the employer's reply, or mail the user sent."""
+
+    ref: str
+    loop_id: str
+    kind: str  # "reply", "sent", "out-of-office" or "bounce"
+    at: datetime
+    reason: str  # how the message was matched to the loop, in words
+    step: str = ""  # for sent mail that carried a draft's key: the step it belonged to
+    message_id: str = ""  # of the message, for answering in its thread
+    outcome: str = ""  # of a reply: "rejection", "offer", "next-round", "info" or "other"
+    phrase: str = ""  # the words that decided the outcome
+    returns_on: date | None = None  # of an out-of-office notice: the day the person is back
+    address: str = ""  # of a bounce: the address the mail could not be delivered to; of a reply: its sender
+    thread_id: str = ""  # of sent mail: the provider's thread id, where it has one
+
+
+def recipients(interview: Interview, debrief: Debrief | None) -> list[Person]:
+    """Who a draft goes to: the interviewers, plus the contact named in the hint or debrief."""
+    out: list[Person] = list(interview.interviewers)
+    for extra in (interview.contact, debrief.contact if debrief else None):
+        if extra and extra.email.lower() not in {p.email.lower() for p in out}:
+            out.append(extra)
+    return out

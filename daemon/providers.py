@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from .clock import Clock
-from .model import CalendarRead, Check, Draft, MailMessage, Reminder, StoredDraft
+from interview_followup.daemon.clock import Clock
+from interview_followup.daemon.model import CalendarRead, Check, Draft, MailMessage, Reminder, StoredDraft
 
 GROUPS = {
     "calendar": "interview_followup.calendar",

@@ -5,7 +5,7 @@ providers (``caldav_calendar``, ``caldav_reminders``) import it.
 Rules:
 - The server address is a full ``https://`` URL (``http://`` only to a loopback address);
   it never carries a user name or password. The password comes from ``password_command``
-  or ``password_env`` (``daemon.secrets``), is read when the first request is made, and
+  or ``password_env`` (``daemon.common.secrets``), is read when the first request is made, and
   appears in no message and no log line. The ``caldav`` library logs request and answer
   bodies (calendar text) at DEBUG: its loggers are capped at WARNING.
 - Every request has a timeout; certificates are always checked (``ca_file`` for a
@@ -35,12 +35,12 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
-from daemon.keys import UID_SUFFIX
-from daemon.files import replace_file
-from daemon.net import is_loopback
-from daemon.providers import ProviderContext
-from daemon.secrets import read_secret
+from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.keys import UID_SUFFIX
+from interview_followup.daemon.common.files import replace_file
+from interview_followup.daemon.common.net import is_loopback
+from interview_followup.daemon.providers import ProviderContext
+from interview_followup.daemon.common.secrets import read_secret
 
 log = logging.getLogger(__name__)
 for _name in ("caldav", "niquests", "urllib3", "urllib3_future"):

@@ -17,7 +17,7 @@ Rules:
   whose ETag changed are fetched with ``calendar-multiget``, 100 at a time. A token the
   server no longer accepts (403/409/412, or the ``DAV:valid-sync-token`` precondition)
   means a full synchronisation from an empty token.
-- Each object is turned into occurrences by ``daemon.ical`` (time zones, floating and
+- Each object is turned into occurrences by ``daemon.calendar.ical`` (time zones, floating and
   all-day times, recurrences, broken events), exactly as the ``ics`` source does; each
   object's parse is kept while its ETag stays the same.
 - An object deleted on the server (or a whole calendar deleted) is remembered for
@@ -41,10 +41,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-from daemon.errors import NeedsUser
-from daemon.ical import ParsedCalendar, parse_calendar
-from daemon.model import CalendarEvent, CalendarRead, Check
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser
+from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
+from interview_followup.daemon.providers import ProviderContext
 
 from .caldav_account import (
     C,

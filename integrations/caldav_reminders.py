@@ -38,10 +38,10 @@ from urllib.parse import quote
 
 from icalendar import Calendar, Todo
 
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.keys import reminder_uid
-from daemon.model import Check, Reminder
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.keys import reminder_uid
+from interview_followup.daemon.model import Check, Reminder
+from interview_followup.daemon.providers import ProviderContext
 
 from .caldav_account import (
     C,

@@ -57,10 +57,10 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import quote
 
-from daemon.keys import KEY_HEADER, message_id
-from daemon.mailparse import parse_message
-from daemon.model import Check, Draft, MailMessage, StoredDraft
-from daemon.providers import ProviderContext
+from interview_followup.daemon.keys import KEY_HEADER, message_id
+from interview_followup.daemon.mail.parse import parse_message
+from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
+from interview_followup.daemon.providers import ProviderContext
 
 from .google_api import AccountSettings, GoogleApi, GoogleProvider, save_token, token_check
 

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 
 log = logging.getLogger(__name__)
 logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)  # it logs URIs on retries
@@ -99,7 +99,7 @@ class GoogleProvider:
 
 def token_check(api: "GoogleApi"):
     """``doctor``'s line for the token: present and readable, or what to do."""
-    from daemon.model import Check
+    from interview_followup.daemon.model import Check
 
     path = api.token_file
     if not path.exists():

@@ -54,9 +54,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
+from interview_followup.daemon.providers import ProviderContext
 
 from .google_api import (SCOPES, AccountSettings, GoogleApi, GoogleProvider, remember_id, remembered_id, save_token,
                          token_check)
@@ -685,7 +685,7 @@ def _when(value: dict, tz: ZoneInfo) -> tuple[datetime, bool, str]:
 
 
 def _recurrence_text(value: datetime) -> str:
-    """As ``daemon.ical`` writes a RECURRENCE-ID, so both sources give the same loop id."""
+    """As ``daemon.calendar.ical`` writes a RECURRENCE-ID, so both sources give the same loop id."""
     return value.astimezone(UTC).isoformat()
 
 

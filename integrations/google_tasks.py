@@ -36,9 +36,9 @@ import logging
 from datetime import datetime, time, timezone
 from typing import Any, Callable
 
-from daemon.errors import NeedsUser, UnknownOutcome
-from daemon.model import Check, Reminder
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser, UnknownOutcome
+from interview_followup.daemon.model import Check, Reminder
+from interview_followup.daemon.providers import ProviderContext
 
 from .google_api import SCOPES, GoogleApi, remember_id, remembered_id
 

@@ -25,9 +25,9 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from icalendar import Alarm, Event
 
-from daemon.clock import Clock
-from daemon.keys import reminder_uid
-from daemon.model import Reminder
+from interview_followup.daemon.clock import Clock
+from interview_followup.daemon.keys import reminder_uid
+from interview_followup.daemon.model import Reminder
 
 PRODID = "-//interview-followup//Reminders//EN"
 UTC = timezone.utc

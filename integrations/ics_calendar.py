@@ -26,11 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.errors import NeedsUser, Transient
-from daemon.ical import ParsedCalendar, parse_calendar
-from daemon.model import CalendarEvent, CalendarRead, Check
-from daemon.providers import ProviderContext
-from integrations.ics_feed import IcsFeed, feed_address
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
+from interview_followup.daemon.providers import ProviderContext
+from interview_followup.integrations.ics_feed import IcsFeed, feed_address
 
 KEY = "calendar.path"
 

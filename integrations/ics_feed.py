@@ -45,11 +45,11 @@ from urllib.request import (
 )
 from zoneinfo import ZoneInfo
 
-from daemon.errors import NeedsUser, Transient
-from daemon.files import fsync_dir
-from daemon.ical import ParsedCalendar, parse_calendar
-from daemon.model import CalendarRead, Check
-from daemon.net import is_loopback
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.common.files import fsync_dir
+from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.model import CalendarRead, Check
+from interview_followup.daemon.common.net import is_loopback
 
 log = logging.getLogger(__name__)
 

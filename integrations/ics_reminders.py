@@ -31,11 +31,11 @@ from icalendar import Calendar, Component
 from icalendar.parser import Contentline
 from icalendar.prop import vText
 
-from daemon.errors import NeedsUser, Transient
-from daemon.files import replace_file
-from daemon.keys import key_from_uid, reminder_uid
-from daemon.model import Check, Reminder
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.common.files import replace_file
+from interview_followup.daemon.keys import key_from_uid, reminder_uid
+from interview_followup.daemon.model import Check, Reminder
+from interview_followup.daemon.providers import ProviderContext
 
 from .ical_reminders import PRODID, event, normalised, reminder_of, stamp
 

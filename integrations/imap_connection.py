@@ -31,8 +31,8 @@ from pathlib import Path
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
 
-from daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
-from daemon.secrets import read_secret
+from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.common.secrets import read_secret
 
 log = logging.getLogger(__name__)
 # imapclient logs the start of every literal it sends (message text) at DEBUG, and every

@@ -41,12 +41,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.keys import KEY_HEADER
-from daemon.mailparse import body_digest, parse_message
-from daemon.model import Check, Draft, MailMessage, StoredDraft
-from daemon.net import is_loopback
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.mail.parse import body_digest, parse_message
+from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
+from interview_followup.daemon.common.net import is_loopback
+from interview_followup.daemon.providers import ProviderContext
 
 from .imap_connection import (
     USED_CAPABILITIES,

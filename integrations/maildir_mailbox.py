@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from daemon.errors import NeedsUser, Transient
-from daemon.files import fsync_dir
-from daemon.keys import KEY_HEADER
-from daemon.mailparse import body_digest, parse_message
-from daemon.model import Check, Draft, MailMessage, StoredDraft
-from daemon.providers import ProviderContext
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.common.files import fsync_dir
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.mail.parse import body_digest, parse_message
+from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
+from interview_followup.daemon.providers import ProviderContext
 
 SUBDIRS = ("tmp", "new", "cur")
 MARGIN_S = 2 * 3600  # files named up to this long before the last change are re-examined

@@ -17,8 +17,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from daemon.cli import main
-from daemon.keys import KEY_HEADER
+from interview_followup.daemon.cli.main import main
+from interview_followup.daemon.keys import KEY_HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,10 +8,10 @@ import os
 import signal
 import sys
 
-from integrations.ics_reminders import IcsReminders
-from integrations.maildir_mailbox import MaildirMailbox
+from interview_followup.integrations.ics_reminders import IcsReminders
+from interview_followup.integrations.maildir_mailbox import MaildirMailbox
 
-from daemon.cli import main
+from interview_followup.daemon.cli.main import main
 
 target, when = int(sys.argv[1]), sys.argv[2]
 argv = sys.argv[sys.argv.index("--") + 1 :]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from daemon.keys import artifact_key, message_id
-from daemon.model import Debrief, Interview, MailMessage, Person
-from daemon.replies import Known
+from interview_followup.daemon.keys import artifact_key, message_id
+from interview_followup.daemon.model import Debrief, Interview, MailMessage, Person
+from interview_followup.daemon.mail.replies import Known
 
 BERLIN = ZoneInfo("Europe/Berlin")
 USER = "alex@example.org"

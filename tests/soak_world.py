@@ -31,12 +31,12 @@ from google_emulator.fixtures import USER, write_token
 from google_emulator.server import Emulator
 from servers.dovecot import Dovecot
 
-from daemon.config import load
-from daemon.engine import plans_from_state
-from daemon.keys import KEY_HEADER
-from daemon.state import State
-from integrations.google_api import SCOPES
-from integrations.google_calendar import KEY_PROPERTY
+from interview_followup.daemon.config import load
+from interview_followup.daemon.engine.reconcile import plans_from_state
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.store.state import State
+from interview_followup.integrations.google_api import SCOPES
+from interview_followup.integrations.google_calendar import KEY_PROPERTY
 
 REPO = Path(__file__).resolve().parent.parent
 REMINDERS_CALENDAR = "Interview follow-ups"
@@ -226,7 +226,7 @@ class Soak:
         env = {**os.environ, "SOAK_IMAP_PASSWORD": self.dovecot.password, "XDG_DATA_HOME": str(self.root / "data")}
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
-        launcher = ["-m", "daemon"]
+        launcher = ["-m", "interview_followup.daemon"]
         if self.trace_dir is not None:
             launcher = [str(REPO / "bench" / "traced_daemon.py"), str(self.trace_dir), "--"]
         with open(self.log, "wb") as err:

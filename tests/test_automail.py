@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from daemon.automail import examine, return_date
-from daemon.mailparse import parse_message
+from interview_followup.daemon.mail.automatic import examine, return_date
+from interview_followup.daemon.mail.parse import parse_message
 
 SENT = date(2026, 11, 20)  # a Friday
 

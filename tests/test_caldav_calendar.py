@@ -21,11 +21,11 @@ from contracts.calendar_contract import (
     context,
     split_by_uid,
 )
-from daemon import schema
-from daemon.errors import NeedsUser, SignInExpired
-from daemon.keys import reminder_uid
-from daemon.providers import provider_class
-from integrations.caldav_calendar import CalDavCalendar, Settings
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import NeedsUser, SignInExpired
+from interview_followup.daemon.keys import reminder_uid
+from interview_followup.daemon.providers import provider_class
+from interview_followup.integrations.caldav_calendar import CalDavCalendar, Settings
 from servers.fixtures import caldav_user, radicale_server  # noqa: F401
 from servers.radicale import Radicale
 
@@ -327,7 +327,7 @@ def test_a_password_command_is_used(tmp_path, server, caldav_user, interviews):
 
 
 def test_a_server_that_is_down_is_transient(tmp_path, caldav_user):
-    from daemon.errors import Transient
+    from interview_followup.daemon.errors import Transient
     from servers.radicale import free_port
 
     source = CalDavCalendar.open(
@@ -344,8 +344,8 @@ def test_a_window_must_be_aware(tmp_path, server, caldav_user):
 
 
 def test_tombstones_are_forgotten_after_a_while(tmp_path, server, caldav_user, interviews):
-    from daemon.clock import FixedClock
-    from integrations import caldav_calendar
+    from interview_followup.daemon.clock import FixedClock
+    from interview_followup.integrations import caldav_calendar
 
     source = open_source(tmp_path, server, caldav_user)
     source.read(*WINDOW)
@@ -358,7 +358,7 @@ def test_tombstones_are_forgotten_after_a_while(tmp_path, server, caldav_user, i
 
 
 def test_a_sync_that_fails_halfway_loses_no_change(tmp_path, server, caldav_user, interviews, monkeypatch):
-    from daemon.errors import Transient
+    from interview_followup.daemon.errors import Transient
 
     source = open_source(tmp_path, server, caldav_user)
     source.read(*WINDOW)

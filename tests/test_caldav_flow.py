@@ -10,7 +10,7 @@ import icalendar
 import pytest
 
 from conftest import ACME, World, config, vcalendar
-from daemon.keys import key_from_uid
+from interview_followup.daemon.keys import key_from_uid
 from servers.fixtures import caldav_user, radicale_server  # noqa: F401
 from servers.radicale import Radicale
 

@@ -14,12 +14,12 @@ import niquests
 import pytest
 
 from contracts.reminder_contract import ReminderSinkContract, make_reminder
-from daemon.clock import FixedClock
-from daemon.errors import NeedsUser, SignInExpired, UnknownOutcome
-from daemon.keys import key_from_uid, reminder_uid
-from daemon.providers import ProviderContext, provider_class
-from integrations.caldav_account import task_uid
-from integrations.caldav_reminders import CalDavReminders, Settings
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.errors import NeedsUser, SignInExpired, UnknownOutcome
+from interview_followup.daemon.keys import key_from_uid, reminder_uid
+from interview_followup.daemon.providers import ProviderContext, provider_class
+from interview_followup.integrations.caldav_account import task_uid
+from interview_followup.integrations.caldav_reminders import CalDavReminders, Settings
 from servers.fixtures import caldav_user, radicale_server  # noqa: F401
 from servers.radicale import Radicale
 
@@ -347,7 +347,7 @@ def test_the_reminders_calendar_can_be_named_by_its_address(tmp_path, server, ca
 
 
 def test_a_reminders_calendar_deleted_meanwhile_is_made_again(tmp_path, server, caldav_user):
-    from daemon.errors import Transient
+    from interview_followup.daemon.errors import Transient
 
     sink = open_sink(tmp_path, server, caldav_user)
     sink.put(make_reminder("a.debrief"))

@@ -1,4 +1,4 @@
-"""The calendar corpus: every file in tests/calendars/ read through daemon.ical, compared with
+"""The calendar corpus: every file in tests/calendars/ read through daemon.calendar.ical, compared with
 what tests/calendars/expected.toml says it holds (its header explains the format)."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import World
-from daemon.config import Companies, Detection, Profile, Timing
-from daemon.detection import Detector
-from daemon.ical import read_calendar
-from daemon.model import CalendarEvent, CalendarRead
-from daemon.planning import followup_time
+from interview_followup.daemon.config import Companies, Detection, Profile, Timing
+from interview_followup.daemon.calendar.detection import Detector
+from interview_followup.daemon.calendar.ical import read_calendar
+from interview_followup.daemon.model import CalendarEvent, CalendarRead
+from interview_followup.daemon.loop.planning import followup_time
 
 CALENDARS = Path(__file__).parent / "calendars"
 MANIFEST: dict[str, dict[str, Any]] = tomllib.loads((CALENDARS / "expected.toml").read_text("utf-8"))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon import config as cfg
-from daemon.classify import KEYS, Rules, classify, parse_rules, reply_text
-from daemon.config import Replies
-from daemon.errors import ConfigError
-from daemon.model import MailMessage
+from interview_followup.daemon import config as cfg
+from interview_followup.daemon.mail.classify import KEYS, Rules, classify, parse_rules, reply_text
+from interview_followup.daemon.config import Replies
+from interview_followup.daemon.errors import ConfigError
+from interview_followup.daemon.model import MailMessage
 
 BUILTIN = Rules.builtin()
 OUR_SUBJECT = "Re: Thank you for our conversation about the Backend Engineer role"
@@ -227,7 +227,7 @@ def test_the_config_carries_the_reply_phrases(tmp_path: Path):
 
 
 def test_the_built_in_rules_cover_every_outcome_in_every_language():
-    data = tomllib.loads(resources.files("daemon.data").joinpath("reply_rules.toml").read_text("utf-8"))
+    data = tomllib.loads(resources.files("interview_followup.daemon.data").joinpath("reply_rules.toml").read_text("utf-8"))
     for lang in ("en", "de", "fr", "es"):
         assert set(data[lang]) == set(KEYS), lang
         for key in KEYS:

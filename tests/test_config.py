@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from daemon import config as cfg
-from daemon import schema
-from daemon.errors import ConfigError
-from daemon.providers import known_kinds, provider_class
+from interview_followup.daemon import config as cfg
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import ConfigError
+from interview_followup.daemon.providers import known_kinds, provider_class
 
 
 def test_the_example_config_is_valid_as_it_is():

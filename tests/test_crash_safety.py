@@ -40,7 +40,7 @@ SCENARIO = [
 
 
 def command(world: World, *args: str, now: str) -> list[str]:
-    return [sys.executable, "-m", "daemon", "--config", str(world.config), "--now", now, *args]
+    return [sys.executable, "-m", "interview_followup.daemon", "--config", str(world.config), "--now", now, *args]
 
 
 def run_to_end(world: World, args: list[str]) -> float:
@@ -169,8 +169,8 @@ def test_killed_just_before_and_just_after_every_write_it_recovers_exactly(tmp_p
 
 
 def test_a_write_whose_outcome_is_unknown_is_looked_up_before_writing_again(world, monkeypatch):
-    from daemon.errors import UnknownOutcome
-    from integrations.maildir_mailbox import MaildirMailbox
+    from interview_followup.daemon.errors import UnknownOutcome
+    from interview_followup.integrations.maildir_mailbox import MaildirMailbox
 
     real = MaildirMailbox.write_draft
 
@@ -189,8 +189,8 @@ def test_a_write_whose_outcome_is_unknown_is_looked_up_before_writing_again(worl
 
 
 def test_a_failed_write_is_retried_on_the_next_pass(world, monkeypatch):
-    from daemon.errors import Transient
-    from integrations.maildir_mailbox import MaildirMailbox
+    from interview_followup.daemon.errors import Transient
+    from interview_followup.integrations.maildir_mailbox import MaildirMailbox
 
     real = MaildirMailbox.write_draft
 

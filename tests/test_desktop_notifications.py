@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ACME
-from daemon.attention import APP, Desktop, Notice
-from daemon.clock import FixedClock
-from daemon.config import load
-from daemon.service import Daemon
+from interview_followup.daemon.engine.attention import APP, Desktop, Notice
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.config import load
+from interview_followup.daemon.service.runner import Daemon
 from servers.notifications import (  # noqa: F401  (fixtures)
     NotificationService,
     notification_service,
@@ -45,7 +45,7 @@ def desktop_with(tool: str, folder: Path) -> Desktop:
 
 def attention_warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.name == "daemon.attention" and r.levelno == logging.WARNING]
+            if r.name == "interview_followup.daemon.engine.attention" and r.levelno == logging.WARNING]
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -74,7 +74,7 @@ def test_a_nul_in_calendar_or_mail_text_is_dropped_not_raised(tool, notification
 @pytest.mark.parametrize("tool", TOOLS)
 def test_without_a_notification_service_it_warns_once_and_does_not_raise(tool, session_bus, tmp_path, caplog):
     desktop = desktop_with(tool, tmp_path / "bin")
-    caplog.set_level(logging.WARNING, logger="daemon.attention")
+    caplog.set_level(logging.WARNING, logger="interview_followup.daemon.engine.attention")
     assert not desktop.notify(Notice("Draft ready: thank-you note to Acme", "x"))
     assert not desktop.notify(Notice("Acme answered", "y"))
     assert not desktop.notify(Notice("Mail to Acme bounced", "z"))

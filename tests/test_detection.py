@@ -1,4 +1,4 @@
-"""daemon.detection: which events are interviews, with whom, at which company, how large."""
+"""daemon.calendar.detection: which events are interviews, with whom, at which company, how large."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.config import Companies, Detection, Profile
-from daemon.companies import (
+from interview_followup.daemon.config import Companies, Detection, Profile
+from interview_followup.daemon.employers.companies import (
     UNKNOWN_SIZE,
     company_from_domain,
     free_mail_domains,
@@ -17,9 +17,9 @@ from daemon.companies import (
     large_employers,
     size_of,
 )
-from daemon.detection import NO_COMPANY, NO_INTERVIEWERS, Detector, company_from_title, parse_hints
-from daemon.keys import artifact_key, reminder_uid
-from daemon.model import Attendee, CalendarEvent, Person, loop_id_for
+from interview_followup.daemon.calendar.detection import NO_COMPANY, NO_INTERVIEWERS, Detector, company_from_title, parse_hints
+from interview_followup.daemon.keys import artifact_key, reminder_uid
+from interview_followup.daemon.model import Attendee, CalendarEvent, Person, loop_id_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ME = "alex@example.org"

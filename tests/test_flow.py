@@ -8,7 +8,7 @@ import sqlite3
 import stat
 
 from conftest import ACME, vevent
-from daemon.keys import KEY_HEADER
+from interview_followup.daemon.keys import KEY_HEADER
 
 AFTER = "2026-11-17T16:00:00+01:00"  # an hour after the Acme interview ended
 

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from contracts.mailbox_contract import SINCE, MailboxContract, make_draft, make_message
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.mailparse import body_digest
-from daemon.model import Draft, StoredDraft
-from daemon.providers import provider_class
+from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.mail.parse import body_digest
+from interview_followup.daemon.model import Draft, StoredDraft
+from interview_followup.daemon.providers import provider_class
 from google_emulator.fixtures import make_context
 from google_emulator.gmail_fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.gmail_fixtures import write_gmail_token
-from integrations.gmail_mailbox import GmailMailbox, Settings
-from integrations.google_api import SCOPES
+from interview_followup.integrations.gmail_mailbox import GmailMailbox, Settings
+from interview_followup.integrations.google_api import SCOPES
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -20,16 +20,16 @@ from contracts.calendar_contract import (
     context,
 )
 from contracts.reminder_contract import ReminderSinkContract, make_reminder
-from daemon import schema
-from daemon.errors import NeedsUser, Transient
-from daemon.ical import parse_calendar
-from daemon.model import CalendarEvent
-from daemon.providers import provider_class
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.calendar.ical import parse_calendar
+from interview_followup.daemon.model import CalendarEvent
+from interview_followup.daemon.providers import provider_class
 from google_emulator.calendar_api import PRIMARY_ID
 from google_emulator.fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.fixtures import make_context, write_token
-from integrations.google_api import token_path
-from integrations.google_calendar import KEY_PROPERTY, GoogleCalendar, GoogleReminders
+from interview_followup.integrations.google_api import token_path
+from interview_followup.integrations.google_calendar import KEY_PROPERTY, GoogleCalendar, GoogleReminders
 
 GOOGLE_STATUS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative", "needs-action": "needsAction"}
 
@@ -182,7 +182,7 @@ def test_an_unchanged_calendar_costs_one_request(tmp_path, google_emulator):
 
 
 def test_paging_is_followed_and_the_sync_token_comes_from_the_last_page(tmp_path, google_emulator, monkeypatch):
-    import integrations.google_calendar as module
+    import interview_followup.integrations.google_calendar as module
 
     monkeypatch.setattr(module, "PAGE_SIZE", 2)
     import_ics(google_emulator, CONTRACT_ICS)
@@ -286,8 +286,8 @@ def test_a_declined_event_keeps_the_users_answer_and_detection_ignores_it(tmp_pa
     (event,) = open_source(tmp_path, google_emulator).read(*WINDOW).events
     assert {(a.email, a.partstat) for a in event.attendees} == {
         ("jane@acme.example", "accepted"), (USER, "declined")}
-    from daemon.config import Companies, Detection, Profile
-    from daemon.detection import Detector
+    from interview_followup.daemon.config import Companies, Detection, Profile
+    from interview_followup.daemon.calendar.detection import Detector
 
     detector = Detector(Profile(name="Alex", email=USER), Detection(), Companies(), ZONE)
     assert detector.declined(event)
@@ -295,8 +295,8 @@ def test_a_declined_event_keeps_the_users_answer_and_detection_ignores_it(tmp_pa
 
 
 def test_the_accounts_own_entry_is_the_user_even_under_another_address(tmp_path, google_emulator):
-    from daemon.config import Companies, Detection, Profile
-    from daemon.detection import Detector
+    from interview_followup.daemon.config import Companies, Detection, Profile
+    from interview_followup.daemon.calendar.detection import Detector
 
     google_emulator.calendar.add_event("primary", {
         "summary": "Interview with Acme", "start": {"dateTime": "2030-03-12T14:00:00+01:00"},
@@ -341,7 +341,7 @@ def test_a_bad_event_is_a_problem_not_a_crash(tmp_path, google_emulator):
 
 @pytest.mark.parametrize("status,reason", [(429, ""), (503, ""), (403, "rateLimitExceeded")])
 def test_busy_answers_on_a_read_are_retried(tmp_path, google_emulator, monkeypatch, status, reason):
-    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
     import_ics(google_emulator, CONTRACT_ICS)
     google_emulator.fail(status, "/events", times=2, reason=reason)
     read = open_source(tmp_path, google_emulator).read(*WINDOW)
@@ -349,7 +349,7 @@ def test_busy_answers_on_a_read_are_retried(tmp_path, google_emulator, monkeypat
 
 
 def test_a_calendar_that_stays_busy_is_transient(tmp_path, google_emulator, monkeypatch):
-    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
     google_emulator.fail(503, "/events", times=50)
     with pytest.raises(Transient):
         open_source(tmp_path, google_emulator).read(*WINDOW)
@@ -412,7 +412,7 @@ def test_an_unchanged_put_writes_nothing(tmp_path, google_emulator):
 
 
 def test_a_held_answer_to_the_look_up_is_retried_and_makes_one_event(tmp_path, google_emulator, monkeypatch):
-    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
     sink = open_sink(tmp_path, google_emulator, timeout_seconds=1)
     sink.find("warm.up")  # the token is refreshed before the fault is armed
     google_emulator.hold_seconds = 2
@@ -539,7 +539,7 @@ def test_bad_reminders_are_bugs(tmp_path, google_emulator):
 
 
 def test_nothing_ever_goes_to_a_send_path(tmp_path, google_emulator, monkeypatch):
-    monkeypatch.setattr("integrations.google_api.time.sleep", lambda s: None)
+    monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
     import_ics(google_emulator, CONTRACT_ICS)
     source = open_source(tmp_path, google_emulator)
     source.read(*WINDOW)
@@ -563,7 +563,7 @@ def test_nothing_ever_goes_to_a_send_path(tmp_path, google_emulator, monkeypatch
 
 
 def _client(tmp_path, emulator):
-    from integrations.google_api import GoogleApi
+    from interview_followup.integrations.google_api import GoogleApi
 
     path = write_token(tmp_path / "token.json", emulator)
     api = GoogleApi(path, emulator.url, timeout_seconds=5)

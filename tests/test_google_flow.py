@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from conftest import World
-from daemon.cli import EX_USER
-from daemon.keys import KEY_HEADER
+from interview_followup.daemon.cli.main import EX_USER
+from interview_followup.daemon.keys import KEY_HEADER
 from google_emulator import calendar_api, gmail_api
 from google_emulator.fixtures import USER, running_emulator, write_token
 from google_emulator.server import Emulator
-from integrations.google_api import SCOPES
-from integrations.google_calendar import KEY_PROPERTY
+from interview_followup.integrations.google_api import SCOPES
+from interview_followup.integrations.google_calendar import KEY_PROPERTY
 
 REMINDERS_CALENDAR = "Interview follow-ups"
 INTERVIEW_ID = "acmeinterview1"

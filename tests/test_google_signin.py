@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from google_emulator.server import Emulator
-from daemon.clock import SystemClock
-from daemon.providers import ProviderContext
-from integrations.google_api import GoogleApi, authorize, token_path
+from interview_followup.daemon.clock import SystemClock
+from interview_followup.daemon.providers import ProviderContext
+from interview_followup.integrations.google_api import GoogleApi, authorize, token_path
 
 
 def test_the_pasted_redirect_address_finishes_the_sign_in_and_the_token_is_private(tmp_path, monkeypatch):

@@ -11,14 +11,14 @@ import pytest
 
 from conftest import ACME, World, config
 from contracts.reminder_contract import BERLIN, ReminderSinkContract, make_reminder
-from daemon import schema
-from daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import NeedsUser, Transient
 from google_emulator.fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.fixtures import make_context, write_token
 from google_emulator.tasks_api import DEFAULT_TITLE
-from integrations.google_api import SCOPES, token_path
-from integrations.google_calendar import KEY_PROPERTY, TASK_PROPERTY, GoogleReminders
-from integrations.google_tasks import KEY_LINE, TASK_LIST_FILE, key_of
+from interview_followup.integrations.google_api import SCOPES, token_path
+from interview_followup.integrations.google_calendar import KEY_PROPERTY, TASK_PROPERTY, GoogleReminders
+from interview_followup.integrations.google_tasks import KEY_LINE, TASK_LIST_FILE, key_of
 
 LIST = "Interview follow-ups"
 LINK = "https://mail.google.com/mail/#search/rfc822msgid%3Aabc%40example.org"
@@ -71,7 +71,7 @@ def no_backoff(monkeypatch) -> None:
     (patching ``integrations.google_api.time.sleep`` would patch ``time.sleep`` everywhere)."""
     import types
 
-    import integrations.google_api as google_api
+    import interview_followup.integrations.google_api as google_api
 
     monkeypatch.setattr(google_api, "time", types.SimpleNamespace(sleep=lambda seconds: None))
 
@@ -311,7 +311,7 @@ def test_duplicate_tasks_are_collapsed_and_a_completed_one_stays(tmp_path, googl
     (list_id,) = task_lists(google_emulator)
     (task,) = our_tasks(google_emulator)
     copy_body = {k: task[k] for k in ("title", "notes", "due")}
-    from integrations.google_api import GoogleApi
+    from interview_followup.integrations.google_api import GoogleApi
 
     api = GoogleApi(token_path(tmp_path / "data"), google_emulator.url)
     copy = api.call("tasks", "v1", lambda s: s.tasks().insert(tasklist=list_id, body=copy_body), write=True, what="copy")
@@ -454,7 +454,7 @@ def test_a_followup_step_yields_a_task_in_the_list(tmp_path, google_emulator, mo
 
 
 def _client(tmp_path, emulator):
-    from integrations.google_api import GoogleApi
+    from interview_followup.integrations.google_api import GoogleApi
 
     path = write_token(tmp_path / "token.json", emulator, SCOPES["tasks"])
     api = GoogleApi(path, emulator.url, timeout_seconds=1)
@@ -534,7 +534,7 @@ def test_emulator_lists_hide_what_google_hides_and_page(tmp_path, google_emulato
 
 def test_emulator_fault_switches_reach_the_tasks_api(tmp_path, google_emulator, monkeypatch):
     no_backoff(monkeypatch)
-    from daemon.errors import UnknownOutcome
+    from interview_followup.daemon.errors import UnknownOutcome
 
     call = _client(tmp_path, google_emulator)
     tl = call(lambda s: s.tasklists().insert(body={"title": "Mine"}), write=True)["id"]

@@ -12,7 +12,7 @@ import pytest
 
 PROGRAM = """
 import ctypes
-from daemon.heap import give_back_free_memory
+from interview_followup.daemon.service.heap import give_back_free_memory
 
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
@@ -44,7 +44,7 @@ def test_memory_freed_in_a_pass_goes_back_to_the_system():
 
 
 def test_giving_memory_back_is_harmless_when_there_is_nothing_to_give():
-    from daemon.heap import give_back_free_memory
+    from interview_followup.daemon.service.heap import give_back_free_memory
 
     give_back_free_memory()
     give_back_free_memory()

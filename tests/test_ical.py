@@ -1,4 +1,4 @@
-"""daemon.ical: one small .ics file per calendar edge case, in tests/ics/."""
+"""daemon.calendar.ical: one small .ics file per calendar edge case, in tests/ics/."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.ical import parse_calendar, read_calendar
-from daemon.model import Attendee, CalendarRead, Person
+from interview_followup.daemon.calendar.ical import parse_calendar, read_calendar
+from interview_followup.daemon.model import Attendee, CalendarRead, Person
 
 ICS = Path(__file__).parent / "ics"
 BERLIN = ZoneInfo("Europe/Berlin")

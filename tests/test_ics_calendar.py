@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import integrations.ics_calendar as ics_module
+import interview_followup.integrations.ics_calendar as ics_module
 from contracts.calendar_contract import (
     CONTRACT_ICS,
     TIMED_UID,
@@ -19,10 +19,10 @@ from contracts.calendar_contract import (
     context,
     split_by_uid,
 )
-from daemon import schema
-from daemon.errors import NeedsUser
-from daemon.providers import provider_class
-from integrations.ics_calendar import IcsCalendar
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import NeedsUser
+from interview_followup.daemon.providers import provider_class
+from interview_followup.integrations.ics_calendar import IcsCalendar
 
 ICS = Path(__file__).parent / "ics"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-import integrations.ics_feed as feed_module
+import interview_followup.integrations.ics_feed as feed_module
 from contracts.calendar_contract import (
     CONTRACT_ICS,
     TIMED_UID,
@@ -28,10 +28,10 @@ from contracts.calendar_contract import (
     CalendarSourceContract,
     context,
 )
-from daemon import schema
-from daemon.errors import NeedsUser, Transient
-from integrations.ics_calendar import IcsCalendar
-from integrations.ics_feed import IcsFeed, feed_address
+from interview_followup.daemon.common import toml_schema as schema
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.integrations.ics_calendar import IcsCalendar
+from interview_followup.integrations.ics_feed import IcsFeed, feed_address
 
 SECRET = "private-5f1c0ffee0ddba11"
 FEED_PATH = f"/calendar/ical/alex%40example.org/{SECRET}/basic.ics"

@@ -13,12 +13,12 @@ import icalendar
 import pytest
 from contracts.reminder_contract import ReminderSinkContract, make_reminder
 
-from daemon.clock import FixedClock
-from daemon.errors import NeedsUser, Transient
-from daemon.keys import key_from_uid, reminder_uid
-from daemon.model import Reminder
-from daemon.providers import ProviderContext, provider_class
-from integrations.ics_reminders import IcsReminders, Settings
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.keys import key_from_uid, reminder_uid
+from interview_followup.daemon.model import Reminder
+from interview_followup.daemon.providers import ProviderContext, provider_class
+from interview_followup.integrations.ics_reminders import IcsReminders, Settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = datetime(2026, 11, 17, 12, 0, tzinfo=timezone.utc)

@@ -10,10 +10,10 @@ from datetime import datetime
 import pytest
 
 from conftest import ACME, World
-from daemon.clock import OffsetClock
-from daemon.config import load
-from daemon.keys import KEY_HEADER
-from daemon.service import run_forever
+from interview_followup.daemon.clock import OffsetClock
+from interview_followup.daemon.config import load
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.service.runner import run_forever
 from servers.dovecot import Dovecot
 from servers.fixtures import dovecot  # noqa: F401  (a private server per test)
 
@@ -171,7 +171,7 @@ def test_a_refused_login_marks_the_mailbox_as_needing_re_authorisation_while_the
 
 def test_the_daemon_logs_a_refused_login_once_not_every_pass(imap_world, dovecot, monkeypatch, caplog):
     monkeypatch.setenv("TEST_IMAP_PASSWORD", "not the password")
-    import daemon.service as service
+    import interview_followup.daemon.service.runner as service
 
     passes = []
     real = service.one_pass
@@ -194,7 +194,7 @@ def test_the_daemon_logs_a_refused_login_once_not_every_pass(imap_world, dovecot
             stop.set()
             thread.join(timeout=10)
     assert all(p.errors for p in passes[:2])
-    from_service = [r for r in caplog.records if r.name == "daemon.service" and r.levelname == "ERROR"]
+    from_service = [r for r in caplog.records if r.name == "interview_followup.daemon.service.runner" and r.levelname == "ERROR"]
     assert len(from_service) == 1 and "refused the login" in from_service[0].getMessage()
     assert all("not the password" not in r.getMessage() for r in caplog.records)
 

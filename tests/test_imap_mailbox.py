@@ -23,12 +23,12 @@ from servers.fixtures import (  # noqa: F401 - fixtures
     imap_user,
 )
 
-from daemon.clock import FixedClock
-from daemon.errors import NeedsUser, Transient, UnknownOutcome
-from daemon.keys import KEY_HEADER
-from daemon.mailparse import parse_message
-from daemon.providers import ProviderContext, StopSignal, WatchableMailbox, provider_class
-from integrations.imap_mailbox import ImapMailbox, Settings
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.mail.parse import parse_message
+from interview_followup.daemon.providers import ProviderContext, StopSignal, WatchableMailbox, provider_class
+from interview_followup.integrations.imap_mailbox import ImapMailbox, Settings
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD_ENV = "IMAP_TEST_PASSWORD"
@@ -384,7 +384,7 @@ def test_a_reply_delivered_during_idle_is_noticed_within_seconds(dovecot_server,
 
 
 def test_a_watcher_in_idle_wakes_only_for_mail_or_the_stop(dovecot_server, imap_user, tmp_path, monkeypatch):
-    import integrations.imap_mailbox as imap_mailbox
+    import interview_followup.integrations.imap_mailbox as imap_mailbox
 
     waits = []
     real_wait = imap_mailbox.idle_wait
@@ -647,8 +647,8 @@ def test_every_setting_is_documented():
 
 
 def test_the_config_loader_reports_settings_errors_with_the_key(tmp_path):
-    from daemon import config as cfg
-    from daemon.errors import ConfigError
+    from interview_followup.daemon import config as cfg
+    from interview_followup.daemon.errors import ConfigError
 
     text = (REPO / "config.example.toml").read_text()
     text = re.sub(r'(?ms)^\[mailbox\].*?(?=^\[reminders\])',

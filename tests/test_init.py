@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon import config as cfg
-from daemon.errors import NeedsUser
-from daemon.setup import run_init, to_toml
-from integrations import google_api
+from interview_followup.daemon import config as cfg
+from interview_followup.daemon.errors import NeedsUser
+from interview_followup.daemon.cli.init import run_init, to_toml
+from interview_followup.integrations import google_api
 
 
 ME = {"Your email": "alex@example.org", "Your time zone": "Europe/Berlin"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conftest import vevent
-from daemon.compose import build_message
-from daemon.model import Person
+from interview_followup.daemon.loop.compose import build_message
+from interview_followup.daemon.model import Person
 from email import message_from_bytes
 from email.policy import default
 

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from contracts.mailbox_contract import SINCE, MailboxContract, make_draft, make_message
 
-from daemon.clock import FixedClock
-from daemon.errors import NeedsUser, Transient
-from daemon.keys import KEY_HEADER
-from daemon.model import StoredDraft
-from daemon.providers import ProviderContext, provider_class
-from integrations import maildir_mailbox
-from integrations.maildir_mailbox import MaildirMailbox, Settings
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.model import StoredDraft
+from interview_followup.daemon.providers import ProviderContext, provider_class
+from interview_followup.integrations import maildir_mailbox
+from interview_followup.integrations.maildir_mailbox import MaildirMailbox, Settings
 
 REPO = Path(__file__).resolve().parent.parent
 _seq = itertools.count(1)
@@ -394,9 +394,9 @@ def test_a_write_killed_before_the_link_leaves_only_a_tmp_file(tmp_path):
         from pathlib import Path
         from datetime import datetime, timezone
         from zoneinfo import ZoneInfo
-        from daemon.clock import FixedClock
-        from daemon.providers import ProviderContext
-        from integrations.maildir_mailbox import MaildirMailbox, Settings
+        from interview_followup.daemon.clock import FixedClock
+        from interview_followup.daemon.providers import ProviderContext
+        from interview_followup.integrations.maildir_mailbox import MaildirMailbox, Settings
         ctx = ProviderContext(ZoneInfo("UTC"), Path({str(tmp_path)!r}), Path({str(tmp_path)!r}), (),
                               FixedClock(datetime(2026, 1, 1, tzinfo=timezone.utc)))
         mailbox = MaildirMailbox.open(Settings(), ctx)
@@ -549,9 +549,9 @@ def test_a_maildir_whose_creation_was_interrupted_is_completed(tmp_path):
     from pathlib import Path as _P
     from zoneinfo import ZoneInfo
 
-    from daemon.clock import SystemClock
-    from daemon.providers import ProviderContext
-    from integrations.maildir_mailbox import MaildirMailbox, Settings
+    from interview_followup.daemon.clock import SystemClock
+    from interview_followup.daemon.providers import ProviderContext
+    from interview_followup.integrations.maildir_mailbox import MaildirMailbox, Settings
 
     root = tmp_path / "Mail"
     (root / ".Drafts" / "tmp").mkdir(parents=True)  # killed after the Drafts folder, before cur/

@@ -10,8 +10,8 @@ from email.policy import SMTP, default
 
 import pytest
 
-from daemon.keys import KEY_HEADER
-from daemon.mailparse import MAX_BODY, body_digest, parse_message
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.mail.parse import MAX_BODY, body_digest, parse_message
 
 
 def parse(raw: bytes | str):

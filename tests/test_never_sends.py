@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ACME, REPO
-from daemon.providers import Mailbox, known_kinds, provider_class
+from interview_followup.daemon.providers import Mailbox, known_kinds, provider_class
 
 SEND_PATTERNS = re.compile(r"smtplib|sendmail|\.send\(|messages\(\)\.send|drafts\(\)\.send|SMTP\(")
 

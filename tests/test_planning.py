@@ -3,9 +3,9 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from daemon.config import Timing
-from daemon.model import Debrief, Interview, Person
-from daemon.planning import LoopFacts, Observation, next_due, plan_loop
+from interview_followup.daemon.config import Timing
+from interview_followup.daemon.model import Debrief, Interview, Person
+from interview_followup.daemon.loop.planning import LoopFacts, Observation, next_due, plan_loop
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TIMING = Timing()
@@ -283,7 +283,7 @@ def test_a_next_round_reply_keeps_the_loop_open_until_the_next_interview():
 
 
 def test_the_next_interview_with_the_same_company_is_round_two_of_the_same_application():
-    from daemon.planning import plan
+    from interview_followup.daemon.loop.planning import plan
 
     first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN), [reply(REPLY_AT, "next-round")])
     second = facts_for(second_interview(), REPLY_AT + timedelta(hours=1))
@@ -295,7 +295,7 @@ def test_the_next_interview_with_the_same_company_is_round_two_of_the_same_appli
 
 
 def test_a_scheduled_next_round_cancels_the_pending_followup_even_without_a_reply():
-    from daemon.planning import plan
+    from interview_followup.daemon.loop.planning import plan
 
     first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN))
     second = facts_for(second_interview(), datetime(2026, 11, 19, 8, 0, tzinfo=BERLIN))
@@ -305,7 +305,7 @@ def test_a_scheduled_next_round_cancels_the_pending_followup_even_without_a_repl
 
 
 def test_a_new_interview_after_a_rejection_is_a_new_application():
-    from daemon.planning import plan
+    from interview_followup.daemon.loop.planning import plan
 
     first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN), [reply(REPLY_AT, "rejection")])
     second = facts_for(second_interview(datetime(2027, 2, 1, 10, 0, tzinfo=BERLIN)), datetime(2027, 1, 20, tzinfo=BERLIN))
@@ -316,7 +316,7 @@ def test_a_new_interview_after_a_rejection_is_a_new_application():
 
 def test_another_role_at_the_same_company_is_another_application():
     from dataclasses import replace
-    from daemon.planning import plan
+    from interview_followup.daemon.loop.planning import plan
 
     first = facts_for(interview(), datetime(2026, 11, 10, tzinfo=BERLIN))
     other = facts_for(replace(second_interview(), role="Data Engineer"), datetime(2026, 11, 19, tzinfo=BERLIN))

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from daemon.automail import examine
-from daemon.classify import Rules
-from daemon.mailparse import parse_message
-from daemon.model import Automatic, MailMessage
-from daemon.planning import Observation
-from daemon.replies import understand
+from interview_followup.daemon.mail.automatic import examine
+from interview_followup.daemon.mail.classify import Rules
+from interview_followup.daemon.mail.parse import parse_message
+from interview_followup.daemon.model import Automatic, MailMessage
+from interview_followup.daemon.model import Observation
+from interview_followup.daemon.mail.replies import understand
 from reply_world import at, known
 
 CORPUS = Path(__file__).parent / "replies"

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from daemon.agencies import on_behalf, where_named
-from daemon.classify import Rule, Rules
-from daemon.model import Debrief, Person
-from daemon.replies import BEHALF_WINDOW, match, understand
-from daemon.textmatch import compile_phrase
+from interview_followup.daemon.employers.agencies import on_behalf, where_named
+from interview_followup.daemon.mail.classify import Rule, Rules
+from interview_followup.daemon.model import Debrief, Person
+from interview_followup.daemon.mail.replies import BEHALF_WINDOW, match, understand
+from interview_followup.daemon.common.textmatch import compile_phrase
 from reply_world import (
     ACME,
     BILL,

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import schedule
 
-import daemon.service as service
+import interview_followup.daemon.service.runner as service
 from conftest import ACME, REPO, vevent
-from daemon.clock import OffsetClock
-from daemon.config import load
-from daemon.service import Daemon, run_forever
+from interview_followup.daemon.clock import OffsetClock
+from interview_followup.daemon.config import load
+from interview_followup.daemon.service.runner import Daemon, run_forever
 
 GLOBEX = vevent("globex-1@test", "20261119T100000", "20261119T110000", "Interview with Globex",
                 attendees=(("Sam Lee", "sam@globex.example"),))
@@ -164,7 +164,7 @@ def test_a_hung_pass_sends_no_watchdog_ping_so_systemd_can_restart_it(world, not
 
 
 def test_an_abstract_notify_socket_is_reached(monkeypatch):
-    from daemon.sdnotify import Notifier
+    from interview_followup.daemon.service.sdnotify import Notifier
 
     name = f"interview-followup-test-{os.getpid()}"
     receiver = NotifySocket("\0" + name)
@@ -238,7 +238,7 @@ def test_stop_finishes_the_step_in_flight_and_the_next_run_does_the_rest(world, 
     globex = vevent("globex-1@test", "20261117T100000", "20261117T110000", "Interview with Globex",
                     attendees=(("Tom Lee", "tom@globex.example"),))
     world.set_calendar(ACME, globex)
-    from integrations.maildir_mailbox import MaildirMailbox
+    from interview_followup.integrations.maildir_mailbox import MaildirMailbox
 
     stop = threading.Event()
     real = MaildirMailbox.write_draft
@@ -266,7 +266,7 @@ def test_stop_finishes_the_step_in_flight_and_the_next_run_does_the_rest(world, 
 
 def spawn(world, *args, env=None, stderr=None):
     return subprocess.Popen(
-        [sys.executable, "-P", "-m", "daemon", "--config", str(world.config), *args],
+        [sys.executable, "-P", "-m", "interview_followup.daemon", "--config", str(world.config), *args],
         cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=stderr, env={**os.environ, **(env or {})},
     )
@@ -298,7 +298,7 @@ def test_sighup_reloads_a_good_configuration_keeps_the_old_one_on_a_broken_file_
             proc.kill()
             proc.wait()
     text = log_file.read_text()
-    assert "SIGTERM: stopping" in text and text.rstrip().endswith("daemon.service: stopped")
+    assert "SIGTERM: stopping" in text and text.rstrip().endswith("daemon.service.runner: stopped")
     assert len(world.drafts()) == 1
 
 
@@ -322,7 +322,7 @@ def test_under_systemd_the_log_has_syslog_levels_and_no_time_stamps(world, tmp_p
 def test_journal_lines_carry_the_level_on_every_line():
     import logging
 
-    from daemon.logs import JournalFormatter, PlainFormatter, hide, stderr_is_journal
+    from interview_followup.daemon.common.logs import JournalFormatter, PlainFormatter, hide, stderr_is_journal
 
     def record(level, msg):
         return logging.LogRecord("daemon.x", level, __file__, 1, msg, (), None)
@@ -361,7 +361,7 @@ def read_calls(calls: Path) -> list[list[str]]:
 
 
 def test_desktop_notifications_come_once_per_event(world, tmp_path, monkeypatch):
-    from daemon.attention import Desktop
+    from interview_followup.daemon.engine.attention import Desktop
 
     monkeypatch.setattr(service, "MAX_SLEEP_SECONDS", 0.2)
     world.set_calendar(ACME)
@@ -395,7 +395,7 @@ def test_desktop_notifications_come_once_per_event(world, tmp_path, monkeypatch)
 
 
 def test_without_notify_send_gdbus_calls_the_notifications_interface(tmp_path):
-    from daemon.attention import Desktop, Notice
+    from interview_followup.daemon.engine.attention import Desktop, Notice
 
     calls = fake_notifier(tmp_path / "bin", "gdbus")
     desktop = Desktop({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/dev/null", "PATH": str(tmp_path / "bin")})
@@ -437,7 +437,7 @@ def run_on_a_full_disk(world, mountpoint: Path, script: str) -> subprocess.Compl
         if os.environ.get("CI"):
             pytest.fail("unshare -m does not work here: the disk-full tests need a mount namespace")
         pytest.skip("unshare -m does not work here")
-    prog = f"{sys.executable} -P -m daemon --config {world.config}"
+    prog = f"{sys.executable} -P -m interview_followup.daemon --config {world.config}"
     text = f"""set -u
 IF="{prog}"
 mount -t tmpfs -o size=2m tmpfs {mountpoint}
@@ -504,8 +504,8 @@ def test_the_state_file_stays_private_after_all_this(world):
 
 
 def test_no_sign_in_reminder_goes_to_a_reminder_sink_that_fails_itself(world):
-    from daemon.attention import account_reminders
-    from daemon.state import State
+    from interview_followup.daemon.engine.attention import account_reminders
+    from interview_followup.daemon.store.state import State
 
     class Sink:
         def put(self, reminder):
@@ -531,7 +531,7 @@ def test_a_mail_server_whose_name_does_not_resolve_is_reported_once_retried_and_
     import logging
 
     from conftest import World, config
-    from daemon.clock import FixedClock
+    from interview_followup.daemon.clock import FixedClock
 
     monkeypatch.setenv("DNS_TEST_PASSWORD", "not-used")
     w = World(tmp_path / "user", config(
@@ -539,13 +539,13 @@ def test_a_mail_server_whose_name_does_not_resolve_is_reported_once_retried_and_
     w.set_calendar(ACME)
     d = Daemon(load(w.config), FixedClock(datetime.fromisoformat("2026-11-17T16:00:00+01:00")))
     try:
-        with caplog.at_level(logging.INFO, logger="daemon.service"):
+        with caplog.at_level(logging.INFO, logger="interview_followup.daemon.service.runner"):
             for _ in range(3):
                 d.work()
     finally:
         d.watcher_stop.set()
         d._close()
-    said = [r.getMessage() for r in caplog.records if r.name == "daemon.service" and r.levelno >= logging.WARNING]
+    said = [r.getMessage() for r in caplog.records if r.name == "interview_followup.daemon.service.runner" and r.levelno >= logging.WARNING]
     about_it = [line for line in said if "cannot find the host 'imap.example.invalid'" in line]
     assert len(about_it) == 1, said  # once, not once a pass
     assert "will retry" in about_it[0]

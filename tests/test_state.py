@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
-from daemon import state as st
-from daemon.planning import Observation
+from interview_followup.daemon.store import state as st
+from interview_followup.daemon.model import Observation
 
 
 def test_a_version_1_database_is_migrated_and_keeps_its_records(tmp_path):

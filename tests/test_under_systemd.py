@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from daemon.unit import UNIT_NAME
+from interview_followup.daemon.service.unit import UNIT_NAME
 from servers.fixtures import in_ci
 from systemd_world import SetupFailed, SystemdWorld, missing, not_allowed, wait_until
 
@@ -126,7 +126,7 @@ def installed(systemd):
     ok(systemd.run("mkdir", "-p", EXAMPLE))
     ok(systemd.run("cp", str(REPO / "config.example.toml"), CONFIG))
     ok(systemd.run("cp", "-r", str(REPO / "examples"), f"{EXAMPLE}/examples"))
-    return ok(systemd.run(sys.executable, "-m", "daemon", "--config", CONFIG, "install-service", timeout=120))
+    return ok(systemd.run(sys.executable, "-m", "interview_followup.daemon", "--config", CONFIG, "install-service", timeout=120))
 
 
 @pytest.fixture(scope="module")

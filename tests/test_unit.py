@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, REPO, World
-from daemon.config import load
-from daemon.unit import UNIT_NAME, quote, render, under_tmp, unit_for, writable_paths
+from interview_followup.daemon.config import load
+from interview_followup.daemon.service.unit import UNIT_NAME, quote, render, under_tmp, unit_for, writable_paths
 from servers.fixtures import in_ci
 
 
@@ -82,7 +82,7 @@ def test_the_unit_runs_this_interpreter_with_the_configuration_pinned(world):
     config = load(world.config)
     text = unit_for(config, sandbox=True)
     exec_start = next(line for line in text.splitlines() if line.startswith("ExecStart="))
-    assert exec_start == f"ExecStart={sys.executable} -P -m daemon --config {world.config} run"
+    assert exec_start == f"ExecStart={sys.executable} -P -m interview_followup.daemon --config {world.config} run"
     rw = next(line for line in text.splitlines() if line.startswith("ReadWritePaths="))
     for path in (world.state_dir, world.maildir, world.root):  # state, Maildir, the reminders file's folder
         assert f"-{path}" in rw.split("=", 1)[1].split()
@@ -90,11 +90,11 @@ def test_the_unit_runs_this_interpreter_with_the_configuration_pinned(world):
 
 
 def test_the_command_line_of_the_unit_ignores_a_daemon_folder_in_the_working_directory(world, tmp_path):
-    decoy = tmp_path / "cwd" / "daemon"
+    decoy = tmp_path / "cwd" / "interview_followup" / "daemon"
     decoy.mkdir(parents=True)
     (decoy / "__main__.py").write_text("raise SystemExit('the wrong program ran')\n")
-    done = subprocess.run([sys.executable, "-P", "-m", "daemon", "--config", str(world.config), "--version"],
-                          cwd=decoy.parent, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-P", "-m", "interview_followup.daemon", "--config", str(world.config),
+                           "--version"], cwd=decoy.parent.parent, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("interview-followup"), done.stderr
 
 
@@ -157,6 +157,6 @@ def test_without_a_user_manager_the_installer_says_what_to_do(world, tmp_path, m
 
 
 def test_the_sample_unit_in_the_repository_is_what_the_installer_writes():
-    from daemon.unit import sample
+    from interview_followup.daemon.service.unit import sample
 
     assert (REPO / "systemd" / UNIT_NAME).read_text() == sample()

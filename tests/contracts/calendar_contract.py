@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from daemon.clock import FixedClock
-from daemon.model import CalendarEvent, CalendarRead, Check
-from daemon.providers import CalendarSource, ProviderContext
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
+from interview_followup.daemon.providers import CalendarSource, ProviderContext
 
 ZONE = ZoneInfo("Europe/Berlin")
 USER = "alex@example.org"

@@ -25,10 +25,10 @@ from email.utils import format_datetime, make_msgid
 
 import pytest
 
-from daemon.keys import KEY_HEADER, message_id
-from daemon.mailparse import body_digest
-from daemon.model import Draft, StoredDraft
-from daemon.providers import Mailbox
+from interview_followup.daemon.keys import KEY_HEADER, message_id
+from interview_followup.daemon.mail.parse import body_digest
+from interview_followup.daemon.model import Draft, StoredDraft
+from interview_followup.daemon.providers import Mailbox
 
 Deliver = Callable[..., None]
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -147,7 +147,7 @@ class MailboxContract:
         found = mailbox.find_draft(draft.key)
         assert found is not None
         assert body_digest(found.message) == body_digest(draft.message)
-        from daemon.mailparse import parse_message
+        from interview_followup.daemon.mail.parse import parse_message
 
         parsed = parse_message(found.message, ref="", folder="drafts")
         assert parsed.subject == "Merci — entretien chez Zoë"

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.model import Reminder
-from daemon.providers import ReminderSink
+from interview_followup.daemon.model import Reminder
+from interview_followup.daemon.providers import ReminderSink
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.clock import FixedClock
-from daemon.providers import ProviderContext
-from integrations.google_api import SCOPES, save_token, token_path
+from interview_followup.daemon.clock import FixedClock
+from interview_followup.daemon.providers import ProviderContext
+from interview_followup.integrations.google_api import SCOPES, save_token, token_path
 
 from . import calendar_api, tasks_api
 from .server import Emulator

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.providers import ProviderContext
-from integrations.google_api import SCOPES, token_path
+from interview_followup.daemon.providers import ProviderContext
+from interview_followup.integrations.google_api import SCOPES, token_path
 
 from . import gmail_api
 from .fixtures import USER, make_context, running_emulator, write_token

@@ -42,7 +42,7 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # The environment of every command run inside: root's, with its user manager's bus.
 INSIDE_ENV = [f"PATH={PATH}", "HOME=/root", "USER=root", "LOGNAME=root", "LANG=C.UTF-8",
               "XDG_RUNTIME_DIR=/run/user/0", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus"]
-# A login shell's umask, not the caller's (daemon.cli sets 077 in the pytest process: an overlay
+# A login shell's umask, not the caller's (daemon.cli.main sets 077 in the pytest process: an overlay
 # root of mode 0700 would lock out dbus-daemon, which runs as messagebus).
 UMASK = 0o022
 CGROUP_PREFIX = "systemd-world-"

@@ -34,8 +34,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import TypeVar
 
-from .keys import KEY_HEADER
-from .model import MailMessage, Person
+from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.model import MailMessage, Person
 
 MAX_BODY = 20_000
 

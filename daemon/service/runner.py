@@ -24,7 +24,7 @@ configuration running so far stays in force.
 systemd (``Type=notify``): READY=1 once the first pass is done, STATUS= with the open
 loops and the next step after every pass, WATCHDOG=1 from this loop (never from another
 thread) at half the watchdog interval, so a pass that hangs lets the watchdog restart
-the service. Desktop notifications: see ``daemon.attention``.
+the service. Desktop notifications: see ``daemon.engine.attention``.
 """
 
 from __future__ import annotations
@@ -38,16 +38,16 @@ from datetime import datetime, timedelta
 
 import schedule
 
-from .attention import Desktop, Notice, notices
-from .clock import Clock
-from .config import Config, load
-from .engine import PassReport, one_pass, plans_from_state
-from .errors import FollowupError, NeedsUser, Transient
-from .heap import give_back_free_memory
-from .planning import SCHEDULED
-from .providers import Providers, StopSignal, WatchableMailbox, open_providers
-from .sdnotify import Notifier
-from .state import PROBLEMS, State
+from interview_followup.daemon.engine.attention import Desktop, Notice, notices
+from interview_followup.daemon.clock import Clock
+from interview_followup.daemon.config import Config, load
+from interview_followup.daemon.engine.reconcile import PassReport, one_pass, plans_from_state
+from interview_followup.daemon.errors import FollowupError, NeedsUser, Transient
+from interview_followup.daemon.service.heap import give_back_free_memory
+from interview_followup.daemon.loop.planning import SCHEDULED
+from interview_followup.daemon.providers import Providers, StopSignal, WatchableMailbox, open_providers
+from interview_followup.daemon.service.sdnotify import Notifier
+from interview_followup.daemon.store.state import PROBLEMS, State
 
 log = logging.getLogger(__name__)
 

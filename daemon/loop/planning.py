@@ -28,10 +28,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from .config import WEEKDAYS, Timing
-from .keys import artifact_key
-from .companies import name_key
-from .model import Debrief, Interview
+from interview_followup.daemon.config import WEEKDAYS, Timing
+from interview_followup.daemon.keys import artifact_key
+from interview_followup.daemon.employers.companies import name_key
+from interview_followup.daemon.model import Debrief, Interview, Observation
 
 SCHEDULED, DUE, DONE, MISSED, CANCELLED, SKIPPED = (
     "scheduled",
@@ -41,24 +41,6 @@ SCHEDULED, DUE, DONE, MISSED, CANCELLED, SKIPPED = (
     "cancelled",
     "skipped",
 )
-
-
-@dataclass(frozen=True)
-class Observation:
-    """A message that concerns a loop: the employer's reply, or mail the user sent."""
-
-    ref: str
-    loop_id: str
-    kind: str  # "reply", "sent", "out-of-office" or "bounce"
-    at: datetime
-    reason: str  # how the message was matched to the loop, in words
-    step: str = ""  # for sent mail that carried a draft's key: the step it belonged to
-    message_id: str = ""  # of the message, for answering in its thread
-    outcome: str = ""  # of a reply: "rejection", "offer", "next-round", "info" or "other"
-    phrase: str = ""  # the words that decided the outcome
-    returns_on: date | None = None  # of an out-of-office notice: the day the person is back
-    address: str = ""  # of a bounce: the address the mail could not be delivered to; of a reply: its sender
-    thread_id: str = ""  # of sent mail: the provider's thread id, where it has one
 
 
 @dataclass(frozen=True)

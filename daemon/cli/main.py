@@ -14,14 +14,15 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from . import __version__, logs
-from .clock import Clock, FixedClock, OffsetClock, SystemClock
-from .config import Config, default_config_path, load
-from .engine import PassReport, one_pass, plans_from_state
-from .errors import NeedsUser, Transient
-from .model import Debrief, Person
-from .state import State, exclusive
-from .status import as_json, as_text, health_text
+from interview_followup.daemon import __version__
+from interview_followup.daemon.common import logs
+from interview_followup.daemon.clock import Clock, FixedClock, OffsetClock, SystemClock
+from interview_followup.daemon.config import Config, default_config_path, load
+from interview_followup.daemon.engine.reconcile import PassReport, one_pass, plans_from_state
+from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.model import Debrief, Person
+from interview_followup.daemon.store.state import State, exclusive
+from interview_followup.daemon.cli.status import as_json, as_text, health_text
 
 EX_USER = 2
 EX_TEMPFAIL = 75
@@ -48,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
 
     st = sub.add_parser("status", help="each loop and its steps")
-    st.add_argument("--json", action="store_true", help="machine-readable output (see daemon/status.py)")
+    st.add_argument("--json", action="store_true", help="machine-readable output (see daemon/cli/status.py)")
 
     db = sub.add_parser("debrief", help="record what you learnt in the interview")
     db.add_argument("loop", help="the loop id from `status`, a prefix of it, or the company name")
@@ -97,20 +98,20 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     try:
         if args.command == "doctor":
-            from .doctor import doctor
+            from interview_followup.daemon.cli.doctor import doctor
 
             return doctor(args.config)
         if args.command == "init":
-            from .setup import run_init
+            from interview_followup.daemon.cli.init import run_init
 
             run_init((args.config or default_config_path()).expanduser())
             return 0
         if args.command == "uninstall-service":
-            from .unit import uninstall
+            from interview_followup.daemon.service.unit import uninstall
 
             return uninstall(dry=args.print_only)
         if args.command == "install-service":
-            from .unit import install
+            from interview_followup.daemon.service.unit import install
 
             return install(load(args.config), dry=args.print_only, sandbox=args.sandbox)
         config = load(args.config)
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "once":
             return cmd_once(config, clock, args.dry_run)
         if args.command == "run":
-            from .service import run_forever
+            from interview_followup.daemon.service.runner import run_forever
 
             return run_forever(config, clock, args.dry_run)
         if args.command == "status":

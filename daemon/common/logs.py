@@ -1,9 +1,9 @@
 """Where log lines go, and in what form.
 
-On a terminal (or any plain stderr): ``2026-11-17 15:30:00,123 INFO daemon.service: ...``.
+On a terminal (or any plain stderr): ``2026-11-17 15:30:00,123 INFO daemon.service.runner: ...``.
 Under systemd, when stderr is the journal's stream (``$JOURNAL_STREAM`` names stderr's
 device and inode), the journal adds the time itself: each line is
-``<N>daemon.service: ...`` where ``<N>`` is the syslog priority (3 error, 4 warning,
+``<N>daemon.service.runner: ...`` where ``<N>`` is the syslog priority (3 error, 4 warning,
 6 info, 7 debug), which journald reads as the entry's level. A message of several lines
 (a traceback, say) gets the prefix on every line, so no line loses its level.
 
@@ -19,8 +19,9 @@ import os
 import sys
 import threading
 
-PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-JOURNAL_FORMAT = "%(name)s: %(message)s"
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(where)s: %(message)s"
+JOURNAL_FORMAT = "%(where)s: %(message)s"
+PACKAGE_PREFIX = "interview_followup."  # left out of logger names in log lines: ``daemon.service.runner``
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -54,8 +55,13 @@ def _scrub(text: str) -> str:
     return text
 
 
+def _where(record: logging.LogRecord) -> None:
+    record.where = record.name.removeprefix(PACKAGE_PREFIX)
+
+
 class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        _where(record)
         return _scrub(super().format(record))
 
 
@@ -66,6 +72,7 @@ class JournalFormatter(logging.Formatter):
         super().__init__(JOURNAL_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
+        _where(record)
         text = _scrub(super().format(record))
         prefix = f"<{syslog_priority(record.levelno)}>"
         return "\n".join(prefix + line for line in (text.splitlines() or [""]))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from .clock import SystemClock
-from .config import load
-from .drafting import NAMES, Templates
-from .errors import FollowupError
-from .model import Check
-from .providers import open_providers
-from .state import DB_NAME, PROBLEMS, Health, State
+from interview_followup.daemon.clock import SystemClock
+from interview_followup.daemon.config import load
+from interview_followup.daemon.loop.drafting import NAMES, Templates
+from interview_followup.daemon.errors import FollowupError
+from interview_followup.daemon.model import Check
+from interview_followup.daemon.providers import open_providers
+from interview_followup.daemon.store.state import DB_NAME, PROBLEMS, Health, State
 
 
 def doctor(config_path: Path | None) -> int:

@@ -18,10 +18,10 @@ from string import Template
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from .compose import one_line
-from .config import Profile
-from .errors import NeedsUser
-from .model import Debrief, Interview, Person
+from interview_followup.daemon.loop.compose import one_line
+from interview_followup.daemon.config import Profile
+from interview_followup.daemon.errors import NeedsUser
+from interview_followup.daemon.model import Debrief, Interview, Person, recipients
 
 NAMES = (
     "thank_you",
@@ -64,7 +64,7 @@ class Templates:
                     raise NeedsUser(f"template {path} cannot be read: {exc}") from None
             else:
                 self._cache[name] = (
-                    resources.files("daemon.templates").joinpath(f"{name}.txt").read_text("utf-8")
+                    resources.files("interview_followup.daemon.loop.templates").joinpath(f"{name}.txt").read_text("utf-8")
                 )
         return self._cache[name]
 
@@ -75,7 +75,7 @@ class Templates:
         if not sep or label.strip().lower() not in ("subject", "title"):
             raise NeedsUser(
                 f"template {name}.txt must start with a 'Subject:' or 'Title:' line",
-                hint=f"see the shipped template daemon/templates/{name}.txt",
+                hint=f"see the shipped template daemon/loop/templates/{name}.txt",
             )
         head_out = one_line(Template(head.strip()).safe_substitute(values))
         body = Template(rest).safe_substitute(values)
@@ -156,15 +156,6 @@ def values_for(
         "decide_by": "",
         "bounced": "",
     }
-
-
-def recipients(interview: Interview, debrief: Debrief | None) -> list[Person]:
-    """Who a draft goes to: the interviewers, plus the contact named in the hint or debrief."""
-    out: list[Person] = list(interview.interviewers)
-    for extra in (interview.contact, debrief.contact if debrief else None):
-        if extra and extra.email.lower() not in {p.email.lower() for p in out}:
-            out.append(extra)
-    return out
 
 
 _NO_REPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply|notifications?\b|mailer|bounce", re.IGNORECASE)

@@ -33,14 +33,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .agencies import PLACES, on_behalf, where_named
-from .automail import examine
-from .classify import Rules, classify
-from .companies import domain_in
-from .drafting import recipients
-from .keys import message_id
-from .model import Automatic, Debrief, Interview, MailMessage, Person
-from .planning import Observation
+from interview_followup.daemon.employers.agencies import PLACES, on_behalf, where_named
+from interview_followup.daemon.mail.automatic import examine
+from interview_followup.daemon.mail.classify import Rules, classify
+from interview_followup.daemon.employers.companies import domain_in
+from interview_followup.daemon.keys import message_id
+from interview_followup.daemon.model import Automatic, Debrief, Interview, MailMessage, Person, recipients
+from interview_followup.daemon.model import Observation
 
 # How long after an interview mail from a tracking system or an agency may still be its
 # answer. Large employers take weeks to decide; three months covers them and keeps an

@@ -25,9 +25,9 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .keys import artifact_key
-from .model import Reminder
-from .state import CREATED, INTENT_CREATE, INTENT_REMOVE, OPEN_INTENTS, REMOVED, Artifact, State
+from interview_followup.daemon.keys import artifact_key
+from interview_followup.daemon.model import Reminder
+from interview_followup.daemon.store.state import CREATED, INTENT_CREATE, INTENT_REMOVE, OPEN_INTENTS, REMOVED, Artifact, State
 
 log = logging.getLogger(__name__)
 

@@ -60,7 +60,7 @@ import x_wr_timezone
 from icalendar.timezone.tzid import tzid_from_tzinfo
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from .model import Attendee, CalendarEvent, CalendarRead, Person
+from interview_followup.daemon.model import Attendee, CalendarEvent, CalendarRead, Person
 
 # Properties whose breakage makes the time of an event unknown.
 TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")

@@ -19,7 +19,7 @@ Rules:
   name the company; a part in parentheses or after a dash is the role when it reads like
   a job title. A "company" that is an interviewer's name is ignored.
 - Otherwise the company comes from the first interviewer's (then the contact's) mail
-  domain that is not free mail; the size from the rules in ``daemon.companies``.
+  domain that is not free mail; the size from the rules in ``daemon.employers.companies``.
 - Times: timed events keep their start and end. An all-day interview starts at local
   midnight of its first day and ends at ``detection.all_day_end`` (local time) on its
   last day; ``all_day=True`` lets the core show the date only.
@@ -36,16 +36,16 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from .companies import (
+from interview_followup.daemon.employers.companies import (
     company_from_domain,
     domain_in,
     is_free_mail,
     name_key,
     size_of,
 )
-from .config import Companies, Detection, Profile
-from .keys import key_from_uid
-from .model import CalendarEvent, Interview, Person, loop_id_for
+from interview_followup.daemon.config import Companies, Detection, Profile
+from interview_followup.daemon.keys import key_from_uid
+from interview_followup.daemon.model import CalendarEvent, Interview, Person, loop_id_for
 
 NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
 NO_COMPANY = "no company found: add a line 'company: NAME' to the event description"

@@ -14,20 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from .attention import Notice, account_reminders, notices
-from .compose import build_message
-from .config import Config
-from .detection import Detector
-from .drafting import Templates, answer_from_a_person, check_draft, recipients, values_for
-from .errors import NeedsUser, SignInExpired, Transient
-from .mailparse import body_digest
-from .model import Draft, Interview, Person, Reminder, StoredDraft
-from .planning import LoopFacts, LoopPlan, Step, decide_by, next_due, plan
-from .clock import Clock
-from .providers import Mailbox, Providers, ReminderSink, open_providers
-from .classify import Rules
-from .replies import Known, understand
-from .state import (
+from interview_followup.daemon.engine.attention import Notice, account_reminders, notices
+from interview_followup.daemon.loop.compose import build_message
+from interview_followup.daemon.config import Config
+from interview_followup.daemon.calendar.detection import Detector
+from interview_followup.daemon.loop.drafting import Templates, answer_from_a_person, check_draft, values_for
+from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient
+from interview_followup.daemon.mail.parse import body_digest
+from interview_followup.daemon.model import Draft, Interview, Person, Reminder, StoredDraft, recipients
+from interview_followup.daemon.loop.planning import LoopFacts, LoopPlan, Step, decide_by, next_due, plan
+from interview_followup.daemon.clock import Clock
+from interview_followup.daemon.providers import Mailbox, Providers, ReminderSink, open_providers
+from interview_followup.daemon.mail.classify import Rules
+from interview_followup.daemon.mail.replies import Known, understand
+from interview_followup.daemon.store.state import (
     CREATED,
     GONE,
     INTENT_CREATE,

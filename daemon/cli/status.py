@@ -21,8 +21,8 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .planning import LoopPlan
-from .state import PROBLEMS, Artifact, Health
+from interview_followup.daemon.loop.planning import LoopPlan
+from interview_followup.daemon.store.state import PROBLEMS, Artifact, Health
 
 WRITTEN = {
     "created": "written",

@@ -10,7 +10,7 @@ spaces, matched on word boundaries, any run of white space between words. A phra
 starts with ``re:`` is a Python regular expression instead, matched on the folded text
 (lower case, no accents) and also on word boundaries.
 
-Used by ``daemon.classify`` (reply rules) and ``daemon.automail`` (return dates).
+Used by ``daemon.mail.classify`` (reply rules) and ``daemon.mail.automatic`` (return dates).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 
-from . import logs
-from .errors import NeedsUser
+from interview_followup.daemon.common import logs
+from interview_followup.daemon.errors import NeedsUser
 
 COMMAND_TIMEOUT_SECONDS = 60
 

@@ -15,8 +15,8 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
-from .keys import KEY_HEADER, message_id
-from .model import Person
+from interview_followup.daemon.keys import KEY_HEADER, message_id
+from interview_followup.daemon.model import Person
 
 _CONTROL = re.compile(r"[\r\n\x00]+")
 _ADDR = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .companies import _LEGAL_SUFFIXES, domain_in  # one rule for what a legal suffix is
-from .model import MailMessage
+from interview_followup.daemon.employers.companies import _LEGAL_SUFFIXES, domain_in  # one rule for what a legal suffix is
+from interview_followup.daemon.model import MailMessage
 
 BODY_CHARS = 2000
 
@@ -49,7 +49,7 @@ class Behalf:
 @lru_cache(maxsize=1)
 def ats_senders() -> tuple[tuple[str, str], ...]:
     """(domain pattern, service name) pairs of the shipped list."""
-    text = resources.files("daemon.data").joinpath("ats_senders.txt").read_text(encoding="utf-8")
+    text = resources.files("interview_followup.daemon.data").joinpath("ats_senders.txt").read_text(encoding="utf-8")
     pairs = []
     for line in text.splitlines():
         line = line.strip()

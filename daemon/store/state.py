@@ -22,10 +22,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
-from .errors import StateError, Transient
-from .model import Debrief, Interview
-from .planning import Observation
-from .records import from_json, to_json
+from interview_followup.daemon.errors import StateError, Transient
+from interview_followup.daemon.model import Debrief, Interview
+from interview_followup.daemon.model import Observation
+from interview_followup.daemon.store.records import from_json, to_json
 
 SCHEMA_VERSION = 4
 DB_NAME = "state.sqlite3"

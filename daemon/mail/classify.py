@@ -12,7 +12,7 @@ rule came from. The rules are phrases a user can read and extend:
   (phrases added to the outcome) and ``ignore`` (phrases taken out of the text before
   anything is matched — a recruiter's signature that links a booking page, say).
 
-Phrase syntax (``daemon.textmatch``): words, matched on word boundaries, ignoring case,
+Phrase syntax (``daemon.common.textmatch``): words, matched on word boundaries, ignoring case,
 accents and the kind of apostrophe; or ``re:`` and a regular expression on the folded
 text (lower case, no accents).
 
@@ -52,11 +52,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from .model import MailMessage, Verdict
-from .textmatch import Folded, compile_phrase, fold
+from interview_followup.daemon.model import MailMessage, Verdict
+from interview_followup.daemon.common.textmatch import Folded, compile_phrase, fold
 
 if TYPE_CHECKING:
-    from .config import Replies
+    from interview_followup.daemon.config import Replies
 
 OUTCOMES = ("offer", "rejection", "next-round", "info")  # in order of priority
 KEYS = {"offer": "offer", "rejection": "rejection", "next_round": "next-round", "info": "info"}
@@ -98,7 +98,7 @@ class Rules:
 
 @lru_cache(maxsize=1)
 def _builtin_rules() -> tuple[Rule, ...]:
-    text = resources.files("daemon.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    text = resources.files("interview_followup.daemon.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
     return parse_rules(tomllib.loads(text))
 
 

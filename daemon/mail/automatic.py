@@ -47,8 +47,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from .model import Automatic, MailMessage
-from .textmatch import fold, fold_word
+from interview_followup.daemon.model import Automatic, MailMessage
+from interview_followup.daemon.common.textmatch import fold, fold_word
 
 # --- bounces and receipts -------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
-from .config import Companies
+from interview_followup.daemon.config import Companies
 
 UNKNOWN_SIZE = "unknown size: default from companies.unknown_size"
 
@@ -161,6 +161,6 @@ def _matches(entry: str, company: str, domains: tuple[str, ...]) -> bool:
 
 
 def _data_lines(name: str) -> list[str]:
-    text = resources.files("daemon.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("interview_followup.daemon.data").joinpath(name).read_text(encoding="utf-8")
     lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]

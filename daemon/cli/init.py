@@ -16,10 +16,10 @@ import typing
 from pathlib import Path
 from typing import Any, Callable, Literal, get_args, get_origin
 
-from . import config as cfg
-from .clock import SystemClock
-from .errors import ConfigError, NeedsUser
-from .providers import ProviderContext, known_kinds, provider_class
+from interview_followup.daemon import config as cfg
+from interview_followup.daemon.clock import SystemClock
+from interview_followup.daemon.errors import ConfigError, NeedsUser
+from interview_followup.daemon.providers import ProviderContext, known_kinds, provider_class
 
 Ask = Callable[[str, str], str]  # (question, default) -> answer
 Say = Callable[[str], None]

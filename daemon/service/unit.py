@@ -2,7 +2,7 @@
 
 The unit is written for the installation that runs the command: ``ExecStart`` is this
 interpreter (``sys.executable``: a venv's or pipx's python keeps its own packages) with
-``-P -m daemon`` (``-P``: no module from the working directory shadows the program's), and
+``-P -m interview_followup.daemon`` (``-P``: no module from the working directory shadows the program's), and
 ``--config`` pinned to the configuration's absolute path.
 
 Hardening: every setting that a per-user service manager can apply without privileges
@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .config import Config
+from interview_followup.daemon.config import Config
 
 UNIT_NAME = "interview-followup.service"
 WATCHDOG = "10min"  # a pass that takes longer is hung (network requests time out well before)
@@ -112,7 +112,7 @@ def used_paths(config: Config, python: str) -> list[Path]:
 
 def render(config_path: Path, python: str, paths: list[Path], sandbox: bool, in_tmp: Path | None = None) -> str:
     """The unit's text; ``in_tmp``: a path the service needs in /tmp (no ``PrivateTmp=`` then)."""
-    exec_start = " ".join(quote(w) for w in (python, "-P", "-m", "daemon", "--config", str(config_path), "run"))
+    exec_start = " ".join(quote(w) for w in (python, "-P", "-m", "interview_followup.daemon", "--config", str(config_path), "run"))
     lines = [
         "# interview-followup as a systemd user service, written by `interview-followup install-service`",
         "# for this installation: the interpreter and the configuration file below. Run that command",
