@@ -21,9 +21,9 @@ import schedule
 
 import interview_followup.daemon.service.runner as service
 from conftest import ACME, REPO, vevent
-from interview_followup.daemon.clock import OffsetClock
+from interview_followup.daemon.clock import FixedClock, OffsetClock
 from interview_followup.daemon.config import load
-from interview_followup.daemon.service.runner import Daemon, run_forever
+from interview_followup.daemon.service.runner import ClockScheduler, Daemon, run_forever
 
 GLOBEX = vevent("globex-1@test", "20261119T100000", "20261119T110000", "Interview with Globex",
                 attendees=(("Sam Lee", "sam@globex.example"),))
@@ -232,6 +232,193 @@ def test_after_sleeping_past_several_due_steps_each_runs_once_in_one_pass(world,
     assert sorted(k.rsplit(".", 1)[1] for k in world.draft_keys()) == ["followup", "thank-you"]
     assert world.reminder_uids() == reminders_before  # each reminder once, none duplicated
     assert any("followup draft" in a for a in passes[1].actions), passes[1].actions
+
+
+def test_the_poll_job_runs_once_after_missing_many_times_and_plans_from_now():
+    """The same for the daemon's poll job, which keeps its times on the program's clock."""
+    runs = []
+    clock = FixedClock(datetime.fromisoformat("2026-11-17T12:00:00+00:00"))
+    scheduler = ClockScheduler(clock)
+    job = scheduler.every(5).minutes.do(lambda: runs.append(clock.now()))
+    clock.sleep(9 * 3600)  # the machine slept for nine hours
+    scheduler.run_pending()
+    scheduler.run_pending()
+    assert runs == [clock.now()]
+    assert job.next_run == clock.now() + timedelta(minutes=5)
+    assert job.next_run.utcoffset() == timedelta(0)  # an aware moment in UTC, not naive local time
+
+
+# --- clock changes: the poll keeps its interval in real time -----------------------------------
+
+# (zone, the moment in UTC at which its clocks change)
+SPRING = [("Europe/Berlin", "2026-03-29T01:00:00+00:00"),  # 02:00 CET -> 03:00 CEST
+          ("America/New_York", "2026-03-08T07:00:00+00:00")]  # 02:00 EST -> 03:00 EDT
+AUTUMN = [("Europe/Berlin", "2026-10-25T01:00:00+00:00"),  # 03:00 CEST -> 02:00 CET
+          ("America/New_York", "2026-11-01T06:00:00+00:00")]  # 02:00 EDT -> 01:00 EST
+
+
+@pytest.fixture
+def local_zone():
+    """Sets this process's local time zone (TZ and tzset), as the machine's would be; restores it."""
+    before = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def local_wall_clock(moment: datetime) -> datetime:
+    """What the machine's wall clock shows at ``moment``: naive local time, as ``schedule`` reads it."""
+    return datetime.fromtimestamp(moment.timestamp())
+
+
+def in_zone_across_the_change(local_zone, zone: str, change: str, local_step: timedelta) -> datetime:
+    """Sets the zone and checks that its wall clock does step at ``change``: the moment
+    two minutes before it."""
+    local_zone(zone)
+    at = datetime.fromisoformat(change)
+    second = timedelta(seconds=1)
+    assert local_wall_clock(at) - local_wall_clock(at - second) == local_step + second, \
+        f"no clock change for {zone} at {change} here (is tzdata installed?)"
+    return at - timedelta(minutes=2)
+
+
+def polls_across(start: datetime, minutes: int) -> list[datetime]:
+    """The poll job's runs, by the clock, as the clock goes on in steps of ten seconds for
+    ``minutes`` from ``start`` (the first run at ``start``, as the daemon's first pass)."""
+    clock = FixedClock(start)
+    scheduler = ClockScheduler(clock)
+    runs = []
+    job = scheduler.every(5).minutes.do(lambda: runs.append(clock.now()))
+    job.run()
+    for _ in range(minutes * 6):
+        clock.sleep(10)
+        scheduler.run_pending()
+    return runs
+
+
+@pytest.mark.parametrize("zone,change", SPRING, ids=[z for z, _ in SPRING])
+def test_poll_falls_due_every_five_minutes_across_the_spring_change(local_zone, zone, change):
+    start = in_zone_across_the_change(local_zone, zone, change, timedelta(hours=1))
+    runs = polls_across(start, 16)
+    assert [r - start for r in runs] == [timedelta(minutes=m) for m in (0, 5, 10, 15)], "a burst or a run too early"
+    # the wall clock said 65 minutes between the first two
+    assert local_wall_clock(runs[1]) - local_wall_clock(runs[0]) == timedelta(minutes=65)
+
+
+@pytest.mark.parametrize("zone,change", AUTUMN, ids=[z for z, _ in AUTUMN])
+def test_poll_falls_due_every_five_minutes_across_the_autumn_change(local_zone, zone, change):
+    start = in_zone_across_the_change(local_zone, zone, change, -timedelta(hours=1))
+    runs = polls_across(start, 16)
+    assert [r - start for r in runs] == [timedelta(minutes=m) for m in (0, 5, 10, 15)], "a run came an hour late"
+    # the wall clock went back 55 minutes between the first two
+    assert local_wall_clock(runs[1]) - local_wall_clock(runs[0]) == -timedelta(minutes=55)
+
+
+class Polls:
+    """The daemon's loop on a clock that the test moves: the passes it runs, by that clock."""
+
+    def __init__(self, world, monkeypatch, start: datetime):
+        from interview_followup.daemon.engine.reconcile import PassReport
+
+        monkeypatch.setattr(service, "MAX_SLEEP_SECONDS", 0.05)  # how soon the loop sees the clock move
+        self.clock = FixedClock(start)
+        self.passes: list[datetime] = []
+
+        def counted(config, clock, *args, **kwargs):
+            self.passes.append(clock.now())
+            return PassReport(plans=[], notices={})  # no step due: only the poll wakes the loop
+
+        monkeypatch.setattr(service, "one_pass", counted)
+        config = load(world.config)
+        self.interval = timedelta(minutes=config.timing.poll_minutes)
+        self.daemon, self.stop, self.thread = start_daemon(config, self.clock)
+        wait_for(lambda: len(self.passes) == 1, 10, "the first pass")
+
+    def move_to(self, moment: datetime) -> None:
+        self.clock.set(moment)
+
+    def expect(self, count: int) -> None:
+        if count > len(self.passes):
+            wait_for(lambda: len(self.passes) >= count, 5, f"pass {count}")
+        time.sleep(0.3)  # a few turns of the loop: no further pass
+        assert len(self.passes) == count, self.passes
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+
+@pytest.mark.parametrize("zone,change,local_step", [(z, c, timedelta(hours=1)) for z, c in SPRING]
+                         + [(z, c, -timedelta(hours=1)) for z, c in AUTUMN],
+                         ids=[f"spring-{z}" for z, _ in SPRING] + [f"autumn-{z}" for z, _ in AUTUMN])
+def test_the_daemon_polls_five_minutes_of_real_time_later_across_a_clock_change(
+        world, monkeypatch, local_zone, zone, change, local_step):
+    start = in_zone_across_the_change(local_zone, zone, change, local_step)
+    polls = Polls(world, monkeypatch, start)
+    try:
+        assert polls.interval == timedelta(minutes=5)
+        polls.move_to(start + timedelta(minutes=3))  # past the change: the wall clock jumped an hour
+        polls.expect(1)
+        polls.move_to(start + timedelta(minutes=4, seconds=59))
+        polls.expect(1)
+        polls.move_to(start + timedelta(minutes=5))
+        polls.expect(2)
+        polls.move_to(start + timedelta(minutes=10))
+        polls.expect(3)
+    finally:
+        polls.close()
+    assert polls.passes == [start, start + timedelta(minutes=5), start + timedelta(minutes=10)]
+
+
+def test_a_wall_clock_stepped_forward_polls_once_then_every_interval(world, monkeypatch):
+    start = datetime.fromisoformat("2026-11-17T12:00:00+00:00")
+    polls = Polls(world, monkeypatch, start)
+    try:
+        jumped = start + timedelta(hours=3, seconds=7)  # an NTP step, or a suspended machine
+        polls.move_to(jumped)
+        polls.expect(2)  # one pass for the 36 poll times missed, not 36
+        polls.move_to(jumped + timedelta(minutes=4, seconds=59))
+        polls.expect(2)
+        polls.move_to(jumped + timedelta(minutes=5))
+        polls.expect(3)
+    finally:
+        polls.close()
+    assert polls.passes == [start, jumped, jumped + timedelta(minutes=5)]
+
+
+def test_a_wall_clock_stepped_back_still_polls_within_the_interval(world, monkeypatch):
+    start = datetime.fromisoformat("2026-11-17T12:00:00+00:00")
+    polls = Polls(world, monkeypatch, start)
+    try:
+        back = start - timedelta(hours=1)  # the clock was an hour fast; NTP sets it right
+        polls.move_to(back)
+        polls.expect(1)
+        assert polls.daemon.job.next_run == back + timedelta(minutes=5), "the poll waits out the hour"
+        polls.move_to(back + timedelta(minutes=5))
+        polls.expect(2)
+    finally:
+        polls.close()
+    assert polls.passes == [start, back + timedelta(minutes=5)]
+
+
+def test_the_poll_job_refuses_wall_clock_times():
+    scheduler = ClockScheduler(FixedClock(datetime.fromisoformat("2026-11-17T12:00:00+00:00")))
+    with pytest.raises(schedule.ScheduleValueError):
+        scheduler.every().day.at("09:00").do(print)
+    with pytest.raises(schedule.ScheduleValueError):
+        scheduler.every().monday.do(print)
+    with pytest.raises(schedule.ScheduleValueError):
+        scheduler.every(5).minutes.until(timedelta(hours=1))
+    assert scheduler.jobs == []
 
 
 def test_stop_finishes_the_step_in_flight_and_the_next_run_does_the_rest(world, monkeypatch):

@@ -8,9 +8,17 @@ Sleep and suspend: the sleep is cut into pieces of at most ``MAX_SLEEP_SECONDS``
 half the systemd watchdog interval), and every wake-up compares the wall clock with the
 next due moment. A machine that slept through several due steps and poll times thus runs
 *one* pass on waking, which does every step that fell due meanwhile, each once (the engine
-compares what should exist with what it recorded). ``schedule`` runs a job that missed
-several of its times once, then plans the next run from the moment it ran
-(``Job.run`` → ``_schedule_next_run``); ``tests/test_service.py`` checks both.
+compares what should exist with what it recorded). The poll job, like any ``schedule`` job,
+runs once after missing several of its times, then plans the next run from the moment it
+ran (``Job.run`` → ``_schedule_next_run``); ``tests/test_service.py`` checks both.
+
+Clock changes: ``schedule`` (1.2) keeps its times in naive local time
+(``datetime.datetime.now()``), so at the autumn change a 5-minute poll fell due 65 minutes
+later and at the spring change too early. The poll job is therefore a ``ClockJob`` of a
+``ClockScheduler``: the same ``schedule`` API and behaviour, but "now" is the program's
+clock in UTC, which has no daylight saving time. A wall clock stepped forward (NTP, a
+suspended machine) makes the poll due once, not once per missed time; stepped back, the
+next poll is still at most one interval away.
 
 Failures: a pass that meets a temporary failure (server down, DNS, disk full) logs it
 once and comes back sooner, backing off exponentially with jitter up to the poll
@@ -33,8 +41,7 @@ import logging
 import random
 import signal
 import threading
-import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import schedule
 
@@ -53,6 +60,83 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 30.0
 MAX_SLEEP_SECONDS = 60.0  # how late, at most, a wake from suspend is noticed
+
+
+class ClockJob(schedule.Job):
+    """A ``schedule`` job whose "now" is the program's clock in UTC, never local time.
+
+    ``schedule.Job`` reads ``datetime.datetime.now()`` (naive local time) in ``should_run``,
+    ``run`` and ``_schedule_next_run``, with no way to pass a clock in: those three are
+    replaced here; the builder (``every(n).minutes.do(f)``), ``Scheduler.run_pending``,
+    ``CancelJob`` and the ordering of jobs are the library's. ``next_run`` and ``last_run``
+    are aware UTC moments. (The library's own time-zone support is for ``.at()`` only: an
+    interval job still counts in naive local time.) Only intervals are supported: ``.at()``,
+    weekdays and ``.until()`` are times of the local wall clock, where a daylight-saving
+    change does matter. Should a later ``schedule`` rename ``_schedule_next_run``, its naive
+    ``next_run`` would meet the aware clock and fail at once (TypeError), not silently.
+    """
+
+    scheduler: "ClockScheduler"
+
+    def __init__(self, interval: int, scheduler: "ClockScheduler"):
+        super().__init__(interval, scheduler)
+        self.planned: timedelta | None = None  # the interval the next run was planned with
+
+    def now(self) -> datetime:
+        return self.scheduler.clock.now().astimezone(timezone.utc)
+
+    @property
+    def should_run(self) -> bool:
+        assert self.next_run is not None, "must run _schedule_next_run before"
+        return self.seconds_left() <= 0
+
+    def seconds_left(self) -> float:
+        """Seconds until the next run (negative when overdue). A wall clock stepped back
+        would put it more than one interval away: it is then planned one interval from now."""
+        assert self.next_run is not None and self.planned is not None
+        now = self.now()
+        if self.next_run - now > self.planned:
+            self.next_run = now + self.planned
+        return (self.next_run - now).total_seconds()
+
+    def run(self):
+        schedule.logger.debug("Running job %s", self)
+        ret = self.job_func()
+        self.last_run = self.now()
+        self._schedule_next_run()  # from now: the runs missed meanwhile are not made up
+        return ret
+
+    def until(self, until_time):
+        raise schedule.ScheduleValueError("until() is a wall-clock time: not supported by a ClockJob")
+
+    def _schedule_next_run(self) -> None:
+        if self.unit not in ("seconds", "minutes", "hours", "days", "weeks"):
+            raise schedule.ScheduleValueError(
+                "Invalid unit (valid units are `seconds`, `minutes`, `hours`, `days`, and `weeks`)")
+        if self.at_time is not None or self.start_day is not None:
+            raise schedule.ScheduleValueError("at() and weekdays are wall-clock times: not supported by a ClockJob")
+        interval = self.interval
+        if self.latest is not None:
+            if not self.latest >= self.interval:
+                raise schedule.ScheduleError("`latest` is greater than `interval`")
+            interval = random.randint(self.interval, self.latest)
+        self.planned = timedelta(**{self.unit: interval})
+        self.next_run = self.now() + self.planned
+
+
+class ClockScheduler(schedule.Scheduler):
+    """A ``schedule.Scheduler`` whose jobs (``ClockJob``) run on ``clock``, in UTC."""
+
+    def __init__(self, clock: Clock):
+        super().__init__()
+        self.clock = clock
+
+    def every(self, interval: int = 1) -> ClockJob:
+        return ClockJob(interval, self)
+
+    @property
+    def idle_seconds(self) -> float | None:
+        return min((job.seconds_left() for job in self.jobs), default=None)
 
 
 class Daemon:
@@ -76,7 +160,7 @@ class Daemon:
         self.told: set[str] | None = None  # notice keys already shown (None: not read yet)
         self.passes = 0
         self.last_status = ""
-        self.job: schedule.Job | None = None
+        self.job: ClockJob | None = None  # the poll
 
     # --- life ------------------------------------------------------------------------
 
@@ -133,7 +217,7 @@ class Daemon:
     def _start(self) -> None:
         """Open the providers and the mail watcher for ``self.config``; schedule the poll."""
         self._open()
-        self.job = schedule.Scheduler().every(self.config.timing.poll_minutes).minutes.do(self.work)
+        self.job = ClockScheduler(self.clock).every(self.config.timing.poll_minutes).minutes.do(self.work)
 
     def _open(self) -> FollowupError | None:
         """Open what is not open yet; the error when the providers cannot be opened."""
@@ -170,7 +254,7 @@ class Daemon:
         self.wake.set()
 
     def _sleep_seconds(self) -> float:
-        wait = min(MAX_SLEEP_SECONDS, max(0.0, self.job.next_run.timestamp() - time.time()))
+        wait = min(MAX_SLEEP_SECONDS, max(0.0, self.job.seconds_left()))
         if self.notifier.watchdog_seconds:
             wait = min(wait, self.notifier.watchdog_seconds / 2)
         if self.wake_at is not None:
