@@ -24,6 +24,12 @@ if lacks script; then need+=(bsdutils); fi
 # bus (dbus-daemon, above) and send through notify-send (libnotify-bin) and gdbus (libglib2.0-bin).
 if lacks notify-send; then need+=(libnotify-bin); fi
 if lacks gdbus; then need+=(libglib2.0-bin); fi
+# The command line tests (tests/test_cli_surface.py) load the completion scripts in zsh and
+# fish (bash is there already), and render the man page with man (man-db) and groff (groff-base).
+if lacks zsh; then need+=(zsh); fi
+if lacks fish; then need+=(fish); fi
+if lacks man; then need+=(man-db); fi
+if lacks groff; then need+=(groff-base); fi
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq >/dev/null

@@ -29,17 +29,31 @@ EX_TEMPFAIL = 75
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``completion`` and ``manpage`` are generated from it.
+    ``config_default`` replaces this machine's default config path in the help (the man page)."""
+    from interview_followup.daemon.cli.help_text import epilog
+
     ap = argparse.ArgumentParser(
         prog="interview-followup",
-        description="Runs the follow-up loop after every job interview. It writes drafts; it never sends mail.",
+        description="Runs the follow-up loop after every job interview.\n"
+                    "It writes drafts; it never sends mail.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument(
         "--config",
         type=Path,
-        help=f"the configuration file (default: $INTERVIEW_FOLLOWUP_CONFIG or {default_config_path()})",
+        metavar="FILE",
+        help="the configuration file (default: $INTERVIEW_FOLLOWUP_CONFIG or "
+             f"{config_default or default_config_path()})",
     )
-    ap.add_argument("--now", help="act as if it were this moment (ISO 8601, e.g. 2026-11-20T17:00+01:00)")
+    ap.add_argument("--now", metavar="MOMENT",
+                    help="act as if it were this moment (ISO 8601, e.g. 2026-11-20T17:00+01:00)")
     ap.add_argument("-v", "--verbose", action="store_true", help="log more (never secrets or message text)")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -77,7 +91,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     uninst = sub.add_parser("uninstall-service", help="stop, disable and remove the systemd user service")
     uninst.add_argument("--print", "--dry-run", dest="print_only", action="store_true",
                         help="show the commands; touch nothing")
-    return ap.parse_args(argv)
+
+    cfg = sub.add_parser("config", help="look at the configuration without going online")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    cfg_sub.add_parser("check", help="validate the configuration and print it as TOML with every default "
+                                     "filled in and secrets hidden (offline; `doctor` checks online)")
+    comp = sub.add_parser("completion", help="print the shell completion script for bash, zsh or fish",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description="Print the completion script for SHELL. To load it:\n"
+                                      "  bash: add to ~/.bashrc:  source <(interview-followup completion bash)\n"
+                                      "  zsh:  interview-followup completion zsh > ~/.zfunc/_interview-followup\n"
+                                      "        with fpath+=(~/.zfunc) before compinit in ~/.zshrc\n"
+                                      "  fish: interview-followup completion fish > \\\n"
+                                      "          ~/.config/fish/completions/interview-followup.fish")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL",
+                      help="the shell: bash, zsh or fish")
+    return ap
 
 
 def make_clock(now: str | None, *, moving: bool) -> Clock:
@@ -114,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
             from interview_followup.daemon.service.unit import install
 
             return install(load(args.config), dry=args.print_only, sandbox=args.sandbox)
+        if args.command == "completion":
+            from interview_followup.daemon.cli.completion import script
+
+            sys.stdout.write(script(args.shell, build_parser()))
+            return 0
+        if args.command == "config":
+            from interview_followup.daemon.cli.config_check import config_command
+
+            return config_command(args)
         config = load(args.config)
         clock = make_clock(args.now, moving=args.command == "run")
         if args.command == "once":
@@ -153,7 +191,10 @@ def print_report(report: PassReport, out=None) -> None:
 
 
 def cmd_once(config: Config, clock: Clock, dry_run: bool) -> int:
-    report = one_pass(config, clock, dry_run)
+    from interview_followup.daemon.cli.progress import terminal_progress
+
+    with terminal_progress() as progress:  # on a terminal, after a second: counts on stderr
+        report = one_pass(config, clock, dry_run, progress=progress)
     print(f"Pass at {clock.now().astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}{' (dry run)' if dry_run else ''}:")
     print_report(report)
     if not dry_run and not report.errors:
