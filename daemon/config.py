@@ -15,7 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from interview_followup.daemon.common import toml_schema as schema
-from interview_followup.daemon.errors import ConfigError
+from interview_followup.daemon.errors import ConfigError, ConfigMissing
 from interview_followup.daemon.providers import known_kinds, provider_class
 from interview_followup.daemon.common.textmatch import phrase_problem
 
@@ -38,6 +38,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class Profile:
+    # name and email are required (checked in ``_check``, which says to run ``init``); the
+    # empty defaults only let every missing key be reported at once.
     name: str = ""
     email: str = ""
     other_emails: tuple[str, ...] = ()
@@ -184,10 +186,7 @@ def load(path: Path | None = None) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            str(path),
-            ["the file does not exist (copy config.example.toml there, or pass --config PATH)"],
-        ) from None
+        raise ConfigMissing(str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
     return from_dict(raw, path)
@@ -204,7 +203,7 @@ def from_dict(raw: dict, path: Path) -> Config:
     }
     if base is None:
         raise ConfigError(str(path), problems)
-    _check(base, problems)
+    _check(base, path, problems)
     if problems:
         raise ConfigError(str(path), problems)
     base_dir = path.parent
@@ -242,7 +241,29 @@ def _provider(role: str, table: Any, problems: list[str]) -> ProviderConfig:
     return ProviderConfig(kind=kind, settings=settings)
 
 
-def _check(base: _File, problems: list[str]) -> None:
+def email_problem(text: str) -> str:
+    """Why ``text`` is not the shape of an email address (name@example.org), or ""."""
+    local, at, domain = text.partition("@")
+    if not at or not local or "@" in domain:
+        return f"{text!r} is not an email address (like name@example.org)"
+    if any(c.isspace() or not c.isprintable() or c in '<>(),;:"[]\\' for c in text):
+        return f"{text!r} is not an email address: it holds a space or a character not allowed in one"
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(label and all(c.isalnum() or c == "-" for c in label) for label in labels):
+        return f"{text!r} is not an email address: {domain!r} is not a mail domain (like example.org)"
+    return ""
+
+
+def _check(base: _File, path: Path, problems: list[str]) -> None:
+    for key in ("name", "email"):  # the sender of every draft, and how the user's own mail is known
+        value = getattr(base.profile, key)
+        if isinstance(value, str) and not value.strip():
+            problems.append(
+                f"At 'profile.{key}': missing — run `interview-followup init`, or set it in {path}"
+            )
+    name = base.profile.name
+    if isinstance(name, str) and any(not c.isprintable() for c in name):
+        problems.append("At 'profile.name': must be one line of printable characters")
     try:
         ZoneInfo(base.profile.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -250,9 +271,14 @@ def _check(base: _File, problems: list[str]) -> None:
             f"At 'profile.timezone': unknown time zone {base.profile.timezone!r} "
             "(use an IANA name such as \"Europe/Berlin\")"
         )
-    for i, email in enumerate(base.profile.emails):
-        if "@" not in email or any(c in email for c in "\r\n\0 <>"):
-            problems.append(f"At 'profile email #{i}': {email!r} is not an email address")
+    if isinstance(base.profile.email, str) and base.profile.email.strip():
+        problem = email_problem(base.profile.email)
+        if problem:
+            problems.append(f"At 'profile.email': {problem}")
+    for i, email in enumerate(base.profile.other_emails):
+        problem = email_problem(email) if isinstance(email, str) else ""  # else reported already
+        if problem:
+            problems.append(f"At 'profile.other_emails[{i}]': {problem}")
     for day in base.timing.working_days:
         if day not in WEEKDAYS:
             problems.append(f"At 'timing.working_days': {day!r} is not one of {', '.join(WEEKDAYS)}")

@@ -40,6 +40,18 @@ class ConfigError(NeedsUser):
         super().__init__(f"{path}: {len(problems)} problem(s) in the configuration:\n{lines}")
 
 
+class ConfigMissing(ConfigError):
+    """There is no configuration file where one was looked for: ``init`` writes one."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems = ["the file does not exist"]
+        NeedsUser.__init__(
+            self,
+            f"no configuration at {path}: run `interview-followup init` to write one, or pass --config FILE",
+        )
+
+
 class StateError(NeedsUser):
     """The state database is unreadable or from a newer version. It is never wiped."""
 

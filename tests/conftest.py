@@ -22,6 +22,14 @@ from interview_followup.daemon.keys import KEY_HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The least a configuration holds besides its calendar: who the drafts are from (a
+# configuration without it is refused and points at `interview-followup init`).
+WHO = """\
+[profile]
+name = "Alex Example"
+email = "alex@example.org"
+"""
+
 PROFILE = """\
 [profile]
 name = "Alex Example"

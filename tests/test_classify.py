@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import WHO
 from interview_followup.daemon import config as cfg
 from interview_followup.daemon.mail.classify import KEYS, Rules, classify, parse_rules, reply_text
 from interview_followup.daemon.config import Replies
@@ -218,7 +219,7 @@ def test_the_config_rejects_bad_reply_phrases_with_their_key(tmp_path: Path):
 
 def test_the_config_carries_the_reply_phrases(tmp_path: Path):
     path = tmp_path / "config.toml"
-    path.write_text('[replies]\noffer = ["welcome to the family"]\n[calendar]\npath = "c.ics"\n')
+    path.write_text(WHO + '[replies]\noffer = ["welcome to the family"]\n[calendar]\npath = "c.ics"\n')
     replies = cfg.load(path).replies
     assert replies.offer == ("welcome to the family",) and replies.rejection == ()
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import CONFIG, REPO, WHO, World
+from interview_followup.daemon.cli.main import main
 from interview_followup.daemon import config as cfg
 from interview_followup.daemon.common import toml_schema as schema
 from interview_followup.daemon.errors import ConfigError
@@ -19,6 +20,8 @@ def test_the_example_config_is_valid_as_it_is():
     assert c.calendar.kind == "ics"
     assert c.profile.timezone == "Europe/Berlin"
     assert c.state_dir == REPO / "example-state"
+    # a fictional person: the rule that a profile is needed has no exception for the example
+    assert (c.profile.name, c.profile.email) == ("Alex Example", "alex@example.org")
 
 
 def test_the_example_config_documents_every_key():
@@ -74,10 +77,82 @@ def test_an_unknown_provider_kind_names_the_kinds_available(tmp_path):
     assert "mailbox.kind" in str(info.value) and "maildir" in str(info.value)
 
 
-def test_a_missing_config_file_says_what_to_do(tmp_path):
+def test_a_missing_config_file_points_at_init(tmp_path):
     with pytest.raises(ConfigError) as info:
         cfg.load(tmp_path / "nope.toml")
-    assert "config.example.toml" in str(info.value)
+    assert str(info.value) == (f"no configuration at {tmp_path / 'nope.toml'}: run `interview-followup init` "
+                               "to write one, or pass --config FILE")
+
+
+@pytest.mark.parametrize("command", [["once"], ["status"], ["run", "--dry-run"]])
+def test_a_missing_config_file_is_exit_status_2_with_the_init_hint(tmp_path, capsys, command):
+    assert main(["--config", str(tmp_path / "nope.toml"), *command]) == 2
+    err = capsys.readouterr().err
+    assert f"no configuration at {tmp_path / 'nope.toml'}: run `interview-followup init`" in err
+
+
+def test_the_default_config_path_missing_points_at_init(capsys):
+    assert main(["status"]) == 2  # $XDG_CONFIG_HOME is a fresh folder (conftest)
+    assert f"no configuration at {cfg.default_config_path()}: run `interview-followup init`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("profile", ["", "[profile]\n", '[profile]\nname = ""\nemail = "  "\n'])
+def test_a_config_without_a_name_and_email_points_at_init(tmp_path, profile):
+    path = tmp_path / "config.toml"
+    path.write_text(profile + '[calendar]\npath = "c.ics"\n')
+    with pytest.raises(ConfigError) as info:
+        cfg.load(path)
+    problems = info.value.problems
+    for key in ("name", "email"):
+        assert f"At 'profile.{key}': missing — run `interview-followup init`, or set it in {path}" in problems
+
+
+def test_a_config_with_a_name_and_email_needs_no_more_profile(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(WHO + '[calendar]\npath = "c.ics"\n')
+    profile = cfg.load(path).profile
+    assert (profile.name, profile.email, profile.timezone) == ("Alex Example", "alex@example.org", "UTC")
+
+
+@pytest.mark.parametrize("email", ["alex", "alex@", "@example.org", "alex@example", "alex@@example.org",
+                                   "alex @example.org", "Alex <alex@example.org>", "alex@example..org"])
+def test_a_malformed_email_is_refused(tmp_path, email):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[profile]\nname = "Alex"\nemail = "{email}"\nother_emails = ["{email}"]\n'
+                    '[calendar]\npath = "c.ics"\n')
+    with pytest.raises(ConfigError) as info:
+        cfg.load(path)
+    assert [p.split(":")[0] for p in info.value.problems] == ["At 'profile.email'", "At 'profile.other_emails[0]'"]
+
+
+@pytest.mark.parametrize("email", ["alex@example.org", "a.o'neil+jobs@mail.example.co.uk", "jörg@müller.example"])
+def test_an_email_of_the_right_shape_is_taken(tmp_path, email):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[profile]\nname = "Alex"\nemail = "{email}"\n[calendar]\npath = "c.ics"\n')
+    assert cfg.load(path).profile.email == email
+
+
+def test_a_name_on_several_lines_is_refused(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[profile]\nname = "Alex\\nBcc: x@example.org"\nemail = "alex@example.org"\n'
+                    '[calendar]\npath = "c.ics"\n')
+    with pytest.raises(ConfigError) as info:
+        cfg.load(path)
+    assert "'profile.name'" in str(info.value)
+
+
+def test_doctor_fails_on_an_empty_profile_and_points_at_init(tmp_path, capsys):
+    world = World(tmp_path, CONFIG.replace('name = "Alex Example"', 'name = ""'))
+    r = world.cli("doctor")
+    assert r.code == 1
+    assert r.out.startswith("FAIL  config:")
+    assert "profile.name': missing — run `interview-followup init`" in r.out
+
+
+def test_doctor_names_who_the_drafts_are_from(tmp_path):
+    world = World(tmp_path)
+    r = world.cli("doctor")
+    assert "ok    profile: drafts from Alex Example <alex@example.org>; time zone Europe/Berlin" in r.out
 
 
 def test_invalid_toml_is_reported_with_the_file(tmp_path):
@@ -91,7 +166,7 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path):
 def test_relative_paths_are_relative_to_the_config_file(tmp_path):
     path = tmp_path / "sub" / "config.toml"
     path.parent.mkdir()
-    path.write_text('[calendar]\npath = "c.ics"\n[state]\ndir = "st"\n')
+    path.write_text(WHO + '[calendar]\npath = "c.ics"\n[state]\ndir = "st"\n')
     c = cfg.load(path)
     assert c.state_dir == tmp_path / "sub" / "st"
     assert c.templates_dir == tmp_path / "sub" / "templates"
@@ -109,7 +184,7 @@ def test_state_goes_to_the_xdg_state_directory_by_default(monkeypatch, tmp_path)
     monkeypatch.delenv("STATE_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     path = tmp_path / "config.toml"
-    path.write_text('[calendar]\npath = "c.ics"\n')
+    path.write_text(WHO + '[calendar]\npath = "c.ics"\n')
     assert cfg.load(path).state_dir == tmp_path / "interview-followup"
 
 

@@ -160,3 +160,16 @@ def test_the_sample_unit_in_the_repository_is_what_the_installer_writes():
     from interview_followup.daemon.service.unit import sample
 
     assert (REPO / "systemd" / UNIT_NAME).read_text() == sample()
+
+
+def test_doctor_names_a_unit_left_by_an_older_version_and_install_service_rewrites_it(world, fake_systemctl, tmp_path):
+    unit = tmp_path / "xdg-config" / "systemd" / "user" / UNIT_NAME
+    unit.parent.mkdir(parents=True)
+    old = unit_for(load(world.config), sandbox=False).replace("-m interview_followup.daemon ", "-m daemon ")
+    unit.write_text(old)
+    r = world.cli("doctor")
+    assert "FAIL  service unit:" in r.out and "-m daemon" in r.out and "install-service" in r.out
+
+    assert world.cli("install-service", "--no-sandbox").code == 0
+    assert unit.read_text() == unit_for(load(world.config), sandbox=False)
+    assert "service unit" not in world.cli("doctor").out

@@ -22,6 +22,7 @@ def doctor(config_path: Path | None) -> int:
         _print([Check("config", False, str(exc))])
         return 1
     checks.append(Check("config", True, str(config.path)))
+    checks.append(_profile(config))
     checks.append(_private_dir(config.state_dir))
     db = config.state_dir / DB_NAME
     if db.exists():
@@ -46,6 +47,11 @@ def doctor(config_path: Path | None) -> int:
         checks.append(Check("templates", False, str(exc)))
     for path in config.drafts.attachments:
         checks.append(Check("attachment", path.is_file(), str(path)))
+    from interview_followup.daemon.service.unit import installed_unit_problem
+
+    unit_problem = installed_unit_problem(config)
+    if unit_problem:
+        checks.append(Check("service unit", False, unit_problem))
     try:
         providers = open_providers(config, SystemClock(), dry_run=True)
     except FollowupError as exc:
@@ -78,6 +84,16 @@ def _last_passes(health: dict[str, Health], tz) -> list[Check]:
             checks.append(Check(f"{role}: last passes", False,
                                 f"{what} since {h.since.astimezone(tz):%Y-%m-%d %H:%M}: {first}"))
     return checks
+
+
+def _profile(config) -> Check:
+    """Who the drafts are from. The configuration refuses an empty name or address; this
+    line shows what was read (and fails should an empty one ever get through)."""
+    p = config.profile
+    if not (p.name.strip() and p.email.strip()):
+        missing = " and ".join(f"profile.{k}" for k in ("name", "email") if not getattr(p, k).strip())
+        return Check("profile", False, f"{missing} empty: run `interview-followup init`, or set it in {config.path}")
+    return Check("profile", True, f"drafts from {p.name} <{p.email}>; time zone {p.timezone}")
 
 
 def _private_dir(path: Path) -> Check:

@@ -218,6 +218,27 @@ def sample() -> str:
     return head + text
 
 
+def exec_start_line(config: Config, python: str | None = None) -> str:
+    """The ``ExecStart=`` line ``install-service`` writes for this install and configuration."""
+    text = render(config.path, python or sys.executable, [], sandbox=False)
+    return next(line for line in text.splitlines() if line.startswith("ExecStart="))
+
+
+def installed_unit_problem(config: Config, environ=None) -> str:
+    """Why an installed unit would not run this install ("" when none is installed or it is
+    current): an upgrade from 0.1 left ``-m daemon``, or the venv or configuration moved."""
+    target = unit_dir(environ) / UNIT_NAME
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    found = next((line for line in text.splitlines() if line.startswith("ExecStart=")), "")
+    if found == exec_start_line(config):
+        return ""
+    return (f"{target} starts another program ({found.removeprefix('ExecStart=') or 'no ExecStart'}); "
+            "run `interview-followup install-service` again to rewrite it for this install")
+
+
 def unit_for(config: Config, sandbox: bool | None = None, python: str | None = None) -> str:
     if sandbox is None:
         sandbox = user_namespaces_work()
