@@ -15,6 +15,10 @@ Rules:
 - ``remove_draft`` deletes exactly the draft: \\Deleted, then UID EXPUNGE of its UID
   (UIDPLUS). Without UIDPLUS it expunges only when no other message in Drafts is marked
   \\Deleted, and otherwise leaves it marked (which ``find_draft`` treats as gone).
+- A first pass reads only mail that arrived since the day before the look-back window
+  (``UID SEARCH SINCE``: the server compares arrival dates by day, so a day more covers any
+  time zone) and keeps what is dated after the window's start; older mail is never
+  fetched, and a message fetched but dated before the window is not parsed.
 - ``read_new`` keeps, per folder, the folder name, its UIDVALIDITY and the next UID to read
   (the cursor format is in ``_Cursor``). A pass where nothing arrived is one command per
   folder, whatever the folder's size: a NOOP on the inbox, which stays open read-only
@@ -43,12 +47,13 @@ from typing import Literal
 
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
 from interview_followup.daemon.keys import KEY_HEADER
-from interview_followup.daemon.mail.parse import body_digest, parse_message
+from interview_followup.daemon.mail.parse import body_digest, message_date, parse_message
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
 from interview_followup.daemon.common.net import is_loopback
-from interview_followup.daemon.providers import ProviderContext
+from interview_followup.daemon.providers import Progress, ProviderContext
 
 from .imap_connection import (
+    IMAP_LIBRARIES,
     USED_CAPABILITIES,
     Credentials,
     Endpoint,
@@ -61,7 +66,6 @@ log = logging.getLogger(__name__)
 
 CURSOR_VERSION = 1
 READ_LIMIT = 2 * 1024 * 1024  # enough for any text part; attachments are not needed
-HEADER_BATCH = 500  # UIDs per FETCH of dates
 BODY_BATCH = 50  # UIDs per FETCH of whole messages
 BACKOFF_MAX_S = 300
 STABLE_S = 60  # a watch connection that lived this long resets the backoff
@@ -80,9 +84,11 @@ class Settings:
     ca_file: Path | None = field(
         default=None, metadata={"doc": "CA certificate of a self-hosted server (PEM)."}
     )
-    username: str = field(default="", metadata={"doc": "The login name (required)."})
+    username: str = field(default="", metadata={"doc": "The login name (required).", "ask": True})
     password_command: str = field(
-        default="", metadata={"doc": "A command whose first output line is the password."}
+        default="",
+        metadata={"doc": "A command whose first output line is the password (an app password where "
+                         "the provider has them), e.g. \"pass show mail\".", "ask": True},
     )
     password_env: str = field(
         default="", metadata={"doc": "Else an environment variable holding the password."}
@@ -139,6 +145,8 @@ class ImapMailbox:
     """The ``Mailbox`` protocol (and ``WatchableMailbox``) on an IMAP account."""
 
     Settings = Settings
+    requires = IMAP_LIBRARIES  # imported by open_providers before the mailbox is opened
+    label = "the IMAP mailbox"
 
     def __init__(self, settings: Settings, context: ProviderContext):
         self.settings = settings
@@ -158,6 +166,7 @@ class ImapMailbox:
         self._folder_names: list[str] = []
         self._warned: set[str] = set()
         self._selected: dict = {}
+        self.progress = context.progress
 
     @classmethod
     def open(
@@ -314,6 +323,7 @@ class ImapMailbox:
         found: list[tuple[datetime, str, MailMessage]] = []
         unchanged = previous is not None
         session = self.session
+        progress = _Ticker(self.progress)
         for role in ("inbox", "sent"):
             folder = self._folder(role) if role == "sent" else _Folder(self._required("inbox"), "")
             if folder is None:
@@ -323,7 +333,7 @@ class ImapMailbox:
             entry = previous.folders.get(role) if previous else None
             with session.errors(f"reading {folder.name!r}"):
                 messages, state.folders[role] = self._read_folder(
-                    role, folder.name, entry, since, previous.at if previous else None
+                    role, folder.name, entry, since, previous.at if previous else None, progress
                 )
             found.extend(messages)
             unchanged = unchanged and state.folders[role] is entry
@@ -335,7 +345,8 @@ class ImapMailbox:
         return [m for _, _, m in found], state.dump()
 
     def _read_folder(
-        self, role: str, folder: str, entry: dict | None, since: datetime, last_pass: int | None
+        self, role: str, folder: str, entry: dict | None, since: datetime, last_pass: int | None,
+        progress: _Ticker,
     ) -> tuple[list[tuple[datetime, str, MailMessage]], dict]:
         """One folder's new messages and its cursor entry. See ``_Cursor``."""
         client = self.session.ensure()
@@ -359,28 +370,29 @@ class ImapMailbox:
                 return [], entry  # nothing arrived: one STATUS, no FETCH
         uidvalidity = self._select(folder, readonly=True)
         uidnext = int(self._selected.get(b"UIDNEXT", 0))
+        keep: Callable[[dict], bool] | None = None
         if entry is not None and entry.get("f") == folder and entry.get("uv") == uidvalidity:
             start = int(entry.get("next", 1))  # ``start:*`` also matches the last UID below it
-            uids = wanted = [u for u in sorted(client.search(["UID", f"{start}:*"])) if u >= start]
-        else:
-            if last_pass is not None:  # a new UIDVALIDITY (or folder): a bounded resync
-                after = datetime.fromtimestamp(last_pass, timezone.utc)
-                log.info("IMAP: %r has a new UIDVALIDITY; reading only mail that arrived since"
-                         " the previous pass", folder)
-                uids = sorted(client.search(["SINCE", (after - timedelta(days=1)).date()]))
-                keep: Callable[[dict], bool] = lambda item: _internaldate(item) >= after  # noqa: E731
-            else:  # the first pass: mail dated after ``since``
-                uids = sorted(client.search(["SINCE", (since - timedelta(days=1)).date()]))
-                keep = lambda item: _dated(item) > since  # noqa: E731
-            wanted = []
-            for batch in _batches(uids, HEADER_BATCH):
-                dates = client.fetch(batch, ["INTERNALDATE", "BODY.PEEK[HEADER.FIELDS (DATE)]"])
-                wanted.extend(u for u, item in sorted(dates.items()) if keep(item))
+            uids = [u for u in sorted(client.search(["UID", f"{start}:*"])) if u >= start]
+        elif last_pass is not None:  # a new UIDVALIDITY (or folder): a bounded resync
+            after = datetime.fromtimestamp(last_pass, timezone.utc)
+            log.info("IMAP: %r has a new UIDVALIDITY; reading only mail that arrived since"
+                     " the previous pass", folder)
+            uids = sorted(client.search(["SINCE", (after - timedelta(days=1)).date()]))
+            keep = lambda item: _internaldate(item) >= after  # noqa: E731
+        else:  # the first pass: mail that arrived since the day before ``since`` (SINCE
+            # compares arrival dates, by day), kept when dated after ``since``
+            uids = sorted(client.search(["SINCE", (since - timedelta(days=1)).date()]))
+            keep = lambda item: _dated(item) > since  # noqa: E731
+        progress.add(len(uids))
         out = []
-        for batch in _batches(wanted, BODY_BATCH):
+        for batch in _batches(uids, BODY_BATCH):
             for uid, item in client.fetch(batch, ["INTERNALDATE", f"BODY.PEEK[]<0.{READ_LIMIT}>"]).items():
+                if keep is not None and not keep(item):
+                    continue  # older than the window: its header was read, it is not parsed
                 ref = f"{folder}/{uidvalidity}/{uid}"
                 out.append((_internaldate(item), ref, parse_message(_body(item), ref=ref, folder=role)))
+            progress.tick(len(batch))
         top = max(uids, default=0)
         return out, {"f": folder, "uv": uidvalidity, "next": max(uidnext, top + 1, 1)}
 
@@ -594,9 +606,26 @@ def _internaldate(item: dict) -> datetime:
 
 
 def _dated(item: dict) -> datetime:
-    """The Date header, else the arrival time."""
-    date = parse_message(_body(item) + b"\r\n", ref="", folder="").date
+    """The Date header (read alone, see ``message_date``), else the arrival time."""
+    date = message_date(_body(item))
     return date if date is not None else _internaldate(item)
+
+
+class _Ticker:
+    """Counts the messages read for the ``progress`` callback of the provider context; the
+    total grows as each folder's search answers."""
+
+    def __init__(self, progress: Progress):
+        self.progress, self.total, self.done = progress, 0, 0
+
+    def add(self, n: int) -> None:
+        if n:
+            self.total += n
+            self.progress("reading mail", self.done, self.total, "messages")
+
+    def tick(self, n: int) -> None:
+        self.done += n
+        self.progress("reading mail", self.done, self.total, "messages")
 
 
 def _batches(uids: list[int], size: int) -> Iterable[list[int]]:

@@ -15,6 +15,13 @@ Rules:
   When a folder changed it is listed, and only files not seen before are read (see
   ``_FolderCursor``). A message moved from ``new/`` to ``cur/`` keeps its unique name
   (the part before ``:2,``) and is not reported again.
+- A first pass (no cursor) goes by file times, then by Date. A file whose delivery time —
+  the later of the timestamp that starts its name and its mtime, both set at delivery —
+  is more than a day (``NO_CURSOR_SLACK_S``) before the window's start is never opened,
+  whatever its Date says (a Date more than a day after delivery is a wrong clock). Any
+  other file is opened and its Date, read from the header alone, decides (its delivery
+  time when it has none): a recent copy of old mail is opened but not parsed. A message
+  in the window is parsed once. Counts go to ``context.progress``.
 - Dry run: nothing is created, written or removed.
 - Permission and path problems raise ``NeedsUser`` naming the path and ``mailbox.path``;
   other I/O failures (a full disk or quota among them) raise ``Transient``.
@@ -30,7 +37,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,9 +46,9 @@ from pathlib import Path
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import fsync_dir
 from interview_followup.daemon.keys import KEY_HEADER
-from interview_followup.daemon.mail.parse import body_digest, parse_message
+from interview_followup.daemon.mail.parse import body_digest, message_date, parse_message
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
-from interview_followup.daemon.providers import ProviderContext
+from interview_followup.daemon.providers import Progress, ProviderContext
 
 SUBDIRS = ("tmp", "new", "cur")
 MARGIN_S = 2 * 3600  # files named up to this long before the last change are re-examined
@@ -229,26 +236,96 @@ class MaildirMailbox:
     def read_new(self, cursor: str | None, since: datetime) -> tuple[list[MailMessage], str]:
         previous = _load_cursor(cursor)
         state: dict[str, object] = {"v": CURSOR_VERSION}
-        found: list[tuple[float, str, MailMessage]] = []
-        for role in ("inbox", "sent"):
+        listings: list[_Listing] = []
+        for role in ("inbox", "sent"):  # both listed first: the progress knows the total
             folder = self.dirs[role]
             prev = previous.get(role) if previous is not None else None
             with _fs_errors(folder):
-                messages, state[role] = self._read_folder(role, folder, prev, since)
-            found.extend(messages)
+                listings.append(self._list_folder(role, folder, prev, since))
+        found: list[tuple[float, str, MailMessage]] = []
+        progress = _Ticker(self.context.progress, sum(len(listing.todo) for listing in listings))
+        for listing in listings:
+            with _fs_errors(listing.folder):
+                found.extend(self._read_listed(listing, since, progress))
+            state[listing.role] = listing.entry if listing.unchanged else self._folder_state(listing)
+        progress.end()
         found.sort(key=lambda m: (m[0], m[1]))
         return [m for _, _, m in found], json.dumps(state, sort_keys=True, separators=(",", ":"))
 
-    def _read_folder(
-        self, role: str, folder: Path, prev: object, since: datetime
-    ) -> tuple[list[tuple[float, str, MailMessage]], dict]:
-        """One folder's new messages and its cursor entry.
+    def _list_folder(self, role: str, folder: Path, prev: object, since: datetime) -> _Listing:
+        """One folder's listing, and the files in it to read.
 
-        The entry: ``p`` the folder path; ``new``/``cur`` the directories' mtime_ns when
-        last listed (-1: list again, null: missing); ``f`` a floor in seconds; ``seen``
-        the unique names of the files named at or after ``f``. A later listing reads only
-        files named at or after ``f`` that are not in ``seen``. Files are dated by the
-        timestamp that starts their unique name, or by their mtime when the name has none.
+        The cursor entry: ``p`` the folder path; ``new``/``cur`` the directories' mtime_ns
+        when last listed (-1: list again, null: missing); ``f`` a floor in seconds;
+        ``seen`` the unique names of the files named at or after ``f``. A later listing
+        reads only files named at or after ``f`` that are not in ``seen``. Files are dated
+        by the timestamp that starts their unique name, or by their mtime when the name has
+        none.
+
+        With no entry (a first pass) a file is read unless it was delivered more than
+        ``NO_CURSOR_SLACK_S`` before ``since``; its delivery time is the later of its
+        name's timestamp and its mtime (both are set when a message is delivered, and a
+        copy that keeps neither is read). A file that is read is kept when its Date header
+        is after ``since`` (its delivery time when it has no Date): mail delivered long ago
+        is never opened, however recent its Date claims to be (a sender's clock more than a
+        day ahead), and a recent file carrying old mail (a fresh copy of an old mailbox) is
+        opened but not parsed (see ``_read_listed``).
+        """
+        mtimes = {sub: _mtime_ns(folder / sub) for sub in ("new", "cur")}
+        entry = prev if isinstance(prev, dict) and prev.get("p") == str(folder) else None
+        if entry is not None and all(entry.get(s) == mtimes[s] for s in mtimes):
+            return _Listing(role, folder, mtimes, entry, unchanged=True)  # not even a listing
+        if entry is not None and entry.get("new") is None and entry.get("cur") is None:
+            entry = None  # the folder has just appeared: read it as on a first pass
+        listing = _Listing(role, folder, mtimes, entry)
+        files = listing.files
+        for sub in ("new", "cur"):  # new/ first: a file moving to cur/ meanwhile is seen
+            for item in _scan(folder / sub):
+                ts = _name_time(item)
+                if ts is None:
+                    continue
+                files.setdefault(_unique(item.name), (ts, []))[1].append(item)
+        if entry is not None:
+            seen = set(entry.get("seen", ()))
+            floor = float(entry.get("f", 0))
+            listing.todo = [u for u, (ts, _) in files.items() if ts >= floor and u not in seen]
+            return listing
+        oldest = since.timestamp() - NO_CURSOR_SLACK_S
+        for uniq, (ts, entries) in files.items():
+            delivered = _delivered(ts, entries)
+            if delivered is None:
+                listing.unread.add(uniq)  # moved or removed meanwhile: the next listing decides
+            elif delivered >= oldest:
+                listing.todo.append(uniq)
+                listing.delivered[uniq] = delivered
+        return listing
+
+    def _read_listed(
+        self, listing: _Listing, since: datetime, progress: _Ticker
+    ) -> list[tuple[float, str, MailMessage]]:
+        """The messages of the files ``listing`` says to read, each parsed once. On a
+        first pass the Date is read from the header alone (``message_date``), and a file
+        dated before ``since`` is left without being parsed."""
+        role, first = listing.role, listing.entry is None
+        since_s = since.timestamp()
+        out: list[tuple[float, str, MailMessage]] = []
+        for uniq in listing.todo:
+            ts, entries = listing.files[uniq]
+            if first:
+                raw = _read_message(entries, lambda start: _dated_after(
+                    start, listing.delivered[uniq], since, since_s))
+            else:
+                raw = _read_message(entries)
+            progress.tick()
+            if raw is None:
+                listing.unread.add(uniq)  # moved or removed meanwhile: the next listing decides
+            elif raw is not False:
+                out.append((ts, uniq, parse_message(raw, ref=f"{role}/{uniq}", folder=role)))
+        return out
+
+    @staticmethod
+    def _folder_state(listing: _Listing) -> dict:
+        """The folder's cursor entry after ``listing`` was read (see ``_list_folder``).
 
         ``f`` is ``MARGIN_S`` before the newest of: the directories' mtimes, the newest
         file name, now (the smallest of the three, so that no clock running ahead, on a
@@ -256,43 +333,8 @@ class MaildirMailbox:
         ``f`` is raised so that ``seen`` keeps at most ``SEEN_CAP`` names: the cursor
         stays small whatever the mailbox does.
         """
-        mtimes = {sub: _mtime_ns(folder / sub) for sub in ("new", "cur")}
-        entry = prev if isinstance(prev, dict) and prev.get("p") == str(folder) else None
-        if entry is not None and all(entry.get(s) == mtimes[s] for s in mtimes):
-            return [], entry  # nothing changed: not even a listing
-        if entry is not None and entry.get("new") is None and entry.get("cur") is None:
-            entry = None  # the folder has just appeared: read it as on a first pass
+        files, unread, mtimes = listing.files, listing.unread, listing.mtimes
         newest = max((m for m in mtimes.values() if m is not None), default=0)
-        files: dict[str, tuple[float, list[Path]]] = {}
-        for sub in ("new", "cur"):  # new/ first: a file moving to cur/ meanwhile is seen
-            for item in _scan(folder / sub):
-                ts = _name_time(item)
-                if ts is None:
-                    continue
-                uniq = _unique(item.name)
-                files.setdefault(uniq, (ts, []))[1].append(Path(item.path))
-        seen = set(entry.get("seen", ())) if entry is not None else set()
-        floor = float(entry.get("f", 0)) if entry is not None else None
-        since_s = since.timestamp()
-        out: list[tuple[float, str, MailMessage]] = []
-        unread: set[str] = set()
-        for uniq, (ts, paths) in files.items():
-            if floor is not None:
-                if ts < floor or uniq in seen:
-                    continue
-            elif ts < since_s - NO_CURSOR_SLACK_S:
-                continue
-            else:
-                after = self._dated_after(paths, ts, since)
-                if not after:
-                    if after is None:
-                        unread.add(uniq)
-                    continue
-            raw = _read_any(paths)
-            if raw is None:
-                unread.add(uniq)  # moved or removed meanwhile: the next listing decides
-                continue
-            out.append((ts, uniq, parse_message(raw, ref=f"{role}/{uniq}", folder=role)))
         now_ns = time.time_ns()  # file times are wall-clock times: compare with the same
         times = sorted((t for u, (t, _) in files.items() if u not in unread), reverse=True)
         f = min(newest // 10**9, now_ns // 10**9, int(times[0]) if times else now_ns // 10**9) - MARGIN_S
@@ -301,26 +343,13 @@ class MaildirMailbox:
         if unread:  # files that moved while being read are read on the next pass
             f = min(f, math.floor(min(files[u][0] for u in unread)))
         recent = newest >= now_ns - RECENT_NS
-        state = {
-            "p": str(folder),
+        return {
+            "p": str(listing.folder),
             "new": -1 if recent and mtimes["new"] is not None else mtimes["new"],
             "cur": -1 if recent and mtimes["cur"] is not None else mtimes["cur"],
             "f": f,
             "seen": sorted(u for u, (t, _) in files.items() if t >= f and u not in unread),
         }
-        return out, state
-
-    @staticmethod
-    def _dated_after(paths: list[Path], ts: float, since: datetime) -> bool | None:
-        """Whether the message is dated after ``since`` (None: it could not be read)."""
-        for path in paths:
-            try:
-                head = _read_head(path)
-            except FileNotFoundError:
-                continue
-            date = parse_message(head, ref="", folder="").date
-            return date > since if date is not None else ts > since.timestamp()
-        return None
 
     # --- doctor -----------------------------------------------------------------------
 
@@ -353,6 +382,40 @@ class MaildirMailbox:
 
     def close(self) -> None:
         pass
+
+
+@dataclass
+class _Listing:
+    """One folder as ``read_new`` listed it: ``files`` maps unique names to their name time
+    and directory entries; ``todo`` the unique names to read; ``unread`` those that moved
+    or vanished meanwhile; ``delivered`` (first pass) the delivery time of each in ``todo``."""
+
+    role: str
+    folder: Path
+    mtimes: dict[str, int | None]
+    entry: dict | None
+    unchanged: bool = False
+    files: dict[str, tuple[float, list[os.DirEntry]]] = field(default_factory=dict)
+    todo: list[str] = field(default_factory=list)
+    unread: set[str] = field(default_factory=set)
+    delivered: dict[str, float] = field(default_factory=dict)
+
+
+class _Ticker:
+    """Counts the files read for the ``progress`` callback of the provider context."""
+
+    def __init__(self, progress: Progress, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+        if total:
+            progress("reading mail", 0, total, "messages")
+
+    def tick(self) -> None:
+        self.done += 1
+        self.progress("reading mail", self.done, self.total, "messages")
+
+    def end(self) -> None:
+        if self.total and self.done != self.total:  # files that vanished: the count is done
+            self.progress("reading mail", self.total, self.total, "messages")
 
 
 # --- files ----------------------------------------------------------------------------
@@ -428,11 +491,38 @@ def _read_head(path: Path) -> bytes:
     return data
 
 
-def _read_any(paths: list[Path]) -> bytes | None:
+def _delivered(ts: float, entries: list[os.DirEntry]) -> float | None:
+    """When a file was delivered: the later of its name's timestamp and its mtime (None:
+    every copy vanished)."""
+    for entry in entries:
+        try:
+            return max(ts, entry.stat().st_mtime)
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _dated_after(start: bytes, delivered: float, since: datetime, since_s: float) -> bool:
+    """Whether a message that starts with ``start`` is after ``since``: its Date, else its
+    delivery time."""
+    date = message_date(start)
+    return date > since if date is not None else delivered > since_s
+
+
+def _read_message(paths: list, wanted: Callable[[bytes], bool] | None = None) -> bytes | bool | None:
+    """The message in the first of ``paths`` that still exists, up to ``READ_LIMIT``
+    bytes, opened once; None when none exists. With ``wanted``, the first ``HEAD_LIMIT``
+    bytes are read first, and False is returned when ``wanted(them)`` is false: the rest
+    is never read."""
     for path in paths:
         try:
-            with open(path, "rb") as f:
-                return f.read(READ_LIMIT)
+            with open(path, "rb") as f:  # buffered: a short read (FUSE, NFS) is read on
+                data = f.read(HEAD_LIMIT)
+                if wanted is not None and not wanted(data):
+                    return False
+                if len(data) == HEAD_LIMIT:
+                    data += f.read(READ_LIMIT - HEAD_LIMIT)
+                return data
         except FileNotFoundError:
             continue
     return None

@@ -165,7 +165,8 @@ def test_a_first_pass_does_not_open_files_delivered_long_before_since(tmp_path, 
     mb = open_mailbox(tmp_path)
     long_ago = int(SINCE.timestamp()) - 30 * 86400
     for i in range(20):
-        deliver_file(mb.root, make_message(f"ancient {i}"), name=f"{long_ago + i}.T{i}P1.testhost")
+        path = deliver_file(mb.root, make_message(f"ancient {i}"), name=f"{long_ago + i}.T{i}P1.testhost")
+        os.utime(path, (long_ago + i, long_ago + i))  # as delivered then
     deliver_file(mb.root, make_message("recent"))
     opened = []
     real_open = builtins.open
@@ -230,15 +231,15 @@ def test_a_delivering_host_with_a_skewed_clock_is_not_missed(tmp_path, skew):
 def test_a_file_that_vanishes_during_a_first_pass_is_read_later(tmp_path, monkeypatch):
     mb = open_mailbox(tmp_path)
     path = deliver_file(mb.root, make_message("moving"))
-    real = maildir_mailbox._read_head
+    real = maildir_mailbox._read_message
     moved = path.parent.parent / "cur" / f"{path.name}:2,S"
 
-    def move_first(p):
-        if Path(p) == path and path.exists():
+    def move_first(paths, *args):
+        if any(Path(p) == path for p in paths) and path.exists():
             os.rename(path, moved)
-        return real(p)
+        return real(paths, *args)
 
-    monkeypatch.setattr(maildir_mailbox, "_read_head", move_first)
+    monkeypatch.setattr(maildir_mailbox, "_read_message", move_first)
     first, cursor = mb.read_new(None, SINCE)
     assert first == []
     monkeypatch.undo()

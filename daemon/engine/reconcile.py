@@ -24,7 +24,14 @@ from interview_followup.daemon.mail.parse import body_digest
 from interview_followup.daemon.model import Draft, Interview, Person, Reminder, StoredDraft, recipients
 from interview_followup.daemon.loop.planning import LoopFacts, LoopPlan, Step, decide_by, next_due, plan
 from interview_followup.daemon.clock import Clock
-from interview_followup.daemon.providers import Mailbox, Providers, ReminderSink, open_providers
+from interview_followup.daemon.providers import (
+    Mailbox,
+    Progress,
+    Providers,
+    ReminderSink,
+    no_progress,
+    open_providers,
+)
 from interview_followup.daemon.mail.classify import Rules
 from interview_followup.daemon.mail.replies import Known, understand
 from interview_followup.daemon.store.state import (
@@ -133,6 +140,7 @@ class Engine:
         self.rules = Rules.from_config(config.replies)
         self.report = PassReport()
         self.stopping: Callable[[], bool] = lambda: False  # true: end the pass after the step in flight
+        self.progress: Progress = no_progress  # counts of long work, for a display on a terminal
         self._seen: dict[str, list] = {}  # loop id -> its observations, read once per reconcile
 
     # --- the pass ------------------------------------------------------------------
@@ -183,6 +191,7 @@ class Engine:
         start = self.now - timedelta(days=det.lookback_days)
         end = self.now + timedelta(days=det.lookahead_days)
         read = self.providers.calendar.read(start, end)
+        self.progress("calendar", len(read.events), None, "events")
         self.report.warnings.extend(read.problems)
         found = {iv.loop_id: iv for iv in self.detector.detect(read.events)}
         known = {iv.loop_id: iv for iv, _ in self.state.loops()}
@@ -526,23 +535,26 @@ class DryRunReminders:
 
 
 def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Providers | None = None,
-             stopping: Callable[[], bool] = lambda: False) -> PassReport:
+             stopping: Callable[[], bool] = lambda: False, progress: Progress = no_progress) -> PassReport:
     """A whole pass under the state lock; in a dry run against a throw-away copy of the state.
 
     ``providers`` stay open when given (the daemon keeps them between passes). When
     ``stopping()`` turns true (SIGTERM), the pass ends after the step in flight; the next
-    run picks up the rest, since every step is recorded as it is done.
+    run picks up the rest, since every step is recorded as it is done. ``progress`` gets
+    the counts of long work (events read, messages read), from the engine and from the
+    providers this call opens (those given keep the ``progress`` they were opened with).
     """
     with exclusive(config.state_dir):
         state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
         own = providers is None
         try:
             if providers is None:
-                providers = open_providers(config, clock, dry_run)
+                providers = open_providers(config, clock, dry_run, progress)
             if dry_run:
                 providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
             engine = Engine(config, state, providers, clock.now(), Templates(config.templates_dir), dry_run)
             engine.stopping = stopping
+            engine.progress = progress
             return engine.run_pass()
         finally:
             if own and providers is not None:

