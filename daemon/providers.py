@@ -12,15 +12,24 @@ Rules every provider keeps (the contract tests in ``tests/contracts`` check them
 - Removing something absent is not an error.
 - A mailbox never sends mail. There is no method for it, and providers add none.
 - Failures are ``daemon.errors.NeedsUser`` or ``Transient``; anything else is a bug.
+- Long work (a first pass over a big mailbox) reports its counts through
+  ``context.progress``; that is all a provider knows of how (or whether) they are shown.
 
 Providers are registered as entry points in the groups ``interview_followup.calendar``,
 ``interview_followup.reminders`` and ``interview_followup.mailbox``. Each entry point
 names a class with a ``Settings`` dataclass (its config keys, validated by
 ``daemon.config``) and a classmethod ``open(settings, context)``.
+
+A provider module imports its client library (the Google API client, caldav, imapclient)
+only inside its functions, so that loading the configuration, which needs ``Settings``,
+costs nothing for the providers not chosen. The class lists that library in ``requires``
+(import name -> the package to install) and names itself in ``label``; ``open_providers``
+imports them first, and a missing one is a ``NeedsUser`` naming the package to install.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 import weakref
@@ -32,6 +41,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.clock import Clock
+from interview_followup.daemon.errors import NeedsUser
 from interview_followup.daemon.model import CalendarRead, Check, Draft, MailMessage, Reminder, StoredDraft
 
 GROUPS = {
@@ -39,6 +49,16 @@ GROUPS = {
     "reminders": "interview_followup.reminders",
     "mailbox": "interview_followup.mailbox",
 }
+
+
+class Progress(Protocol):
+    def __call__(self, task: str, done: int, total: int | None = None, unit: str = "") -> None:
+        """``done`` of ``total`` (None: not known) ``unit`` of ``task`` are done, e.g.
+        ``("reading mail", 1200, 4126, "messages")``. Called often: it must be cheap."""
+
+
+def no_progress(task: str, done: int, total: int | None = None, unit: str = "") -> None:
+    """The ``Progress`` that shows nothing (the daemon, tests, anything not on a terminal)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,7 @@ class ProviderContext:
     user_emails: tuple[str, ...]
     clock: Clock
     dry_run: bool = False
+    progress: Progress = no_progress  # counts of long work, for a display (see ``Progress``)
 
     def path(self, p: Path) -> Path:
         """A path from the config: ``~`` expanded, relative ones against ``base_dir``."""
@@ -157,8 +178,55 @@ def provider_class(role: str, kind: str) -> Any:
     """The class registered for ``kind`` in the group of ``role``, or None."""
     for ep in entry_points(group=GROUPS[role]):
         if ep.name == kind:
-            return ep.load()
+            try:
+                return ep.load()
+            except ImportError as exc:  # a broken install: say so in one line, not a traceback
+                raise NeedsUser(
+                    f'{role}.kind = "{kind}" cannot be loaded ({_why(exc)}; reinstall interview-followup)'
+                ) from None
     return None
+
+
+def missing_package(label: str, failures: list[tuple[str, str, ImportError]]) -> NeedsUser:
+    """The one-line error for libraries that cannot be imported: what needs them, and what
+    to install. ``failures``: (the import name tried, its package, the error) for each."""
+
+    def within(missing: str | None, module: str) -> bool:
+        return bool(missing) and (module == missing or module.startswith(f"{missing}."))
+
+    tried = [module for module, _, _ in failures]
+    packages, details = [], []
+    for module, package, exc in failures:
+        if within(exc.name, module):  # the package itself is missing
+            packages.append(package)
+        elif not any(within(exc.name, m) for m in tried):  # it is there, but something it needs is not
+            packages.append(package)
+            details.append(f"{package} cannot be imported: {_why(exc)}")
+        # else: it failed for want of another package in the list
+    packages = list(dict.fromkeys(packages or [package for _, package, _ in failures]))
+    return NeedsUser(
+        f"{label} needs the Python package{'s' if len(packages) > 1 else ''} {', '.join(packages)} "
+        f"(pip install {' '.join(packages)}, or reinstall interview-followup)"
+        + "".join(f"; {d}" for d in dict.fromkeys(details))
+    )
+
+
+def require(cls: Any, kind: str = "", role: str = "") -> None:
+    """Import the libraries the provider class ``cls`` lists in ``requires``; missing ones
+    are a ``NeedsUser`` naming the packages to install."""
+    label = getattr(cls, "label", "") or f'{role}.kind = "{kind}"'
+    failures = []
+    for module, package in getattr(cls, "requires", {}).items():
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            failures.append((module, package, exc))
+    if failures:
+        raise missing_package(label, failures)
+
+
+def _why(exc: ImportError) -> str:
+    return " ".join(str(exc).split())  # one line, whatever the message held
 
 
 def known_kinds(role: str) -> list[str]:
@@ -176,7 +244,9 @@ class Providers:
             p.close()
 
 
-def open_providers(config: Any, clock: Clock, dry_run: bool = False) -> Providers:
+def open_providers(
+    config: Any, clock: Clock, dry_run: bool = False, progress: Progress = no_progress
+) -> Providers:
     """Open the three providers the configuration names (``config`` is a ``Config``)."""
     context = ProviderContext(
         timezone=config.tz,
@@ -185,9 +255,13 @@ def open_providers(config: Any, clock: Clock, dry_run: bool = False) -> Provider
         user_emails=config.profile.emails,
         clock=clock,
         dry_run=dry_run,
+        progress=progress,
     )
+    roles = ("calendar", "mailbox", "reminders")
+    classes = {role: provider_class(role, getattr(config, role).kind) for role in roles}
+    for role in roles:  # every library first: nothing is opened when one is missing
+        require(classes[role], getattr(config, role).kind, role)
     opened = {}
-    for role in ("calendar", "mailbox", "reminders"):
-        pc = getattr(config, role)
-        opened[role] = provider_class(role, pc.kind).open(pc.settings, context)
+    for role in roles:
+        opened[role] = classes[role].open(getattr(config, role).settings, context)
     return Providers(**opened)

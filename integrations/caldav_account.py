@@ -20,6 +20,10 @@ Rules:
   one PROPFIND (Depth 1) of the home that returns each calendar's name, components, and
   change markers (``DAV:sync-token`` of RFC 6578, else ``CS:getctag``). A URL that is a
   calendar itself is used as the only calendar.
+- The ``caldav`` library (and lxml, niquests) is imported where it is used, never at the
+  top: loading the configuration (the providers' ``Settings``) does not need it.
+  ``CALDAV_LIBRARIES`` lists it for ``open_providers``, which names the package to install
+  when it is missing.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ NAMESPACES = 'xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="h
 XML_TYPE = "application/xml; charset=utf-8"
 ICS_TYPE = "text/calendar; charset=utf-8"
 TASK_UID_SUFFIX = UID_SUFFIX + "-task"  # the to-do kept beside a reminder event
+# what the CalDAV providers import, and the package that brings each (for open_providers)
+CALDAV_LIBRARIES = {"caldav": "caldav", "caldav.lib.error": "caldav", "lxml.etree": "lxml",
+                    "niquests.exceptions": "niquests"}
 
 
 def task_uid(key: str) -> str:

@@ -48,6 +48,7 @@ from interview_followup.daemon.providers import ProviderContext
 
 from .caldav_account import (
     C,
+    CALDAV_LIBRARIES,
     D,
     NAMESPACES,
     XML_HEAD,
@@ -113,6 +114,8 @@ class CalDavCalendar:
     """The ``CalendarSource`` protocol on calendars of a CalDAV account."""
 
     Settings = Settings
+    requires = CALDAV_LIBRARIES  # imported by open_providers before the calendar is opened
+    label = "the CalDAV calendar"
 
     def __init__(self, settings: Settings, context: ProviderContext, account: CalDavAccount | None = None):
         self.settings = settings

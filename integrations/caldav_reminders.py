@@ -45,6 +45,7 @@ from interview_followup.daemon.providers import ProviderContext
 
 from .caldav_account import (
     C,
+    CALDAV_LIBRARIES,
     D,
     ICS_TYPE,
     NAMESPACES,
@@ -92,6 +93,8 @@ class CalDavReminders:
     """The ``ReminderSink`` protocol on one calendar of a CalDAV account."""
 
     Settings = Settings
+    requires = CALDAV_LIBRARIES  # imported by open_providers before the calendar is opened
+    label = "the CalDAV reminder calendar"
 
     def __init__(self, settings: Settings, context: ProviderContext, account: CalDavAccount | None = None):
         self.settings = settings

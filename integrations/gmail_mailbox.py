@@ -117,6 +117,7 @@ class GmailMailbox(GoogleProvider):
 
     Settings = Settings
     scope_group = "gmail"
+    label = "the Gmail mailbox"
 
     def __init__(self, settings: Settings, context: ProviderContext, api: GoogleApi):
         self.settings = settings
@@ -268,7 +269,11 @@ class GmailMailbox(GoogleProvider):
                 break
         if len(ids) >= FULL_SYNC_LIMIT:
             log.warning("Gmail: more than %d messages since the last read; only the newest are read", FULL_SYNC_LIMIT)
-        fetched = [self._message(i) for i in dict.fromkeys(ids[:FULL_SYNC_LIMIT])]
+        unique = list(dict.fromkeys(ids[:FULL_SYNC_LIMIT]))
+        fetched = []
+        for done, gmail_id in enumerate(unique, 1):  # one request each: report the count
+            fetched.append(self._message(gmail_id))
+            self.context.progress("reading mail", done, len(unique), "messages")
         return [f for f in fetched if f is not None]
 
     def _message(self, gmail_id: str) -> tuple | None:

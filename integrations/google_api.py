@@ -14,6 +14,11 @@ made and their errors sorted. Not a provider itself; only Google providers impor
 - Every request has a timeout; a service object is rebuilt after a socket error, and
   each thread has its own (httplib2 is not thread-safe).
 - ``api_endpoint`` points the client at another server (the tests' emulator).
+- The Google libraries are imported inside the functions that use them, never at the top
+  of a module: loading the configuration (each provider's ``Settings``) does not load them,
+  and a Maildir or IMAP user never pays for them. ``GOOGLE_LIBRARIES`` lists them for
+  ``open_providers``, which imports them before a Google provider is opened and names the
+  package to install when one is missing.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.providers import missing_package
 
 log = logging.getLogger(__name__)
 logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)  # it logs URIs on retries
@@ -52,6 +58,16 @@ REFUSAL_HINTS = {
                                "(it asks for what your settings need)",
 }
 READ_RETRIES = 4
+# what the Google providers import, and the package that brings each (google_auth_oauthlib
+# is for `init`'s sign-in only, and imported there)
+GOOGLE_LIBRARIES = {
+    "googleapiclient.discovery": "google-api-python-client",
+    "googleapiclient.errors": "google-api-python-client",
+    "google.auth.exceptions": "google-auth",
+    "google.oauth2.credentials": "google-auth",
+    "google_auth_httplib2": "google-auth-httplib2",
+    "httplib2": "httplib2",
+}
 # the service path of each discovery document (Tasks and Gmail have none: their method paths
 # start with "tasks/v1/" and "gmail/v1/"); api_endpoint replaces rootUrl + servicePath
 SERVICE_PATHS = {"calendar": "calendar/v3/", "tasks": "", "gmail": ""}
@@ -80,6 +96,8 @@ class GoogleProvider:
     the scopes of every Google provider chosen) and how they reach the account."""
 
     scope_group = ""  # a key of SCOPES
+    requires = GOOGLE_LIBRARIES  # imported by open_providers before the provider is opened
+    label = "a Google provider"  # what needs them, in the message when one is missing
 
     @classmethod
     def oauth_for(cls, settings: AccountSettings) -> tuple[str, tuple[str, ...]]:
@@ -291,7 +309,11 @@ def authorize(scopes: list[str], context, ask, say) -> Path:
     saved (0600) where the Google providers read it. Without a browser on this machine:
     print the URL, and take back the address the browser was sent to (or tunnel the
     loopback port over SSH and answer "yes" to the browser question on that side)."""
-    from google_auth_oauthlib.flow import InstalledAppFlow
+    try:
+        from google_auth_oauthlib.flow import InstalledAppFlow
+    except ImportError as exc:
+        failure = ("google_auth_oauthlib.flow", "google-auth-oauthlib", exc)
+        raise missing_package("signing in to Google", [failure]) from None
 
     client = Path(ask(
         "Your Google OAuth client file (client_secret_....json of a 'Desktop app' client; see the README)", ""

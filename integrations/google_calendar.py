@@ -149,6 +149,7 @@ class GoogleCalendar(GoogleProvider):
 
     Settings = CalendarSettings
     scope_group = "calendar"
+    label = "the Google calendar"
 
     def __init__(self, settings: CalendarSettings, context: ProviderContext, api: GoogleApi):
         self.settings = settings
@@ -421,6 +422,7 @@ class GoogleReminders(GoogleProvider):
 
     Settings = RemindersSettings
     scope_group = "calendar"
+    label = "the Google reminder calendar"
 
     def __init__(self, settings: RemindersSettings, context: ProviderContext, api: GoogleApi):
         self.settings = settings

@@ -12,6 +12,9 @@ Rules:
   folder or a full mailbox are ``NeedsUser``; a lost, reset or timed-out connection and a
   server saying "try later" are ``Transient`` (``UnknownOutcome`` where the caller says a
   write may have happened). A connection that failed is dropped; the next use reconnects.
+- imapclient is imported where it is used, not at the top: loading the configuration
+  (``imap_mailbox.Settings``) does not need it (``IMAP_LIBRARIES`` lists it for
+  ``open_providers``, which names the package when it is missing).
 """
 
 from __future__ import annotations
@@ -27,18 +30,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import LoginError
+from typing import TYPE_CHECKING
 
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 from interview_followup.daemon.common.secrets import read_secret
+
+if TYPE_CHECKING:
+    from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
 # imapclient logs the start of every literal it sends (message text) at DEBUG, and every
 # closed connection at INFO.
 logging.getLogger("imapclient").setLevel(logging.WARNING)
 
+IMAP_LIBRARIES = {"imapclient": "imapclient"}  # import name -> package, for open_providers
 USED_CAPABILITIES = ("IDLE", "CONDSTORE", "UIDPLUS", "SPECIAL-USE", "MOVE")
 # Response codes (RFC 5530) that only the user can do something about.
 USER_CODES = {
@@ -125,6 +130,8 @@ class Session:
         return self.client
 
     def _connect(self) -> IMAPClient:
+        from imapclient import IMAPClient, SocketTimeout
+
         ep = self.endpoint
         context = None
         if ep.security != "plain":
@@ -217,6 +224,8 @@ class Session:
 
         ``outcome_unknown``: the command may have reached the server (an APPEND), so a
         connection lost now raises ``UnknownOutcome``."""
+        from imapclient.exceptions import LoginError
+
         where = f"IMAP {self.endpoint.describe()}"
         try:
             yield
