@@ -167,6 +167,27 @@ def _value_options(cmd: Command) -> list[Option]:
 
 # --- bash -------------------------------------------------------------------------------------
 
+def _command_walk_cases(tree: Command, lp: str) -> list[str]:
+    """The shell lines, shared by bash and zsh, that follow the words typed so far down the
+    command tree: an option that takes a value skips the next word; a sub-command's name moves
+    ``node`` to it. ``lp`` is "(" where the shell wants case patterns in parentheses (zsh)."""
+    out = []
+    pats = [_sq(f"{c.key}|{f}") for c in tree.all() for o in _value_options(c) for f in o.flags]
+    if pats:
+        out.append(f"                    {lp}{'|'.join(pats)}) skip=1 ;;")
+    out += [
+        "                esac",
+        "                continue ;;",
+        "        esac",
+        '        case "$node|$w" in',
+    ]
+    for cmd in tree.all():
+        for sub in cmd.subcommands:
+            pat = "|".join(_sq(f"{cmd.key}|{n}") for n in sub.names)
+            out.append(f"            {lp}{pat}) node={_sq(sub.key)}; npos=0 ;;")
+    return out
+
+
 def _bash(tree: Command) -> str:
     prog = tree.parser.prog
     fn = _fname(prog)
@@ -186,19 +207,7 @@ def _bash(tree: Command) -> str:
         "            -*)",
         '                case "$node|$w" in',
     ]
-    pats = [_sq(f"{c.key}|{f}") for c in tree.all() for o in _value_options(c) for f in o.flags]
-    if pats:
-        out.append(f"                    {'|'.join(pats)}) skip=1 ;;")
-    out += [
-        "                esac",
-        "                continue ;;",
-        "        esac",
-        '        case "$node|$w" in',
-    ]
-    for cmd in tree.all():
-        for sub in cmd.subcommands:
-            pat = "|".join(_sq(f"{cmd.key}|{n}") for n in sub.names)
-            out.append(f"            {pat}) node={_sq(sub.key)}; npos=0 ;;")
+    out += _command_walk_cases(tree, "")
     out += [
         "            *) npos=$((npos + 1)) ;;",
         "        esac",
@@ -292,19 +301,7 @@ def _zsh(tree: Command) -> str:
         "            (-*)",
         '                case "$node|$w" in',
     ]
-    pats = [_sq(f"{c.key}|{f}") for c in tree.all() for o in _value_options(c) for f in o.flags]
-    if pats:
-        out.append(f"                    ({'|'.join(pats)}) skip=1 ;;")
-    out += [
-        "                esac",
-        "                continue ;;",
-        "        esac",
-        '        case "$node|$w" in',
-    ]
-    for cmd in tree.all():
-        for sub in cmd.subcommands:
-            pat = "|".join(_sq(f"{cmd.key}|{n}") for n in sub.names)
-            out.append(f"            ({pat}) node={_sq(sub.key)}; npos=0 ;;")
+    out += _command_walk_cases(tree, "(")
     out += [
         "            (*) (( npos++ )) ;;",
         "        esac",
