@@ -5,17 +5,25 @@ how each stores the event (a block in a file, an object on a server) is its own.
 
 Rules:
 - ``normalised``: the reminder exactly as the event holds it (UTC, whole seconds, text
-  without control characters, a link on one line), so that a reminder read back compares
-  equal to the one written. A naive start, a key that cannot be a UID (empty, with
-  ``,;\\``, a line break or NUL, unprintable) or a negative duration is a bug: ValueError.
+  without control characters, a link on one line, each text cut to its cap), so that a
+  reminder read back compares equal to the one written. A naive start, a key that cannot
+  be a UID (empty, with ``,;\\``, a line break or NUL, unprintable) or a negative
+  duration is a bug: ValueError.
+- Caps: a title (the event's SUMMARY, made from the calendar's title) is cut to
+  ``MAX_TITLE_CHARS`` (200) characters ending in "…", a description to
+  ``MAX_DESCRIPTION_CHARS`` (20,000), a link to ``MAX_LINK_CHARS`` (2,000): a 5 MB
+  title in a calendar makes no 5 MB reminder.
 - ``event``: one VEVENT, UID ``keys.reminder_uid(key)``, DTSTART/DTEND in UTC, shown as
-  free (TRANSP:TRANSPARENT), DESCRIPTION and URL only when there is one, a task marked
+  free (TRANSP:TRANSPARENT), URL only when there is one, a task marked
   ``X-INTERVIEW-FOLLOWUP-TASK:TRUE``, and a VALARM of ACTION:DISPLAY with a DESCRIPTION
-  (RFC 5545 requires one) and ``TRIGGER:-<alarm_before>``.
+  (RFC 5545 requires one) and ``TRIGGER:-<alarm_before>``. Marked as ours twice over, so
+  that no reader takes it for an interview even where a server rewrites the UID or drops
+  X- properties: ``keys.REMINDER_PROPERTY`` with the key, and the DESCRIPTION ends with
+  the reminder footer (``keys.reminder_footer``, a line the user sees).
 - ``reminder_of``: the reverse, tolerant of hand edits: floating times and dates are in
   the user's zone, a missing DTEND is DURATION or zero, the first VALARM with a TRIGGER
-  (relative or absolute) is the alarm. An event that cannot be read gives None (the next
-  put rewrites it).
+  (relative or absolute) is the alarm, the footer is left out of the description. An
+  event that cannot be read gives None (the next put rewrites it).
 """
 
 from __future__ import annotations
@@ -26,13 +34,21 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from icalendar import Alarm, Event
 
 from interview_followup.daemon.clock import Clock
-from interview_followup.daemon.keys import reminder_uid
+from interview_followup.daemon.keys import (
+    REMINDER_PROPERTY,
+    reminder_uid,
+    with_reminder_footer,
+    without_reminder_footer,
+)
 from interview_followup.daemon.model import Reminder
 
 PRODID = "-//interview-followup//Reminders//EN"
 UTC = timezone.utc
 TASK_PROPERTY = "X-INTERVIEW-FOLLOWUP-TASK"  # the reminder asks the user to do something by its start
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_TITLE_CHARS = 200  # a reminder's SUMMARY (and its alarm's text)
+MAX_DESCRIPTION_CHARS = 20_000  # its DESCRIPTION, before the footer
+MAX_LINK_CHARS = 2_000  # its URL
 
 
 def normalised(r: Reminder) -> Reminder:
@@ -45,13 +61,13 @@ def normalised(r: Reminder) -> Reminder:
         raise ValueError(f"reminder {r.key!r}: negative duration")
     return Reminder(
         key=r.key,
-        title=_clean(r.title),
+        title=_cut(_clean(r.title[: 4 * MAX_TITLE_CHARS]), MAX_TITLE_CHARS),
         start=r.start.astimezone(UTC).replace(microsecond=0),
-        description=_clean(r.description),
+        description=_cut(_clean(r.description[: 4 * MAX_DESCRIPTION_CHARS]), MAX_DESCRIPTION_CHARS),
         duration=timedelta(seconds=int(r.duration.total_seconds())),
         alarm_before=timedelta(seconds=int(r.alarm_before.total_seconds())),
         task=r.task,
-        link=_clean(r.link).replace("\n", ""),
+        link=_cut(_clean(r.link[: 4 * MAX_LINK_CHARS]).replace("\n", ""), MAX_LINK_CHARS),
     )
 
 
@@ -69,8 +85,8 @@ def event(r: Reminder, dtstamp: datetime, sequence: int) -> Event:
     vevent.add("DTSTART", r.start)
     vevent.add("DTEND", r.start + r.duration)
     vevent.add("SUMMARY", r.title)
-    if r.description:
-        vevent.add("DESCRIPTION", r.description)
+    vevent.add("DESCRIPTION", with_reminder_footer(r.description, r.key))
+    vevent.add(REMINDER_PROPERTY, r.key)
     vevent.add("TRANSP", "TRANSPARENT")  # a reminder does not make you busy
     if r.link:
         vevent.add("URL", r.link)
@@ -110,7 +126,7 @@ def reminder_of(key: str, vevent: object, tz: tzinfo) -> Reminder | None:
             key=key,
             title=str(vevent.get("SUMMARY", "")),
             start=start,
-            description=str(vevent.get("DESCRIPTION", "")),
+            description=without_reminder_footer(str(vevent.get("DESCRIPTION", "")), key),
             duration=duration,
             alarm_before=alarm_before,
             task=str(vevent.get(TASK_PROPERTY, "")).upper() == "TRUE",
@@ -133,3 +149,9 @@ def aware(value: object, tz: tzinfo) -> datetime:
 
 def _clean(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one "…" when it was cut (the same
+    text cut again stays the same, so a reminder read back compares equal)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

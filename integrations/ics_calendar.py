@@ -9,13 +9,21 @@ Rules for files:
 - A missing or unreadable path is ``NeedsUser`` naming the path and ``calendar.path``.
 - A file that cannot be parsed is a problem in ``CalendarRead.problems``; the other files
   still count. Within one process, the last good parse of that file stands in for it
-  (a file caught half-written must not make its interviews vanish). When nothing at the
+  (a file caught half-written must not make its interviews vanish); so it does for a file
+  that could be read only in part (cut off, a component without UID that cannot be read).
+  With no good parse to use, what could be read is used and the read is incomplete
+  (``complete=False``), so that no loop is cancelled because of it. When nothing at the
   path is readable at all, that is ``NeedsUser``: an empty read would look like every
   interview had been removed.
 - The same occurrence (UID and recurrence id) in several files: the most recently
   modified file wins (a saved update or cancellation replaces the original invite).
 - Cheap when idle: a file is parsed again only when its mtime_ns, size, inode or
   ctime_ns changes (coarse file-system clocks make mtime and size alone miss rewrites).
+  The parse leaves out the single events far outside the window (``ical.parse_window``:
+  it serves the windows of the next 30 days); a read whose window leaves it parses the
+  file again.
+- Bounded: a file larger than ``calendar.max_megabytes`` (50 by default) is not read (a
+  problem names it; like any unreadable file, its last good parse stands in for it).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar, parse_window
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
 from interview_followup.integrations.ics_feed import IcsFeed, feed_address
@@ -58,7 +66,7 @@ class _Settings:
         default=30, metadata={"doc": "With calendar.url: for connecting and for each read."}
     )
     max_megabytes: float = field(
-        default=50, metadata={"doc": "With calendar.url: the largest calendar accepted."}
+        default=50, metadata={"doc": "The largest calendar file or published calendar accepted."}
     )
 
     def __post_init__(self) -> None:
@@ -86,9 +94,10 @@ class _Cached:
 class IcsCalendar:
     Settings = _Settings
 
-    def __init__(self, path: Path, tz: ZoneInfo):
+    def __init__(self, path: Path, tz: ZoneInfo, max_bytes: int = 50 * 2**20):
         self.path = path
         self.tz = tz
+        self.max_bytes = max_bytes
         self._cache: dict[Path, _Cached] = {}  # by file: the last parse
         self._good: dict[Path, ParsedCalendar] = {}  # by file: the last readable parse
 
@@ -104,7 +113,9 @@ class IcsCalendar:
                 dry_run=context.dry_run,
             )
         assert settings.path is not None  # the settings check asks for one of the two
-        return cls(context.path(settings.path), context.timezone)
+        return cls(
+            context.path(settings.path), context.timezone, int(settings.max_megabytes * 2**20)
+        )
 
     # --- CalendarSource ------------------------------------------------------------
 
@@ -117,21 +128,22 @@ class IcsCalendar:
         files = self._files()
         unreadable = 0
         for path in files:
-            stamp, parsed = self._parse(path)
-            if not parsed.readable:
-                good = self._good.get(path)
-                if good is None:
-                    unreadable += 1
-                    result.complete = False
-                    result.problems.extend(parsed.problems)
-                    continue
+            stamp, parsed = self._parse(path, (start, end))
+            good = self._good.get(path)
+            if not parsed.readable and good is None:
+                unreadable += 1
+                result.complete = False
+                result.problems.extend(parsed.problems)
+                continue
+            if (not parsed.readable or not parsed.complete) and good is not None:
                 result.problems.extend(
                     p + " (using its last good version)" for p in parsed.problems
                 )
                 part = good.between(start, end, self.tz)
-            else:
+            else:  # readable; when cut off with nothing better, what could be read
                 part = parsed.between(start, end, self.tz)
                 result.problems.extend(part.problems)
+            result.complete = result.complete and part.complete
             result.bad_uids |= part.bad_uids
             for event in part.events:
                 key = (event.uid, event.recurrence_id)
@@ -191,13 +203,26 @@ class IcsCalendar:
             hint=f"set {KEY} to your calendar export (.ics file) or a folder of .ics files",
         )
 
-    def _parse(self, path: Path) -> tuple[tuple[int, ...], ParsedCalendar]:
+    def _parse(
+        self, path: Path, window: tuple[datetime, datetime] | None = None
+    ) -> tuple[tuple[int, ...], ParsedCalendar]:
+        """The parse of ``path``, again only when it changed (or when ``window`` leaves
+        what the cached parse holds; without a window, any parse will do); a file over
+        ``max_bytes`` is not read."""
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
             cached = self._cache.get(path)
-            if cached is not None and cached.stamp == stamp:
+            if cached is not None and cached.stamp == stamp and (window is None or cached.parsed.serves(*window)):
                 return stamp, cached.parsed
+            if st.st_size > self.max_bytes:
+                parsed = ParsedCalendar(source=str(path), readable=False)
+                parsed.problems.append(
+                    f"{path}: the file is larger than {self.max_bytes / 2**20:.3g} MB and is not "
+                    "read (calendar.max_megabytes)"
+                )
+                self._cache[path] = _Cached(stamp, parsed)
+                return stamp, parsed
             data = path.read_bytes()
         except FileNotFoundError:  # removed between listing and reading
             self._forget(path)
@@ -208,9 +233,10 @@ class IcsCalendar:
             ) from None
         except OSError as exc:
             raise Transient(f"{KEY} {path}: {exc}") from exc
-        parsed = parse_calendar(data, source=str(path))
+        parsed = parse_calendar(data, source=str(path), window=parse_window(*window) if window else None)
+        del data
         self._cache[path] = _Cached(stamp, parsed)
-        if parsed.readable:
+        if parsed.readable and parsed.complete:
             self._good[path] = parsed
         self._prune()
         return stamp, parsed
@@ -224,3 +250,4 @@ class IcsCalendar:
         for path in list(self._cache):
             if not os.path.exists(path):
                 self._forget(path)
+

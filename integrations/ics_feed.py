@@ -14,7 +14,8 @@ Rules:
   are kept, with that body, in a cache file in the data folder (mode 0600, written
   atomically; named by a hash of the address, which is not stored) so that a restart
   does not download the calendar again either. A 200 with the same bytes is not parsed
-  again. Bodies may come gzip-compressed.
+  again. Bodies may come gzip-compressed. The cache's temp file (its name plus ``.tmp``),
+  left behind when a write was killed, is removed when the cache is first read.
 - Bounded: ``timeout_seconds`` for connecting and for each read, ``max_megabytes`` for
   the body (after decompression).
 - Errors: 401/403 (the address was reset or unpublished), 404/410, a web page instead of
@@ -47,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import fsync_dir
-from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar, parse_window
 from interview_followup.daemon.model import CalendarRead, Check
 from interview_followup.daemon.common.net import is_loopback
 
@@ -145,7 +146,7 @@ class IcsFeed:
 
     def read(self, start: datetime, end: datetime) -> CalendarRead:
         """Every occurrence overlapping [start, end) in the published calendar."""
-        return self._fetch().between(start, end, self.tz)
+        return self._fetch((start, end)).between(start, end, self.tz)
 
     def check(self) -> list[Check]:
         try:
@@ -165,7 +166,7 @@ class IcsFeed:
 
     # --- fetching ------------------------------------------------------------------
 
-    def _fetch(self) -> ParsedCalendar:
+    def _fetch(self, window: tuple[datetime, datetime] | None = None) -> ParsedCalendar:
         self._load_cache()
         request = Request(self.url, headers={
             "User-Agent": USER_AGENT,
@@ -185,7 +186,7 @@ class IcsFeed:
             exc.close()
             if exc.code == 304 and self._body is not None:
                 log.debug("calendar feed %s: not modified", self.shown)
-                return self._parse(self._body)
+                return self._parse(self._body, window)
             raise self._http_error(exc.code) from None
         except (NeedsUser, Transient):
             raise
@@ -199,12 +200,14 @@ class IcsFeed:
                 hint="calendar.url must be the calendar's secret address in iCal format "
                 "(ending in .ics), not the address of the calendar's web page; " + RESET_HINT,
             )
-        parsed = self._parse(body)
+        parsed = self._parse(body, window)
         if not parsed.readable:
             raise NeedsUser(
                 f"{KEY} {self.shown}: nothing readable: " + "; ".join(parsed.problems),
                 hint="calendar.url must be the calendar's secret address in iCal format",
             )
+        if not parsed.complete:  # cut off (a dropped connection?): never kept for a 304
+            return parsed
         changed = (body, headers.get("ETag", ""), headers.get("Last-Modified", "")) != (
             self._body, self._etag, self._last_modified
         )
@@ -236,10 +239,13 @@ class IcsFeed:
             raise self._too_large()
         return bytes(body)
 
-    def _parse(self, body: bytes) -> ParsedCalendar:
-        """The parse of ``body``, reused while the bytes stay the same."""
-        if self._parsed is None or not (self._parsed_body is body or self._parsed_body == body):
-            self._parsed, self._parsed_body = parse_calendar(body, source=self.shown), body
+    def _parse(self, body: bytes, window: tuple[datetime, datetime] | None = None) -> ParsedCalendar:
+        """The parse of ``body``, reused while the bytes stay the same and it holds what
+        ``window`` may show (see ``ical.parse_window``; without a window, any parse will do)."""
+        same = self._parsed_body is body or self._parsed_body == body
+        if self._parsed is None or not same or (window is not None and not self._parsed.serves(*window)):
+            self._parsed = parse_calendar(body, source=self.shown, window=parse_window(*window) if window else None)
+            self._parsed_body = body
         return self._parsed
 
     def _too_large(self) -> NeedsUser:
@@ -273,6 +279,7 @@ class IcsFeed:
         if self._loaded:
             return
         self._loaded = True
+        self._remove_temp_file()
         try:
             with open(self.cache_file, "rb") as f:
                 head = json.loads(f.readline())
@@ -291,6 +298,21 @@ class IcsFeed:
         self._etag = str(head.get("etag", ""))
         self._last_modified = str(head.get("last_modified", ""))
 
+    def _temp_file(self) -> Path:
+        return self.cache_file.with_name(self.cache_file.name + ".tmp")
+
+    def _remove_temp_file(self) -> None:
+        """A temp file a killed ``_save_cache`` left (its own fixed name, nothing else)."""
+        if self.dry_run:
+            return
+        tmp = self._temp_file()
+        try:
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink()
+                log.info("removed %s, left by an interrupted write", tmp)
+        except OSError as exc:
+            log.warning("calendar feed cache: %s could not be removed: %s", tmp, exc)
+
     def _save_cache(self) -> None:
         if self.dry_run or self._body is None:
             return
@@ -302,7 +324,7 @@ class IcsFeed:
             "size": len(self._body),
         }
         folder = self.cache_file.parent
-        tmp = self.cache_file.with_name(self.cache_file.name + ".tmp")
+        tmp = self._temp_file()
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -334,3 +356,4 @@ def _is_web_page(body: bytes, content_type: str) -> bool:
 def _describe(reason: object) -> str:
     text = str(reason) or type(reason).__name__
     return "no answer in time (timeout)" if "timed out" in text.lower() else text
+

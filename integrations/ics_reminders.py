@@ -4,6 +4,9 @@ Rules:
 - One VEVENT per reminder, UID ``keys.reminder_uid(key)``; times in UTC; a VALARM with
   ACTION:DISPLAY, a DESCRIPTION (RFC 5545 requires one) and ``TRIGGER:-<alarm_before>``
   (the event and its reading back are ``ical_reminders``, shared with the CalDAV sink).
+  Each carries ``keys.REMINDER_PROPERTY`` and the reminder footer at the end of its
+  description, so that it is never read as an interview even where the UID is rewritten;
+  a reminder of ours without them is rewritten once by the next ``put``.
 - ``put`` replaces by UID and never leaves two events with one UID. A put that changes
   nothing writes nothing; a put that changes the reminder gets a new DTSTAMP and a higher
   SEQUENCE so that subscribed calendars pick the change up.
@@ -12,15 +15,26 @@ Rules:
   The calendar name (X-WR-CALNAME) follows the configuration.
 - A file that cannot be read or parsed raises ``NeedsUser`` and is never overwritten.
 - Writes are atomic and durable: temp file in the same folder, fsync, ``os.replace``,
-  fsync of the folder. A symlinked file is written through the link. Mode: at most 0644.
+  fsync of the folder; a ``put`` has reached the disk when it returns (the engine marks
+  the step done after that). A symlinked file is written through the link. Mode: at most
+  0644. Temp files that a killed write left beside the file (``.<name>.XXXXXXXX.tmp``, the
+  pattern of ``common.files.replace_file``, nothing else) are removed before this
+  process's first write, and when the sink is opened if older than a minute.
+- Linear work: the file is read and parsed once, then kept parsed while its inode, size,
+  mtime and ctime stay the same (it is stat-ed before each use; a change by someone else
+  means it is read again, and a change between our read and our write is ``Transient``,
+  never clobbered). Events are found by UID in a table; each put writes the file once,
+  from blocks encoded once. Nothing is built by repeated string concatenation.
+- Bounded text (``ical_reminders``): a reminder's title is cut to ``MAX_TITLE_CHARS``,
+  its description to ``MAX_DESCRIPTION_CHARS``, its link to ``MAX_LINK_CHARS``.
 - Dry run: nothing is written.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,14 +46,18 @@ from icalendar.parser import Contentline
 from icalendar.prop import vText
 
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.common.files import replace_file
-from interview_followup.daemon.keys import key_from_uid, reminder_uid
+from interview_followup.daemon.common.files import os_error, replace_file
+from interview_followup.daemon.keys import REMINDER_PROPERTY, key_from_uid, reminder_uid
 from interview_followup.daemon.model import Check, Reminder
 from interview_followup.daemon.providers import ProviderContext
 
 from .ical_reminders import PRODID, event, normalised, reminder_of, stamp
 
 _NAME = re.compile(r"^([A-Za-z0-9-]+)([:;])")
+# What common.files.replace_file names its temp file: "." + name + "." + 8 of mkstemp's
+# letters + ".tmp". Only files with exactly this shape are ever removed.
+_TEMP_LETTERS = "[a-z0-9_]{8}"
+STALE_TEMP_SECONDS = 60  # at open: a temp file this old is no write in progress
 
 
 @dataclass(frozen=True)
@@ -64,22 +82,58 @@ class _Block:
     name: str
     uid: str
     lines: list[str]
+    _data: bytes | None = field(default=None, repr=False)
 
     def text(self) -> str:
         return "\r\n".join(self.lines) + "\r\n"
 
+    def data(self) -> bytes:
+        """The block as it is written, encoded once."""
+        if self._data is None:
+            self._data = self.text().encode("utf-8")
+        return self._data
 
-@dataclass
+    def marked(self) -> bool:
+        """Whether it carries ``keys.REMINDER_PROPERTY`` (written by this version)."""
+        return any(_prop_name(line) == REMINDER_PROPERTY for line in self.lines)
+
+
 class _Doc:
-    props: list[str]  # calendar-level property lines, in file order
-    items: list[_Block]  # components, in file order
+    """The file: calendar properties and components in file order, events found by UID."""
 
-    def render(self) -> bytes:
-        lines = ["BEGIN:VCALENDAR", *self.props, *(ln for b in self.items for ln in b.lines)]
-        return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode("utf-8")
+    def __init__(self, props: list[str], items: list[_Block]):
+        self.props = props  # calendar-level property lines, in file order
+        self.items: list[_Block | None] = list(items)  # None: removed
+        self.index: dict[str, list[int]] = {}  # VEVENT UID -> positions in items
+        for i, block in enumerate(self.items):
+            if block is not None and block.name == "VEVENT":
+                self.index.setdefault(block.uid, []).append(i)
 
     def ours(self, uid: str) -> list[int]:
-        return [i for i, b in enumerate(self.items) if b.name == "VEVENT" and b.uid == uid]
+        return [i for i in self.index.get(uid, ()) if self.items[i] is not None]
+
+    def set(self, i: int, block: _Block) -> None:
+        self.items[i] = block
+
+    def delete(self, i: int) -> None:
+        self.items[i] = None
+
+    def append(self, block: _Block) -> None:
+        self.items.append(block)
+        self.index.setdefault(block.uid, []).append(len(self.items) - 1)
+
+    def blocks(self) -> Iterator[_Block]:
+        return (b for b in self.items if b is not None)
+
+    def render(self) -> bytes:
+        head = "\r\n".join(["BEGIN:VCALENDAR", *self.props]) + "\r\n"
+        return b"".join([head.encode("utf-8"), *(b.data() for b in self.blocks()), b"END:VCALENDAR\r\n"])
+
+
+@dataclass
+class _Cached:
+    stamp: tuple[int, ...]  # (device, inode, size, mtime_ns, ctime_ns)
+    doc: _Doc | None  # None: the file is empty
 
 
 class IcsReminders:
@@ -91,10 +145,15 @@ class IcsReminders:
         self.path = path
         self.settings = settings
         self.context = context
+        self._cache: _Cached | None = None
+        self._cleaned = False  # temp files of killed writes removed (before the first write)
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> IcsReminders:
-        return cls(context.path(settings.path), settings, context)
+        sink = cls(context.path(settings.path), settings, context)
+        if not context.dry_run:
+            sink._remove_temp_files(older_than=STALE_TEMP_SECONDS)
+        return sink
 
     # --- the protocol -----------------------------------------------------------------
 
@@ -109,32 +168,44 @@ class IcsReminders:
     def put(self, reminder: Reminder) -> None:
         wanted = normalised(reminder)
         doc, before = self._load()
-        doc = doc or _Doc(props=[], items=[])
-        uid = reminder_uid(wanted.key)
-        found = doc.ours(uid)
-        if found and self._reminder_of(doc.items[found[0]]) == wanted:
-            block = doc.items[found[0]]  # unchanged: keep it as it is, DTSTAMP included
-        else:
-            sequence = _sequence(doc.items[found[0]]) + 1 if found else 0
-            block = _event_block(wanted, stamp(self.context.clock), sequence)
-        if found:
-            doc.items[found[0]] = block
-            for i in reversed(found[1:]):
-                del doc.items[i]
-        else:
-            doc.items.append(block)
-        self._write(doc, before)
+        if self.context.dry_run:
+            return
+        try:
+            doc = doc or _Doc(props=[], items=[])
+            uid = reminder_uid(wanted.key)
+            found = doc.ours(uid)
+            changed = len(found) != 1
+            if found and doc.items[found[0]].marked() and self._reminder_of(doc.items[found[0]]) == wanted:
+                block = doc.items[found[0]]  # unchanged: keep it as it is, DTSTAMP included
+            else:
+                sequence = _sequence(doc.items[found[0]]) + 1 if found else 0
+                block = _event_block(wanted, stamp(self.context.clock), sequence)
+                changed = True
+            if found:
+                doc.set(found[0], block)
+                for i in found[1:]:
+                    doc.delete(i)
+            else:
+                doc.append(block)
+            self._write(doc, before, changed)
+        except BaseException:
+            self._cache = None  # the parsed file may now differ from the file: read it again
+            raise
 
     def remove(self, key: str) -> None:
         doc, before = self._load()
-        if doc is None:
+        if doc is None or self.context.dry_run:
             return
         found = doc.ours(reminder_uid(key))
         if not found:
             return
-        for i in reversed(found):
-            del doc.items[i]
-        self._write(doc, before)
+        try:
+            for i in found:
+                doc.delete(i)
+            self._write(doc, before, True)
+        except BaseException:
+            self._cache = None
+            raise
 
     def check(self) -> list[Check]:
         folder = self.path.parent
@@ -144,44 +215,69 @@ class IcsReminders:
             return [Check("reminders file", ok, f"{self.path}: {detail} (reminders.path)")]
         try:
             doc, _ = self._load()
-        except NeedsUser as exc:
+        except (NeedsUser, Transient) as exc:
             return [Check("reminders file", False, str(exc))]
-        items = doc.items if doc else []
+        items = list(doc.blocks()) if doc else []
         ours = sum(1 for b in items if b.name == "VEVENT" and key_from_uid(b.uid) is not None)
         writable = os.access(self.path, os.W_OK) and os.access(folder, os.W_OK)
         detail = f"{self.path}: {ours} reminder(s), {len(items) - ours} other component(s)"
         return [Check("reminders file", writable, detail + ("" if writable else "; not writable"))]
 
     def close(self) -> None:
-        pass
+        self._cache = None
 
     # --- reading ----------------------------------------------------------------------
 
-    def _load(self) -> tuple[_Doc | None, bytes | None]:
-        """The parsed file and its bytes; (None, None) when missing or empty."""
+    def _stamp(self) -> tuple[int, ...] | None:
+        """The file's (device, inode, size, mtime_ns, ctime_ns); None when missing."""
         with self._errors():
             try:
-                raw = self.path.read_bytes()
+                st = os.stat(self.path)
             except FileNotFoundError:
+                return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def _load(self) -> tuple[_Doc | None, tuple[int, ...] | None]:
+        """The parsed file (None when missing or empty) and the stamp it was read at
+        (None when missing). Read again only when the file changed."""
+        for _ in range(3):
+            before = self._stamp()
+            if before is None:
+                self._cache = None
                 return None, None
-            except IsADirectoryError:
-                raise NeedsUser(
-                    f"reminders file {self.path} is a folder",
-                    hint="set reminders.path to a file name",
-                ) from None
+            if self._cache is not None and self._cache.stamp == before:
+                return self._cache.doc, before
+            self._cache = None
+            with self._errors():
+                try:
+                    raw = self.path.read_bytes()
+                except FileNotFoundError:
+                    continue  # replaced or removed meanwhile: look again
+                except IsADirectoryError:
+                    raise NeedsUser(
+                        f"reminders file {self.path} is a folder",
+                        hint="set reminders.path to a file name",
+                    ) from None
+            if self._stamp() != before:
+                continue  # written while we read it: read it again
+            doc = self._parse(raw)
+            self._cache = _Cached(before, doc)
+            return doc, before
+        raise Transient(f"reminders file {self.path} keeps changing while it is read")
+
+    def _parse(self, raw: bytes) -> _Doc | None:
         if not raw.strip():
-            return None, raw
+            return None
         try:
             text = raw.decode("utf-8-sig")
             Calendar.from_ical(text)  # the library must accept it too
-            doc = _split(text)
+            return _split(text)
         except Exception as exc:  # anything the parsers reject: never overwrite it
             raise NeedsUser(
-                f"reminders file {self.path} is not a valid iCalendar file ({exc}); "
+                f"reminders file {self.path} is not a valid iCalendar file ({_short(exc)}); "
                 "it was left untouched",
                 hint="repair it or move it away, or set reminders.path to another file",
             ) from None
-        return doc, raw
 
     def _reminder_of(self, block: _Block) -> Reminder | None:
         """The reminder an event of ours holds; None if it cannot be read (a put fixes it)."""
@@ -193,49 +289,73 @@ class IcsReminders:
 
     # --- writing ----------------------------------------------------------------------
 
-    def _write(self, doc: _Doc, before: bytes | None) -> None:
-        doc.props = _header(doc.props, self.settings.calendar_name)
-        data = doc.render()
-        if data == before or self.context.dry_run:
+    def _write(self, doc: _Doc, before: tuple[int, ...] | None, changed: bool) -> None:
+        props = _header(doc.props, self.settings.calendar_name)
+        if not changed and props == doc.props:
             return
+        doc.props = props
+        data = doc.render()
         target = Path(os.path.realpath(self.path))
         with self._errors():
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self._cleaned:
+                self._remove_temp_files(older_than=None)
+            now = self._stamp()
+            if now != before:
+                what = "vanished" if now is None else "changed"
+                raise Transient(f"{self.path} {what} while it was being updated")
             try:
-                current = target.stat()
-                mode = current.st_mode & 0o644
-                if target.read_bytes() != before:
-                    raise Transient(f"{self.path} changed while it was being updated")
+                mode = target.stat().st_mode & 0o644
             except FileNotFoundError:
-                if before is not None:
-                    raise Transient(f"{self.path} vanished while it was being updated") from None
                 mode = 0o644
             replace_file(target, data, mode)
+            after = self._stamp()
+        self._cache = _Cached(after, doc) if after is not None else None
+
+    def _remove_temp_files(self, older_than: float | None) -> None:
+        """Remove the temp files killed writes left beside the file (our pattern only;
+        with ``older_than``, only those not modified for that many seconds)."""
+        try:
+            target = Path(os.path.realpath(self.path))
+            pattern = re.compile(re.escape(f".{target.name}.") + _TEMP_LETTERS + re.escape(".tmp"))
+            names = [n for n in os.listdir(target.parent) if pattern.fullmatch(n)]
+        except OSError:
+            return  # no folder yet, or not readable: the write reports what matters
+        now = time.time()
+        for name in names:
+            path = target.parent / name
+            try:
+                st = os.lstat(path)
+                if not os.path.isfile(path) or os.path.islink(path) or st.st_uid != os.getuid():
+                    continue
+                if older_than is not None and now - st.st_mtime < older_than:
+                    continue
+                os.unlink(path)
+            except OSError:
+                continue
+        if older_than is None:
+            self._cleaned = True
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
         hint = f"check that this user may read and write {self.path} and its folder, or change reminders.path"
         try:
             yield
-        except PermissionError:
-            raise NeedsUser(f"reminders file {self.path}: permission denied", hint=hint) from None
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOTDIR, errno.ELOOP):
-                raise NeedsUser(f"reminders file {self.path}: {exc.strerror}", hint=hint) from None
-            raise Transient(f"reminders file {self.path}: {exc.strerror}") from None
+        except OSError as exc:  # no space: Transient (75); permissions, read-only: NeedsUser (2)
+            raise os_error(exc, "reminders file", self.path, hint=hint) from None
 
 
 # --- the file's text --------------------------------------------------------------------
 
 
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def _split(text: str) -> _Doc:
     """The calendar's structure, keeping every line's text (raises ValueError if broken)."""
-    logical: list[str] = []
-    for line in re.split(r"\r\n|\n|\r", text):
-        if line[:1] in (" ", "\t") and logical:
-            logical[-1] += "\r\n" + line
-        elif line.strip():
-            logical.append(line)
+    logical = _logical(text, re.split(r"\r\n|\n|\r", text))
     if not logical or _marker(logical[0], "BEGIN") != "VCALENDAR":
         raise ValueError("it does not start with BEGIN:VCALENDAR")
     props: list[str] = []
@@ -250,7 +370,7 @@ def _split(text: str) -> _Doc:
         name = _marker(line, "BEGIN")
         if name is None:
             if _marker(line, "END") is not None:
-                raise ValueError(f"unexpected {line.strip()}")
+                raise ValueError(f"unexpected {line.strip()[:60]}")
             props.append(line)
             i += 1
             continue
@@ -287,14 +407,17 @@ def _marker(line: str, which: str) -> str | None:
     return _unfold(line).split(":", 1)[1].strip().upper() if ":" in line else ""
 
 
-def _logical(text: str) -> list[str]:
-    out: list[str] = []
-    for line in text.split("\r\n"):
+def _logical(text: str, physical: list[str] | None = None) -> list[str]:
+    """Logical lines (a fold kept as CRLF + the continuation), blank lines dropped. Each is
+    joined once from its parts: appending to a growing string would be quadratic in a long
+    folded value."""
+    out: list[list[str]] = []
+    for line in text.split("\r\n") if physical is None else physical:
         if line[:1] in (" ", "\t") and out:
-            out[-1] += "\r\n" + line
-        elif line:
-            out.append(line)
-    return out
+            out[-1].append(line)
+        elif line.strip():
+            out.append([line])
+    return ["\r\n".join(parts) for parts in out]
 
 
 def _header(props: list[str], calendar_name: str) -> list[str]:

@@ -299,3 +299,52 @@ def test_an_unknown_x_wr_timezone_is_reported_and_utc_times_still_count() -> Non
     result = read_bytes(data)
     assert result.events[0].start == datetime(2024, 6, 10, 8, tzinfo=UTC)
     assert "Mars/Olympus" in result.problems[0]
+
+
+# --- what is parsed ---------------------------------------------------------------------
+
+
+def _event(uid: str, start: str, end: str = "", extra: str = "", summary: str = "") -> str:
+    lines = [f"BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20240101T000000Z", f"DTSTART:{start}"]
+    if end:
+        lines.append(f"DTEND:{end}")
+    if extra:
+        lines.append(extra)
+    lines += [f"SUMMARY:{summary or uid}", "END:VEVENT"]
+    return "\r\n".join(lines)
+
+
+def _calendar(*events: str) -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" + "\r\n".join(events) + "\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_single_events_far_outside_the_window_are_not_parsed() -> None:
+    from interview_followup.daemon.calendar.ical import parse_window
+
+    data = _calendar(
+        _event("old@t", "20100101T100000Z", "20100101T110000Z"),
+        _event("future@t", "20300101T100000Z", "20300101T110000Z"),
+        _event("weekly@t", "20100104T100000Z", "20100104T110000Z", "RRULE:FREQ=WEEKLY"),
+        _event("long@t", "20100101T100000Z", "20250101T100000Z"),
+        _event("moved@t", "20100101T100000Z", "20100101T110000Z", "SEQUENCE:0", "Old time"),
+        _event("moved@t", "20240610T100000Z", "20240610T110000Z", "SEQUENCE:1", "New time"),
+        _event("inside@t", "20240611T100000Z", "20240611T110000Z"),
+        _event("edge@t", "20240429T100000Z", "20240429T110000Z"),  # a day before the window
+    )
+    start, end = datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 9, 1, tzinfo=UTC)
+    parsed = parse_calendar(data, source="t.ics", window=parse_window(start, end))
+    assert sorted(uid for uid, _ in parsed.groups) == ["edge@t", "inside@t", "long@t", "moved@t", "weekly@t"]
+    read = parsed.between(start, end, BERLIN)
+    assert [e.summary for e in read.events if e.uid == "moved@t"] == ["New time"]
+    assert parsed.serves(start + timedelta(days=20), end + timedelta(days=20))
+    assert not parsed.serves(start + timedelta(days=40), end + timedelta(days=40))
+    assert not parsed.serves(start - timedelta(days=2), end)
+    everything = parse_calendar(data, source="t.ics")
+    assert len(everything.groups) == 7 and everything.serves(start - timedelta(days=9999), end)
+
+
+def test_an_event_repeated_with_the_same_text_is_parsed_once() -> None:
+    same = _event("dup@t", "20240610T100000Z", "20240610T110000Z")
+    parsed = parse_calendar(_calendar(*[same] * 2000), source="t.ics")
+    ((uid, group),) = parsed.groups
+    assert uid == "dup@t" and len(group.subcomponents) == 1 and parsed.problems == []

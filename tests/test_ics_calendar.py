@@ -158,9 +158,9 @@ def parse_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = ics_module.parse_calendar
 
-    def counting(data: bytes, *, source: str):
+    def counting(data: bytes, *, source: str, **options):
         calls.append(source)
-        return real(data, source=source)
+        return real(data, source=source, **options)
 
     monkeypatch.setattr(ics_module, "parse_calendar", counting)
     return calls

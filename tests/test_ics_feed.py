@@ -137,9 +137,9 @@ def parse_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = feed_module.parse_calendar
 
-    def counting(data: bytes, *, source: str):
+    def counting(data: bytes, *, source: str, **options):
         calls.append(source)
-        return real(data, source=source)
+        return real(data, source=source, **options)
 
     monkeypatch.setattr(feed_module, "parse_calendar", counting)
     return calls

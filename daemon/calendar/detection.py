@@ -7,8 +7,11 @@ Rules:
   configured tag as a whole token ("#interview" in the text, or a category "#interview"
   or "interview").
 - Never interviews: events the user (``profile.emails``) declined, and this program's
-  own reminders (their UID ends in ``keys.UID_SUFFIX``). Cancelled events are returned
-  with ``cancelled=True`` so the core can cancel the loop.
+  own reminders (their UID ends in ``keys.UID_SUFFIX``, or their description carries the
+  reminder footer, ``keys.is_our_reminder_text``: a server may rewrite UIDs and drop
+  private properties, never the text). Cancelled events are returned with
+  ``cancelled=True`` so the core can cancel the loop; ``interview(event, declined_too=True)``
+  returns a declined one the same way ("you declined it"), so ``status`` can list it.
 - Interviewers: attendees other than the user, rooms, calendar resources and attendees
   who declined; with no attendee left, the organizer unless it is the user. Emails are
   lower-cased, names kept as written.
@@ -23,6 +26,21 @@ Rules:
 - Times: timed events keep their start and end. An all-day interview starts at local
   midnight of its first day and ends at ``detection.all_day_end`` (local time) on its
   last day; ``all_day=True`` lets the core show the date only.
+
+Never stop, bounded work (values in ``daemon.calendar.limits``):
+- ``detect_read`` takes a whole ``CalendarRead``: an event whose checking fails
+  unexpectedly is skipped, logged as a bug and named in ``problems`` (its UID counts as
+  unreadable, so its loop is not cancelled); the others are checked. (``detect`` raises
+  instead: the engine contains each event itself and lists it in ``status``.)
+- ``limit_series``: a series (one UID) with more than ``MAX_INTERVIEWS_PER_SERIES``
+  interview occurrences in the window is no interview series (a daily "interview" for
+  months): it is named in a problem and none of its occurrences becomes a loop; its UID
+  counts as unreadable. ``detect_read`` applies it; the engine applies it after
+  ``detect``.
+- At most ``MAX_ATTENDEES`` interviewers are kept (a warning says so). The title is kept
+  to ``MAX_TITLE_CHARS`` (then "…"); company and role are looked for in that much of it,
+  with its runs of white space made single. Every pattern is linear in the text's length
+  (no nested or adjacent repeats that can backtrack on long runs of spaces).
 """
 
 from __future__ import annotations
@@ -43,9 +61,12 @@ from interview_followup.daemon.employers.companies import (
     name_key,
     size_of,
 )
+from interview_followup.daemon.calendar import limits
+from interview_followup.daemon.calendar.limits import shorten
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import Companies, Detection, Profile
-from interview_followup.daemon.keys import key_from_uid
-from interview_followup.daemon.model import CalendarEvent, Interview, Person, loop_id_for
+from interview_followup.daemon.keys import REMINDER_MARK, is_our_reminder_text, key_from_uid
+from interview_followup.daemon.model import CalendarEvent, CalendarRead, Interview, Person, loop_id_for
 
 NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
 NO_COMPANY = "no company found: add a line 'company: NAME' to the event description"
@@ -96,8 +117,11 @@ _LEADING_FOR = re.compile(
     r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE
 )
 _SEPARATORS = re.compile(r"\s+[-–—|/·]\s+|\s*[–—|·:]\s*")
+# [ \t] rather than \s: a \s* at a line start may run over every following blank line and
+# back again, at each of them (quadratic in a description of newlines); the value is
+# stripped in code, not by a lazy .*? before \s*$ (quadratic in a value of spaces)
 _HINT_RE = re.compile(
-    r"^\s*(company|role|position|contact|size)\s*:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE
+    r"^[ \t]*(company|role|position|contact|size)[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE
 )
 _NOT_PEOPLE_DOMAINS = ("resource.calendar.google.com", "group.calendar.google.com")
 # Formatting tags Google Calendar and Outlook put into descriptions ("<b@x.com>" is no tag).
@@ -131,7 +155,11 @@ class Detector:
         self.extra_free_mail = tuple(d.lower() for d in companies.free_mail_domains)
 
     def detect(self, events: Iterable[CalendarEvent]) -> list[Interview]:
-        """The interviews among ``events``, in start order, one per loop id."""
+        """The interviews among ``events``, in start order, one per loop id.
+
+        An unexpected exception is raised: the engine contains it per event (see
+        ``engine.reconcile``); ``detect_read`` contains it here. Series are not limited:
+        see ``limit_series``."""
         found: dict[str, Interview] = {}
         for event in events:
             interview = self.interview(event)
@@ -139,9 +167,66 @@ class Detector:
                 found[interview.loop_id] = interview
         return sorted(found.values(), key=lambda iv: (iv.start, iv.loop_id))
 
+    def detect_read(self, read: CalendarRead) -> list[Interview]:
+        """The interviews among ``read.events``, in start order, one per loop id, each
+        event checked on its own and series limited (``limit_series``).
+
+        An event whose checking fails unexpectedly is logged as a bug, named in
+        ``read.problems`` and its UID added to ``read.bad_uids``; so is a series with too
+        many interview occurrences."""
+        found: dict[str, Interview] = {}
+        for event in read.events:
+            try:
+                interview = self.interview(event)
+            except Exception as exc:  # noqa: BLE001 - one event: the others are checked
+                if logs.never_contained(exc):
+                    raise
+                what = _event_name(event)
+                logs.log_bug(f"checking the calendar event {what}", exc)
+                read.problems.append(f"{what} could not be checked: {logs.unexpected(exc)}")
+                read.bad_uids.add(event.uid)
+                continue
+            if interview is not None and interview.loop_id not in found:
+                found[interview.loop_id] = interview
+        kept, problems, too_many = self.limit_series(found)
+        read.problems.extend(problems)
+        read.bad_uids |= too_many
+        return sorted(kept.values(), key=lambda iv: (iv.start, iv.loop_id))
+
+    @staticmethod
+    def limit_series(
+        found: dict[str, Interview],
+    ) -> tuple[dict[str, Interview], list[str], set[str]]:
+        """``found`` (interviews by loop id) without the series that have more than
+        ``MAX_INTERVIEWS_PER_SERIES`` interview occurrences: (the rest, one problem per
+        series left out, their UIDs). Their UIDs are to count as unreadable, so that the
+        loops made before a series grew are not cancelled."""
+        per_series: dict[str, list[Interview]] = {}
+        for iv in found.values():
+            per_series.setdefault(iv.uid, []).append(iv)
+        too_many = {
+            uid for uid, ivs in per_series.items() if len(ivs) > limits.MAX_INTERVIEWS_PER_SERIES
+        }
+        if not too_many:
+            return found, [], set()
+        problems = []
+        for uid in sorted(too_many):
+            ivs = per_series[uid]
+            first = min(ivs, key=lambda iv: iv.start)
+            problems.append(
+                f"event {shorten(first.title, limits.SHOWN_CHARS)!r} (UID "
+                f"{shorten(uid, limits.SHOWN_CHARS)!r}) repeats as an interview {len(ivs)} times "
+                f"in the window (more than {limits.MAX_INTERVIEWS_PER_SERIES}): a series like "
+                "that is no interview series, so none of it is followed up"
+            )
+        kept = {loop_id: iv for loop_id, iv in found.items() if iv.uid not in too_many}
+        return kept, problems, too_many
+
     def is_interview(self, event: CalendarEvent) -> bool:
         if key_from_uid(event.uid) is not None:  # one of our own reminders
             return False
+        if REMINDER_MARK in event.description and is_our_reminder_text(event.summary, event.description):
+            return False  # one of our reminders whose UID a server changed
         texts = [event.summary, event.description, *event.categories]
         if any(self.keyword_re and self.keyword_re.search(_nfc(t)) for t in texts):
             return True
@@ -156,14 +241,20 @@ class Detector:
             for a in event.attendees
         )
 
-    def interview(self, event: CalendarEvent) -> Interview | None:
-        """The interview this event is, or None."""
-        if not self.is_interview(event) or self.declined(event):
+    def interview(self, event: CalendarEvent, declined_too: bool = False) -> Interview | None:
+        """The interview this event is, or None. ``declined_too``: an interview the user
+        declined is returned too, cancelled ("you declined it"), for ``status`` to list."""
+        if not self.is_interview(event) or (not declined_too and self.declined(event)):
             return None
         warnings: list[str] = []
         hints = parse_hints(event.description)
         warnings.extend(hints.warnings)
         interviewers = self.interviewers(event)
+        if len(interviewers) > limits.MAX_ATTENDEES:
+            warnings.append(
+                f"{len(interviewers)} interviewers: only the first {limits.MAX_ATTENDEES} are used"
+            )
+            interviewers = interviewers[: limits.MAX_ATTENDEES]
         if not interviewers:
             warnings.append(NO_INTERVIEWERS)
         people = [p for p in (*interviewers, hints.contact) if p is not None]
@@ -183,7 +274,7 @@ class Detector:
             loop_id=loop_id_for(event.uid, event.recurrence_id),
             uid=event.uid,
             recurrence_id=event.recurrence_id,
-            title=clean_text(event.summary),
+            title=shorten(clean_text(event.summary[: 4 * limits.MAX_TITLE_CHARS]), limits.MAX_TITLE_CHARS),
             company=company,
             role=hints.role or title_role,
             start=start,
@@ -194,7 +285,9 @@ class Detector:
             size_reason=reason,
             domains=domains,
             all_day=event.all_day,
-            cancelled=event.status == "cancelled",
+            cancelled=event.status == "cancelled" or self.declined(event),
+            cancelled_reason="you declined it" if self.declined(event) else (
+                "the event was cancelled" if event.status == "cancelled" else ""),
             timezone=event.timezone or self.tz.key,
             warnings=tuple(warnings),
         )
@@ -222,6 +315,13 @@ class Detector:
         last = max(first, event.end.date() - timedelta(days=1))  # DTEND is exclusive
         start = datetime.combine(first, datetime.min.time(), tzinfo=self.tz)
         return start, datetime.combine(last, self.detection.all_day_end, tzinfo=self.tz)
+
+
+def _event_name(event: CalendarEvent) -> str:
+    """How a problem names an event: its source, SUMMARY and UID (escaped, shortened)."""
+    where = f"{event.source}: " if event.source else ""
+    summary = shorten(event.summary, limits.SHOWN_CHARS)
+    return f"{where}event {summary!r} (UID {shorten(event.uid, limits.SHOWN_CHARS)!r})"
 
 
 # --- text ------------------------------------------------------------------------------
@@ -253,9 +353,9 @@ def tag_pattern(tags: Iterable[str]) -> re.Pattern[str] | None:
 def parse_hints(description: str) -> Hints:
     """The ``key: value`` hints in a description; the first of each key counts."""
     found: dict[str, str] = {}
-    for m in _HINT_RE.finditer(_plain_text(description)):
+    for m in _HINT_RE.finditer(_plain_text(description[: limits.MAX_HINT_CHARS])):
         key = "role" if m.group(1).lower() == "position" else m.group(1).lower()
-        found.setdefault(key, clean_text(m.group(2)).strip())
+        found.setdefault(key, shorten(clean_text(m.group(2)).strip(), limits.MAX_TITLE_CHARS))
     warnings: list[str] = []
     contact = None
     if found.get("contact"):
@@ -281,7 +381,9 @@ def company_from_title(
 
     ``people`` are the interviewers' names: a "company" that is one of them is dropped.
     """
-    text = _nfc(clean_text(title))
+    # a bounded prefix, runs of white space made single: no pattern below sees more
+    text = _nfc(re.sub(r"\s+", " ", clean_text(title[: 8 * limits.MAX_TITLE_CHARS])))
+    text = text[: limits.MAX_TITLE_CHARS]
     for pattern in (tag_pattern(tags), keyword_pattern(keywords)):
         if pattern is not None:
             text = re.sub(pattern.pattern + r"[\w'’-]*", " ", text, flags=re.IGNORECASE)
