@@ -343,3 +343,37 @@ def test_a_reply_in_a_thread_with_list_unsubscribe_is_not_a_list():
     m = mail(body="Could you send us your references?\n", In_Reply_To="<acme.thank-you@example.org>",
              List_Unsubscribe="<mailto:unsubscribe@acme.example>")
     assert examine(m) is None
+
+
+# --- bounds: linear time on any text ------------------------------------------------------------
+
+
+def test_addresses_in_a_bounce_are_found_as_the_expression_found_them():
+    """``_addresses_in`` replaces ``re.findall`` of the address expression (quadratic on a
+    long run without "@"): the same list on random text, in linear time."""
+    import random
+    import re
+    import time
+
+    from interview_followup.daemon.mail import automatic
+
+    old = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+    rng = random.Random(5)
+    pieces = ["a", "b.", "@", ".", "-", "+", " ", "\n", "é", "x@y.z", "@@", "..", "=", "_", "1", ",", "<", ">"]
+    for _ in range(50_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert automatic._addresses_in(text) == old.findall(text), text
+    start = time.perf_counter()
+    automatic._addresses_in("a" * 200_000 + "@x")
+    assert time.perf_counter() - start < 1  # findall: minutes
+
+
+def test_the_matchers_read_at_most_the_scan_limit():
+    from interview_followup.daemon.common.textmatch import SCAN_LIMIT
+
+    import dataclasses
+
+    near = mail(subject="Notice", sender="MAILER-DAEMON@mx.example", body="x " * 100 + "could not be delivered\n")
+    far = dataclasses.replace(near, body="x " * SCAN_LIMIT + "could not be delivered\n")  # longer than parsed mail
+    assert examine(near).kind == "bounce"
+    assert examine(far).kind == "system"  # the failure words lie beyond what is read

@@ -244,3 +244,40 @@ def test_a_broken_rule_file_entry_is_named():
 def test_reply_text_keeps_the_author_s_words_only():
     m = reply("Sounds good.\n> quoted line\nSee you then.\n-- \nJane", subject="Re: Thanks")
     assert reply_text(m) == "Sounds good.\nSee you then."
+
+
+# --- bounds: the rewritten expressions match as the old ones did ---------------------------------
+
+
+def test_the_quote_and_prefix_expressions_match_as_before():
+    """``_is_quote_header``, ``_OUTLOOK_FROM``, ``_OUTLOOK_SENT`` and ``_REPLY_PREFIX``
+    were rewritten to take linear time on long runs of spaces; on random lines they match
+    exactly what the old expressions matched."""
+    import random
+    import re
+
+    from interview_followup.daemon.mail import classify as c
+
+    quote = re.compile(
+        r"^\s*(?:on\b.{0,300}\bwrote|am\b.{0,300}\bschrieb\b.{0,200}|le\b.{0,300}\ba ecrit|"
+        r"el\b.{0,300}\bescribio|il\b.{0,300}\bha scritto|op\b.{0,300}\bschreef\b.{0,200})\s*:\s*$")
+    prefix = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)?(?:re|aw|antw|antwort|sv|vs|rv|ref|res|r|wg|fw|fwd|tr|enc|rif|"
+                        r"i|doorst)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+    outlook_from = re.compile(r"^\s*\**(?:from|von|de|da|van)\s*\**\s*:")
+    outlook_sent = re.compile(r"^\s*\**(?:sent|date|gesendet|datum|envoye|enviado|fecha|inviato|data|verzonden)\s*\**\s*:")
+    rng = random.Random(8)
+    words = ["on", "am", "le", "el", "il", "op", "wrote", "schrieb", "schreef", "a ecrit", "escribio", "ha scritto",
+             " ", "  ", ":", " :", "x", "\t", "\x0c", "\u2028", "é", "-", "re", "aw", "from", "von", "sent", "date",
+             "*", "**", "[", "]", "[12]", "[ext]", "i", "r", "de"]
+    for _ in range(100_000):
+        line = "".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+        if rng.random() < 0.1:
+            line = line.replace(" ", " " * rng.randint(1, 250))
+        assert bool(quote.match(line)) == c._is_quote_header(line), repr(line)
+        for old, new in ((prefix, c._REPLY_PREFIX), (outlook_from, c._OUTLOOK_FROM), (outlook_sent, c._OUTLOOK_SENT)):
+            a, b = old.match(line), new.match(line)
+            assert (a and a.group()) == (b and b.group()), (repr(line), old.pattern)
+    for a in (250, 300, 301):  # the windows' edges
+        for b in (199, 200, 201):
+            line = "am " + "x" * a + " schrieb " + "y" * b + " " * 300 + ":"
+            assert bool(quote.match(line)) == c._is_quote_header(line), (a, b)

@@ -325,3 +325,151 @@ def test_digest_is_hex_sha256():
 def test_policy_default_and_smtp_serialisations_agree():
     msg = draft()
     assert body_digest(msg.as_bytes(policy=default)) == body_digest(msg.as_bytes(policy=SMTP))
+
+
+# --- HTML: the linear reader reads as html.parser did -------------------------------------------
+
+import random  # noqa: E402
+from email import message_from_bytes  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from interview_followup.daemon.mail import htmltext  # noqa: E402
+
+
+class _HtmlParserText(HTMLParser):
+    """What ``_strip_html`` used before ``htmltext``: ``html.parser`` with these handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in htmltext.SKIP:
+            self.skipping += 1
+        elif tag in htmltext.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in htmltext.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in htmltext.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_parser_text(html: str) -> str | None:
+    parser = _HtmlParserText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        return None  # the old reader then stripped tags the simple way, as htmltext does
+    return "".join(parser.parts)
+
+
+_MARKUP = ["<", ">", "/", "a", "p", "br", "script", "style", '"', "'", "=", " ", "\n", "!", "--", "?", "[", "]",
+           "CDATA", "if", "&amp;", "&", "#", "x", "head", "title", "div", "<!--", "-->", "</", "/>", "<![",
+           "doctype", "b", "\t", "é", "&lt", "&#62;", "<p class=x>", '<a href="y">', "</a>", "<br/>"]
+
+
+def test_html_is_read_as_html_parser_read_it():
+    """Random markup (well-formed or not) and every HTML part of the reply corpus: the
+    same text, token for token."""
+    rng = random.Random(2026)
+    for _ in range(20_000):
+        html = "".join(rng.choice(_MARKUP) for _ in range(rng.randint(1, 60)))
+        assert htmltext.html_text(html) == html_parser_text(html), repr(html)
+    corpus = 0
+    for path in sorted((Path(__file__).parent / "replies").glob("*.eml")):
+        for part in message_from_bytes(path.read_bytes(), policy=default).walk():
+            if part.get_content_type() == "text/html":
+                html = part.get_content()
+                assert htmltext.html_text(html) == html_parser_text(html), path.name
+                corpus += 1
+    assert corpus >= 5
+
+
+def test_markup_that_cannot_be_read_token_by_token_is_stripped_the_simple_way():
+    assert htmltext.html_text("<![unknown[ x ]]>") is None and html_parser_text("<![unknown[ x ]]>") is None
+    assert parse("Content-Type: text/html\n\n<p>a</p><![unknown x]> b\n").body == " a   b\n"  # as before
+    assert htmltext.strip_tags("a<b>c<d e") == "a c<d e"
+
+
+def test_long_html_is_read_until_the_body_is_long_enough():
+    words = "<p>" + "word " * 10_000 + "</p>"
+    html = words + "<p>" * 300_000  # what follows the text is never read
+    m = parse(f"Content-Type: text/html\n\n{html}\n")
+    assert len(m.body) == MAX_BODY and m.body.startswith("word word")
+    assert htmltext.html_text("<p>word</p>" * 1000, enough=100).split() == ["word"] * 26  # 104 letters
+
+
+# --- bounds ------------------------------------------------------------------------------------
+
+from interview_followup.daemon.mail import parse as parse_module  # noqa: E402
+from interview_followup.daemon.mail.parse import (  # noqa: E402
+    MAX_HEAD_BYTES,
+    MAX_HEADER_CHARS,
+    MAX_HEADERS,
+    message_date,
+)
+
+
+def test_a_header_value_is_stored_within_its_cap():
+    m = parse(f"Subject: {'x' * (MAX_HEADER_CHARS + 10)}\nX-Other: y\nAuto-Submitted: {'a' * 40_000}\n\nbody\n")
+    assert m.header("auto-submitted") == "a" * MAX_HEADER_CHARS
+    assert len(m.subject) == parse_module.MAX_TEXT_CHARS
+
+
+def test_references_keep_the_first_quarter_and_the_last_three_quarters():
+    ids = [f"<{i:06d}@x.example>" for i in range(4000)]  # 72 KB
+    m = parse(f"In-Reply-To: {ids[-1]}\nReferences: {' '.join(ids)}\n\nx\n")
+    assert m.in_reply_to == (ids[-1],)
+    assert m.references[0] == ids[0] and m.references[-1] == ids[-1]
+    assert set(m.references) <= set(ids)
+    kept = len(m.references) * 19  # each id and a space
+    assert MAX_HEADER_CHARS - 100 < kept <= MAX_HEADER_CHARS
+
+
+def test_at_most_so_many_header_fields_per_part():
+    fields = "".join(f"X-{i}: a\n" for i in range(MAX_HEADERS + 50))
+    m = parse(f"Subject: first\n{fields}Auto-Submitted: auto-replied\n\nbody\n")
+    assert m.subject == "first" and m.header("auto-submitted") == ""
+
+
+def test_the_header_block_is_cut_in_whole_lines_and_both_readers_agree():
+    filler = "".join(f"X-Filler-{i}: {'f' * 60}\n" for i in range(MAX_HEAD_BYTES // 70 + 10))
+    raw = f"Subject: early\nDate: Tue, 24 Nov 2026 10:00:00 +0100\n{filler}Subject: late\n\nthe body\n".encode()
+    m = parse(raw)
+    assert m.subject == "early" and m.body == "the body\n"
+    assert message_date(raw) == m.date == datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+    late = f"{filler}Date: Tue, 24 Nov 2026 10:00:00 +0100\n\nx\n".encode()
+    assert message_date(late) is None and parse(late).date is None  # beyond the cut, for both
+
+
+def test_a_deep_tree_keeps_the_parts_read_before_the_bound():
+    depth = parse_module.MAX_DEPTH + 5
+    head = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b0\n\n"
+    body = "--b0\nContent-Type: text/plain\n\nthe outer text\n"
+    for i in range(1, depth):
+        body += f"--b{i - 1}\nContent-Type: multipart/mixed; boundary=b{i}\n\n"
+    body += "".join(f"--b{i}--\n" for i in reversed(range(depth)))
+    assert parse(head + body).body.strip() == "the outer text"
+
+
+def test_a_long_address_field_is_read_the_simple_way_with_the_same_result():
+    people = [f"=?utf-8?q?Ren=C3=A9e_{i}?= <renee{i}@acme.example>" for i in range(60)]  # 2.6 KB: not the standard parser
+    m = parse(f"To: {', '.join(people)}\n\nx\n")
+    short = parse(f"To: {', '.join(people[:10])}\n\nx\n")  # the standard parser
+    assert [(p.email, p.name) for p in m.to][:10] == [(p.email, p.name) for p in short.to]
+    assert (m.to[59].email, m.to[59].name) == ("renee59@acme.example", "Renée 59")
+
+
+def test_format_flowed_is_undone_as_before():
+    text = "one \ntwo \nthree\n-- \nsig \n\nlast \n"
+    assert parse_module._unflow(text, delsp=False) == "one two three\n-- \nsig \nlast "
+    assert parse_module._unflow(text, delsp=True) == "onetwothree\n-- \nsig\nlast"

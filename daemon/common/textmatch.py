@@ -11,6 +11,12 @@ starts with ``re:`` is a Python regular expression instead, matched on the folde
 (lower case, no accents) and also on word boundaries.
 
 Used by ``daemon.mail.classify`` (reply rules) and ``daemon.mail.automatic`` (return dates).
+
+Bounds: the matchers read at most ``SCAN_LIMIT`` characters of one message's subject and
+body each (the parser already keeps only 20,000 of the body); ``fold`` is linear, and the
+built-in expressions are free of nested unbounded repetition, so that no text makes a
+match take more than linear time (tests/test_mail_hostile.py runs them on adversarial
+text under a time limit). Expressions from the configuration (``re:``) are the user's own.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 REGEX_PREFIX = "re:"
+SCAN_LIMIT = 64 * 1024  # characters of one message's subject, and of its body, that matchers read
 
 _PLAIN = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'",

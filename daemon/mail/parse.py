@@ -27,30 +27,87 @@ Rules:
   other form goes to the standard library. Together a parse costs about a third of what
   it did (some 0.3 ms for a 4 KiB message).
 
+Bounds — one message, however hostile, costs at most about a second and some tens of MB
+(tests/test_mail_hostile.py; the mailboxes read at most 2 MiB of a message). Real mail is
+far below each of them, and reads exactly as it would without them:
+- ``MAX_HEAD_BYTES`` (256 KiB): the message's header block, in whole lines, before the
+  parser reads it (the standard parser spends a couple of microseconds per line: 600,000
+  folded lines took a second per reading). Real header blocks are a few KiB.
+- ``MAX_HEADER_CHARS`` (32 KiB): a header value as stored, in the message and in every
+  part, before any parser sees it. Longer values are cut; References keeps its first
+  quarter and its last three quarters (the root and the latest messages of the thread).
+  RFC 5322 lines are at most 998 characters; real From, To and Subject fields are well
+  under 2 KiB, a long thread's References some KiB.
+- ``MAX_HEADERS`` (500): header fields per message and per part; later ones are ignored.
+  Real mail has 10 to 100 (most of them Received, DKIM and ARC lines).
+- ``MAX_PARTS`` (200) and ``MAX_DEPTH`` (20): MIME parts per message (a delivery report's
+  per-recipient blocks count as parts) and nesting depth (multiparts and attached
+  messages). Past them the parsing stops and the parts read so far are used. Real mail:
+  a few parts, nested three to six deep (a forwarded message adds two levels).
+- ``STRUCTURED_MAX`` (2 KiB) and ``STRUCTURED_BUDGET`` (4 values of that length): the
+  standard library's parser of structured headers (addresses, Content-Type and the like)
+  takes time, and for encoded words memory, that grows with the *square* of a value's
+  length (50 KB of quotes in From took 34 s; 10,000 encoded words 2.3 GB). It is given
+  values of at most ``STRUCTURED_MAX`` characters, and per message values whose squared
+  lengths add up to at most ``STRUCTURED_BUDGET`` (the worst such values take some 40 ms
+  each; a real message spends a fraction of the budget: its longest values are a To or
+  Cc of a few dozen people). Longer address fields, and any once the budget is spent,
+  are read by the linear ``email.utils.getaddresses`` with encoded words decoded by
+  ``email.header`` (the same addresses and names for real mail); a longer Subject by
+  ``email.header`` alone; other headers are cut to ``STRUCTURED_MAX``, and read as empty
+  once the budget is spent (a part's Content-Type then defaults to text/plain).
+- ``MAX_ADDRESSES`` (1000): addresses kept per address field (From, To, Cc) and failed
+  recipients per bounce. ``MAX_TEXT_CHARS`` (2000): a decoded subject or display name
+  (what the matching rules read and the log may quote).
+- ``MAX_BODY`` (20,000 characters): the body text kept (what automatic-mail recognition
+  and classification scan). ``MAX_HTML`` (512 KiB): the HTML read for it, when a message
+  has no plain text part; HTML is turned into text in linear time (``htmltext``), and
+  only until the text is long enough. A reply's own words come first, well within both.
+- A message that hits a bound is named in one warning (its reference — the Maildir file,
+  the IMAP UID, the Gmail id — and its Message-ID, never its text), once per process.
+
 Used by every mailbox provider (Maildir, IMAP, Gmail).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextvars
 import email
+import email.message
 import email.policy
 import functools
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesHeaderParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import TypeVar
 
 from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.mail.htmltext import html_text, strip_tags
 from interview_followup.daemon.model import MailMessage, Person
 
+log = logging.getLogger(__name__)
+
 MAX_BODY = 20_000
+MAX_HTML = 512 * 1024
+MAX_HEADER_CHARS = 32 * 1024
+MAX_HEADERS = 500
+MAX_PARTS = 200
+MAX_DEPTH = 20
+MAX_ADDRESSES = 1000
+MAX_TEXT_CHARS = 2000
+STRUCTURED_MAX = 2 * 1024
+STRUCTURED_BUDGET = 4 * STRUCTURED_MAX**2
+MAX_HEAD_BYTES = 256 * 1024
+_SHARED_CACHE_MAX = 256  # longer values are cached for one parse only (see _parsed_header)
+_WARNED_MAX = 1000  # messages remembered as already warned about
 
 AUTO_HEADERS = (
     "auto-submitted",
@@ -77,30 +134,200 @@ _LINEBREAKS = re.compile(r"[\r\n]+")
 T = TypeVar("T")
 
 
+# --- bounds ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """What one ``parse_message`` (or ``body_digest``) has spent, and what it had to cut."""
+
+    budget: int = STRUCTURED_BUDGET
+    parts: int = 0
+    root: Message | None = None
+    cut: dict[str, None] = field(default_factory=dict)  # what was cut, in order, for the warning
+    long_values: dict[tuple[str, str], object] = field(default_factory=dict)  # parsed, too long to share
+
+    def note(self, what: str) -> None:
+        self.cut.setdefault(what, None)
+
+
+_READING: contextvars.ContextVar[_Reading | None] = contextvars.ContextVar("mail_reading", default=None)
+
+
+def _note(what: str) -> None:
+    reading = _READING.get()
+    if reading is not None:
+        reading.note(what)
+
+
+class _Overgrown(Exception):
+    """Too many parts, or nested too deep: the parsing stops."""
+
+
+class _OverBudget(Exception):
+    """The standard library's header parser has had its share of this message."""
+
+
+def _capped(name: str, value: str) -> str:
+    """A header value as stored (``MAX_HEADER_CHARS``; see the module rules)."""
+    if len(value) <= MAX_HEADER_CHARS:
+        return value
+    _note(f"a header field longer than {MAX_HEADER_CHARS // 1024} KiB ({_printable(name, 40)}) was cut")
+    if name.strip().lower() == "references":
+        head = MAX_HEADER_CHARS // 4
+        return value[:head] + " " + value[len(value) - (MAX_HEADER_CHARS - head - 1):]
+    return value[:MAX_HEADER_CHARS]
+
+
+def _set_raw_bounded(msg: Message, name: str, value: str) -> bool:
+    if len(msg._headers) >= MAX_HEADERS:  # type: ignore[attr-defined]
+        _note(f"more than {MAX_HEADERS} header fields in one part: the rest were ignored")
+        return False
+    msg._headers.append((name, _capped(name, value)))  # type: ignore[attr-defined]
+    return True
+
+
+class _BoundedMessage(email.message.EmailMessage):
+    """What the parser builds: header fields capped as they are stored, parts counted as
+    they are attached (see the module rules)."""
+
+    _depth = 0
+
+    def set_raw(self, name, value):
+        _set_raw_bounded(self, name, value)
+
+    def attach(self, payload):
+        reading = _READING.get()
+        if reading is not None and isinstance(payload, Message):
+            depth = self._depth + 1
+            reading.parts += 1
+            if depth == 1 and reading.root is None:
+                reading.root = self
+            if reading.parts > MAX_PARTS:
+                _note(f"more than {MAX_PARTS} MIME parts: only the first were read")
+                raise _Overgrown()
+            if depth > MAX_DEPTH:
+                _note(f"MIME parts nested more than {MAX_DEPTH} deep: only the outer ones were read")
+                raise _Overgrown()
+            payload._depth = depth
+        super().attach(payload)
+
+
+class _BoundedHead(Message):
+    """The header-only message of ``message_date``: fields stored as ``parse_message``
+    stores them."""
+
+    def set_raw(self, name, value):
+        _set_raw_bounded(self, name, value)
+
+
 class _CachingPolicy(email.policy.EmailPolicy):
-    """``email.policy.default``, parsing each distinct header once (see the module rules)."""
+    """``email.policy.default``, parsing each distinct header once, within the bounds (see
+    the module rules)."""
 
     def header_fetch_parse(self, name, value):
         if hasattr(value, "name"):
             return value
-        return _parsed_header(self.header_factory, name, value)
+        value = "".join(_LINESEP.split(value))
+        if len(value) > STRUCTURED_MAX:
+            _note(f"a structured header field longer than {STRUCTURED_MAX // 1024} KiB "
+                  f"({_printable(name, 40)}) was cut for the standard parser")
+            value = value[:STRUCTURED_MAX]
+        try:
+            if len(value) <= _SHARED_CACHE_MAX:
+                return _parsed_header(self.header_factory, name, value)
+            reading = _READING.get()
+            if reading is None:
+                return self.header_factory(name, value)
+            key = (name, value)
+            if key not in reading.long_values:
+                _charge(len(value))
+                reading.long_values[key] = self.header_factory(name, value)
+            return reading.long_values[key]
+        except _OverBudget:
+            return self.header_factory(name, "")
 
 
 @functools.lru_cache(maxsize=512)
 def _parsed_header(factory, name: str, value: str):
-    return factory(name, "".join(_LINESEP.split(value)))
+    _charge(len(value))  # a cache hit costs nothing; an exception is not cached
+    return factory(name, value)
 
 
-_POLICY = _CachingPolicy()
-_HEAD_PARSER = BytesHeaderParser(policy=email.policy.compat32)  # raw values only: cheap
+def _charge(length: int) -> None:
+    reading = _READING.get()
+    if reading is None:
+        return
+    if length * length > reading.budget:
+        reading.budget = 0
+        _note("the header fields were too complex for the standard parser: some were read the simple way")
+        raise _OverBudget()
+    reading.budget -= length * length
+
+
+def _affordable(value: str) -> bool:
+    """Whether the standard library's parser may be given ``value`` (unfolded)."""
+    if len(value) > STRUCTURED_MAX:
+        return False
+    reading = _READING.get()
+    return reading is None or len(value) ** 2 <= reading.budget
+
+
+_POLICY = _CachingPolicy(message_factory=_BoundedMessage)
+_HEAD_PARSER = BytesHeaderParser(_BoundedHead, policy=email.policy.compat32)  # raw values only: cheap
+
+
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
+def _bounded_head(raw: bytes) -> bytes:
+    """``raw`` with its header block cut to ``MAX_HEAD_BYTES`` (whole lines; a single
+    longer first line is cut too), the body kept."""
+    if len(raw) <= MAX_HEAD_BYTES:
+        return raw
+    blank = _BLANK_LINE.search(raw)
+    end = blank.start() + 1 if blank else len(raw)
+    if end <= MAX_HEAD_BYTES:
+        return raw
+    _note(f"a header block longer than {MAX_HEAD_BYTES // 1024} KiB: the rest of it was ignored")
+    cut = raw.rfind(b"\n", 0, MAX_HEAD_BYTES) + 1
+    head = raw[:cut] if cut else raw[:MAX_HEAD_BYTES] + b"\n"
+    return head + raw[end:]
+
+
+def _parse(raw: bytes) -> Message:
+    """The parsed message, within the part and depth bounds: past them, the parts read so
+    far. Needs a ``_Reading`` in ``_READING``."""
+    reading = _READING.get()
+    if reading is not None:
+        reading.parts, reading.root = 0, None
+    try:
+        return BytesParser(policy=_POLICY).parsebytes(_bounded_head(raw))
+    except _Overgrown:
+        if reading is None or reading.root is None:
+            raise
+        return reading.root
 
 
 def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
     """The ``MailMessage`` of ``raw``; fields that cannot be read are left empty."""
+    reading = _Reading()
+    token = _READING.set(reading)
     try:
-        msg = email.message_from_bytes(raw, policy=_POLICY)
+        parsed = _parse_message(raw, ref, folder)
+    finally:
+        _READING.reset(token)
+    if reading.cut:
+        _warn_once(parsed, reading)
+    return parsed
+
+
+def _parse_message(raw: bytes, ref: str, folder: str) -> MailMessage:
+    try:
+        msg = _parse(raw)
         msg = _with_repaired_boundary(raw, msg)
     except Exception:  # the parser is lenient, but a message is never worth a crash
+        _note("the message could not be parsed")
         return MailMessage(ref=ref, folder=folder)
     return MailMessage(
         ref=ref,
@@ -115,16 +342,40 @@ def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
         date=_safe(lambda: _date(msg), None),
         headers=_safe(lambda: _auto_headers(msg), ()),
         key=_safe(lambda: _one_line(_unfold(_first(_raw_values(msg, KEY_HEADER.lower())))), ""),
-        body=_safe(lambda: _body_text(msg)[:MAX_BODY], ""),
+        body=_safe(lambda: _body_text(msg, enough=MAX_BODY)[:MAX_BODY], ""),
         failed_recipients=_safe(lambda: _failed_recipients(msg), ()),
         calendar_method=_safe(lambda: _calendar_method(msg), ""),
     )
+
+
+_warned: dict[str, None] = {}
+
+
+def _warn_once(parsed: MailMessage, reading: _Reading) -> None:
+    """One warning per message and process, naming it by reference and Message-ID."""
+    name = parsed.ref or parsed.message_id
+    if name and name in _warned:
+        return
+    if name:
+        if len(_warned) >= _WARNED_MAX:
+            _warned.pop(next(iter(_warned)), None)
+        _warned[name] = None
+    what = "; ".join(reading.cut)
+    log.warning("mail %s (Message-ID %s): %s", _printable(parsed.ref, 200) or "(no reference)",
+                _printable(parsed.message_id, 200) or "(none)", what)
+
+
+def _printable(text: str, limit: int) -> str:
+    """``text`` safe for a log line: printable ASCII only, at most ``limit`` characters."""
+    text = "".join(c if " " <= c <= "~" else "?" for c in text[:limit + 1])
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def message_date(raw: bytes) -> datetime | None:
     """The Date of ``raw`` (a whole message, or its header), as ``parse_message`` gives it,
     without parsing the rest: the header is read for raw values only, and only up to the
     first blank line."""
+    raw = _bounded_head(raw)
     end = len(raw)
     for sep in (b"\n\n", b"\r\n\r\n"):
         found = raw.find(sep, 0, end)
@@ -144,11 +395,13 @@ def body_digest(raw: bytes) -> str:
     lines dropped. Headers do not count: editing only the subject or the recipients does
     not change the digest.
     """
+    token = _READING.set(_Reading())
     try:
-        msg = email.message_from_bytes(raw, policy=_POLICY)
-        text = _body_text(msg, unflow=True)
+        text = _body_text(_parse(raw), unflow=True)
     except Exception:
         text = ""
+    finally:
+        _READING.reset(token)
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
 
 
@@ -169,13 +422,15 @@ def _safe(fn: Callable[[], T], default: T) -> T:
         return default
 
 
+def _raw_fields(msg: Message, name: str) -> list[tuple[str, str]]:
+    """The fields named ``name``, in order: (the name as written, the raw value as
+    stored, surrogate escapes and all)."""
+    return [(k, v if isinstance(v, str) else str(v)) for k, v in msg.raw_items() if k.lower() == name]
+
+
 def _raw_values(msg: Message, name: str) -> list[str]:
     """The raw (undecoded, possibly folded) values of header ``name``, in order."""
-    out = []
-    for k, v in msg.raw_items():
-        if k.lower() == name:
-            out.append(_repair(v if isinstance(v, str) else str(v)))
-    return out
+    return [_repair(v) for _, v in _raw_fields(msg, name)]
 
 
 def _repair(value: str) -> str:
@@ -196,6 +451,14 @@ def _unfold(value: str) -> str:
 
 def _one_line(value: str) -> str:
     return _LINEBREAKS.sub(" ", value).replace("\0", "").strip()
+
+
+def _shortened(text: str, what: str) -> str:
+    """A one-line text (subject, display name) within ``MAX_TEXT_CHARS``."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    _note(f"{what} longer than {MAX_TEXT_CHARS} characters was cut")
+    return text[:MAX_TEXT_CHARS]
 
 
 def _first_id(values: list[str]) -> str:
@@ -226,14 +489,21 @@ def _decode_words(value: str) -> str:
 
 
 def _text_header(msg: Message, name: str) -> str:
-    values = _raw_values(msg, name)
-    if not values:
+    fields = _raw_fields(msg, name)
+    if not fields:
         return ""
-    try:
-        value = str(msg[name])
-    except Exception:
-        value = _decode_words(_unfold(values[0]))
-    return _one_line(_repair(value))
+    key, raw = fields[0]
+    value = None
+    if _affordable("".join(_LINESEP.split(raw))):
+        try:
+            value = str(_POLICY.header_fetch_parse(key, raw))
+        except Exception:
+            pass
+    else:
+        _note(f"a {name} field too long for the standard parser was decoded the simple way")
+    if value is None:
+        value = _decode_words(_unfold(_repair(raw)))
+    return _shortened(_one_line(_repair(value)), name)
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -272,30 +542,39 @@ def _simple_addresses(values: list[str]) -> list[tuple[str, str]] | None:
 
 
 def _addresses(msg: Message, name: str) -> tuple[Person, ...]:
-    values = _raw_values(msg, name)
-    if not values:
-        return ()
     pairs: list[tuple[str, str]] = []
-    try:
-        simple = _simple_addresses(values)
-        if simple is not None:
-            pairs = simple
-        else:
-            for header in msg.get_all(name) or ():
-                for addr in header.addresses:
-                    pairs.append((addr.display_name, addr.addr_spec))
-    except Exception:
-        pairs = []
-        for raw in _raw_values(msg, name):
-            for display, addr in getaddresses([_unfold(raw)]):
-                pairs.append((_decode_words(display), addr))
+    for key, raw in _raw_fields(msg, name):
+        pairs += _address_pairs(key, raw)
+        if len(pairs) > MAX_ADDRESSES:
+            _note(f"more than {MAX_ADDRESSES} addresses in {name}: only the first were kept")
+            del pairs[MAX_ADDRESSES:]
+            break
     people = []
     for display, addr in pairs:
         addr = _one_line(_repair(addr)).strip("<>").lower()
         if "@" not in addr or any(c.isspace() or c in '<>,"' for c in addr):
             continue
-        people.append(Person(email=addr, name=_one_line(_repair(display)).strip('"')))
+        people.append(Person(email=addr, name=_shortened(_one_line(_repair(display)).strip('"'), "a display name")))
     return tuple(people)
+
+
+def _address_pairs(key: str, raw: str) -> list[tuple[str, str]]:
+    """The (display name, address) pairs of one address field: the plain way when it is
+    plain, else by the standard library when it is short enough (see the module rules),
+    else by ``getaddresses`` (linear), with encoded words decoded."""
+    repaired = _repair(raw)
+    simple = _simple_addresses([repaired])
+    if simple is not None:
+        return simple
+    if _affordable("".join(_LINESEP.split(raw))):
+        try:
+            header = _POLICY.header_fetch_parse(key, raw)
+            return [(addr.display_name, addr.addr_spec) for addr in header.addresses]
+        except Exception:
+            pass
+    else:
+        _note(f"a {key.lower()} field too long for the standard parser was read the simple way")
+    return [(_decode_words(display), addr) for display, addr in getaddresses([_unfold(repaired)])]
 
 
 def _date(msg: Message) -> datetime | None:
@@ -339,7 +618,7 @@ def _with_repaired_boundary(raw: bytes, msg: Message) -> Message:
     if end_of_head is None or old not in raw[:end_of_head.start()]:
         return msg
     fixed = raw[:end_of_head.start()].replace(old, new, 1) + raw[end_of_head.start():]
-    repaired = email.message_from_bytes(fixed, policy=_POLICY)
+    repaired = _parse(fixed)
     return repaired if repaired.is_multipart() and isinstance(repaired.get_payload(), list) else msg
 
 
@@ -367,6 +646,9 @@ def _failed_recipients(msg: Message) -> tuple[str, ...]:
 def _add_address(found: dict[str, None], addr: str) -> None:
     addr = _one_line(addr).strip().strip("<>").lower()
     if "@" in addr and not any(c.isspace() or c in '<>,"' for c in addr):
+        if len(found) >= MAX_ADDRESSES and addr not in found:
+            _note(f"more than {MAX_ADDRESSES} failed recipients: only the first were kept")
+            return
         found.setdefault(addr, None)
 
 
@@ -382,7 +664,8 @@ def _report_blocks(part: Message) -> list[dict[str, str]]:
     for block in payload:
         if not isinstance(block, Message):
             continue
-        blocks.append({k.lower(): _one_line(_unfold(_repair(str(v)))) for k, v in block.items()})
+        blocks.append({k.lower(): _one_line(_unfold(_repair(v if isinstance(v, str) else str(v))))
+                       for k, v in block.raw_items()})
         rest = block.get_payload()
         if isinstance(rest, str) and rest.strip():  # the parser kept later blocks as text
             blocks.extend(_text_blocks(_part_text(block)))
@@ -414,7 +697,8 @@ def _calendar_method(msg: Message) -> str:
     return ""
 
 
-def _body_text(msg: Message, *, unflow: bool = False) -> str:
+def _body_text(msg: Message, *, unflow: bool = False, enough: int | None = None) -> str:
+    """The text body; ``enough``: the caller keeps only that many characters."""
     part = _find_part(msg, "plain")
     if part is not None:
         text = _part_text(part)
@@ -422,7 +706,7 @@ def _body_text(msg: Message, *, unflow: bool = False) -> str:
             text = _unflow(text, delsp=_param(part, "delsp").lower() == "yes")
         return text
     part = _find_part(msg, "html")
-    return _strip_html(_part_text(part)) if part is not None else ""
+    return _strip_html(_part_text(part), enough) if part is not None else ""
 
 
 def _find_part(msg: Message, subtype: str) -> Message | None:
@@ -488,53 +772,27 @@ def _is_flowed(part: Message) -> bool:
 def _unflow(text: str, *, delsp: bool) -> str:
     """Undo RFC 3676 format=flowed: rejoin soft-broken lines, remove space stuffing."""
     out: list[str] = []
-    pending = ""
+    pending: list[str] = []  # the soft-broken lines of the paragraph so far (a list: linear)
     for line in text.replace("\r\n", "\n").split("\n"):
         if line.startswith(" "):
             line = line[1:]
         if line.endswith(" ") and line != "-- ":
-            pending += line[:-1] if delsp else line
+            pending.append(line[:-1] if delsp else line)
             continue
-        out.append(pending + line)
-        pending = ""
-    if pending:
-        out.append(pending)
+        pending.append(line)
+        out.append("".join(pending))
+        pending = []
+    if pending and "".join(pending):
+        out.append("".join(pending))
     return "\n".join(out)
 
 
-class _TextOfHtml(HTMLParser):
-    BLOCK = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
-    SKIP = {"script", "style", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def _strip_html(html: str) -> str:
-    parser = _TextOfHtml()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:
-        return re.sub(r"<[^>]*>", " ", html)
-    text = "".join(parser.parts)
+def _strip_html(html: str, enough: int | None = None) -> str:
+    if len(html) > MAX_HTML:
+        _note(f"an HTML body longer than {MAX_HTML // 1024} KiB: only its start was read")
+        html = html[:MAX_HTML]
+    text = html_text(html, enough)
+    if text is None:  # markup that cannot be read token by token
+        return strip_tags(html)
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
