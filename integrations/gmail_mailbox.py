@@ -22,7 +22,11 @@ Rules:
   lost file) the Drafts folder is scanned: ``drafts.list``, then each draft's key header
   with ``messages.get(format=metadata)``. The Drafts folder is small; Gmail's search
   cannot find a custom header.
-- ``remove_draft``: ``drafts.delete`` of the ref; absent (404) is fine.
+- ``remove_draft``: ``drafts.delete`` of the ref; absent (404) is fine. Never a draft that
+  is not ours: the draft is read again first (``drafts.get``; gone: nothing to do), and
+  its message must carry the key header with its key, or the Message-ID this program
+  gives the draft of that key (``keys.message_id``); otherwise it is left alone (a
+  warning says so), whatever the caller holds and whatever the server's ids point at.
 - ``read_new``: the cursor is JSON (``_Cursor``). The first read lists all mail after
   ``since`` (``after:``, except drafts, spam and trash; at most ``FULL_SYNC_LIMIT``
   messages, newest first) and keeps the mailbox's history id, taken before the listing.
@@ -34,8 +38,13 @@ Rules:
   no longer has the history (404), the mail that arrived since the last successful read
   (a margin earlier, by the local clock) is listed again; the messages reported in the
   last minutes are remembered in the cursor and not reported twice.
+- The history id a first read starts from is ``users.getProfile``'s; a server without
+  that call (404, 405 or 501, as a third-party emulator may answer) is not a failure: the
+  newest message's ``historyId`` is taken instead (``messages.list`` maxResults=1, then
+  ``messages.get`` format=minimal), or 1 in an empty mailbox.
 - Errors: ``google_api`` sorts them (``NeedsUser``: re-run init; ``Transient``: retried
-  later; reads are retried on 429/5xx there).
+  later; reads are retried on 429/5xx there); a status a call does not expect (a 404
+  where Gmail always answers) fails the mailbox with a sentence naming the request.
 - Dry run: nothing is written or deleted; reading works as usual.
 - ``open`` does not touch the network.
 """
@@ -75,6 +84,7 @@ RECENT_MAX = 1000
 # an idle read returns the cursor unchanged (no state write) unless its time is older than this
 SYNCED_AT_REFRESH_S = 3600
 NOT_MAIL = {"DRAFT", "SPAM", "TRASH", "CHAT"}
+NO_SUCH_CALL = (404, 405, 501)  # what a server without users.getProfile answers it
 
 @dataclass(frozen=True)
 class Settings(AccountSettings):
@@ -148,7 +158,7 @@ class GmailMailbox(GoogleProvider):
             message["threadId"] = thread_id
         try:
             answer = self._write(lambda s: s.users().drafts().create(userId="me", body={"message": message}),
-                                 "saving a draft")
+                                 "saving a draft", expect=(400,) if thread_id else ())
         except Exception as exc:
             if not thread_id or _status(exc) != 400:
                 raise
@@ -187,9 +197,14 @@ class GmailMailbox(GoogleProvider):
     def remove_draft(self, stored: StoredDraft) -> None:
         if self.dry_run:
             return
-        if stored.ref:
+        current = self._draft_raw(stored.ref) if stored.ref else None  # as Gmail holds it now
+        if current is not None and not _marked(current, stored.key):
+            log.warning("Gmail: the draft %s does not carry the key %s (header or Message-ID): it is not ours, "
+                        "so it is left alone", stored.ref, stored.key)
+        elif current is not None:
             try:
-                self._write(lambda s: s.users().drafts().delete(userId="me", id=stored.ref), "removing a draft")
+                self._write(lambda s: s.users().drafts().delete(userId="me", id=stored.ref), "removing a draft",
+                            expect=(404,))
             except Exception as exc:
                 if _status(exc) != 404:
                     raise
@@ -202,14 +217,14 @@ class GmailMailbox(GoogleProvider):
         started = time.time()
         state = _Cursor.load(cursor)
         if state is None:
-            history_id = self._profile()["historyId"]  # before the listing: nothing falls between
+            history_id = self._history_id()  # before the listing: nothing falls between
             found = self._full(since.timestamp(), skip={})
         else:
             try:
                 found, history_id = self._incremental(state)
             except _HistoryGone:
                 log.info("Gmail: the mailbox history expired; listing the mail since the last read again")
-                history_id = self._profile()["historyId"]
+                history_id = self._history_id()
                 found = self._full(state.synced_at - RESYNC_MARGIN_S, skip=state.recent)
         recent = dict(state.recent) if state else {}
         messages = []
@@ -234,7 +249,7 @@ class GmailMailbox(GoogleProvider):
                 answer = self._read(lambda s, pt=page_token: s.users().history().list(
                     userId="me", startHistoryId=state.history_id, historyTypes=["messageAdded", "labelAdded"],
                     maxResults=500, pageToken=pt,
-                ), "reading new mail")
+                ), "reading new mail", expect=(404,))
             except Exception as exc:
                 if _status(exc) == 404:
                     raise _HistoryGone() from None
@@ -281,7 +296,7 @@ class GmailMailbox(GoogleProvider):
         trash, or a message deleted meanwhile."""
         try:
             answer = self._read(lambda s: s.users().messages().get(userId="me", id=gmail_id, format="raw"),
-                                "reading a message")
+                                "reading a message", expect=(404,))
         except Exception as exc:
             if _status(exc) == 404:
                 return None
@@ -289,8 +304,12 @@ class GmailMailbox(GoogleProvider):
         labels = set(answer.get("labelIds", []))
         if labels & NOT_MAIL:
             return None
+        # As IMAP's partial fetch (READ_LIMIT there): only the first 2 MiB of the message are
+        # decoded and parsed (text parts come first; attachments are not needed). The base64
+        # text is cut at a multiple of 4 characters: 2,796,200 of them decode to 2,097,150 bytes.
+        raw = str(answer.get("raw", ""))[:(2 * 1024 * 1024 // 3) * 4]
         return (gmail_id, str(answer.get("threadId", "")), labels, int(answer.get("internalDate") or 0),
-                _unb64url(answer.get("raw", "")))
+                _unb64url(raw))
 
     # --- doctor --------------------------------------------------------------------------
 
@@ -299,7 +318,12 @@ class GmailMailbox(GoogleProvider):
         if not token.ok:
             return [token, Check("gmail", False, "not tried: no usable token")]
         try:
-            address = str(self._profile().get("emailAddress", ""))
+            profile = self._profile()
+            if profile is None:  # a server without users.getProfile: reading mail is what counts
+                self._read(lambda s: s.users().messages().list(userId="me", maxResults=1), "listing mail")
+                return [token, Check("gmail", True, "mail can be read and drafts saved (this server has no "
+                                                    "users.getProfile: the account's address is not shown)")]
+            address = str(profile.get("emailAddress", ""))
         except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
             return [token, Check.failed("gmail", exc)]
         detail = f"signed in as {address}; drafts are saved there"
@@ -312,14 +336,44 @@ class GmailMailbox(GoogleProvider):
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _read(self, make: Callable[[Any], Any], what: str) -> Any:
-        return self.api.call("gmail", "v1", make, write=False, what=what)
+    def _read(self, make: Callable[[Any], Any], what: str, expect: tuple[int, ...] = ()) -> Any:
+        return self.api.call("gmail", "v1", make, write=False, what=what, expect=expect)
 
-    def _write(self, make: Callable[[Any], Any], what: str) -> Any:
-        return self.api.call("gmail", "v1", make, write=True, what=what)
+    def _write(self, make: Callable[[Any], Any], what: str, expect: tuple[int, ...] = ()) -> Any:
+        return self.api.call("gmail", "v1", make, write=True, what=what, expect=expect)
 
-    def _profile(self) -> dict:
-        return self._read(lambda s: s.users().getProfile(userId="me"), "reading the Gmail profile")
+    def _profile(self) -> dict | None:
+        """``users.getProfile``, or None from a server that does not have it."""
+        try:
+            answer = self._read(lambda s: s.users().getProfile(userId="me"), "reading the Gmail profile",
+                                expect=NO_SUCH_CALL)
+        except Exception as exc:
+            if _status(exc) not in NO_SUCH_CALL:
+                raise
+            log.debug("Gmail: no users.getProfile on this server (%s)", _status(exc))
+            return None
+        return answer if isinstance(answer, dict) else {}
+
+    def _history_id(self) -> str:
+        """The mailbox's history id now: the profile's, else the newest message's."""
+        profile = self._profile()
+        if profile is not None and str(profile.get("historyId") or "").isdigit():
+            return str(profile["historyId"])
+        listed = self._read(lambda s: s.users().messages().list(userId="me", maxResults=1),
+                            "finding the newest message")
+        newest = [m for m in listed.get("messages") or [] if isinstance(m, dict) and m.get("id")]
+        if not newest:
+            return "1"  # an empty mailbox: everything that comes is new
+        gmail_id = str(newest[0]["id"])
+        try:
+            answer = self._read(lambda s: s.users().messages().get(userId="me", id=gmail_id, format="minimal"),
+                                "reading the newest message's history id", expect=(404,))
+        except Exception as exc:
+            if _status(exc) != 404:
+                raise
+            return "1"  # deleted meanwhile: start from the beginning of the history
+        history_id = str(answer.get("historyId") or "")
+        return history_id if history_id.isdigit() else "1"
 
     def _thread_answered(self, data: bytes) -> tuple[str, str]:
         """The Gmail thread and the subject of the message this draft answers, or ("", "")."""
@@ -339,7 +393,7 @@ class GmailMailbox(GoogleProvider):
     def _draft_raw(self, draft_id: str) -> bytes | None:
         try:
             answer = self._read(lambda s: s.users().drafts().get(userId="me", id=draft_id, format="raw"),
-                                "reading a draft")
+                                "reading a draft", expect=(400, 404))
         except Exception as exc:
             if _status(exc) in (400, 404):
                 return None
@@ -361,7 +415,8 @@ class GmailMailbox(GoogleProvider):
     def _header(self, message_id: str, name: str) -> str:
         try:
             answer = self._read(lambda s: s.users().messages().get(
-                userId="me", id=message_id, format="metadata", metadataHeaders=[name]), "reading a draft's headers")
+                userId="me", id=message_id, format="metadata", metadataHeaders=[name]), "reading a draft's headers",
+                expect=(404,))
         except Exception as exc:
             if _status(exc) == 404:
                 return ""
@@ -466,6 +521,19 @@ def _decoded(value: str) -> str:
 def _key_of(raw: bytes) -> str:
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\n\n"
     return parse_message(head, ref="", folder="").key
+
+
+def _marked(raw: bytes, key: str) -> bool:
+    """Whether the message carries ``key``: its key header, or the Message-ID this program
+    gives the draft of ``key`` (whatever the domain)."""
+    if not raw:
+        return False
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\n\n"
+    parsed = parse_message(head, ref="", folder="")
+    if parsed.key == key:
+        return True
+    ours = message_id(key, "").rpartition("@")[0] + "@"  # "<key.draft.interview-followup@"
+    return str(parsed.message_id or "").startswith(ours)
 
 
 def _with_key(data: bytes, key: str) -> bytes:

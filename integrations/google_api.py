@@ -8,7 +8,16 @@ made and their errors sorted. Not a provider itself; only Google providers impor
   status, unused for 6 months, password changed) is ``NeedsUser``: re-run ``init``.
   It is never retried.
 - Reads are retried on 429, rate-limit 403s and 5xx with exponential backoff and jitter,
-  a few times. Writes are never retried blindly: a write whose answer was lost raises
+  a few times. A 403 or 429 that gives no reason is a rate limit (Google always says why
+  it refuses); a 403 with another reason (no permission, the API not enabled) is
+  ``NeedsUser``.
+- Every other error answer is sorted too, unless the caller named its status in
+  ``expect`` (a 404 that means "absent", a 410 "sync again"): 408/409/412/423/425 are
+  ``Transient``, any other 4xx is ``NeedsUser`` with a sentence naming the request and
+  the server (a server that is not Google may lack a route Google has). No provider call
+  ends in an unsorted exception: the provider is marked failing, the others go on. An
+  answer that is not a JSON object is ``Transient`` (``UnknownOutcome`` for a write).
+- Writes are never retried blindly: a write whose answer was lost raises
   ``UnknownOutcome`` so that the caller looks for its key before writing again (the
   client library's own ``num_retries`` would resend a POST after a timeout).
 - Every request has a timeout; a service object is rebuilt after a socket error, and
@@ -34,6 +43,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from interview_followup.daemon.common import logs
+from interview_followup.daemon.common.files import keep_private
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 from interview_followup.daemon.providers import missing_package
 
@@ -185,6 +196,7 @@ class GoogleApi:
         with self._lock:
             if self._credentials is None:
                 try:
+                    keep_private(self.token_file)  # a token copied in with 0644: made 0600, said once
                     info = json.loads(self.token_file.read_text(encoding="utf-8"))
                 except FileNotFoundError:
                     raise NeedsUser(
@@ -194,11 +206,14 @@ class GoogleApi:
                 except (OSError, ValueError) as exc:
                     raise NeedsUser(f"Google: the token file {self.token_file} cannot be read: {exc}") from None
                 self._credentials = _credentials_from(info)
+                for secret in (info.get("token"), info.get("refresh_token"), info.get("client_secret")):
+                    logs.hide(secret or "")  # in any form a library or server may echo it
             return self._credentials
 
     def _save_refreshed(self) -> None:
         creds = self._credentials
         if creds is not None and creds.token:
+            logs.hide(creds.token)  # the new access token
             save_token(self.token_file, json.loads(creds.to_json()))
 
     # --- services ----------------------------------------------------------------------
@@ -227,17 +242,29 @@ class GoogleApi:
 
     # --- calls -------------------------------------------------------------------------
 
-    def call(self, api: str, version: str, make: Callable[[Any], Any], *, write: bool, what: str) -> Any:
-        """Run ``make(service).execute()``; ``what`` names the call in messages."""
+    def call(self, api: str, version: str, make: Callable[[Any], Any], *, write: bool, what: str,
+             expect: tuple[int, ...] = ()) -> Any:
+        """Run ``make(service).execute()``; ``what`` names the call in messages.
+
+        An HTTP error whose status is in ``expect`` (a 404 the caller reads as "absent",
+        say) is raised as the library's ``HttpError`` for the caller to decide; every other
+        answer is sorted here, so that no provider call ever ends in an unsorted exception."""
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
         attempt = 0
+        request = None
         while True:
             attempt += 1
             before = self._credentials.token if self._credentials else None
             try:
-                result = make(self.service(api, version)).execute(num_retries=0)
+                request = make(self.service(api, version))
+                result = request.execute(num_retries=0)
+                if result == "":
+                    result = {}  # an empty answer (a 200 where Google answers 204)
+                if not isinstance(result, dict):  # the library hands over a body that is no JSON as text
+                    said = f"Google: {what}: the server's answer is not JSON"
+                    raise UnknownOutcome(said) if write else Transient(said + "; will retry later")
                 if self._credentials is not None and self._credentials.token != before:
                     self._save_refreshed()
                 return result
@@ -260,10 +287,14 @@ class GoogleApi:
                                     hint=REFUSAL_HINTS.get(reason, "")) from None
                 if status == 429 or status >= 500 or (status == 403 and _rate_limited(exc)):
                     if write or attempt > READ_RETRIES:
-                        raise Transient(f"Google: {what} failed ({status}); will retry later") from None
+                        limited = " (taken as a rate limit)" if status in (403, 429) and not _reason(exc) else ""
+                        raise Transient(f"Google: {what} failed ({status}{limited}); will retry later") from None
                     time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.7, 1.3))
                     continue
-                raise  # 400, 404, 409, 410 ...: the caller decides
+                if status in expect:
+                    raise  # 404, 409, 410 ...: what the caller reads as an answer
+                method = str(getattr(request, "methodId", "") or "")  # e.g. gmail.users.getProfile
+                raise self._unexpected(exc, status, write=write, what=f"{what} ({method})" if method else what) from None
             except (socket.timeout, TimeoutError, ConnectionError, OSError, TransportError) as exc:
                 log.debug("Google: %s: %r", what, exc)
                 self._forget_services()  # a service object can be unusable after a socket error
@@ -272,6 +303,24 @@ class GoogleApi:
                 if attempt > READ_RETRIES:
                     raise Transient(f"Google: {what}: {type(exc).__name__}") from None
                 time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.7, 1.3))
+
+    def _unexpected(self, exc, status: int, *, write: bool, what: str) -> Exception:
+        """The error for an answer the caller did not expect (a 404 where Google always
+        answers, a 400 to a request Google takes): the provider fails with a sentence
+        naming the request, and the other providers go on."""
+        reason = _reason(exc) or "no reason given"
+        detail = _message(exc)
+        said = f"{status} {reason}" + (f": {detail}" if detail and detail != reason else "")
+        if status in TRANSIENT_STATUSES:
+            if write and status == 408:
+                return UnknownOutcome(f"Google: {what}: the server gave up waiting ({said})")
+            return Transient(f"Google: {what} failed ({said}); will retry later")
+        server = f"the server at {self.api_endpoint}" if self.api_endpoint else "Google"
+        hint = (f"api_endpoint points at {self.api_endpoint}, a server that does not answer this request as "
+                "Google does; the other providers keep working" if self.api_endpoint else
+                "Google was not expected to answer this: if it stays, please report it with this message; "
+                "the other providers keep working")
+        return NeedsUser(f"Google: {what} was refused by {server} ({said})", hint=hint)
 
 
 def _credentials_from(info: dict):
@@ -293,15 +342,51 @@ def _credentials_from(info: dict):
     )
 
 
-def _reason(exc) -> str:
+def _error_of(exc) -> dict:
+    """The ``error`` object of a Google error answer; {} when the body is no such JSON
+    (a server that answers in plain text or HTML)."""
     try:
-        return json.loads(exc.content)["error"]["errors"][0]["reason"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return "no reason given"
+        content = exc.content[:65536] if isinstance(exc.content, (bytes, str)) else b""
+        error = json.loads(content)["error"]
+        return error if isinstance(error, dict) else {}
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return {}
+
+
+def _reason(exc) -> str:
+    """The reason Google gives for an error (``errors[0].reason``, or the ``ErrorInfo``
+    reason of the newer format); "" when the answer gives none."""
+    error = _error_of(exc)
+    for item in (error.get("errors") or [])[:1] + [d for d in (error.get("details") or [])
+                                                  if isinstance(d, dict)][:5]:
+        if isinstance(item, dict) and isinstance(item.get("reason"), str) and item["reason"].strip():
+            return _printable(item["reason"])[:100]
+    return ""
+
+
+def _message(exc) -> str:
+    """Google's message for an error, on one short line ("" when there is none)."""
+    text = _error_of(exc).get("message")
+    return _printable(text[:1000])[:200] if isinstance(text, str) else ""
+
+
+def _printable(text: str) -> str:
+    """A server's text on one line, without control characters (it reaches the terminal)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+RATE_LIMIT_REASONS = ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded",
+                      "RATE_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED")
+# answered for a request that may work when tried again later
+TRANSIENT_STATUSES = (408, 409, 412, 423, 425)
 
 
 def _rate_limited(exc) -> bool:
-    return _reason(exc) in ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
+    """A 403 with a rate-limit reason, or with no reason at all: a refusal Google means
+    (no permission, an API not enabled) always says why, so a bare 403 is taken as the
+    server being busy and retried with backoff."""
+    reason = _reason(exc)
+    return not reason or reason in RATE_LIMIT_REASONS
 
 
 def authorize(scopes: list[str], context, ask, say) -> Path:

@@ -20,14 +20,28 @@ Source rules:
   exclusive, as in Google). Attendees keep their answer (accepted, declined, tentative,
   needs-action); the user's own answer is the attendee marked ``self``, given the
   profile's address when the Google account's address is not among the profile's.
-- The reminder events this program writes (private extended property
-  ``interview_followup_key``) are never read as interviews.
+- The reminder events this program writes are never read as interviews: they are known by
+  the private extended property ``interview_followup_key``, by their key-derived id
+  (``ifu`` and 40 hex digits), and by the footer line of their description
+  (``keys.reminder_footer``), which a server that drops extended properties and ignores
+  ids still keeps.
 
 Reminder rules:
 - One event per reminder, tagged with the private extended property
   ``interview_followup_key`` and given an id derived from the key, so that a write whose
   answer was lost can never leave two events: ``put`` looks for the key first, and an
-  insert that finds the id taken revives or updates that event instead.
+  insert that finds the id taken revives or updates that event instead. Its description
+  ends with a footer line naming the key (``keys.with_reminder_footer``), left out when read.
+- Never touching what is not ours: the look-up asks Google for the events with the key
+  (``privateExtendedProperty``), and then checks each answer itself: only an event that
+  carries the key, or has the id derived from it, is ever updated or deleted. A server
+  that ignores the filter and answers every event changes nothing.
+- The first write of a process is read back: when the server did not keep the event's key
+  or its id (a server that is not Google), the event just written is deleted, no more
+  reminders are written to that calendar, and every ``put`` raises ``NeedsUser`` with a
+  sentence saying so (``status`` and ``doctor`` show it) instead of writing duplicates.
+  The verdict is kept in the data folder (``google-reminders-unkept.json``) for that
+  server and calendar; deleting the file (or pointing the reminders elsewhere) tries again.
 - Times in UTC, a popup alarm (``popup_minutes`` if set, else the reminder's own
   ``alarm_before``), shown as free (``transparent``). A put that changes nothing writes
   nothing. ``remove`` deletes every event with the key; absent is fine.
@@ -49,12 +63,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.keys import is_our_reminder_text, with_reminder_footer, without_reminder_footer
 from interview_followup.daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
 from interview_followup.daemon.providers import ProviderContext
 
@@ -74,6 +90,8 @@ RANGE_MARGIN = timedelta(days=14)  # the synced range reaches this far past the 
 CACHE_VERSION = 1
 PARTSTATS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative", "needsAction": "needs-action"}
 CALENDAR_FILE = "google-reminders-calendar.json"
+UNKEPT_FILE = "google-reminders-unkept.json"  # a server that did not keep a reminder's key
+_OUR_ID = re.compile(r"ifu[0-9a-f]{40}")  # what _event_id makes
 
 @dataclass(frozen=True)
 class CalendarSettings(AccountSettings):
@@ -213,7 +231,7 @@ class GoogleCalendar(GoogleProvider):
 
     def _call(self, make: Callable[[Any], Any], what: str) -> Any:
         try:
-            return self.api.call("calendar", "v3", make, write=False, what=what)
+            return self.api.call("calendar", "v3", make, write=False, what=what, expect=(404, 410))
         except NeedsUser:
             raise
         except Transient:
@@ -294,8 +312,8 @@ class GoogleCalendar(GoogleProvider):
             if parent and "start" in item and item.get("status") != "cancelled":
                 siblings.setdefault(parent, item)
         for item in self._items.values():
-            if KEY_PROPERTY in (item.get("extendedProperties") or {}).get("private", {}):
-                continue  # one of our reminders
+            if _is_our_reminder(item):
+                continue  # one of our reminders, even where a server dropped its key
             try:
                 event = self._event(item, siblings)
             except (KeyError, ValueError, TypeError, ZoneInfoNotFoundError) as exc:
@@ -430,8 +448,11 @@ class GoogleReminders(GoogleProvider):
         self.api = api
         self._calendar_id = "" if settings.create_calendar else settings.calendar_id
         self.calendar_file = context.data_dir / CALENDAR_FILE
+        self.unkept_file = context.data_dir / UNKEPT_FILE
         self.tasks = (GoogleTaskList(api, context, settings.task_list, settings.api_endpoint)
                       if settings.tasks else None)
+        self._read_back = False  # the first write of this process was read back and kept
+        self._unkept: dict | None = None  # the verdict file's content, once read
 
     @classmethod
     def open(cls, settings: RemindersSettings, context: ProviderContext) -> GoogleReminders:
@@ -464,6 +485,7 @@ class GoogleReminders(GoogleProvider):
             return
         calendar_id = self._calendar(create=True)
         assert calendar_id is not None
+        self._refuse_if_unkept(calendar_id)
         body = self._body(wanted)
         try:
             self._put(calendar_id, wanted, body)
@@ -500,6 +522,8 @@ class GoogleReminders(GoogleProvider):
             return [token, Check("google reminders calendar", False, "not tried: no usable token")]
         try:
             calendar_id = self._calendar(create=False)
+            if calendar_id is not None:
+                self._refuse_if_unkept(calendar_id)
             if calendar_id is None:
                 return [token, Check("google reminders calendar", True,
                                      f"the calendar {self.settings.create_calendar!r} will be created on first use")]
@@ -516,10 +540,11 @@ class GoogleReminders(GoogleProvider):
     # --- writing -------------------------------------------------------------------
 
     def _put(self, calendar_id: str, wanted: Reminder, body: dict) -> None:
-        existing = self._tagged(calendar_id, wanted.key)
+        existing = self._tagged(calendar_id, wanted.key)  # each one checked to carry the key
         if existing:
             first, *others = existing
-            if _reminder_of(wanted.key, first) != wanted or _popup(first) != body["reminders"]:
+            if (_reminder_of(wanted.key, first) != wanted or _popup(first) != body["reminders"]
+                    or first.get("description") != body["description"]):
                 self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=first["id"], body=body, sendUpdates="none"),
                             "updating a reminder")
             for extra in others:  # duplicates (written by hand or by an old version): one stays
@@ -527,13 +552,82 @@ class GoogleReminders(GoogleProvider):
             return
         event_id = _event_id(wanted.key)
         try:
-            self._write(lambda s: _events(s).insert(calendarId=calendar_id, body={**body, "id": event_id}, sendUpdates="none"),
-                        "writing a reminder")
+            answer = self._write(lambda s: _events(s).insert(calendarId=calendar_id, body={**body, "id": event_id},
+                                                             sendUpdates="none"), "writing a reminder")
         except _Conflict:
             # the id is taken: a deleted reminder of this key (revived by the update) or a
-            # write of ours whose answer was lost
-            self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=event_id, body=body, sendUpdates="none"),
-                        "writing a reminder")
+            # write of ours whose answer was lost; the id derives from the key, so it is ours
+            answer = self._write(lambda s: _events(s).update(calendarId=calendar_id, eventId=event_id, body=body,
+                                                             sendUpdates="none"), "writing a reminder")
+        self._check_kept(calendar_id, wanted.key, body, answer)
+
+    # --- a server that does not keep the key -----------------------------------------
+
+    def _check_kept(self, calendar_id: str, key: str, body: dict, answer: Any) -> None:
+        """Read the first event this process writes back: when the server did not keep its
+        key or its id, delete it (the server just answered its id: it is ours), remember the
+        verdict and raise ``NeedsUser``; no more reminders are written to that calendar."""
+        if self._read_back:
+            return
+        written = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        stored = None
+        if written:
+            try:
+                stored = self.api.call("calendar", "v3", lambda s: _events(s).get(calendarId=calendar_id, eventId=written),
+                                       write=False, what="reading back a reminder", expect=(404, 410))
+            except Exception as exc:
+                if _http_status(exc) not in (404, 410):
+                    raise
+                stored = None  # the server does not have it under the id it answered
+        lost = []
+        if not isinstance(stored, dict):
+            lost.append("being found under the id the server answered")
+        else:
+            if _key_of(stored) != key:
+                lost.append("its private key (an extended property)")
+            if stored.get("id") != _event_id(key):
+                lost.append("the id it was given")
+        if not lost:
+            self._read_back = True
+            return
+        if isinstance(stored, dict) and stored.get("id") == written and stored.get("summary") == body["summary"]:
+            try:  # the event just written, without the key: nothing could find it again
+                self._delete(calendar_id, written)
+            except (NeedsUser, Transient) as exc:
+                log.warning("Google Calendar: could not delete the reminder just written (%s): %s", written, exc)
+        verdict = {"endpoint": self.settings.api_endpoint, "calendar_id": calendar_id,
+                   "lost": " and without ".join(lost)}
+        self._unkept = verdict
+        try:
+            save_token(self.unkept_file, verdict)
+        except OSError as exc:
+            log.warning("Google Calendar: cannot write %s: %s", self.unkept_file, exc)
+        self._refuse_if_unkept(calendar_id)
+
+    def _refuse_if_unkept(self, calendar_id: str) -> None:
+        """``NeedsUser`` when this server was found not to keep a reminder's key in this calendar."""
+        if self._unkept is None:
+            self._unkept = {}
+            try:
+                data = json.loads(self.unkept_file.read_text(encoding="utf-8"))
+                if isinstance(data, dict):
+                    self._unkept = data
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError) as exc:
+                log.warning("Google Calendar: ignoring the unreadable %s: %s", self.unkept_file, exc)
+        verdict = self._unkept
+        if verdict.get("calendar_id") != calendar_id or verdict.get("endpoint") != self.settings.api_endpoint:
+            return
+        server = f"the server at {self.settings.api_endpoint}" if self.settings.api_endpoint else "Google"
+        lost = str(verdict.get("lost") or "its private key")
+        raise NeedsUser(
+            f"Google Calendar: no more reminders are written to the calendar {calendar_id!r}: {server} did not keep "
+            f"what marks them as ours (a reminder written there came back without {lost}), so they could not be "
+            "found again and would be duplicated",
+            hint=(f"use a server that keeps them (Google does), or another reminders.kind or calendar; "
+                  f"then delete {self.unkept_file} to try again"),
+        )
 
     def _delete(self, calendar_id: str, event_id: str) -> None:
         try:
@@ -551,7 +645,7 @@ class GoogleReminders(GoogleProvider):
             private[LINK_PROPERTY] = r.link
         body = {
             "summary": r.title,
-            "description": r.description,
+            "description": with_reminder_footer(r.description, r.key),
             "start": {"dateTime": _rfc3339(r.start), "timeZone": "UTC"},
             "end": {"dateTime": _rfc3339(r.start + r.duration), "timeZone": "UTC"},
             "reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": minutes}]},
@@ -573,7 +667,9 @@ class GoogleReminders(GoogleProvider):
                 calendarId=calendar_id, privateExtendedProperty=f"{KEY_PROPERTY}={key}",
                 showDeleted=False, maxResults=PAGE_SIZE, pageToken=pt,
             ), "looking for a reminder")
-            items.extend(i for i in answer.get("items", []) if i.get("status") != "cancelled")
+            # the server's filter is not trusted: only what carries the key is ours
+            items.extend(i for i in answer.get("items", [])
+                         if isinstance(i, dict) and i.get("status") != "cancelled" and _ours(i, key))
             page_token = answer.get("nextPageToken")
             if not page_token:
                 break
@@ -596,7 +692,7 @@ class GoogleReminders(GoogleProvider):
                 answer = self._write(lambda s: s.calendars().insert(body={
                     "summary": name, "timeZone": self.context.timezone.key,
                     "description": "Reminders written by interview-followup.",
-                }), f"creating the calendar {name!r}")
+                }), f"creating the calendar {name!r}", expect=())
                 found = str(answer["id"])
             except UnknownOutcome:
                 # the answer was lost: a calendar may exist now; never make a second one
@@ -611,7 +707,7 @@ class GoogleReminders(GoogleProvider):
         page_token = None
         while True:
             answer = self._read(lambda s, pt=page_token: s.calendarList().list(pageToken=pt),
-                                "listing the calendars")
+                                "listing the calendars", expect=())
             for item in answer.get("items", []):
                 if item.get("summary") == name and item.get("accessRole") in ("owner", "writer"):
                     return str(item["id"])
@@ -621,12 +717,15 @@ class GoogleReminders(GoogleProvider):
 
     # --- calls ---------------------------------------------------------------------
 
-    def _read(self, make: Callable[[Any], Any], what: str) -> Any:
-        return self._sorted(lambda: self.api.call("calendar", "v3", make, write=False, what=what))
+    # what an event call may answer: no such calendar (404), the id taken (409), deleted (410)
+    EVENT_ANSWERS = (404, 409, 410)
 
-    def _write(self, make: Callable[[Any], Any], what: str) -> Any:
+    def _read(self, make: Callable[[Any], Any], what: str, expect: tuple[int, ...] = EVENT_ANSWERS) -> Any:
+        return self._sorted(lambda: self.api.call("calendar", "v3", make, write=False, what=what, expect=expect))
+
+    def _write(self, make: Callable[[Any], Any], what: str, expect: tuple[int, ...] = EVENT_ANSWERS) -> Any:
         assert not self.context.dry_run
-        return self._sorted(lambda: self.api.call("calendar", "v3", make, write=True, what=what))
+        return self._sorted(lambda: self.api.call("calendar", "v3", make, write=True, what=what, expect=expect))
 
     def _sorted(self, run: Callable[[], Any]) -> Any:
         try:
@@ -696,6 +795,28 @@ def _event_id(key: str) -> str:
     return "ifu" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+def _key_of(item: dict) -> str:
+    """The key in an event's private extended property, or ""."""
+    props = item.get("extendedProperties")
+    private = props.get("private") if isinstance(props, dict) else None
+    key = private.get(KEY_PROPERTY) if isinstance(private, dict) else None
+    return key if isinstance(key, str) else ""
+
+
+def _ours(item: dict, key: str) -> bool:
+    """Whether the event is the reminder of ``key``, by what it carries (never by what the
+    server was asked to filter): the key itself, or the id derived from it."""
+    carried = _key_of(item)
+    return carried == key or (not carried and item.get("id") == _event_id(key))
+
+
+def _is_our_reminder(item: dict) -> bool:
+    """Whether an event in a calendar read for interviews is one of our reminders: its
+    key, its key-derived id, or the footer of its description."""
+    return bool(_key_of(item)) or bool(_OUR_ID.fullmatch(str(item.get("id") or ""))) or is_our_reminder_text(
+        str(item.get("summary") or ""), str(item.get("description") or ""))
+
+
 def _normalised(r: Reminder) -> Reminder:
     if r.start.tzinfo is None or r.start.utcoffset() is None:
         raise ValueError("a reminder's start must be time-zone aware")
@@ -727,7 +848,7 @@ def _reminder_of(key: str, item: dict) -> Reminder | None:
     try:
         start = _parse_instant(item["start"]["dateTime"])
         end = _parse_instant(item["end"]["dateTime"])
-        private = (item.get("extendedProperties") or {}).get("private", {})
+        private = (item.get("extendedProperties") or {}).get("private") or {}
         if ALARM_PROPERTY in private:
             alarm = timedelta(seconds=int(private[ALARM_PROPERTY]))
         else:
@@ -739,7 +860,7 @@ def _reminder_of(key: str, item: dict) -> Reminder | None:
         key=key,
         title=str(item.get("summary") or ""),
         start=start,
-        description=str(item.get("description") or ""),
+        description=without_reminder_footer(str(item.get("description") or ""), key),
         duration=end - start,
         alarm_before=alarm,
         task=private.get(TASK_PROPERTY) == "true",

@@ -27,12 +27,20 @@ Rules:
   it comes back only when the reminder changes (the engine puts changed reminders only).
 - Duplicates (copied by hand, or by an old version): one stays, a completed one first;
   the others are deleted. Removing deletes every task with the key, done or not.
+- Never touching what is not ours: a task is patched or deleted only when its own notes
+  carry the key (checked here on every task listed, whatever the server was asked); a
+  task of the user's in the list, without the key line, is never changed.
+- The first task a process writes is read back: when the server did not keep its key line
+  (notes dropped or cut), the task just written is deleted, the verdict is kept in the
+  data folder (``google-reminders-tasks-unkept.json``, for that server and list) and every
+  ``put`` raises ``NeedsUser`` saying so, instead of writing a duplicate each time.
 - Dry run: nothing is written, and no list is created.
 """
 
 from __future__ import annotations
 
 import logging
+import json
 from datetime import datetime, time, timezone
 from typing import Any, Callable
 
@@ -40,11 +48,12 @@ from interview_followup.daemon.errors import NeedsUser, UnknownOutcome
 from interview_followup.daemon.model import Check, Reminder
 from interview_followup.daemon.providers import ProviderContext
 
-from .google_api import SCOPES, GoogleApi, remember_id, remembered_id
+from .google_api import SCOPES, GoogleApi, remember_id, remembered_id, save_token
 
 log = logging.getLogger(__name__)
 
 TASK_LIST_FILE = "google-reminders-tasklist.json"
+UNKEPT_FILE = "google-reminders-tasks-unkept.json"  # a server that did not keep a task's key line
 KEY_LINE = "interview-followup key: "
 TITLE_MAX = 1024
 NOTES_MAX = 8192
@@ -60,7 +69,10 @@ class GoogleTaskList:
         self.name = name
         self.api_endpoint = api_endpoint
         self.list_file = context.data_dir / TASK_LIST_FILE
+        self.unkept_file = context.data_dir / UNKEPT_FILE
         self._list_id = ""
+        self._read_back = False  # the first task written by this process was read back and kept
+        self._unkept: dict | None = None  # the verdict file's content, once read
 
     # --- what GoogleReminders uses ---------------------------------------------------
 
@@ -98,6 +110,7 @@ class GoogleTaskList:
             list_id = self._find_list()
             if list_id is None:
                 return Check(label, True, f"the task list {self.name!r} will be created on first use")
+            self._refuse_if_unkept(list_id)
             try:
                 self._read(lambda s: s.tasks().list(tasklist=list_id, maxResults=1), "reading the task list")
             except _Missing:
@@ -119,10 +132,12 @@ class GoogleTaskList:
         found = self._tasks(create=True)
         assert found is not None
         list_id, tasks = found
+        self._refuse_if_unkept(list_id)
         mine = sorted(_with_key(tasks, key), key=lambda t: t.get("status") != "completed")
         if not mine:
-            self._write(lambda s: s.tasks().insert(tasklist=list_id, body={**body, "status": "needsAction"}),
-                        "writing a task")
+            answer = self._write(lambda s: s.tasks().insert(tasklist=list_id, body={**body, "status": "needsAction"}),
+                                 "writing a task")
+            self._check_kept(list_id, key, body, answer)
             return
         first, *others = mine
         changes = {name: value for name, value in body.items() if not _field_equal(first, name, value)}
@@ -135,6 +150,51 @@ class GoogleTaskList:
                             "writing a task")
         for extra in others:
             self._delete(list_id, extra["id"])
+
+    def _check_kept(self, list_id: str, key: str, body: dict, answer: Any) -> None:
+        """Read the first task this process writes back; see the module's rules."""
+        if self._read_back:
+            return
+        written = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        try:
+            stored = self._read(lambda s: s.tasks().get(tasklist=list_id, task=written),
+                                "reading back a task") if written else None
+        except _Missing:
+            stored = None
+        if isinstance(stored, dict) and key_of(stored) == key:
+            self._read_back = True
+            return
+        if isinstance(stored, dict) and stored.get("id") == written and stored.get("title") == body["title"]:
+            try:  # the task just written (the server answered its id), without the key: unfindable
+                self._delete(list_id, written)
+            except Exception as exc:  # noqa: BLE001 - the verdict below matters more
+                log.warning("Google Tasks: could not delete the task just written (%s): %s", written, exc)
+        self._unkept = {"endpoint": self.api_endpoint, "list_id": list_id}
+        try:
+            save_token(self.unkept_file, self._unkept)
+        except OSError as exc:
+            log.warning("Google Tasks: cannot write %s: %s", self.unkept_file, exc)
+        self._refuse_if_unkept(list_id)
+
+    def _refuse_if_unkept(self, list_id: str) -> None:
+        if self._unkept is None:
+            self._unkept = {}
+            try:
+                data = json.loads(self.unkept_file.read_text(encoding="utf-8"))
+                self._unkept = data if isinstance(data, dict) else {}
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError) as exc:
+                log.warning("Google Tasks: ignoring the unreadable %s: %s", self.unkept_file, exc)
+        if self._unkept.get("list_id") != list_id or self._unkept.get("endpoint") != self.api_endpoint:
+            return
+        server = f"the server at {self.api_endpoint}" if self.api_endpoint else "Google Tasks"
+        raise NeedsUser(
+            f"Google Tasks: no tasks are written to the list {self.name!r}: {server} did not keep the key line "
+            "in the notes of a task written there, so it could not be found again without duplicates",
+            hint=f"set reminders.tasks = false, or use a server that keeps notes; then delete {self.unkept_file} "
+                 "to try again",
+        )
 
     def _delete(self, list_id: str, task_id: str) -> None:
         try:
@@ -231,11 +291,11 @@ class GoogleTaskList:
     # --- calls ---------------------------------------------------------------------
 
     def _read(self, make: Callable[[Any], Any], what: str) -> Any:
-        return self._sorted(lambda: self.api.call("tasks", "v1", make, write=False, what=what))
+        return self._sorted(lambda: self.api.call("tasks", "v1", make, write=False, what=what, expect=(404, 410)))
 
     def _write(self, make: Callable[[Any], Any], what: str) -> Any:
         assert not self.context.dry_run
-        return self._sorted(lambda: self.api.call("tasks", "v1", make, write=True, what=what))
+        return self._sorted(lambda: self.api.call("tasks", "v1", make, write=True, what=what, expect=(404, 410)))
 
     @staticmethod
     def _sorted(run: Callable[[], Any]) -> Any:
@@ -246,7 +306,7 @@ class GoogleTaskList:
         except HttpError as exc:
             if exc.resp.status in (404, 410):
                 raise _Missing() from None
-            raise  # 400 and the like: a bug here, not the user's to fix
+            raise  # not reached: google_api sorts every status not expected
 
 
 class _Missing(Exception):

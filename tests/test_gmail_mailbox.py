@@ -337,9 +337,16 @@ def test_check_names_the_account(mb):
 
 
 def test_check_never_raises(mb, gmail_emulator):
+    gmail_emulator.fail(400, "/profile")
+    token, gmail = mb.check()
+    assert token.ok and not gmail.ok and "400" in gmail.detail and "getProfile" in gmail.detail
+
+
+def test_check_of_a_server_without_get_profile_reads_mail_instead(mb, gmail_emulator):
     gmail_emulator.fail(404, "/profile")
     token, gmail = mb.check()
-    assert token.ok and not gmail.ok
+    assert token.ok and gmail.ok and "getProfile" in gmail.detail
+    assert gmail_emulator.count("GET", "/messages") == 1
 
 
 def test_open_does_not_touch_the_network(gmail_emulator, gmail_context, gmail_token):
@@ -488,3 +495,83 @@ def test_the_emulator_searches_pages_and_keeps_history(gmail_emulator, gmail_con
 def listed_id(gmail, subject: str) -> str:
     (found,) = [m.id for m in gmail.messages.values() if m.subject == subject]
     return found
+
+
+# --- a server that does not behave like Gmail (issue 13) ----------------------------------
+
+
+def test_a_server_without_get_profile_starts_from_the_newest_messages_history_id(mb, deliver, gmail_emulator):
+    gmail_emulator._routes = [r for r in gmail_emulator._routes if not r[1].pattern.endswith("/profile$")]
+    deliver(make_message("older"))
+    newest = gmail_emulator.gmail.deliver(make_message("newest"))
+    messages, cursor = mb.read_new(None, SINCE)
+    assert sorted(m.subject for m in messages) == ["newest", "older"]
+    assert json.loads(cursor)["history_id"] == str(newest.history_id)
+    deliver(make_message("later"))
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["later"]
+    gmail_emulator.gmail.expire_history()  # history gone: listed again, from the newest message's id
+    deliver(make_message("after the gap"))
+    messages, _ = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["after the gap"]
+
+
+def test_a_server_without_get_profile_and_an_empty_mailbox(mb, deliver, gmail_emulator):
+    gmail_emulator.fail(404, "/profile", times=5)
+    messages, cursor = mb.read_new(None, SINCE)
+    assert messages == [] and json.loads(cursor)["history_id"] == "1"
+    deliver(make_message("first"))
+    messages, _ = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["first"]
+
+
+def test_an_unexpected_answer_is_sorted_and_names_the_request(mb, gmail_emulator):
+    gmail_emulator.fail(400, "/messages")
+    with pytest.raises(NeedsUser) as caught:
+        mb.read_new(None, SINCE)
+    said = str(caught.value)
+    assert "gmail.users.messages.list" in said and "400" in said and gmail_emulator.url in said
+
+
+def test_a_403_without_a_reason_is_a_rate_limit(mb, gmail_emulator, monkeypatch):
+    monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
+    gmail_emulator.fail(403, "/profile", times=2)
+    mb.read_new(None, SINCE)  # retried
+    gmail_emulator.fail(403, "/drafts")
+    with pytest.raises(Transient) as caught:
+        mb.write_draft(make_draft())
+    assert not isinstance(caught.value, NeedsUser) and gmail_emulator.gmail.drafts == {}
+
+
+def _users_draft(gmail_emulator, gmail_context, subject: str = "My own draft", extra: str = "") -> str:
+    raw = (f"From: alex@example.org\r\nTo: friend@example.org\r\nSubject: {subject}\r\n{extra}\r\n"
+           "Dear friend,\r\n").encode()
+    made = client(gmail_emulator, gmail_context).users().drafts().create(
+        userId="me", body={"message": {"raw": base64.urlsafe_b64encode(raw).decode()}}).execute()
+    return made["id"]
+
+
+def test_a_draft_that_does_not_carry_our_key_is_never_deleted(mb, gmail_emulator, gmail_context):
+    gmail = gmail_emulator.gmail
+    stored = mb.write_draft(make_draft())
+    mine = _users_draft(gmail_emulator, gmail_context)
+    # the server gives our remembered draft id to the user's draft (ids reused after a reset)
+    gmail.drafts[stored.ref], ours = gmail.drafts[mine], gmail.drafts[stored.ref]
+    del gmail.drafts[mine]
+    found = mb.find_draft(stored.key)
+    assert found is not None and found.ref == stored.ref  # found by its remembered id, headers lost...
+    mb.remove_draft(found)  # ...but it carries neither our key header nor our Message-ID: left alone
+    mb.remove_draft(StoredDraft(stored.key, stored.ref, stored.message))  # whatever the caller holds
+    assert stored.ref in gmail.drafts and b"Dear friend" in gmail.drafts_raw()[stored.ref]
+    assert gmail_emulator.count("DELETE", "/drafts") == 0
+    assert ours in gmail.messages
+
+
+def test_a_draft_carrying_our_message_id_without_the_key_header_is_ours(mb, gmail_emulator, gmail_context):
+    key = "3f2a9c1b.thank-you"
+    from interview_followup.daemon.keys import message_id
+
+    draft_id = _users_draft(gmail_emulator, gmail_context, "Thank you",
+                            f"Message-ID: {message_id(key, 'example.org')}\r\n")
+    mb.remove_draft(StoredDraft(key, draft_id, b""))
+    assert draft_id not in gmail_emulator.gmail.drafts

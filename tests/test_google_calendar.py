@@ -29,7 +29,7 @@ from google_emulator.calendar_api import PRIMARY_ID
 from google_emulator.fixtures import *  # noqa: F403 - the fixtures
 from google_emulator.fixtures import make_context, write_token
 from interview_followup.integrations.google_api import token_path
-from interview_followup.integrations.google_calendar import KEY_PROPERTY, GoogleCalendar, GoogleReminders
+from interview_followup.integrations.google_calendar import KEY_PROPERTY, GoogleCalendar, GoogleReminders, _event_id
 
 GOOGLE_STATUS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative", "needs-action": "needsAction"}
 
@@ -339,7 +339,7 @@ def test_a_bad_event_is_a_problem_not_a_crash(tmp_path, google_emulator):
     assert len(read.problems) == 1 and "Broken" in read.problems[0]
 
 
-@pytest.mark.parametrize("status,reason", [(429, ""), (503, ""), (403, "rateLimitExceeded")])
+@pytest.mark.parametrize("status,reason", [(429, ""), (503, ""), (403, "rateLimitExceeded"), (403, "")])
 def test_busy_answers_on_a_read_are_retried(tmp_path, google_emulator, monkeypatch, status, reason):
     monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
     import_ics(google_emulator, CONTRACT_ICS)
@@ -567,7 +567,9 @@ def _client(tmp_path, emulator):
 
     path = write_token(tmp_path / "token.json", emulator)
     api = GoogleApi(path, emulator.url, timeout_seconds=5)
-    return lambda make, write=False: api.call("calendar", "v3", make, write=write, what="test")
+    # the statuses these tests look at are let through as the library raises them
+    return lambda make, write=False: api.call("calendar", "v3", make, write=write, what="test",
+                                              expect=(400, 404, 409, 410))
 
 
 def _status(run) -> int:
@@ -644,3 +646,193 @@ def test_a_lost_answer_to_creating_the_own_calendar_never_makes_a_second_calenda
     assert len([c for c in google_emulator.calendar.calendars.values() if not c.primary]) == 1
     assert [p for m, p in google_emulator.requests if m == "POST" and p.split("?")[0].endswith("/calendars")] != []
     assert len([p for m, p in google_emulator.requests if m == "POST" and p.split("?")[0].endswith("/calendars")]) == 1
+
+
+# --- a server that does not behave like Google (issue 13) ----------------------------------
+
+
+@pytest.fixture
+def odd_emulator(request):
+    """An emulator departing from Google in the quirks the test is parametrised with."""
+    from google_emulator import calendar_api as calendar_module, tasks_api as tasks_module
+    from google_emulator.fixtures import running_emulator
+
+    yield from running_emulator(calendar_module.install, tasks_module.install, quirks=frozenset(request.param))
+
+
+def _user_events(emulator) -> dict[str, dict]:
+    """The user's own events, as a dentist appointment and an interview the user added."""
+    return {e["id"]: e for e in emulator.calendar.events("primary", deleted=True) if e["id"].startswith("user")}
+
+
+def _add_user_events(emulator) -> None:
+    emulator.calendar.add_event("primary", {
+        "id": "userdentist1", "summary": "Dentist", "start": {"dateTime": "2026-11-17T16:30:00Z"},
+        "end": {"dateTime": "2026-11-17T16:50:00Z"}})
+    emulator.calendar.add_event("primary", {
+        "id": "userinterview1", "summary": "Interview with Acme", "start": {"dateTime": "2026-11-18T09:00:00Z"},
+        "end": {"dateTime": "2026-11-18T10:00:00Z"},
+        # even a private property of another program's is not ours
+        "extendedProperties": {"private": {"other_app_key": make_reminder().key}}})
+
+
+@pytest.mark.parametrize("odd_emulator", [{"ignore_private_filter"}], indirect=True)
+def test_a_server_that_ignores_the_filter_never_gets_the_users_events_changed(tmp_path, odd_emulator):
+    _add_user_events(odd_emulator)
+    before = _user_events(odd_emulator)
+    sink = open_sink(tmp_path, odd_emulator)
+    assert sink.find(make_reminder().key) is None  # every event answered; none is ours
+    sink.put(make_reminder())
+    sink.put(make_reminder(title="Moved"))
+    assert sink.find(make_reminder().key) == make_reminder(title="Moved")
+    sink.put(make_reminder("other.debrief"))
+    sink.remove(make_reminder().key)
+    sink.remove("absent.debrief")
+    assert our_keys(odd_emulator) == ["other.debrief"]
+    assert _user_events(odd_emulator) == before
+    assert not [p for m, p in odd_emulator.writes if "user" in p]
+
+
+@pytest.mark.parametrize("odd_emulator", [{"ignore_private_filter", "drop_extended_properties", "ignore_event_ids"}],
+                         indirect=True)
+def test_a_server_that_drops_the_key_gets_one_write_then_none_and_a_clear_problem(tmp_path, odd_emulator):
+    _add_user_events(odd_emulator)
+    before = _user_events(odd_emulator)
+    sink = open_sink(tmp_path, odd_emulator)
+    with pytest.raises(NeedsUser) as caught:
+        sink.put(make_reminder())
+    said = str(caught.value)
+    assert "no more reminders are written to the calendar 'primary'" in said
+    assert "private key" in said and "the id it was given" in said and "duplicated" in said
+    assert "google-reminders-unkept.json" in said  # how to try again
+    assert odd_emulator.count("POST", "/events") == 1
+    # the event just written, which nothing could find again, is gone; the user's are untouched
+    assert [e["id"] for e in odd_emulator.calendar.events("primary")] == list(before)
+    assert _user_events(odd_emulator) == before
+    (deleted,) = [p for m, p in odd_emulator.writes if m == "DELETE"]
+    assert "user" not in deleted
+
+    for again in (sink, open_sink(tmp_path, odd_emulator)):  # this process, and the next
+        with pytest.raises(NeedsUser):
+            again.put(make_reminder("x.debrief"))
+        again.remove(make_reminder().key)  # finds nothing of ours: deletes nothing
+    assert len(odd_emulator.writes) == 2
+    token, calendar = open_sink(tmp_path, odd_emulator).check()
+    assert token.ok and not calendar.ok and "no more reminders" in calendar.detail
+
+    # another calendar is tried afresh; deleting the file tries this one again
+    other = odd_emulator.calendar.add_calendar("Elsewhere")
+    with pytest.raises(NeedsUser):
+        open_sink(tmp_path, odd_emulator, calendar_id=other).put(make_reminder())
+    assert odd_emulator.count("POST", "/events") == 2
+    (tmp_path / "data" / "google-reminders-unkept.json").unlink()
+    with pytest.raises(NeedsUser):
+        open_sink(tmp_path, odd_emulator).put(make_reminder())
+    assert odd_emulator.count("POST", "/events") == 3
+    assert _user_events(odd_emulator) == before
+
+
+@pytest.mark.parametrize("odd_emulator", [{"ignore_event_ids"}], indirect=True)
+def test_a_server_that_ignores_ids_is_found_out_too(tmp_path, odd_emulator):
+    sink = open_sink(tmp_path, odd_emulator)
+    with pytest.raises(NeedsUser) as caught:
+        sink.put(make_reminder())
+    assert "the id it was given" in str(caught.value) and "private key" not in str(caught.value)
+    assert odd_emulator.calendar.events("primary") == []
+
+
+def test_the_first_write_is_read_back_once(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())
+    sink.put(make_reminder("x.debrief"))
+    event_gets = [p for m, p in google_emulator.requests if m == "GET" and "/events/" in p]
+    assert event_gets == [f"/calendar/v3/calendars/primary/events/{_event_id(make_reminder().key)}"]
+    assert not (tmp_path / "data" / "google-reminders-unkept.json").exists()
+
+
+def test_a_reminder_carries_a_footer_that_is_left_out_when_read(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())
+    (event,) = google_emulator.calendar.events()
+    assert event["description"].endswith("\n\n(interview-followup reminder 3f2a9c1b.thank-you-reminder)")
+    assert sink.find(make_reminder().key) == make_reminder()
+    sink.put(make_reminder(description=""))
+    (event,) = google_emulator.calendar.events()
+    assert event["description"] == "(interview-followup reminder 3f2a9c1b.thank-you-reminder)"
+    assert sink.find(make_reminder().key).description == ""
+    # a reminder written before the footer existed gets it with its next put
+    google_emulator.calendar.update_event("primary", event["id"], {"description": "Old text"})
+    sink.put(make_reminder(description="Old text"))
+    (event,) = google_emulator.calendar.events()
+    assert event["description"] == "Old text\n\n(interview-followup reminder 3f2a9c1b.thank-you-reminder)"
+
+
+def test_our_reminders_are_never_read_as_interviews_even_without_their_key(tmp_path, google_emulator):
+    interview = {"start": {"dateTime": "2030-03-12T14:00:00Z"}, "end": {"dateTime": "2030-03-12T15:00:00Z"},
+                 "attendees": [{"email": "jane@acme.example"}, {"email": USER, "self": True}]}
+    google_emulator.calendar.add_event("primary", {  # a server dropped the key and the id: the footer tells
+        **interview, "summary": "Debrief: your interview with Acme",
+        "description": "How did it go?\n\n(interview-followup reminder 3f2a9c1b.debrief)"})
+    google_emulator.calendar.add_event("primary", {  # the key dropped, the id kept
+        **interview, "id": _event_id("3f2a9c1b.thank-you-reminder"), "summary": "Send the interview thank-you"})
+    google_emulator.calendar.add_event("primary", {  # the user's own
+        **interview, "summary": "Interview with Acme", "description": "Bring the (interview-followup reminder) notes"})
+    events = open_source(tmp_path, google_emulator).read(*WINDOW).events
+    assert [e.summary for e in events] == ["Interview with Acme"]
+
+
+@pytest.mark.parametrize("odd_emulator", [{"plain_not_found"}], indirect=True)
+def test_an_unexpected_answer_is_sorted_and_names_the_request(tmp_path, odd_emulator):
+    odd_emulator.fail(400, "/calendar/v3/calendars/primary/events")
+    with pytest.raises(NeedsUser) as caught:
+        open_source(tmp_path, odd_emulator).read(*WINDOW)
+    said = str(caught.value)
+    assert "reading the calendar (calendar.events.list)" in said and "400" in said and odd_emulator.url in said
+    # a route the server lacks, answered in plain text: still a sentence, never a traceback
+    odd_emulator._routes = [r for r in odd_emulator._routes if "calendarList" not in r[1].pattern]
+    with pytest.raises(NeedsUser) as caught:
+        open_sink(tmp_path, odd_emulator, create_calendar="Follow-ups").put(make_reminder())
+    assert "calendar.calendarList.list" in str(caught.value) and "404" in str(caught.value)
+
+
+def test_a_403_without_a_reason_on_a_write_is_a_rate_limit(tmp_path, google_emulator):
+    sink = open_sink(tmp_path, google_emulator)
+    sink.find("warm.up")
+    real = google_emulator.dispatch
+
+    def refuse_inserts(method, raw_path, body, content_type):
+        if method == "POST" and "/events" in raw_path:
+            google_emulator.fail(403, "/events", times=1)
+        return real(method, raw_path, body, content_type)
+
+    google_emulator.dispatch = refuse_inserts
+    with pytest.raises(Transient) as caught:
+        sink.put(make_reminder())
+    assert not isinstance(caught.value, NeedsUser) and "rate limit" in str(caught.value)
+    google_emulator.dispatch = real
+    google_emulator.fail(403, "/events", times=1, reason="forbidden")  # a reason: a refusal, for the user
+    with pytest.raises(NeedsUser):
+        sink.put(make_reminder())
+
+
+def test_an_answer_that_is_not_json_is_transient(tmp_path, google_emulator, monkeypatch):
+    monkeypatch.setattr("interview_followup.integrations.google_api.time.sleep", lambda s: None)
+    real = google_emulator.dispatch
+
+    def portal(method, raw_path, body, content_type):
+        if "/events" in raw_path and (method == "POST" or not writes_only):
+            real(method, raw_path, body, content_type)  # the request is served; its answer is garbled
+            return 200, "<html>Sign in to the hotel wifi</html>"
+        return real(method, raw_path, body, content_type)
+
+    writes_only = False
+
+    monkeypatch.setattr(google_emulator, "dispatch", portal)
+    with pytest.raises(Transient) as caught:
+        open_source(tmp_path, google_emulator).read(*WINDOW)
+    assert "not JSON" in str(caught.value)
+    writes_only = True
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder())  # the answer was unreadable: looking again finds the event written
+    sink.put(make_reminder())
+    assert our_keys(google_emulator) == [make_reminder().key]

@@ -458,7 +458,9 @@ def _client(tmp_path, emulator):
 
     path = write_token(tmp_path / "token.json", emulator, SCOPES["tasks"])
     api = GoogleApi(path, emulator.url, timeout_seconds=1)
-    return lambda make, write=False: api.call("tasks", "v1", make, write=write, what="test")
+    # the statuses these tests look at are let through as the library raises them
+    return lambda make, write=False: api.call("tasks", "v1", make, write=write, what="test",
+                                              expect=(400, 404, 409, 410))
 
 
 def _status(run) -> int:
@@ -549,3 +551,44 @@ def test_emulator_fault_switches_reach_the_tasks_api(tmp_path, google_emulator, 
         call(lambda s: s.tasks().insert(tasklist=tl, body={"title": "y"}), write=True)
     assert [t["title"] for t in google_emulator.tasks.tasks(tl)] == ["y"]  # the write happened
     assert google_emulator.count(path_contains="/tasks/v1/tasks/") == 0  # the paths are the discovery document's
+
+
+# --- a server that does not behave like Google (issue 13) ----------------------------------
+
+
+def test_the_users_tasks_in_the_list_are_never_touched(tmp_path, google_emulator):
+    list_id = google_emulator.tasks.add_list(LIST)
+    plain = google_emulator.tasks.add_task(list_id, {"title": "Buy milk", "notes": "two litres"})
+    other = google_emulator.tasks.add_task(list_id, {"title": "Not this one",
+                                                     "notes": KEY_LINE + "someone.else\nmore"})
+    before = {t["id"]: t for t in google_emulator.tasks.tasks(list_id)}
+    sink = open_sink(tmp_path, google_emulator)
+    sink.put(make_reminder(task=True))
+    sink.put(make_reminder(task=True, title="Moved"))
+    sink.remove(make_reminder().key)
+    sink.remove("someone.els")
+    after = {t["id"]: t for t in google_emulator.tasks.tasks(list_id)}
+    assert after[plain["id"]] == before[plain["id"]] and after[other["id"]] == before[other["id"]]
+    assert not [p for m, p in writes(google_emulator) if plain["id"] in p or other["id"] in p]
+
+
+@pytest.fixture
+def notes_dropped():
+    from google_emulator import calendar_api, tasks_api
+    from google_emulator.fixtures import running_emulator
+
+    yield from running_emulator(calendar_api.install, tasks_api.install, quirks=frozenset({"drop_task_notes"}))
+
+
+def test_a_server_that_drops_the_notes_gets_one_task_then_none(tmp_path, notes_dropped):
+    sink = open_sink(tmp_path, notes_dropped)
+    with pytest.raises(NeedsUser) as caught:
+        sink.put(make_reminder(task=True))
+    assert "no tasks are written" in str(caught.value) and "reminders.tasks = false" in str(caught.value)
+    assert inserts(notes_dropped) == 1 and our_tasks(notes_dropped) == []  # the one written was deleted again
+    for again in (sink, open_sink(tmp_path, notes_dropped)):
+        with pytest.raises(NeedsUser):
+            again.put(make_reminder("x.thank-you-reminder", task=True))
+    assert inserts(notes_dropped) == 1
+    assert not open_sink(tmp_path, notes_dropped).check()[2].ok
+    assert event_keys(notes_dropped) == sorted([make_reminder().key, "x.thank-you-reminder"])  # the calendar works

@@ -22,6 +22,10 @@ occurrences as Google's expanded view shows them, with ``recurringEventId`` and
 Writes that would email the guests (``sendUpdates`` all/externalOnly) are recorded in
 ``notified``.
 
+Non-conforming mode (``Emulator(quirks=...)``, see server.py): ``ignore_private_filter``,
+``drop_extended_properties`` (on the client's inserts, updates and patches) and
+``ignore_event_ids`` (an insert takes a new id of the server's whatever the client gave).
+
 Test helpers: ``add_event(calendar_id, body)``, ``events(calendar_id, deleted=False)``,
 ``add_calendar(summary)``, ``expire_sync_tokens()``.
 """
@@ -136,6 +140,8 @@ class CalendarApi:
 
     def _insert(self, cal: _Calendar, body: Any, by_client: bool = True) -> dict:
         body = _checked_event(body)
+        if by_client and "ignore_event_ids" in self.emulator.quirks:
+            body.pop("id", None)  # a server that names events itself
         event_id = str(body.get("id") or uuid.uuid4().hex)
         if by_client and (len(event_id) < 5 or not set(event_id) <= _ID_CHARS):
             raise ApiError(400, "Invalid resource id value.", "invalid")
@@ -196,6 +202,13 @@ class CalendarApi:
 
     # --- handlers ----------------------------------------------------------------------
 
+    def _client_body(self, req: Request) -> Any:
+        """The body of a client's write, as a non-conforming server keeps it."""
+        body = req.body
+        if isinstance(body, dict) and "drop_extended_properties" in self.emulator.quirks:
+            body = {k: v for k, v in body.items() if k != "extendedProperties"}
+        return body
+
     def _notify(self, req: Request) -> None:
         """Google emails the guests when sendUpdates is all or externalOnly (or, for old
         clients, sendNotifications=true): recorded, so tests can prove it never happens."""
@@ -219,18 +232,18 @@ class CalendarApi:
 
     def h_event_insert(self, req: Request):
         self._notify(req)
-        return 200, self._insert(self._calendar(req.match["cal"]), req.body)
+        return 200, self._insert(self._calendar(req.match["cal"]), self._client_body(req))
 
     def h_event_get(self, req: Request):
         return 200, copy.deepcopy(self._get(self._calendar(req.match["cal"]), req.match["event"]).body)
 
     def h_event_update(self, req: Request):
         self._notify(req)
-        return 200, self._replace(self._calendar(req.match["cal"]), req.match["event"], req.body)
+        return 200, self._replace(self._calendar(req.match["cal"]), req.match["event"], self._client_body(req))
 
     def h_event_patch(self, req: Request):
         self._notify(req)
-        return 200, self._patch(self._calendar(req.match["cal"]), req.match["event"], req.body)
+        return 200, self._patch(self._calendar(req.match["cal"]), req.match["event"], self._client_body(req))
 
     def h_event_delete(self, req: Request):
         self._notify(req)
@@ -264,6 +277,8 @@ class CalendarApi:
             if not sep:
                 raise ApiError(400, "privateExtendedProperty must be name=value", "invalid")
             wanted_props.append((name, value))
+        if "ignore_private_filter" in self.emulator.quirks:
+            wanted_props = []  # checked, then ignored: every event is answered
         q = req.arg("q").lower()
         chosen = []
         for stored in sorted(cal.events.values(), key=lambda e: (e.seq, e.body["id"])):

@@ -57,9 +57,10 @@ def make_context(tmp_path: Path, dry_run: bool = False, zone: ZoneInfo = ZONE) -
     )
 
 
-def running_emulator(*installs: Callable[[Emulator], object]) -> Iterator[Emulator]:
-    """An emulator serving the APIs these install, stopped afterwards (a fixture yields from it)."""
-    emulator = Emulator(hold_seconds=2.0).start()
+def running_emulator(*installs: Callable[[Emulator], object], quirks: frozenset[str] = frozenset()) -> Iterator[Emulator]:
+    """An emulator serving the APIs these install (departing from Google in ``quirks``,
+    see server.py), stopped afterwards (a fixture yields from it)."""
+    emulator = Emulator(hold_seconds=2.0, quirks=frozenset(quirks)).start()
     try:
         for install in installs:
             install(emulator)

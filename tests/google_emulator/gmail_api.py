@@ -23,7 +23,8 @@ The client is pointed at ``emulator.url`` (Gmail's method paths already start wi
   ``historyId`` is the mailbox's current one. A ``startHistoryId`` older than
   ``oldest_history_id`` is 404, as Google does when history has expired
   (``expire_history()``);
-- ``users.getProfile`` (emailAddress, historyId, totals) and ``labels.list``.
+- ``users.getProfile`` (emailAddress, historyId, totals; missing with the
+  ``no_get_profile`` quirk, see server.py) and ``labels.list``.
 
 Query terms (``q``): ``rfc822msgid:<id>`` (brackets optional), ``after:``/``before:``
 (epoch seconds or YYYY/MM/DD, UTC, against internalDate), ``newer_than:``/``older_than:``
@@ -525,7 +526,8 @@ def install(emulator: Emulator, email_address: str = USER) -> GmailApi:
     api = GmailApi(emulator, email_address)
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):  # before everything else below
         emulator._routes.insert(1, (method, re.compile(r".*/send$"), api.h_send))
-    emulator.route("GET", ROOT + r"/profile", api.h_profile)
+    if "no_get_profile" not in emulator.quirks:  # a server without it: 404 for the missing route
+        emulator.route("GET", ROOT + r"/profile", api.h_profile)
     emulator.route("GET", ROOT + r"/labels", api.h_labels)
     emulator.route("GET", ROOT + r"/messages", api.h_message_list)
     emulator.route("POST", ROOT + r"/messages", api.h_message_insert)

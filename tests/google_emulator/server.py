@@ -11,6 +11,24 @@ Fault injection, for the next matching request(s):
 - ``timeout_after_write(path_contains="", times=1)``: perform the request, then hold the
   answer longer than the client waits (the write happened; the client never hears it);
 - ``invalid_grant = True``: the token endpoint refuses to refresh (a revoked token).
+
+A failure injected without a ``reason`` is answered with no ``errors`` list at all, as a
+server that gives no reason does.
+
+Non-conforming mode, for the "a server that does not behave like Google" tests:
+``Emulator(quirks={...})`` with any of ``QUIRKS``:
+- ``ignore_private_filter``: ``events.list`` ignores ``privateExtendedProperty`` (it
+  answers every event);
+- ``drop_extended_properties``: events are stored without ``extendedProperties``;
+- ``ignore_event_ids``: ``events.insert`` ignores an id the client gives and assigns its
+  own (so never a 409 for a taken id);
+- ``no_get_profile``: Gmail's ``users.getProfile`` route is missing;
+- ``plain_not_found``: a missing route is answered 404 in plain text ("404 page not
+  found"), not Google's JSON;
+- ``drop_task_notes``: Tasks stores a task without the ``notes`` the client sent
+  (not part of ``QUIRKS_OF_THE_REPORTED_SERVER``).
+Every write (POST, PUT, PATCH, DELETE but the token's) is recorded in ``writes`` as
+(method, path), with its JSON body in ``write_bodies``.
 """
 
 from __future__ import annotations
@@ -25,6 +43,11 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 Handler = Callable[["Request"], tuple[int, Any]]
+# the quirks of the third-party emulator issue 13 was measured against
+QUIRKS_OF_THE_REPORTED_SERVER = frozenset({"ignore_private_filter", "drop_extended_properties", "ignore_event_ids",
+                                           "no_get_profile", "plain_not_found"})
+QUIRKS = frozenset({"ignore_private_filter", "drop_extended_properties", "ignore_event_ids", "no_get_profile",
+                    "plain_not_found", "drop_task_notes"})
 
 
 @dataclass
@@ -65,8 +88,15 @@ class Emulator:
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request
     invalid_grant: bool = False
     token_refreshes: int = 0
+    quirks: frozenset[str] = frozenset()  # see QUIRKS: how this server departs from Google
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every write
+    write_bodies: list[Any] = field(default_factory=list)  # the JSON body of each, in the same order
 
     def __post_init__(self) -> None:
+        self.quirks = frozenset(self.quirks)
+        unknown = self.quirks - QUIRKS
+        if unknown:
+            raise ValueError(f"unknown quirks: {sorted(unknown)}")
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
         self._faults: list[_Fault] = []
         self.lock = threading.RLock()
@@ -145,6 +175,10 @@ class Emulator:
                 return 400, _error(400, "the body is not JSON", "parseError")
         else:
             data = None
+        if method in ("POST", "PUT", "PATCH", "DELETE") and path != "/token":
+            with self.lock:
+                self.writes.append((method, path))
+                self.write_bodies.append(data)
         fault = self._fault_for(path)
         if fault is not None and fault.kind == "fail":
             return fault.status, _error(fault.status, "injected failure", fault.reason)
@@ -159,6 +193,8 @@ class Emulator:
                 if fault is not None and fault.kind == "timeout":
                     time.sleep(self.hold_seconds)
                 return status, answer
+        if "plain_not_found" in self.quirks:
+            return 404, "404 page not found\n"
         return 404, _error(404, f"no route for {method} {path}", "notFound")
 
     def _handler_class(self):
@@ -177,9 +213,11 @@ class Emulator:
                 status, answer = emulator.dispatch(
                     self.command, self.path, body, self.headers.get("Content-Type", "")
                 )
-                payload = b"" if answer is None else json.dumps(answer).encode()
+                text = isinstance(answer, str)  # a server that answers in plain text
+                payload = b"" if answer is None else answer.encode() if text else json.dumps(answer).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Type", "text/plain; charset=utf-8" if text else
+                                 "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 try:
@@ -193,4 +231,6 @@ class Emulator:
 
 
 def _error(status: int, message: str, reason: str = "") -> dict:
-    return {"error": {"code": status, "message": message, "errors": [{"reason": reason or "error", "message": message}]}}
+    if not reason:  # a server that gives no reason
+        return {"error": {"code": status, "message": message}}
+    return {"error": {"code": status, "message": message, "errors": [{"reason": reason, "message": message}]}}

@@ -27,6 +27,8 @@ only with ``showDeleted``; ``get`` still answers it, a second ``delete`` is fine
 (``parent``), ``move``, ``previous``, assigned tasks and ``updatedMin``/``completedMin``/
 ``completedMax`` are not emulated.
 
+Non-conforming mode (``Emulator(quirks=...)``, see server.py): ``drop_task_notes``.
+
 Test helpers: ``add_list(title)``, ``add_task(list_id, body)``, ``lists_titled(title)``,
 ``tasks(list_id, deleted=False)``,
 ``complete_in_app(list_id, task_id)``, ``edit(list_id, task_id, changes)``,
@@ -220,19 +222,26 @@ class TasksApi:
             answer["nextPageToken"] = _encode_page(offset + limit)
         return 200, answer
 
+    def _client_body(self, req: Request) -> Any:
+        """The body of a client's write, as a non-conforming server keeps it."""
+        body = req.body
+        if isinstance(body, dict) and "drop_task_notes" in self.emulator.quirks:
+            body = {k: v for k, v in body.items() if k != "notes"}
+        return body
+
     def h_task_insert(self, req: Request):
         if req.arg("parent") or req.arg("previous"):
             raise ApiError(400, "parent and previous are not emulated", "invalid")
-        return 200, self._insert(self._list(req.match["list"]), req.body)
+        return 200, self._insert(self._list(req.match["list"]), self._client_body(req))
 
     def h_task_get(self, req: Request):
         return 200, copy.deepcopy(self._task(self._list(req.match["list"]), req.match["task"]))
 
     def h_task_patch(self, req: Request):
-        return 200, self._patch(self._list(req.match["list"]), req.match["task"], req.body)
+        return 200, self._patch(self._list(req.match["list"]), req.match["task"], self._client_body(req))
 
     def h_task_update(self, req: Request):
-        return 200, self._replace(self._list(req.match["list"]), req.match["task"], req.body)
+        return 200, self._replace(self._list(req.match["list"]), req.match["task"], self._client_body(req))
 
     def h_task_delete(self, req: Request):
         task = self._task(self._list(req.match["list"]), req.match["task"])
