@@ -44,6 +44,7 @@ from interview_followup.daemon.keys import UID_SUFFIX
 from interview_followup.daemon.common.files import replace_file
 from interview_followup.daemon.common.net import is_loopback
 from interview_followup.daemon.providers import ProviderContext
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.secrets import read_secret
 
 log = logging.getLogger(__name__)
@@ -250,7 +251,8 @@ class CalDavAccount:
             if self.settings.username:
                 if self._secret is None:
                     self._secret = read_secret(command=self.settings.password_command,
-                                               env=self.settings.password_env, key=self.role)
+                                               env=self.settings.password_env, key=self.role,
+                                               username=self.settings.username)
                 password = self._secret
             self._client = DAVClient(
                 url=self.settings.url,
@@ -434,11 +436,9 @@ class CalDavAccount:
     # --- messages ----------------------------------------------------------------------
 
     def _clean(self, exc: BaseException) -> str:
-        """An exception's text on one line, without the secret in it."""
-        text = " ".join(str(exc).split())
-        if self._secret:
-            text = text.replace(self._secret, "***")
-        return text[:300]
+        """An exception's text on one line, without the secret in it (in any form:
+        ``logs.hide``) nor any control character."""
+        return logs.neutral(logs.scrub(" ".join(logs.scrub(str(exc)).split())))[:300]
 
     def _describe(self, exc: BaseException) -> str:
         import niquests.exceptions as nx

@@ -28,7 +28,8 @@ Rules:
   ``daemon.keys``) are never read as interviews.
 - An object that cannot be parsed is a problem in ``CalendarRead.problems``; its UID (when
   one can be seen) goes to ``bad_uids``, and when none can, the read is not ``complete``
-  (so that no loop is taken for vanished).
+  (so that no loop is taken for vanished). One whose reading raises unexpectedly is treated
+  alike and reported to the engine (``logs.skipped``), which names it once.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from interview_followup.daemon.errors import NeedsUser
 from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
 
@@ -338,9 +340,20 @@ class CalDavCalendar:
         live_uids: set[str] = set()
         for state in self._states.values():
             for path, obj in sorted(state.objects.items()):
-                parsed = self._parse(path, obj.etag, obj.data, state.name)
+                try:
+                    parsed = self._parse(path, obj.etag, obj.data, state.name)
+                    readable = parsed.readable
+                    part = parsed.between(start, end, self.context.timezone) if readable else None
+                except Exception as exc:  # noqa: BLE001 - one object: the others are read
+                    logs.skipped(f"CalDAV object {path}", exc)
+                    uids = [u.strip() for u in _UID_LINE.findall(obj.data) if u.strip()]
+                    read.bad_uids.update(uids)  # its loops are not taken for cancelled
+                    live_uids.update(uids)
+                    if not uids:
+                        read.complete = False
+                    continue
                 live_uids |= {uid for uid, _ in parsed.groups} | parsed.bad_uids
-                if not parsed.readable:
+                if not readable:
                     uids = [u.strip() for u in _UID_LINE.findall(obj.data) if u.strip()]
                     if uids:
                         read.bad_uids.update(uids)
@@ -349,7 +362,6 @@ class CalDavCalendar:
                         read.complete = False
                     read.problems.extend(parsed.problems)
                     continue
-                part = parsed.between(start, end, self.context.timezone)
                 read.problems.extend(part.problems)
                 read.bad_uids |= part.bad_uids
                 for event in part.events:

@@ -25,6 +25,11 @@ Rules:
   user completed stays completed: its text and date follow the plan, its status is never
   reopened. A reminder that is no task, and ``remove``, delete the to-do.
 - ``remove`` deletes every object of the key; absent is fine. Dry run: nothing is written.
+- The server's search is never trusted alone: an object is updated or deleted only when
+  the program reads in it, on its side, that every component of it carries exactly the
+  UID of the key (ours: ``...@interview-followup``). An object a server returns for a
+  search that does not match (a server that ignores the filter), or one that holds other
+  components beside ours, is left alone (a warning, once).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from urllib.parse import quote
 from icalendar import Calendar, Todo
 
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
-from interview_followup.daemon.keys import reminder_uid
+from interview_followup.daemon.keys import UID_SUFFIX, reminder_uid
 from interview_followup.daemon.model import Check, Reminder
 from interview_followup.daemon.providers import ProviderContext
 
@@ -102,6 +107,7 @@ class CalDavReminders:
         self.account = account or CalDavAccount(settings, context, "reminders")
         self._calendar: Collection | None = None
         self._warned_tasks = False
+        self._warned_mixed: set[str] = set()
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> CalDavReminders:
@@ -239,6 +245,8 @@ class CalDavReminders:
                             "it is looked for again on the next pass")
         if reply.status != 207:
             raise self.account.refused(reply, cal.url, what)
+        if UID_SUFFIX not in uid:  # never: every UID written here carries the product's suffix
+            raise ValueError(f"not a UID of this program: {uid!r}")
         found = []
         for entry in entries(reply.tree):
             data = entry.props.get(C + "calendar-data")
@@ -248,11 +256,21 @@ class CalDavReminders:
                 parsed = Calendar.from_ical(data.text)
             except Exception:  # noqa: BLE001 - someone else's broken object: not ours to read
                 continue
-            for comp in parsed.walk(component):
-                if str(comp.get("UID", "")) == uid:  # text-match is a substring match
-                    found.append(_Stored(self.account.absolute(cal.url, entry.href), entry.text(D + "getetag"),
-                                         comp, _int(comp.get("SEQUENCE", 0))))
-                    break
+            # checked here, whatever the server's filter did (text-match is a substring
+            # match, and some servers ignore the filter): the component must carry our UID
+            mine = [c for c in parsed.walk(component) if str(c.get("UID", "")) == uid]
+            if not mine:
+                continue
+            url = self.account.absolute(cal.url, entry.href)
+            others = [c for c in parsed.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")
+                      and str(c.get("UID", "")) != uid]
+            if others:  # ours beside something else: never overwritten, never deleted
+                if url not in self._warned_mixed:
+                    self._warned_mixed.add(url)
+                    log.warning("CalDAV: %s holds other entries beside the reminder %r: it is left alone", url, uid)
+                continue
+            comp = mine[0]
+            found.append(_Stored(url, entry.text(D + "getetag"), comp, _int(comp.get("SEQUENCE", 0))))
         return sorted(found, key=lambda s: (s.url != self._address(cal, uid), s.url))
 
     def _address(self, cal: Collection, uid: str) -> str:

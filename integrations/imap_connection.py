@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.secrets import read_secret
 
 if TYPE_CHECKING:
@@ -82,7 +83,8 @@ class Credentials:
         with self._lock:
             if self._secret is None:
                 self._secret = read_secret(
-                    command=self.password_command, env=self.password_env, key="mailbox"
+                    command=self.password_command, env=self.password_env, key="mailbox",
+                    username=self.username,
                 )
             return self._secret
 
@@ -99,7 +101,9 @@ class Credentials:
                     hint='the Google set-up will provide it; until then use auth = "password"'
                     " with an app password",
                 )
-            client.oauth2_login(self.username, self.token_source())
+            token = self.token_source()
+            logs.hide(token, self.username)  # an access token is a secret too, in every form
+            client.oauth2_login(self.username, token)
         else:
             client.login(self.username, self.secret())
 
@@ -278,13 +282,12 @@ class Session:
             raise Transient(f"{where}: {doing}: {text}") from None
 
     def _clean(self, exc: BaseException) -> str:
-        """The exception's text, one line, without any secret in it."""
-        text = " ".join(str(exc).split())
+        """The exception's text, one line, without any secret in it (in any form a server
+        may echo it: ``logs.hide``) nor any control character."""
+        text = logs.scrub(str(exc))  # before the b'...' is taken off: its escapes are a form too
+        text = " ".join(text.split())
         text = re.sub(r"\[?\bb'(.*?)'\]?", r"\1", text)  # imaplib's b'...' and [b'...']
-        secret = self.credentials._secret
-        if secret:
-            text = text.replace(secret, "***")
-        return text[:300]
+        return logs.neutral(logs.scrub(text))[:300]
 
 
 # --- IDLE -----------------------------------------------------------------------------

@@ -26,6 +26,10 @@ Rules:
   (what CONDSTORE's HIGHESTMODSEQ would add) never need a FETCH. When UIDVALIDITY changes,
   only messages that arrived since the previous pass began are reported.
 - Dry run: nothing is appended or removed; reading works as usual.
+- The server's SEARCH is never trusted alone: a draft is found, replaced or removed only
+  after its key header, fetched, reads exactly the key on this side (``_keyed``); a server
+  whose SEARCH ignores the criteria touches nothing else. A message that cannot be parsed
+  (an unexpected exception) is left out and reported to the engine (``logs.skipped``).
 - Connections are made on first use (``open`` and ``doctor`` stay cheap), every socket has
   a timeout, and a connection found closed is replaced before anything is sent on it.
 """
@@ -45,6 +49,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
 from interview_followup.daemon.keys import KEY_HEADER
 from interview_followup.daemon.mail.parse import body_digest, message_date, parse_message
@@ -280,15 +285,16 @@ class ImapMailbox:
             else:
                 digest = body_digest(stored.message)
                 fetched = session.client.fetch(sorted(candidates), ["BODY.PEEK[]"]) if candidates else {}
-                targets = [u for u, item in fetched.items() if body_digest(_body(item)) == digest]
+                targets = [u for u, item in fetched.items()
+                           if u in candidates and body_digest(_body(item)) == digest]
             if not targets:
                 return
             client = session.client
             client.add_flags(targets, [b"\\Deleted"], silent=True)
             if client.has_capability("UIDPLUS"):
                 client.uid_expunge(targets)
-            elif not set(client.search(["DELETED"])) - set(targets):
-                client.expunge()
+            elif not _flagged_deleted(client) - set(targets):
+                client.expunge()  # nothing but ours is marked \Deleted (read here, not searched)
 
     def _select(self, folder: str, readonly: bool) -> int:
         """SELECT (or EXAMINE) ``folder``; its UIDVALIDITY. The response is kept in
@@ -391,7 +397,10 @@ class ImapMailbox:
                 if keep is not None and not keep(item):
                     continue  # older than the window: its header was read, it is not parsed
                 ref = f"{folder}/{uidvalidity}/{uid}"
-                out.append((_internaldate(item), ref, parse_message(_body(item), ref=ref, folder=role)))
+                try:
+                    out.append((_internaldate(item), ref, parse_message(_body(item), ref=ref, folder=role)))
+                except Exception as exc:  # noqa: BLE001 - one message: the others are read
+                    logs.skipped(f"IMAP message {ref}", exc)
             progress.tick(len(batch))
         top = max(uids, default=0)
         return out, {"f": folder, "uv": uidvalidity, "next": max(uidnext, top + 1, 1)}
@@ -588,6 +597,13 @@ def _with_key(data: bytes, key: str) -> bytes:
         raise ValueError(f"draft for {key!r} carries another key header: {carried!r}")
     eol = b"\r\n" if b"\r\n" in data[:200] else b"\n"
     return f"{KEY_HEADER}: {key}".encode("ascii") + eol + data
+
+
+def _flagged_deleted(client) -> set[int]:
+    """The UIDs in the selected folder marked \\Deleted, read from their flags here (a
+    Drafts folder is small), not from a SEARCH DELETED, which a server might answer wrongly."""
+    flags = client.fetch(client.search(["ALL"]), ["FLAGS"])
+    return {uid for uid, item in flags.items() if b"\\Deleted" in tuple(item.get(b"FLAGS", ()))}
 
 
 def _body(item: dict) -> bytes:

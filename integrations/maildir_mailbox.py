@@ -10,7 +10,13 @@ Rules:
   ``cur/`` as ``<unique>:2,DS`` (Draft, Seen), the directory fsynced. A crash leaves at
   most a file in ``tmp/``, which is never read as a draft. Drafts are stored byte for
   byte (LF line endings), mode 0600, and always carry the key header.
-- A draft flagged T (trashed) counts as deleted.
+- A draft flagged T (trashed) counts as deleted. A draft is removed only when the file
+  itself carries the draft's key (read before it is unlinked): a reference alone, or a
+  file name, is never trusted.
+- The temporary file of a delivery is named ``<unique>.interview-followup.tmp`` in
+  ``tmp/`` (``TMP_SUFFIX``). One left by a killed write is removed when the mailbox is
+  next opened, once it is older than ``STALE_TMP_S``; files without that suffix (other
+  mail programs') are never touched.
 - ``read_new`` with a cursor costs two ``stat`` calls per folder when nothing changed.
   When a folder changed it is listed, and only files not seen before are read (see
   ``_FolderCursor``). A message moved from ``new/`` to ``cur/`` keeps its unique name
@@ -23,8 +29,11 @@ Rules:
   time when it has none): a recent copy of old mail is opened but not parsed. A message
   in the window is parsed once. Counts go to ``context.progress``.
 - Dry run: nothing is created, written or removed.
-- Permission and path problems raise ``NeedsUser`` naming the path and ``mailbox.path``;
-  other I/O failures (a full disk or quota among them) raise ``Transient``.
+- Permission and path problems (EACCES, EPERM, EROFS, a missing folder) raise
+  ``NeedsUser`` naming the path and ``mailbox.path``; a full disk or quota and other I/O
+  failures raise ``Transient`` (``common.files.os_error``).
+- A message that cannot be parsed (an unexpected exception) is left out and reported to
+  the engine (``logs.skipped``): the other messages are read.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from __future__ import annotations
 import errno
 import itertools
 import json
+import logging
 import math
 import os
 import re
@@ -43,12 +53,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.common.files import fsync_dir
+from interview_followup.daemon.common.files import fsync_dir, os_error
 from interview_followup.daemon.keys import KEY_HEADER
 from interview_followup.daemon.mail.parse import body_digest, message_date, parse_message
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
 from interview_followup.daemon.providers import Progress, ProviderContext
+
+log = logging.getLogger(__name__)
 
 SUBDIRS = ("tmp", "new", "cur")
 MARGIN_S = 2 * 3600  # files named up to this long before the last change are re-examined
@@ -58,7 +71,10 @@ NO_CURSOR_SLACK_S = 86400  # first pass: files delivered this long before ``sinc
 HEAD_LIMIT = 64 * 1024
 READ_LIMIT = 2 * 1024 * 1024  # enough for any text part; attachments are not needed
 CURSOR_VERSION = 1
+TMP_SUFFIX = ".interview-followup.tmp"  # our temporary files in tmp/, and only ours
+STALE_TMP_S = 3600  # a temporary file of ours this old is from a killed write
 _TS_NAME = re.compile(r"^(\d{9,10})[._]")
+_OUR_TMP = re.compile(r"^\d{9,10}\.M\d+P\d+Q\d+\.[^/]+" + re.escape(TMP_SUFFIX) + "$")
 _counter = itertools.count(1)
 
 
@@ -107,6 +123,7 @@ class MaildirMailbox:
         self = cls(context.path(settings.path), settings, context)
         if not context.dry_run:
             self._create()
+            self._clean_tmp()
         return self
 
     # --- layout -----------------------------------------------------------------------
@@ -149,6 +166,25 @@ class MaildirMailbox:
                     if not marker.exists():
                         marker.touch(mode=0o600)
 
+    def _clean_tmp(self) -> None:
+        """Remove our temporary files that a killed write left in ``tmp/`` (named by
+        ``_deliver``, older than ``STALE_TMP_S``). Other programs' files are left alone; a
+        file that cannot be removed is left for the next start."""
+        oldest = time.time() - STALE_TMP_S
+        for path in dict.fromkeys((self.dirs["inbox"], self.dirs["drafts"], self.dirs["sent"])):
+            try:
+                with os.scandir(path / "tmp") as it:
+                    stale = [e for e in it if _OUR_TMP.match(e.name) and e.is_file(follow_symlinks=False)
+                             and e.stat(follow_symlinks=False).st_mtime < oldest]
+            except OSError:
+                continue
+            for entry in stale:
+                try:
+                    os.unlink(entry.path)
+                    log.info("Maildir: removed %s, left by an interrupted write", entry.path)
+                except OSError:
+                    pass
+
     # --- drafts -----------------------------------------------------------------------
 
     def write_draft(self, draft: Draft) -> StoredDraft:
@@ -185,7 +221,7 @@ class MaildirMailbox:
             return
         folder = self.dirs["drafts"]
         own = self._draft_files(include_trashed=True)
-        targets = [p for u, p, _ in own if stored.ref and u == stored.ref]
+        targets = [p for u, p, _ in own if stored.ref and u == stored.ref and self._carries(p, stored.key)]
         if not targets:
             digest = body_digest(stored.message)
             for _, path, _ in self._drafts_with_key(stored.key):
@@ -218,6 +254,16 @@ class MaildirMailbox:
                     if entry.is_file():
                         out.append((_unique(entry.name), Path(entry.path), ts))
         return out
+
+    def _carries(self, path: Path, key: str) -> bool:
+        """Whether the file at ``path`` carries ``key`` in its key header (a vanished file
+        carries nothing)."""
+        with _fs_errors(path):
+            try:
+                head = _read_head(path)
+            except FileNotFoundError:
+                return False
+        return bool(key) and parse_message(head, ref="", folder="drafts").key == key
 
     def _drafts_with_key(self, key: str) -> list[tuple[str, Path, int]]:
         found = []
@@ -320,7 +366,11 @@ class MaildirMailbox:
             if raw is None:
                 listing.unread.add(uniq)  # moved or removed meanwhile: the next listing decides
             elif raw is not False:
-                out.append((ts, uniq, parse_message(raw, ref=f"{role}/{uniq}", folder=role)))
+                ref = f"{role}/{uniq}"
+                try:
+                    out.append((ts, uniq, parse_message(raw, ref=ref, folder=role)))
+                except Exception as exc:  # noqa: BLE001 - one message: the others are read
+                    logs.skipped(f"Maildir message {ref}", exc)
         return out
 
     @staticmethod
@@ -549,7 +599,7 @@ def _deliver(folder: Path, data: bytes, flags: str) -> str:
     """Write ``data`` as a new message in ``cur/`` with ``flags``; return its unique name."""
     for _ in range(5):
         uniq = _unique_name()
-        tmp = folder / "tmp" / uniq
+        tmp = folder / "tmp" / f"{uniq}{TMP_SUFFIX}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         except FileExistsError:
@@ -600,19 +650,15 @@ def _load_cursor(cursor: str | None) -> dict | None:
 
 @contextmanager
 def _fs_errors(path: Path) -> Iterator[None]:
+    """An ``OSError`` as the error it means (``common.files.os_error``): a full disk or
+    quota and I/O errors are retried later (nothing half-written is left: a draft is only
+    linked into cur/ once it is whole); permissions, a read-only file system and a missing
+    folder are for the user."""
     hint = (
         f"check that {path} exists and that this user may read and write it,"
         " or change mailbox.path in the configuration"
     )
     try:
         yield
-    except PermissionError as exc:
-        raise NeedsUser(f"Maildir: permission denied on {exc.filename or path}", hint=hint) from None
-    except FileNotFoundError as exc:
-        raise NeedsUser(f"Maildir: {exc.filename or path} does not exist", hint=hint) from None
     except OSError as exc:
-        if exc.errno in (errno.EROFS, errno.ENOTDIR, errno.ELOOP):
-            raise NeedsUser(f"Maildir: {exc.strerror} ({exc.filename or path})", hint=hint) from None
-        # a full disk or quota, an I/O error: retried later (nothing half-written is left:
-        # a draft is only linked into cur/ once it is whole)
-        raise Transient(f"Maildir: {exc.strerror} ({exc.filename or path})") from None
+        raise os_error(exc, "Maildir:", path, hint=hint) from None

@@ -441,7 +441,7 @@ def test_the_file_and_its_directory_are_fsynced(tmp_path, monkeypatch):
     stored = mb.write_draft(make_draft())
     if os.path.exists("/proc/self/fd"):
         drafts = tmp_path / "Mail" / ".Drafts"
-        assert synced == [str(drafts / "tmp" / stored.ref), str(drafts / "cur")]
+        assert synced == [str(drafts / "tmp" / f"{stored.ref}.interview-followup.tmp"), str(drafts / "cur")]
     else:
         assert len(synced) == 2
 

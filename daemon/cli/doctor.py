@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 from interview_followup.daemon.clock import SystemClock
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import load
 from interview_followup.daemon.loop.drafting import NAMES, Templates
 from interview_followup.daemon.errors import FollowupError
@@ -29,10 +30,14 @@ def doctor(config_path: Path | None) -> int:
         mode = stat.S_IMODE(db.stat().st_mode)
         try:
             state = State.in_memory_copy(config.state_dir)
-            health = state.health()
+            health, problems = state.health(), state.problems()
             state.close()
             checks.append(Check("state", mode & 0o077 == 0, f"{db} (mode {mode:o})"))
             checks.extend(_last_passes(health, config.tz))
+            if problems:
+                checks.append(Check("skipped items", False,
+                                    f"{len(problems)} item(s) skipped after an unexpected error (a bug: please "
+                                    "report it); `interview-followup status` lists them"))
         except FollowupError as exc:
             checks.append(Check("state", False, str(exc)))
     else:
@@ -54,15 +59,19 @@ def doctor(config_path: Path | None) -> int:
         checks.append(Check("service unit", False, unit_problem))
     try:
         providers = open_providers(config, SystemClock(), dry_run=True)
-    except FollowupError as exc:
-        checks.append(Check("providers", False, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
+        if logs.never_contained(exc):
+            raise
+        checks.append(Check.failed("providers", exc))
     else:
         for role in ("calendar", "mailbox", "reminders"):
             try:
                 for c in getattr(providers, role).check():
                     checks.append(Check(f"{role}: {c.name}", c.ok, c.detail))
-            except FollowupError as exc:
-                checks.append(Check(role, False, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
+                if logs.never_contained(exc):
+                    raise
+                checks.append(Check.failed(role, exc))
         providers.close()
     _print(checks)
     return 0 if all(c.ok for c in checks) else 1
@@ -105,5 +114,6 @@ def _private_dir(path: Path) -> Check:
 
 
 def _print(checks: list[Check]) -> None:
+    """One line per check (a hint on the lines below it); outside text neutralised."""
     for c in checks:
-        print(f"{'ok  ' if c.ok else 'FAIL'}  {c.name}: {c.detail}")
+        print(f"{'ok  ' if c.ok else 'FAIL'}  {logs.neutral(c.name)}: {logs.neutral_lines(c.detail)}")

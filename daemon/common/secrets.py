@@ -13,10 +13,13 @@ from interview_followup.daemon.errors import NeedsUser
 COMMAND_TIMEOUT_SECONDS = 60
 
 
-def read_secret(*, command: str, env: str, key: str) -> str:
+def read_secret(*, command: str, env: str, key: str, username: str = "") -> str:
     """The secret from ``command``'s first output line, else the variable ``env``.
 
-    ``key`` names the config table (e.g. ``mailbox``) in messages.
+    ``key`` names the config table (e.g. ``mailbox``) in messages. The secret is hidden
+    from every log line and everything printed or stored (``logs.hide``), in every form a
+    server may echo; ``username`` (the login it goes with) lets the base64 forms of a SASL
+    exchange be hidden too.
     """
     if command:
         try:
@@ -40,13 +43,13 @@ def read_secret(*, command: str, env: str, key: str) -> str:
         line = done.stdout.decode("utf-8", "replace").splitlines()[:1]
         if not line or not line[0]:
             raise NeedsUser(f"{key}.password_command printed nothing")
-        logs.hide(line[0])
+        logs.hide(line[0], username)
         return line[0]
     if env:
         value = os.environ.get(env, "")
         if not value:
             raise NeedsUser(f"{key}.password_env names ${env}, which is not set or empty")
-        logs.hide(value)
+        logs.hide(value, username)
         return value
     raise NeedsUser(
         f"{key}: no secret configured",

@@ -22,7 +22,13 @@ next poll is still at most one interval away.
 
 Failures: a pass that meets a temporary failure (server down, DNS, disk full) logs it
 once and comes back sooner, backing off exponentially with jitter up to the poll
-interval; the other providers keep working meanwhile. Nothing temporary ends the loop.
+interval; the other providers keep working meanwhile. Nothing temporary ends the loop,
+and neither does anything else that is no interrupt: a state folder that cannot be used
+(read-only, full, a file in its place) is reported with its path and tried again at every
+pass, so ``run`` recovers by itself once it is fixed; an unexpected exception (a bug, an
+answer nobody planned for) is contained by the engine per item or per provider, and one
+that escapes a whole pass is logged once with its traceback (the ``contained`` logger) and
+retried like a temporary failure.
 
 Signals: SIGTERM (and SIGINT) let the step in flight finish (the rest of the pass is left to the next run), then the watcher and the
 connections are closed and ``run`` returns 0. A second SIGINT interrupts at once. SIGHUP
@@ -45,6 +51,7 @@ from datetime import datetime, timedelta, timezone
 
 import schedule
 
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.engine.attention import Desktop, Notice, notices
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.config import Config, load
@@ -157,6 +164,7 @@ class Daemon:
         self.failures = 0
         self.wake_at: datetime | None = None  # the clock's moment of the next due step or retry
         self.warned: set[str] = set()
+        self.bugs: set[str] = set()  # unexpected exceptions logged in this pass (see ``_bug``)
         self.told: set[str] | None = None  # notice keys already shown (None: not read yet)
         self.passes = 0
         self.last_status = ""
@@ -219,12 +227,16 @@ class Daemon:
         self._open()
         self.job = ClockScheduler(self.clock).every(self.config.timing.poll_minutes).minutes.do(self.work)
 
-    def _open(self) -> FollowupError | None:
+    def _open(self) -> BaseException | None:
         """Open what is not open yet; the error when the providers cannot be opened."""
         if self.providers is None:
             try:
                 self.providers = open_providers(self.config, self.clock, self.dry_run)
             except FollowupError as exc:  # tried again at the next pass
+                return exc
+            except Exception as exc:  # noqa: BLE001 - a bug in a provider's open: tried again too
+                if logs.never_contained(exc):
+                    raise
                 return exc
         if self.watcher is None and isinstance(self.providers.mailbox, WatchableMailbox):
             if self.watcher_stop.is_set():  # that of a watcher stopped before: a new one
@@ -288,18 +300,25 @@ class Daemon:
         self.passes += 1
         problem = self._open()  # providers that could not be opened before: try again
         if problem is not None:
-            report = PassReport(errors=[f"opening the providers: {problem}"],
+            if not isinstance(problem, FollowupError):
+                self._bug("opening the providers", problem)
+            report = PassReport(errors=[f"opening the providers: {self._text(problem)}"],
                                 needs_user=isinstance(problem, NeedsUser))
         else:
             try:
                 report = one_pass(self.config, self.clock, self.dry_run, self.providers, self.stop.is_set)
             except Transient as exc:  # the state is busy or the disk full, say: try again soon
-                report = PassReport(errors=[str(exc)])
-            except NeedsUser as exc:  # the state file needs the user: say so, keep running
-                report = PassReport(errors=[str(exc)], needs_user=True)
+                report = PassReport(errors=[logs.error_text(exc)])
+            except NeedsUser as exc:  # the state folder needs the user: say so, keep running
+                report = PassReport(errors=[logs.error_text(exc)], needs_user=True)
+            except Exception as exc:  # noqa: BLE001 - never ends the loop: logged once, retried
+                if logs.never_contained(exc):
+                    raise
+                self._bug("the pass", exc)
+                report = PassReport(errors=[f"the pass failed unexpectedly: {logs.unexpected(exc)}"])
         self._log(report)
         self.wake_at = report.next_due
-        transient = any(problem == "transient" for problem, _ in report.failing.values())
+        transient = any(problem in ("transient", "unexpected") for problem, _ in report.failing.values())
         if transient or (report.errors and not report.needs_user):
             self.failures += 1
             poll = self.config.timing.poll_minutes * 60.0
@@ -308,8 +327,25 @@ class Daemon:
             self.wake_at = min(self.wake_at, retry) if self.wake_at else retry
         else:
             self.failures = 0
-        self._look_at_state(report)
+        try:
+            self._look_at_state(report)
+        except FollowupError as exc:
+            log.debug("after the pass: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - the status line is not worth the loop
+            if logs.never_contained(exc):
+                raise
+            self._bug("the status after the pass", exc)
         give_back_free_memory()  # the resident size follows what is in use, not the busiest pass
+
+    def _text(self, exc: BaseException) -> str:
+        return logs.error_text(exc) if isinstance(exc, FollowupError) else logs.unexpected(exc)
+
+    def _bug(self, what: str, exc: BaseException) -> None:
+        """An unexpected exception that ended ``what``: its traceback once while it lasts."""
+        key = f"bug: {what}: {logs.unexpected(exc)}"
+        if key not in self.warned:
+            logs.log_bug(what, exc)
+        self.bugs.add(key)
 
     def _log(self, report: PassReport) -> None:
         for line in report.actions:
@@ -320,10 +356,12 @@ class Daemon:
                 log.warning("%s", line)
         for line in report.errors:
             if line not in self.warned:
-                log.error("%s", line)
+                # the engine's lines are neutralised already, and their hint lines are ours
+                log.error(line)  # no arguments: not %-formatted
         for role in report.recovered:
             log.info("%s works again", role)
-        self.warned = set(report.warnings) | set(report.errors)
+        self.warned = set(report.warnings) | set(report.errors) | self.bugs
+        self.bugs = set()
 
     def _look_at_state(self, report: PassReport) -> None:
         """After a pass: the status line for systemd, and desktop notifications."""
