@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +76,8 @@ class Companies:
 class Timing:
     working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     morning: time = time(9, 0)
+    # when the user is awake, "HH:MM-HH:MM" in their time zone: no step falls outside it
+    waking_hours: str = "08:00-21:00"
     debrief_after_minutes: int = 0
     thank_you_after_minutes: int = 30
     thank_you_nudge_at: time = time(18, 0)  # on the day after the interview
@@ -89,6 +91,31 @@ class Timing:
     reminder_minutes: int = 15  # length of a reminder event
     alarm_minutes_before: int = 0
     poll_minutes: int = 5
+
+    @property
+    def waking(self) -> tuple[time, time]:
+        """``waking_hours`` as (start, end): steps fall at or after start, before end."""
+        return parse_waking_hours(self.waking_hours)
+
+
+def parse_waking_hours(text: str) -> tuple[time, time]:
+    """"08:00-21:00" -> (08:00, 21:00); ValueError with the reason when it is not that.
+    An end of "24:00" is the end of the day (``time.max``): "00:00-24:00" has no night."""
+    first, dash, second = str(text).partition("-")
+    try:
+        if not dash:
+            raise ValueError
+        start = time.fromisoformat(first.strip())
+        end = time.max if second.strip() in ("24:00", "24:00:00") else time.fromisoformat(second.strip())
+    except ValueError:
+        raise ValueError(f"expected two times of day like \"08:00-21:00\", got {text!r}") from None
+    if start.tzinfo or end.tzinfo:
+        raise ValueError(f"times of day without a zone (the profile's time zone is used), got {text!r}")
+    if not start < end:
+        raise ValueError(f"the start must come before the end, got {text!r}")
+    if (datetime.combine(date.min, end) - datetime.combine(date.min, start)) < timedelta(hours=4):
+        raise ValueError(f"at least 4 waking hours are needed, got {text!r}")
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -303,6 +330,11 @@ def _check(base: _File, path: Path, problems: list[str]) -> None:
         value = getattr(base.timing, key)
         if isinstance(value, int) and value < 0:
             problems.append(f"At 'timing.{key}': must not be negative, got {value}")
+    if isinstance(base.timing.waking_hours, str):
+        try:
+            parse_waking_hours(base.timing.waking_hours)
+        except ValueError as exc:
+            problems.append(f"At 'timing.waking_hours': {exc}")
     if isinstance(base.timing.extra_followups, int) and not 0 <= base.timing.extra_followups <= 3:
         problems.append(f"At 'timing.extra_followups': must be between 0 and 3, got {base.timing.extra_followups}")
     for key in ("rejection", "offer", "next_round", "info", "ignore"):

@@ -96,6 +96,9 @@ class Interview:
     domains: tuple[str, ...] = ()  # the company's mail domains (never free-mail ones)
     all_day: bool = False
     cancelled: bool = False
+    # why a cancelled interview is: "the event was cancelled", "you declined it", "it is no
+    # longer in the calendar" ("" for none recorded: the event was cancelled)
+    cancelled_reason: str = ""
     timezone: str = ""
     warnings: tuple[str, ...] = ()
 
@@ -223,10 +226,18 @@ class Observation:
     step: str = ""  # for sent mail that carried a draft's key: the step it belonged to
     message_id: str = ""  # of the message, for answering in its thread
     outcome: str = ""  # of a reply: "rejection", "offer", "next-round", "info" or "other"
-    phrase: str = ""  # the words that decided the outcome
-    returns_on: date | None = None  # of an out-of-office notice: the day the person is back
+    phrase: str = ""  # the words that decided the outcome (of an "other" reply: the words promising an answer)
+    # of an out-of-office notice: the day the person is back; of a reply promising an answer:
+    # the day by which they said they would answer (None when they named none)
+    returns_on: date | None = None
     address: str = ""  # of a bounce: the address the mail could not be delivered to; of a reply: its sender
     thread_id: str = ""  # of sent mail: the provider's thread id, where it has one
+
+    @property
+    def promises_answer(self) -> bool:
+        """A reply that decides nothing yet but says they will answer ("we will get back to
+        you by Friday": ``mail.promise``): it keeps the loop waiting, it does not close it."""
+        return self.kind == "reply" and self.outcome in ("", "other") and bool(self.phrase)
 
 
 def recipients(interview: Interview, debrief: Debrief | None) -> list[Person]:

@@ -4,6 +4,7 @@ state) driven through the real command line."""
 from __future__ import annotations
 
 import io
+import logging
 import mailbox
 import textwrap
 from contextlib import redirect_stderr, redirect_stdout
@@ -113,10 +114,13 @@ class World:
     def set_calendar(self, *events: str) -> None:
         self.calendar.write_text(vcalendar(*events).replace("\n", "\r\n"), encoding="utf-8")
 
-    def cli(self, *args: str, now: str | None = None) -> Result:
+    def cli(self, *args: str, now: str | None = None, commit: bool = True) -> Result:
+        """The command line with ``args``; ``now``: as if it were then. The tests' moments
+        are real passes (``--commit``) whatever the wall clock says: a later ``--now`` is
+        otherwise a preview that writes nothing (``commit=False`` to see one)."""
         argv = ["--config", str(self.config)]
         if now:
-            argv += ["--now", now]
+            argv += ["--now", now] + (["--commit"] if commit else [])
         out, err = io.StringIO(), io.StringIO()
         with redirect_stdout(out), redirect_stderr(err):
             code = main(argv + list(args))
@@ -166,6 +170,51 @@ class World:
             md.get_folder(folder) if folder in md.list_folders() else md.add_folder(folder)
         )
         target.add(mailbox.MaildirMessage(msg.as_bytes()))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "contains_bug: the test provokes an unexpected exception on purpose, which the program "
+        "contains and logs on the `contained` logger (without the mark such a record fails the test)",
+    )
+
+
+class _Contained(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def bugs_are_loud(request):
+    """The program contains an unexpected exception (one event, one message, one step, one
+    provider call: see daemon/engine/reconcile.py) so that the daemon never stops; in the
+    tests it is still a bug. A test that logs such a record on the ``contained`` logger, or
+    leaves an item a provider skipped uncollected, fails, unless it is marked
+    ``contains_bug`` (it provokes one on purpose); ``bugs_are_loud.records`` are the records."""
+    from interview_followup.daemon.common import logs
+
+    handler = _Contained()
+    logger = logging.getLogger(logs.BUG_LOGGER)
+    logger.addHandler(handler)
+    logs.take_skipped()
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+    left = logs.take_skipped()
+    if request.node.get_closest_marker("contains_bug"):
+        return
+    found = [handler.format(r) if r.exc_info is None else f"{r.getMessage()}\n{logging.Formatter().formatException(r.exc_info)}"
+             for r in handler.records]
+    found += [f"{item}: {exc!r} (skipped by a provider, never collected)" for item, exc in left]
+    if found:
+        pytest.fail("an unexpected exception was contained (a bug; mark the test contains_bug if it is "
+                    "provoked on purpose):\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -109,7 +109,7 @@ def reply(i: int) -> bytes:
         f"From: Pat Number{i} <pat@company{i}.example>\r\nTo: Alex Example <{USER}>\r\n"
         f"Subject: Re: Thank you\r\nDate: Tue, 17 Nov 2026 18:30:00 +0100\r\n"
         f"Message-ID: <soak-reply-{i}@company{i}.example>\r\n\r\n"
-        f"Dear Alex, thank you for your message. {BODY_MARKER} We will get back to you soon.\r\n"
+        f"Dear Alex, thank you for your message. {BODY_MARKER} It was a pleasure to meet you.\r\n"
     ).encode()
 
 

@@ -122,7 +122,7 @@ def test_bash_completes_options_subcommands_and_values(scripts, tmp_path):
     b = scripts["bash"]
     assert bash_complete(b, "once", "--") == ["--help", "--dry-run"]
     assert bash_complete(b, "once", "") == ["-h", "--help", "--dry-run"]  # nothing else to give there
-    assert set(bash_complete(b, "--")) == {"--help", "--version", "--config", "--now", "--verbose"}
+    assert set(bash_complete(b, "--")) == {"--help", "--version", "--config", "--now", "--commit", "--verbose"}
     assert set(bash_complete(b, "install-service", "--")) >= {"--print", "--dry-run", "--sandbox", "--no-sandbox"}
     assert bash_complete(b, "debrief", "acme", "--a") == ["--answer-by", "--asked-about"]
     assert bash_complete(b, "debrief", "") == []  # a loop id: nothing to guess

@@ -137,7 +137,7 @@ def reply_from_jane(to_message: EmailMessage, date: str) -> bytes:
         f"Subject: Re: {to_message['Subject']}\r\nDate: {date}\r\n"
         "Message-ID: <jane-answer-1@acme.example>\r\n"
         f"In-Reply-To: {msgid}\r\nReferences: {msgid}\r\n\r\n"
-        "Thank you, Alex. We will be in touch by the end of the week.\r\n"
+        "Thank you, Alex. It was a pleasure to meet you too.\r\n"  # an answer; a promise would keep the loop open
     ).encode()
 
 

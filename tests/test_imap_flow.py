@@ -24,7 +24,7 @@ AFTER = "2026-11-17T16:00:00+01:00"
 REPLY = (
     b"From: Jane Doe <jane.doe@acme.example>\r\nTo: alex@example.org\r\n"
     b"Subject: Re: Thank you\r\nDate: Tue, 17 Nov 2026 16:30:00 +0100\r\n"
-    b"Message-ID: <reply-1@acme.example>\r\n\r\nThank you, Alex. We will be in touch.\r\n"
+    b"Message-ID: <reply-1@acme.example>\r\n\r\nThank you, Alex. It was a pleasure to meet you too.\r\n"
 )
 
 

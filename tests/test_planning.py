@@ -331,6 +331,6 @@ def test_the_thank_you_counts_elapsed_time_across_the_end_of_summer_time():
     from dataclasses import replace
 
     iv = replace(iv, end=end)
-    p = plan_at(end, iv=iv)
+    p = plan_at(end, iv=iv, timing=Timing(waking_hours="00:00-24:00"))  # awake all night
     assert p.step("thank-you").due - end == timedelta(minutes=30)
     assert p.step("thank-you").due.astimezone(ZoneInfo("UTC")) == datetime(2026, 10, 25, 1, 45, tzinfo=ZoneInfo("UTC"))

@@ -229,7 +229,8 @@ def test_after_sleeping_past_several_due_steps_each_runs_once_in_one_pass(world,
     finally:
         stop.set()
         thread.join(timeout=10)
-    assert sorted(k.rsplit(".", 1)[1] for k in world.draft_keys()) == ["followup", "thank-you"]
+    # the thank-you's time passed while asleep: found late, no thank-you six days on (issue 14)
+    assert sorted(k.rsplit(".", 1)[1] for k in world.draft_keys()) == ["followup"]
     assert world.reminder_uids() == reminders_before  # each reminder once, none duplicated
     assert any("followup draft" in a for a in passes[1].actions), passes[1].actions
 

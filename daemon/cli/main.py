@@ -3,6 +3,10 @@
 Exit statuses: 0 done; 1 ``doctor`` found a failure or a pass could not finish;
 2 something the user must fix (configuration, authorisation, a path, the state file);
 75 a temporary failure (try again later).
+
+Everything printed that may hold outside text (titles, subjects, server messages) is
+neutralised (``logs.neutral``: no control characters, escape sequences or bidirectional
+overrides; a new line only where the program puts one) and scrubbed of secrets.
 """
 
 from __future__ import annotations
@@ -53,7 +57,11 @@ def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
              f"{config_default or default_config_path()})",
     )
     ap.add_argument("--now", metavar="MOMENT",
-                    help="act as if it were this moment (ISO 8601, e.g. 2026-11-20T17:00+01:00)")
+                    help="act as if it were this moment (ISO 8601, e.g. 2026-11-20T17:00+01:00); "
+                         "a moment later than the clock is a preview that writes nothing")
+    ap.add_argument("--commit", action="store_true",
+                    help="with a --now later than the clock: write what that moment calls for "
+                         "(without it, a preview)")
     ap.add_argument("-v", "--verbose", action="store_true", help="log more (never secrets or message text)")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -121,6 +129,20 @@ def make_clock(now: str | None, *, moving: bool) -> Clock:
     return OffsetClock(moment) if moving else FixedClock(moment)
 
 
+def is_preview(args: argparse.Namespace, clock: Clock) -> bool:
+    """Time travel never destroys: a ``--now`` later than the real clock previews that
+    moment and writes nothing, unless ``--commit`` says to make it real. (A ``--now`` in the
+    past replays it; the engine refuses one before the state's last pass.)"""
+    if args.commit and not args.now:
+        raise NeedsUser("--commit goes with --now: it makes a pass at a later moment real")
+    return bool(args.now) and not args.commit and clock.now() > SystemClock().now()
+
+
+def preview_words(clock: Clock, config: Config) -> str:
+    return (f"Preview of {clock.now().astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}, later than now: nothing "
+            "is written (add --commit to make it real)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logs.setup(args.verbose)
@@ -154,21 +176,24 @@ def main(argv: list[str] | None = None) -> int:
             return config_command(args)
         config = load(args.config)
         clock = make_clock(args.now, moving=args.command == "run")
+        preview = is_preview(args, clock)
         if args.command == "once":
-            return cmd_once(config, clock, args.dry_run)
+            return cmd_once(config, clock, args.dry_run or preview, preview=preview)
         if args.command == "run":
             from interview_followup.daemon.service.runner import run_forever
 
-            return run_forever(config, clock, args.dry_run)
+            if preview:
+                print(f"{preview_words(clock, config)}.", file=sys.stderr)
+            return run_forever(config, clock, args.dry_run or preview)
         if args.command == "status":
             return cmd_status(config, clock, args.json)
         if args.command == "debrief":
-            return cmd_debrief(config, clock, args)
+            return cmd_debrief(config, clock, args, preview=preview)
     except NeedsUser as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {logs.error_text(exc)}", file=sys.stderr)
         return EX_USER
     except Transient as exc:
-        print(f"temporary failure: {exc}; try again later", file=sys.stderr)
+        print(f"temporary failure: {logs.error_text(exc)}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         return 130
@@ -181,21 +206,27 @@ def main(argv: list[str] | None = None) -> int:
 def print_report(report: PassReport, out=None) -> None:
     out = out or sys.stdout
     for line in report.actions:
-        print(f"- {line}", file=out)
+        print(f"- {logs.neutral_lines(line)}", file=out)
     if not report.actions:
         print("- nothing to do", file=out)
     for line in report.warnings:
-        print(f"warning: {line}", file=out)
+        print(f"warning: {logs.neutral_lines(line)}", file=out)
     for line in report.errors:
-        print(f"error: {line}", file=sys.stderr)
+        print(f"error: {logs.neutral_lines(line)}", file=sys.stderr)
 
 
-def cmd_once(config: Config, clock: Clock, dry_run: bool) -> int:
+def cmd_once(config: Config, clock: Clock, dry_run: bool, preview: bool = False) -> int:
     from interview_followup.daemon.cli.progress import terminal_progress
 
     with terminal_progress() as progress:  # on a terminal, after a second: counts on stderr
         report = one_pass(config, clock, dry_run, progress=progress)
-    print(f"Pass at {clock.now().astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}{' (dry run)' if dry_run else ''}:")
+    if preview:
+        print(f"{preview_words(clock, config)}:")
+    else:
+        print(f"Pass at {clock.now().astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}{' (dry run)' if dry_run else ''}:")
+    if report.refused:
+        print(f"- {logs.neutral_lines(report.refused)}")
+        return 0
     print_report(report)
     if not dry_run and not report.errors:
         print()
@@ -209,17 +240,17 @@ def _read_only_plans(config: Config, clock: Clock, with_health: bool = False):
     state = State.in_memory_copy(config.state_dir)
     try:
         found = plans_from_state(state, config, clock.now()), state.artifacts()
-        return (*found, state.health()) if with_health else found
+        return (*found, state.health(), state.problems()) if with_health else found
     finally:
         state.close()
 
 
 def cmd_status(config: Config, clock: Clock, as_json_output: bool) -> int:
-    plans, artifacts, health = _read_only_plans(config, clock, with_health=True)
+    plans, artifacts, health, problems = _read_only_plans(config, clock, with_health=True)
     if as_json_output:
-        print(as_json(plans, artifacts, clock.now(), health))
+        print(as_json(plans, artifacts, clock.now(), health, problems))
     else:
-        print(health_text(health, config.tz) + as_text(plans, artifacts, config.tz), end="")
+        print(health_text(health, config.tz, problems) + as_text(plans, artifacts, config.tz), end="")
     return 0
 
 
@@ -248,11 +279,32 @@ def parse_person(text: str) -> Person:
     return Person(addr.lower(), name)
 
 
-def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace) -> int:
+def check_answer_by(day: date | None, iv, config: Config) -> None:
+    """The day they said they would answer: not before the interview's day, not more than a
+    year after it (a typo in the year, most likely)."""
+    if day is None:
+        return
+    held = iv.start.astimezone(config.tz).date()
+    if day < held:
+        raise NeedsUser(f"--answer-by {day.isoformat()} is before the interview ({held:%a %Y-%m-%d}): "
+                        "give the day they said they would answer by")
+    try:
+        year_on = held.replace(year=held.year + 1)
+    except ValueError:  # 29 February
+        year_on = held.replace(year=held.year + 1, day=28)
+    if day > year_on:
+        raise NeedsUser(f"--answer-by {day.isoformat()} is more than a year after the interview "
+                        f"({held:%a %Y-%m-%d}): check the year")
+
+
+def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace, preview: bool = False) -> int:
+    """Record what the user learnt; with ``preview`` (a later ``--now``), on a copy of the
+    state that is thrown away: it says what would be recorded, and writes nothing."""
     with exclusive(config.state_dir):
-        state = State.open(config.state_dir)
+        state = State.in_memory_copy(config.state_dir) if preview else State.open(config.state_dir)
         try:
             iv = find_loop(state, args.loop)
+            check_answer_by(args.answer_by, iv, config)
             old = state.debriefs().get(iv.loop_id) or Debrief(iv.loop_id, clock.now())
             new = replace(
                 old,
@@ -266,11 +318,18 @@ def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace) -> int:
             )
             with state.transaction():
                 state.save_debrief(new)
+            if preview:
+                plans = plans_from_state(state, config, clock.now())
         finally:
             state.close()
-    plans, _ = _read_only_plans(config, clock)
+    if not preview:
+        plans, _ = _read_only_plans(config, clock)
     p = next(p for p in plans if p.interview.loop_id == iv.loop_id)
-    print(f"Debrief recorded for {iv.company or iv.title} [{iv.loop_id}].")
+    if preview:
+        print(f"{preview_words(clock, config)}:")
+        print(f"the debrief for {logs.neutral(iv.company or iv.title)} [{iv.loop_id}] would be recorded.")
+    else:
+        print(f"Debrief recorded for {logs.neutral(iv.company or iv.title)} [{iv.loop_id}].")
     follow = p.step("followup") or p.step("followup-call")
     if follow:
         print(f"Follow-up: {follow.due.astimezone(config.tz):%a %Y-%m-%d %H:%M} ({follow.detail}).")

@@ -8,11 +8,31 @@ JSON shape (stable; new keys may be added):
  "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
   "status": "open"|"closed"|"cancelled", "reason",
   "outcome": ""|"rejected"|"offer"|"next-round"|"info"|"answered"|"no-response",
+  "stage": "upcoming"|"waiting on you"|"waiting on them"|"closed (OUTCOME)", "stage_detail", "found_late": bool,
   "application": loop id of the first round, "round": 1.., "flags": [text],
   "interviewers": [{"name","email"}],
   "steps": [{"name", "artifact": "draft"|"reminder", "due": ISO,
              "state": "scheduled"|"due"|"done"|"missed"|"cancelled"|"skipped",
-             "detail", "written": artifact status or null, "note"}]}]}
+             "detail", "written": artifact status or null, "note"}]}],
+ "skipped": [{"item": "part:id", "part": "calendar"|"mailbox"|"plan"|"reconcile"|"reminders",
+   "detail": "ExceptionType: text", "since": ISO, "seen": ISO}]}
+("problem" "unexpected": the provider failed with an exception nobody planned for; "skipped":
+items a pass left out after one, see ``engine.reconcile``.)
+
+"stage" is where a loop stands, in words a person reads at a glance (``planning.glance``):
+"upcoming" (the interview has not ended), "waiting on you" (something is yours to do now:
+"stage_detail" says what, e.g. "send the follow-up"), "waiting on them" ("stage_detail":
+what is awaited and the next follow-up), or "closed (OUTCOME)" with OUTCOME one of rejected,
+offer, next round, answered, no response, cancelled, declined ("stage_detail": how it
+closed). A closed loop has no step in the state "due". "found_late": the loop was found (or
+the program first ran) after the thank-you's window, so no thank-you was drafted.
+"status" and "outcome" keep their meaning: an employer's request for information leaves the
+loop "open" with outcome "info" (waiting on you until you answer, then on them).
+
+Outside text is neutralised in both forms: in the text, control characters, escape
+sequences and bidirectional overrides become visible escapes (``logs.neutral``); in the
+JSON, C1 controls, the bidirectional controls and the Unicode line separators are written
+as ``\\uXXXX`` escapes too (JSON escapes the C0 ones itself), so the data is unchanged.
 """
 
 from __future__ import annotations
@@ -21,8 +41,13 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.loop.planning import LoopPlan
-from interview_followup.daemon.store.state import PROBLEMS, Artifact, Health
+from interview_followup.daemon.store.state import PARTS, PROBLEMS, Artifact, Health, Problem
+
+# what JSON leaves as it is but a terminal or a log would obey: written as \uXXXX escapes
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+                                               *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)}
 
 WRITTEN = {
     "created": "written",
@@ -36,7 +61,7 @@ WRITTEN = {
 
 
 def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime,
-            health: dict[str, Health] | None = None) -> str:
+            health: dict[str, Health] | None = None, problems: dict[str, Problem] | None = None) -> str:
     loops = []
     for p in plans:
         iv = p.interview
@@ -66,6 +91,9 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
                 "status": p.status,
                 "reason": p.reason,
                 "outcome": p.outcome,
+                "stage": p.stage,
+                "stage_detail": p.stage_detail,
+                "found_late": p.found_late,
                 "application": p.application or iv.loop_id,
                 "round": p.round,
                 "flags": list(p.flags),
@@ -79,14 +107,19 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
         for h in (health or {}).values()
     }
     last = last_pass(health or {})
-    return json.dumps({"now": now.isoformat(), "providers": providers, "last_pass": last.isoformat() if last else None,
-                       "loops": loops}, indent=2, ensure_ascii=False)
+    skipped = [{"item": p.item, "part": p.part, "detail": p.detail, "since": p.since.isoformat(),
+                "seen": p.seen.isoformat()} for p in (problems or {}).values()]
+    text = json.dumps({"now": now.isoformat(), "providers": providers, "last_pass": last.isoformat() if last else None,
+                       "loops": loops, "skipped": skipped}, indent=2, ensure_ascii=False)
+    return logs.scrub(text.translate(_JSON_ESCAPES))
 
 
-def health_text(health: dict[str, Health], tz: ZoneInfo) -> str:
-    """One line per provider: working (and when it last worked) or what is wrong since when."""
+def health_text(health: dict[str, Health], tz: ZoneInfo, problems: dict[str, Problem] | None = None) -> str:
+    """One line per provider: working (and when it last worked) or what is wrong since when;
+    then the items skipped after an unexpected error, one line each."""
+    skipped = _skipped_text(problems or {}, tz)
     if not health:
-        return ""
+        return skipped
     lines = []
     for role in ("calendar", "mailbox", "reminders"):
         h = health.get(role)
@@ -104,7 +137,26 @@ def health_text(health: dict[str, Health], tz: ZoneInfo) -> str:
     last = last_pass(health)
     when = f"{last.astimezone(tz):%a %Y-%m-%d %H:%M}" if last else "none yet"
     lines.append(f"{'last pass:':<11} {when} (the last one in which every provider worked)")
-    return "\n".join(lines) + "\n\n"
+    return _lines(lines) + "\n\n" + skipped
+
+
+def _skipped_text(problems: dict[str, Problem], tz: ZoneInfo) -> str:
+    if not problems:
+        return ""
+    n = len(problems)
+    lines = [f"{'skipped:':<11} {n} item{'' if n == 1 else 's'} after an unexpected error "
+             "(a bug: please report it; the rest is processed)"]
+    for p in problems.values():
+        what = PARTS.get(p.part, p.part)
+        item = p.item.partition(":")[2] or p.item
+        lines.append(f"{'':<11} {what} {item}: {p.detail} (since {p.since.astimezone(tz):%a %Y-%m-%d %H:%M})")
+    return _lines(lines) + "\n\n"
+
+
+def _lines(lines: list[str]) -> str:
+    """Lines built here, each neutralised (outside text in them cannot start another) and
+    scrubbed."""
+    return logs.scrub("\n".join(logs.neutral(line) for line in lines))
 
 
 def last_pass(health: dict[str, Health]) -> datetime | None:
@@ -130,12 +182,20 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
             head += f" — {iv.role}"
         if p.round > 1:
             head = f"  round {p.round}: {head}"
-        state = p.reason or p.status
+        state = p.stage or p.status
+        if p.stage_detail:
+            state += f": {p.stage_detail}"
+        if p.found_late:
+            state += " (found late: no thank-you)"
         lines.append(f"{head}  [{iv.loop_id}]  {start:%a %Y-%m-%d %H:%M}  {state}")
+        if p.status == "open" and p.reason:  # what the employer said, and how it was matched
+            lines.append(f"  {p.reason.removeprefix('open: ')}")
         for flag in p.flags:
             lines.append(f"  ! {flag}")
         for s in p.steps:
             a = artifacts.get(s.key)
+            if p.status == "cancelled" and a is None:
+                continue  # nothing was ever written for it: the reason above says it all
             written = WRITTEN.get(a.status, a.status) if a else ""
             if written == "written":
                 written = "in Drafts" if s.artifact == "draft" else "in the calendar"
@@ -145,4 +205,4 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
             if a and a.note:
                 lines.append(f"  {'':<19} note: {a.note}")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return _lines(lines).rstrip() + "\n"

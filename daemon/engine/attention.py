@@ -135,7 +135,13 @@ def notices(state: State) -> dict[str, Notice]:
                 "It is in your Drafts folder. Read it, adjust it and send it yourself.",
             )
     for o in state.observations():
-        if o.kind == "reply":
+        if o.kind == "reply" and o.promises_answer:  # not an answer yet: they say one will come
+            by = f" by {o.returns_on:%a %d %b}" if o.returns_on else ""
+            out[f"reply:{o.loop_id}:{o.ref}"] = Notice(
+                f"{company(o.loop_id)} will answer{by}",
+                f"The follow-up waits until then. `{APP} status` shows what comes next.",
+            )
+        elif o.kind == "reply":
             said = OUTCOME_WORDS.get(o.outcome, "")
             out[f"reply:{o.loop_id}:{o.ref}"] = Notice(
                 f"{company(o.loop_id)} answered" + (f": {said}" if said else ""),

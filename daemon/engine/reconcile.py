@@ -4,6 +4,22 @@ Reconciling compares the planner's steps with the artifacts the state records an
 the difference real, recording an intent before every external write and the result
 after it. An intent left open by a crash is resolved by looking for the artifact's key
 before writing again, so no pass ever creates a second copy of anything.
+
+Containment: nothing from outside stops a pass. An unexpected exception (one that is no
+``FollowupError``: a bug, or an answer nobody planned for) is caught where it happened:
+- reading one event (its detection), one message (what it means), planning one loop, or
+  reconciling one step: that item is skipped and the rest is processed; a provider that
+  left an item out of what it read (``logs.skipped``) is treated alike;
+- a provider call as a whole (the calendar's read, the mailbox's read): that provider is
+  marked failing for this pass ("unexpected", with the exception's type), and the others
+  go on.
+Each skipped item is named in a warning once (it is kept in the state's ``problems``
+until it works again) with its traceback on the ``contained`` logger, and ``status``
+lists it. Interrupts, exits and ``MemoryError`` are never caught.
+
+Everything the pass reports (actions, warnings, errors, the provider health it records)
+has outside text neutralised (``logs.neutral``: no control characters, no new lines) and
+secrets scrubbed (``logs.scrub``), and so do the reminders it writes.
 """
 
 from __future__ import annotations
@@ -14,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from interview_followup.daemon.common import logs
 from interview_followup.daemon.engine.attention import Notice, account_reminders, notices
 from interview_followup.daemon.loop.compose import build_message
 from interview_followup.daemon.config import Config
@@ -22,7 +39,16 @@ from interview_followup.daemon.loop.drafting import Templates, answer_from_a_per
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient
 from interview_followup.daemon.mail.parse import body_digest
 from interview_followup.daemon.model import Draft, Interview, Person, Reminder, StoredDraft, recipients
-from interview_followup.daemon.loop.planning import LoopFacts, LoopPlan, Step, decide_by, next_due, plan
+from interview_followup.daemon.loop.planning import (
+    DONE,
+    LoopFacts,
+    LoopPlan,
+    Step,
+    decide_by,
+    group_rounds,
+    next_due,
+    plan_loop,
+)
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.providers import (
     Mailbox,
@@ -47,6 +73,10 @@ from interview_followup.daemon.store.state import (
     State,
     exclusive,
 )
+
+# the parts of a pass, as the state's ``problems`` name them (``state.PARTS``)
+PART_OF = {"calendar": "calendar", "mailbox": "mailbox", "drafts and reminders": "reconcile",
+           "reminders": "reminders"}
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +113,17 @@ TASKS = {
 }
 
 
-def draft_template(step: str) -> str:
+def draft_template(step: str, thanked: bool = True) -> str:
+    """The template of a draft step. ``thanked``: a thank-you was really sent (seen in
+    Sent); without one the first follow-up does not thank "again" (``followup_first``)."""
+    if step == "followup" and not thanked:
+        return "followup_first"
     return "followup_again" if step.startswith("followup-") else DRAFT_TEMPLATES[step]
 
 
 def reminder_template(step: str) -> str:
+    if step.startswith("followup") and step.endswith("-nudge"):
+        return "followup_nudge"  # a follow-up still in Drafts a week after it was due
     if step.startswith("followup-") and step.endswith("-reminder"):
         return "followup_reminder"  # the reminder of a second or third follow-up
     return REMINDER_TEMPLATES[step]
@@ -95,6 +131,8 @@ def reminder_template(step: str) -> str:
 
 def task_of(step: str) -> str | None:
     """The draft a task reminder is about ("" for none), or None when it is no task."""
+    if step.startswith("followup") and step.endswith("-nudge"):
+        return step.removesuffix("-nudge")
     if step.startswith("followup-") and step.endswith("-reminder"):
         return step.removesuffix("-reminder")
     return TASKS.get(step)
@@ -113,11 +151,18 @@ class PassReport:
     # pass did not get that far): read under the pass's lock, so the daemon need not read again
     plans: list[LoopPlan] | None = None
     notices: dict[str, Notice] | None = None
+    # why the pass did nothing at all (its moment is before the state's last pass), or ""
+    refused: str = ""
 
 
 def describe(iv: Interview) -> str:
     role = f" ({iv.role})" if iv.role else ""
-    return f"{iv.company or 'unknown company'}{role}"
+    return logs.neutral(f"{iv.company or 'unknown company'}{role}")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = logs.neutral(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Engine:
@@ -142,47 +187,131 @@ class Engine:
         self.stopping: Callable[[], bool] = lambda: False  # true: end the pass after the step in flight
         self.progress: Progress = no_progress  # counts of long work, for a display on a terminal
         self._seen: dict[str, list] = {}  # loop id -> its observations, read once per reconcile
+        self._planned: dict[str, tuple[Step, ...]] = {}  # loop id -> its planned steps, in this reconcile
+        # items skipped after an unexpected error in this pass: "part:item" -> (part, detail)
+        self.skipped: dict[str, tuple[str, str]] = {}
+        self.done: set[str] = set()  # the parts that ran whole (their old problems can go)
+        self._problems_before: set[str] | None = None
+        self._told: set[str] = set()  # unexpected provider failures logged in this pass
 
     # --- the pass ------------------------------------------------------------------
 
     def run_pass(self) -> PassReport:
-        self._guarded("calendar", self.sync_calendar)
-        self._guarded("mailbox", self.sync_mail)
+        if self._guarded("calendar", self.sync_calendar):
+            self.done.add("calendar")
+        if self._guarded("mailbox", self.sync_mail):
+            self.done.add("mailbox")
         plans = self.plans()
-        self._guarded("drafts and reminders", lambda: self.reconcile(plans))
-        self._guarded("reminders", lambda: self.report.actions.extend(account_reminders(
-            self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run)))
+        self.done.add("plan")
+        if self._guarded("drafts and reminders", lambda: self.reconcile(plans)) and not self.report.failing \
+                and not self.stopping():
+            self.done.add("reconcile")
+        if self._guarded("reminders", lambda: self.report.actions.extend(account_reminders(
+                self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run))):
+            self.done.add("reminders")
         self.report.next_due = next_due(plans, self.now)
         self._record_health()
-        self.report.plans = plans_from_state(self.state, self.config, self.now)
-        self.report.notices = {} if self.dry_run else notices(self.state)
+        self.report.plans = plans_from_state(self.state, self.config, self.now, self._skip_loop)
+        self.report.notices = {} if self.dry_run else self._notices()
         return self.report
 
-    def _guarded(self, part: str, work) -> None:
+    def _guarded(self, part: str, work) -> bool:
+        """Run one part of the pass; True when it ran whole. A ``FollowupError`` marks the
+        part's provider failing; so does an unexpected exception (see the module)."""
         try:
             work()
+            return True
         except (NeedsUser, Transient) as exc:
             self._failed(part, exc)
+        except Exception as exc:  # noqa: BLE001 - contained: see the module
+            if logs.never_contained(exc):
+                raise
+            self._failed_unexpectedly(part, exc)
+        finally:
+            self._collect_skipped(PART_OF.get(part, "reconcile"))
+        return False
 
     def _failed(self, part: str, exc: NeedsUser | Transient) -> None:
         needs_user = isinstance(exc, NeedsUser)
+        text = logs.error_text(exc)
         self.report.needs_user |= needs_user
-        self.report.errors.append(f"{part}: {exc}" + ("" if needs_user else " (will retry)"))
+        self.report.errors.append(f"{part}: {text}" + ("" if needs_user else " (will retry)"))
         if part in ROLES:
             problem = "sign-in" if isinstance(exc, SignInExpired) else "user" if needs_user else "transient"
-            self.report.failing.setdefault(part, (problem, str(exc)))
+            self.report.failing.setdefault(part, (problem, text))
+
+    def _failed_unexpectedly(self, part: str, exc: Exception) -> None:
+        """A part stopped by an unexpected exception: its provider fails for this pass
+        (``"unexpected"``), named with the exception's type; logged with its traceback
+        once while it keeps failing the same way."""
+        who = f"the {part} provider" if part in ROLES else part
+        detail = f"{who} failed unexpectedly: {logs.unexpected(exc)}"
+        before = self.state.health().get(part) if part in ROLES else None
+        told = before is not None and not before.ok and before.detail == detail
+        if not told and detail not in self._told:
+            logs.log_bug(f"the {part} part of this pass", exc)
+            self._told.add(detail)
+        self.report.errors.append(f"{part}: {detail} (a bug, or an answer it does not know: will retry)")
+        if part in ROLES:
+            self.report.failing.setdefault(part, ("unexpected", detail))
+
+    def _skip(self, part: str, item: str, what: str, exc: BaseException) -> None:
+        """``item`` was skipped after the unexpected ``exc``: named in a warning and logged
+        with its traceback the first time, kept in the state's problems while it lasts."""
+        if logs.never_contained(exc):
+            raise exc
+        key = f"{part}:{logs.neutral(item)}"
+        detail = logs.unexpected(exc)
+        if self._problems_before is None:
+            try:
+                self._problems_before = set(self.state.problems())
+            except (NeedsUser, Transient):
+                self._problems_before = set()
+        if key not in self.skipped and key not in self._problems_before:
+            logs.log_bug(what, exc)
+            self._warn(f"{what} was skipped after an unexpected error ({detail}); the rest goes on. "
+                       "This is a bug: please report it")
+        self.skipped[key] = (part, detail)
+
+    def _collect_skipped(self, part: str) -> None:
+        """The items a provider left out of what it read (``logs.skipped``)."""
+        for item, exc in logs.take_skipped():
+            self._skip(part, item, item, exc)
+
+    def _skip_loop(self, loop_id: str, iv: Interview, exc: BaseException) -> None:
+        _LOOPS_TOLD.add(loop_id)
+        self._skip("plan", loop_id, f"planning the loop for {describe(iv)} [{loop_id}]", exc)
+
+    def _notices(self) -> dict[str, Notice]:
+        try:
+            return notices(self.state)
+        except (NeedsUser, Transient):
+            raise
+        except Exception as exc:  # noqa: BLE001 - no desktop notices this time; the pass is done
+            if logs.never_contained(exc):
+                raise
+            if "notices" not in self._told:
+                logs.log_bug("the desktop notifications of this pass", exc)
+                self._told.add("notices")
+            return {}
 
     def _record_health(self) -> None:
-        """Each provider's outcome into the state, for ``status`` and ``doctor``."""
+        """Each provider's outcome into the state, for ``status`` and ``doctor``; and the
+        items skipped in this pass."""
         with self.state.transaction():
             for role in ROLES:
                 failure = self.report.failing.get(role)
                 before = self.state.record_health(role, failure, self.now)
                 if failure is None and before is not None and not before.ok:
                     self.report.recovered.append(role)
+            if not self.dry_run or self.skipped:
+                self.state.save_problems(self.skipped, self.done, self.now)
 
     def _say(self, text: str) -> None:
-        self.report.actions.append(("would " if self.dry_run else "") + text)
+        self.report.actions.append(logs.scrub(logs.neutral(("would " if self.dry_run else "") + text)))
+
+    def _warn(self, text: str) -> None:
+        self.report.warnings.append(logs.scrub(logs.neutral(text)))
 
     # --- calendar ------------------------------------------------------------------
 
@@ -192,24 +321,27 @@ class Engine:
         end = self.now + timedelta(days=det.lookahead_days)
         read = self.providers.calendar.read(start, end)
         self.progress("calendar", len(read.events), None, "events")
-        self.report.warnings.extend(read.problems)
-        found = {iv.loop_id: iv for iv in self.detector.detect(read.events)}
+        for problem in read.problems:
+            self._warn(problem)
+        self._collect_skipped("calendar")  # events the provider could not read: left out
+        found, bad = self._detect(read.events)
+        found, too_many, series = self.detector.limit_series(found)  # a daily "interview" for months
+        for problem in too_many:
+            self._warn(problem)
+        bad |= series
+        for loop_id, iv in self._declined(read.events, bad).items():  # listed by `status`, never followed up
+            found.setdefault(loop_id, iv)
         known = {iv.loop_id: iv for iv, _ in self.state.loops()}
         with self.state.transaction():
             for loop_id, iv in found.items():
-                before = known.get(loop_id)
-                if before is None and iv.cancelled:
-                    continue
-                if not self.state.save_interview(iv, self.now):
-                    continue
-                if before is None:
-                    self._say(f"add the interview with {describe(iv)} on {self._when(iv.start)}")
-                    for w in iv.warnings:
-                        self.report.warnings.append(f"{describe(iv)}: {w}")
-                elif iv.cancelled and not before.cancelled:
-                    self._say(f"cancel the loop for {describe(iv)}: the event was cancelled")
-                elif (iv.start, iv.end) != (before.start, before.end):
-                    self._say(f"move the loop for {describe(iv)} to {self._when(iv.start)}")
+                try:
+                    self._save_interview(iv, known.get(loop_id))
+                except (NeedsUser, Transient):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - contained: see the module
+                    self._skip("calendar", f"{iv.uid}/{iv.recurrence_id}",
+                               f"the event {_short(iv.title)!r} ({_short(iv.uid)})", exc)
+                    bad.add(iv.uid)
             for loop_id, iv in known.items():
                 vanished = (
                     read.complete
@@ -218,11 +350,74 @@ class Engine:
                     and start <= iv.start <= end
                     and iv.start > self.now
                     and iv.uid not in read.bad_uids
+                    and iv.uid not in bad
                 )
                 if vanished:
-                    gone = _replace(iv, cancelled=True, warnings=(*iv.warnings, "no longer in the calendar"))
+                    gone = _replace(iv, cancelled=True, warnings=(*iv.warnings, "no longer in the calendar"),
+                                    cancelled_reason="it is no longer in the calendar")
                     self.state.save_interview(gone, self.now)
                     self._say(f"cancel the loop for {describe(iv)}: it is no longer in the calendar")
+
+    def _save_interview(self, iv: Interview, before: Interview | None) -> None:
+        """Record ``iv``. A cancelled or declined interview seen for the first time is
+        recorded too, cancelled with its reason: ``status`` lists it, nothing is planned."""
+        if not self.state.save_interview(iv, self.now):
+            return
+        why = iv.cancelled_reason or "the event was cancelled"
+        if before is None and iv.cancelled:
+            self._say(f"list the interview with {describe(iv)} on {self._when(iv.start)} as cancelled "
+                      f"({why}): nothing is planned for it")
+        elif before is None:
+            self._say(f"add the interview with {describe(iv)} on {self._when(iv.start)}")
+            for w in iv.warnings:
+                self._warn(f"{describe(iv)}: {w}")
+        elif iv.cancelled and not before.cancelled:
+            self._say(f"cancel the loop for {describe(iv)}: {why}")
+        elif (iv.start, iv.end) != (before.start, before.end):
+            self._say(f"move the loop for {describe(iv)} to {self._when(iv.start)}")
+
+    def _declined(self, events, bad: set[str]) -> dict[str, Interview]:
+        """The interviews among ``events`` the user declined, cancelled ("you declined it"),
+        by loop id; an event whose checking raises is skipped and named (see the module)."""
+        out: dict[str, Interview] = {}
+        for event in events:
+            uid = str(getattr(event, "uid", ""))
+            try:
+                if uid in bad or not self.detector.declined(event):
+                    continue
+                iv = self.detector.interview(event, declined_too=True)
+            except Exception as exc:  # noqa: BLE001 - contained: see the module
+                self._skip("calendar", f"{uid}/{getattr(event, 'recurrence_id', '')}",
+                           f"the event {_short(str(getattr(event, 'summary', '')))!r} ({_short(uid)})", exc)
+                continue
+            if iv is not None:
+                out.setdefault(iv.loop_id, iv)
+        return self.detector.limit_series(out)[0]
+
+    def _detect(self, events) -> tuple[dict[str, Interview], set[str]]:
+        """The interviews among ``events`` by loop id (in start order), and the UIDs of the
+        events whose detection raised unexpectedly: each of those is skipped (and its loop,
+        if known, is not taken for vanished), the rest detected as usual."""
+        try:
+            return {iv.loop_id: iv for iv in self.detector.detect(events)}, set()
+        except Exception as exc:  # noqa: BLE001 - one bad event: find it below
+            if logs.never_contained(exc):
+                raise
+        found: dict[str, Interview] = {}
+        bad: set[str] = set()
+        for event in events:
+            try:
+                interviews = self.detector.detect([event])
+            except Exception as exc:  # noqa: BLE001 - contained: see the module
+                uid = str(getattr(event, "uid", ""))
+                bad.add(uid)
+                self._skip("calendar", f"{uid}/{getattr(event, 'recurrence_id', '')}",
+                           f"the event {_short(str(getattr(event, 'summary', '')))!r} ({_short(uid)})", exc)
+                continue
+            for iv in interviews:
+                found.setdefault(iv.loop_id, iv)
+        ordered = sorted(found.values(), key=lambda iv: (iv.start, iv.loop_id))
+        return {iv.loop_id: iv for iv in ordered}, bad
 
     def _when(self, moment: datetime) -> str:
         local = moment.astimezone(self.config.tz)
@@ -238,17 +433,28 @@ class Engine:
             return  # nothing new: no write to the state at all
         known = self._known()
         by_id = {iv.loop_id: iv for iv in known.interviews}
+        self._collect_skipped("mailbox")  # messages the provider could not read: left out
         with self.state.transaction():
             for msg in messages:
-                obs = understand(msg, known, self.now, self.rules)
-                if obs and self.state.add_observation(obs):
-                    self._say(_noted(obs, describe(by_id[obs.loop_id])))
-                    if obs.kind == "sent":
-                        if obs.message_id:
-                            known.sent_ids.setdefault(obs.loop_id, set()).add(obs.message_id)
-                        if obs.thread_id:
-                            known.sent_threads.setdefault(obs.loop_id, set()).add(obs.thread_id)
+                try:
+                    self._note(msg, known, by_id)
+                except (NeedsUser, Transient):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - contained: see the module
+                    ref = str(getattr(msg, "ref", ""))
+                    self._skip("mailbox", ref, f"the message {_short(ref)}", exc)
             self.state.set_cursor("mailbox", cursor)
+
+    def _note(self, msg, known: Known, by_id: dict[str, Interview]) -> None:
+        """What one message means, recorded."""
+        obs = understand(msg, known, self.now, self.rules)
+        if obs and self.state.add_observation(obs):
+            self._say(_noted(obs, describe(by_id[obs.loop_id])))
+            if obs.kind == "sent":
+                if obs.message_id:
+                    known.sent_ids.setdefault(obs.loop_id, set()).add(obs.message_id)
+                if obs.thread_id:
+                    known.sent_threads.setdefault(obs.loop_id, set()).add(obs.thread_id)
 
     def _known(self) -> Known:
         sent_ids: dict[str, set[str]] = {}
@@ -271,7 +477,7 @@ class Engine:
     # --- planning ------------------------------------------------------------------
 
     def plans(self) -> list[LoopPlan]:
-        return plans_from_state(self.state, self.config, self.now)
+        return plans_from_state(self.state, self.config, self.now, self._skip_loop)
 
     # --- reconciling ---------------------------------------------------------------
 
@@ -281,11 +487,12 @@ class Engine:
         self._seen = {}
         for o in self.state.observations():
             self._seen.setdefault(o.loop_id, []).append(o)
+        self._planned = {p.interview.loop_id: p.steps for p in plans}
         # providers that failed in this pass are left alone until the next
         failed: set[str] = set(self.report.failing)
         for p in plans:
             if self.stopping():
-                self.report.warnings.append("stopped before every step was reconciled; the next run goes on")
+                self._warn("stopped before every step was reconciled; the next run goes on")
                 return
             # drafts first: the thank-you reminder reports the draft's checks
             drafts = [s for s in p.steps if s.artifact == "draft"]
@@ -298,15 +505,20 @@ class Engine:
                     self._step(failed, "reminders", self._reconcile_reminder, p, step,
                                artifacts.get(step.key), artifacts, debriefs)
 
-    def _step(self, failed: set[str], provider: str, work, *args) -> None:
-        """One step's reconciliation; a provider that fails is skipped for the rest of the pass."""
+    def _step(self, failed: set[str], provider: str, work, p: LoopPlan, step: Step, *args) -> None:
+        """One step's reconciliation; a provider that fails is skipped for the rest of the
+        pass; a step that raises unexpectedly is skipped, the others go on."""
         if provider in failed or self.stopping():
             return
         try:
-            work(*args)
+            work(p, step, *args)
         except (NeedsUser, Transient) as exc:
             failed.add(provider)
             self._failed(provider, exc)
+        except Exception as exc:  # noqa: BLE001 - contained: see the module
+            self._skip("reconcile", step.key, f"the {step.name} {step.artifact} for {describe(p.interview)}", exc)
+        finally:
+            self._collect_skipped("reconcile")
 
     def _record(self, step: Step, status: str, ref: str = "", digest: str = "", note: str = "", kind: str = "") -> None:
         a = Artifact(step.key, step.loop_id, step.name, kind or step.artifact, status, ref, digest, note)
@@ -316,8 +528,10 @@ class Engine:
         mailbox = self.providers.mailbox
         iv = p.interview
         if step.want:
-            if current is not None and current.status != INTENT_CREATE:
+            if current is not None and current.status not in (INTENT_CREATE, REMOVED):
                 return  # written before: never written twice, even if the user deleted it
+            # (REMOVED: the program took its untouched draft away when it was no longer
+            # wanted, e.g. a promise moved the follow-up later: written again when due)
             if current is not None:  # a crash after the intent: was it written?
                 found = mailbox.find_draft(step.key)
                 if found is not None:
@@ -328,10 +542,11 @@ class Engine:
             self._record(step, INTENT_CREATE, "", digest, note)
             stored = mailbox.write_draft(draft)
             self._record(step, CREATED, stored.ref, digest, note)
-            to = ", ".join(p.display() for p in recipients(iv, debriefs.get(iv.loop_id))) or "nobody yet"
+            # what it printed is what it did: the recipients of the message written
+            to = addressed_to(stored.message or draft.message) or "nobody yet (no usable address: add one)"
             self._say(f"write the {step.name} draft for {describe(iv)} to {to}")
             for w in warnings:
-                self.report.warnings.append(f"{describe(iv)}, {step.name} draft: {w}")
+                self._warn(f"{describe(iv)}, {step.name} draft: {w}")
             return
         if current is None or current.status not in (CREATED, INTENT_CREATE, INTENT_REMOVE):
             return
@@ -341,7 +556,7 @@ class Engine:
             return
         if body_digest(found.message) != current.digest:
             self._record(step, LEFT, found.ref, current.digest, "you edited it, so it was left in Drafts")
-            self.report.warnings.append(
+            self._warn(
                 f"{describe(iv)}: the {step.name} draft was edited by you, so it was left in Drafts ({p.reason or step.detail})"
             )
             return
@@ -355,7 +570,7 @@ class Engine:
         iv = p.interview
         answer = self._answer(p) if step.name in ANSWERING else None
         values = self._values(p, debrief)
-        text = self.templates.render(draft_template(step.name), values)
+        text = self.templates.render(self._draft_template(step.name, iv.loop_id), values)
         attachments = cfg.drafts.attachments if step.name == "thank-you" else ()
         warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
         sender = Person(cfg.profile.email, cfg.profile.name)
@@ -366,8 +581,12 @@ class Engine:
                 to = [next((x for x in to if x.email.lower() == answer.address.lower()), Person(answer.address))]
         else:
             answers = self._sent_in_loop(iv.loop_id) if step.name.startswith("followup") else ""
+        references: tuple[str, ...] = ()
+        if step.name.startswith("followup-"):  # a second follow-up answers the first, as sent
+            answers, references = self._followup_thread(iv.loop_id, step.name) or (answers, ())
         raw, build_warnings = build_message(
             in_reply_to=answers,
+            references=references,
             key=step.key,
             sender=sender,
             to=to,
@@ -397,6 +616,37 @@ class Engine:
                 values["decide_by"] = f"{by:%A}, {by.day} {by:%B %Y}"
         values["bounced"] = ", ".join(f.removeprefix("your mail to ").split(" bounced")[0] for f in p.flags)
         return values
+
+    def _draft_template(self, step: str, loop_id: str) -> str:
+        """``draft_template``; a ``followup.txt`` of the user's stays theirs for every first
+        follow-up, unless they also wrote a ``followup_first.txt``."""
+        name = draft_template(step, self._thanked(loop_id))
+        own = self.templates.override_dir
+        if name == "followup_first" and own is not None and (own / "followup.txt").is_file() \
+                and not (own / "followup_first.txt").is_file():
+            return "followup"
+        return name
+
+    def _thanked(self, loop_id: str) -> bool:
+        """Whether the loop's thank-you was really sent (seen in Sent), as the planner reads it."""
+        return any(s.name == "thank-you" and s.state == DONE for s in self._planned.get(loop_id, ()))
+
+    def _followup_thread(self, loop_id: str, step: str) -> tuple[str, tuple[str, ...]] | None:
+        """(In-Reply-To, References) of follow-up no. N: the follow-up before it as you sent
+        it, after the thread that one answered (your thank-you, the earlier follow-ups); None
+        when it was not seen in Sent with a Message-ID."""
+        number = int(step.rpartition("-")[2]) if step.rpartition("-")[2].isdigit() else 2
+        before = "followup" if number == 2 else f"followup-{number - 1}"
+        sent = sorted((o for o in self._seen.get(loop_id, ()) if o.kind == "sent" and o.message_id),
+                      key=lambda o: o.at)
+        previous = next((o for o in reversed(sent) if o.step == before), None)
+        if previous is None:  # sent without the key: the latest mail you sent in the loop
+            done = next((s for s in self._planned.get(loop_id, ()) if s.name == before), None)
+            previous = next((o for o in reversed(sent) if not o.step and (done is None or o.at >= done.due)), None)
+        if previous is None:
+            return None
+        earlier = [o.message_id for o in sent if o.at < previous.at and o.message_id != previous.message_id]
+        return previous.message_id, (*dict.fromkeys(earlier), previous.message_id)
 
     def _sent_in_loop(self, loop_id: str) -> str:
         """The Message-ID of the mail you sent in this loop (the thank-you first), or ""."""
@@ -438,9 +688,9 @@ class Engine:
         link = self.providers.mailbox.draft_link(f"{iv.loop_id}.{about}") if about else ""
         return Reminder(
             key=step.key,
-            title=text.head,
+            title=logs.scrub(text.head),
             start=step.due,
-            description=text.body + (f"\n\nOpen the draft: {link}" if link else ""),
+            description=logs.scrub(text.body + (f"\n\nOpen the draft: {link}" if link else "")),
             duration=timedelta(minutes=cfg.timing.reminder_minutes),
             alarm_before=timedelta(minutes=cfg.timing.alarm_minutes_before),
             task=about is not None,
@@ -448,17 +698,68 @@ class Engine:
         )
 
 
-def plans_from_state(state: State, config: Config, now: datetime) -> list[LoopPlan]:
-    """The plan for every loop the state knows, at ``now``."""
+def plans_from_state(state: State, config: Config, now: datetime,
+                     skip: Callable[[str, Interview, BaseException], None] | None = None) -> list[LoopPlan]:
+    """The plan for every loop the state knows, at ``now`` (what ``planning.plan`` does,
+    one loop at a time): a loop whose planning raises unexpectedly is left out and given to
+    ``skip(loop_id, interview, exc)`` (by default logged as a contained bug); the others
+    are planned as usual. Should grouping the rounds fail, each loop is planned alone."""
     debriefs = state.debriefs()
     observations: dict[str, list] = {}
     for o in state.observations():
         observations.setdefault(o.loop_id, []).append(o)
+    written: dict[str, set[str]] = {}  # the steps whose artifact was ever written, per loop
+    for a in state.artifacts().values():
+        written.setdefault(a.loop_id, set()).add(a.step)
     facts = [
-        LoopFacts(iv, first_seen, debriefs.get(iv.loop_id), tuple(observations.get(iv.loop_id, ())))
+        LoopFacts(iv, first_seen, debriefs.get(iv.loop_id), tuple(observations.get(iv.loop_id, ())),
+                  frozenset(written.get(iv.loop_id, ())))
         for iv, first_seen in state.loops()
     ]
-    return plan(facts, now, config.timing, config.tz)
+    skip = skip or _skip_loop_once
+    try:
+        rounds = group_rounds(facts)
+    except Exception as exc:  # noqa: BLE001 - contained: each loop is planned alone
+        if logs.never_contained(exc):
+            raise
+        logs.log_bug("grouping the interviews into rounds", exc)
+        rounds = {}
+    plans = []
+    for f in facts:
+        try:
+            plans.append(plan_loop(f, now, config.timing, config.tz, rounds.get(f.interview.loop_id)))
+        except Exception as exc:  # noqa: BLE001 - contained: the other loops are planned
+            if logs.never_contained(exc):
+                raise
+            skip(f.interview.loop_id, f.interview, exc)
+    return plans
+
+
+_LOOPS_TOLD: set[str] = set()  # loops whose planning failed, logged in this process
+
+
+def _skip_loop_once(loop_id: str, iv: Interview, exc: BaseException) -> None:
+    """Outside a pass (``status``, the daemon's status line): a loop whose planning fails is
+    logged once per process (the pass records it in the state's problems for ``status``)."""
+    if loop_id not in _LOOPS_TOLD:
+        _LOOPS_TOLD.add(loop_id)
+        logs.log_bug(f"planning the loop {loop_id}", exc)
+
+
+def addressed_to(raw: bytes) -> str:
+    """The To header of a message, as "Name <address>, address": what ``once`` prints for a
+    draft is read from the draft itself, never worked out again."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    try:
+        header = message_from_bytes(raw, policy=default).get("To")
+        people = getattr(header, "addresses", ()) if header is not None else ()
+        return ", ".join(f"{a.display_name} <{a.addr_spec}>" if a.display_name else a.addr_spec for a in people)
+    except Exception as exc:  # noqa: BLE001 - a header the parser rejects: say so, do not guess
+        if logs.never_contained(exc):
+            raise
+        return "(its To header cannot be read)"
 
 
 def _reminder_digest(r: Reminder) -> str:
@@ -477,6 +778,9 @@ def _noted(o, loop: str) -> str:
     if o.kind == "bounce":
         return f"note a bounce for {loop}: your mail to {o.address} was not delivered"
     said = f' ("{o.phrase}")' if o.phrase else ""
+    if o.promises_answer:
+        by = f" by {o.returns_on.isoformat()}" if o.returns_on else ""
+        return f"note a promise for {loop}: they will answer{by}{said}, {o.reason}"
     return f"note the answer for {loop}: {o.outcome or 'other'}{said}, {o.reason}"
 
 
@@ -534,9 +838,30 @@ class DryRunReminders:
         self.real.close()
 
 
+def going_back(state: State, now: datetime, config: Config, dry_run: bool = False) -> PassReport | None:
+    """The report of a pass refused because ``now`` is before the last pass the state
+    records (``State.last_pass_at``), or None when the pass may run. The state never goes
+    back in time: planning at an earlier moment would take back what was done since
+    (remove a draft written for a later step, reopen a step already reminded). Nothing is
+    read or written; the next pass at or after that moment runs as usual."""
+    last = state.last_pass_at()
+    if last is None or now >= last:
+        return None
+
+    def when(moment: datetime) -> str:
+        return f"{moment.astimezone(config.tz):%a %Y-%m-%d %H:%M %Z}"
+
+    why = (f"{'would do' if dry_run else 'did'} nothing: this moment ({when(now)}) is before the last pass "
+           f"recorded in the state ({when(last)}), and the state never goes back in time (a pass in its past "
+           f"would undo what was done since). Passes at or after {when(last)} run as usual; "
+           "`status --now MOMENT` shows any moment without writing")
+    return PassReport(warnings=[why], refused=why, next_due=last)
+
+
 def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Providers | None = None,
              stopping: Callable[[], bool] = lambda: False, progress: Progress = no_progress) -> PassReport:
     """A whole pass under the state lock; in a dry run against a throw-away copy of the state.
+    A pass at a moment before the last one the state records does nothing (``going_back``).
 
     ``providers`` stay open when given (the daemon keeps them between passes). When
     ``stopping()`` turns true (SIGTERM), the pass ends after the step in flight; the next
@@ -548,6 +873,9 @@ def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Pro
         state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
         own = providers is None
         try:
+            refused = going_back(state, clock.now(), config, dry_run)
+            if refused is not None:
+                return refused
             if providers is None:
                 providers = open_providers(config, clock, dry_run, progress)
             if dry_run:

@@ -32,6 +32,8 @@ NAMES = (
     "followup_reminder",
     "call_script",
     "followup_again",
+    "followup_first",
+    "followup_nudge",
     "feedback_request",
     "decision_time",
     "feedback_request_reminder",
@@ -41,6 +43,10 @@ NAMES = (
     "move_on",
 )
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+# check_draft: names looked for in a draft (each search reads the whole body, so the work
+# is bounded by this many times the body's length), and people named in one problem line.
+CHECKED_NAMES = 50
+SHOWN_PEOPLE = 10
 
 
 @dataclass(frozen=True)
@@ -173,14 +179,26 @@ def check_draft(
 ) -> list[str]:
     """What can be checked before a draft is written; each failure as one sentence."""
     problems = []
-    for person in interview.interviewers:
-        if not person.name:
-            problems.append(
-                f"no name in the calendar for {person.email}: the greeting is generic; "
-                "add their name, spelled exactly"
-            )
-        elif one_line(person.name) not in body:
-            problems.append(f"the name {person.name!r} as written in the calendar is not in the draft")
+    nameless = [p.email for p in interview.interviewers if not p.name]
+    if nameless:
+        shown = ", ".join(nameless[:SHOWN_PEOPLE])
+        more = f" and {len(nameless) - SHOWN_PEOPLE} more" if len(nameless) > SHOWN_PEOPLE else ""
+        problems.append(
+            f"no name in the calendar for {shown}{more}: the greeting is generic; "
+            "add their name, spelled exactly"
+            if len(nameless) == 1 else
+            f"no name in the calendar for {shown}{more}: the greeting is generic; "
+            "add their names, spelled exactly"
+        )
+    # each name is looked for in the whole body: a bounded number of them keeps this linear
+    named = [p.name for p in interview.interviewers if p.name]
+    missing = [n for n in named[:CHECKED_NAMES] if one_line(n) not in body]
+    for name in missing[:SHOWN_PEOPLE]:
+        problems.append(f"the name {name!r} as written in the calendar is not in the draft")
+    if len(missing) > SHOWN_PEOPLE:
+        problems.append(f"{len(missing) - SHOWN_PEOPLE} more names as written in the calendar are not in the draft")
+    if len(named) > CHECKED_NAMES:
+        problems.append(f"only the first {CHECKED_NAMES} of {len(named)} names were checked")
     if not interview.interviewers:
         problems.append("the event has no attendees: the draft has no recipient; add the address")
     for url in _URL.findall(body):

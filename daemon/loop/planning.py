@@ -9,21 +9,43 @@ The rules (every time is configurable in ``[timing]``):
 - *thank-you* draft ``thank_you_after_minutes`` after the end, with a *thank-you-reminder*
   at the same moment. If the thank-you is not sent by ``thank_you_nudge_at`` on the next
   day, a *thank-you-nudge* reminder is shown then; from the midnight after that day the
-  thank-you is *missed*. A loop first seen after that midnight skips the thank-you.
+  thank-you is *missed*. A loop *found late* skips the thank-you: first seen after that
+  midnight, or its thank-you never written by then (nothing ran: ``LoopFacts.written``).
 - *followup*: ``followup_days_small`` (or ``_large``) days after the interview, moved to
   the first working day on or after that, at ``morning`` in the user's time zone (so
   the 4-5 and 8-12 day windows hold; when a weekend covers a whole window, the first
   working day after it: later rather than too early). If the
   debrief recorded an answer date, the working day after that date instead. By email a
   draft plus a *followup-reminder*; by phone a *followup-call* reminder with a script.
+  A follow-up draft still not sent ``followup_again_days`` later gets a *followup-nudge*
+  (written once due). The next follow-up comes only after one really sent (seen in Sent),
+  and "no response" (a *move-on* reminder, ``give_up_days`` later) only after the last one
+  allowed was really sent: an unsent draft is never given up on, and a give-up removes no
+  draft.
+- A reply that only promises an answer ("we will get back to you by Friday 4 December":
+  ``Observation.promises_answer``) closes nothing; a follow-up not yet sent moves to the
+  working day after the day it names (never earlier), and the give-up counts from there.
 - An employer's reply closes the loop: every step not yet done is cancelled, except
   reminders already in the past; drafts not sent are no longer wanted (the engine removes
-  them if untouched). A cancelled interview cancels every step.
+  them if untouched). A cancelled interview cancels every step. A request for information
+  leaves the loop open (outcome "info"): waiting on you until you write to them after it
+  (seen in Sent), then on them; ``give_up_days`` of silence after your answer close it.
+- Where a loop stands, at a glance (``glance``): "upcoming", "waiting on you" (a step that
+  is the user's to do is due: ``ACTIONS``), "waiting on them", or "closed (OUTCOME)". A
+  closed loop shows no due step: the past reminders nobody needs are "skipped" (they stay
+  in the calendar); the feedback request and the request for time to decide are the
+  user's to do for ``followup_again_days`` and until the decision day, then "missed".
+- Humane hours: no step falls in the user's night. A step whose moment is outside
+  ``waking_hours`` (in the user's time zone) moves to the start of the next waking period
+  (``awake``): an interview ending at 18:00 in New York gives a Berlin user the debrief
+  and the thank-you at 08:00 the next morning, not at midnight; the nudge, and the moment
+  the thank-you counts as missed, follow the moved days. Morning steps (follow-ups) keep
+  their day and fall at ``morning``, or at the start of the waking hours if that is later.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -49,6 +71,9 @@ class LoopFacts:
     first_seen: datetime
     debrief: Debrief | None = None
     observations: tuple[Observation, ...] = ()
+    # the steps whose artifact the program has written (any record in the state), or None
+    # when not known: a thank-you never written by the end of its window was found late
+    written: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,10 @@ class LoopPlan:
     application: str = ""  # the loop id of the application's first round
     round: int = 1
     flags: tuple[str, ...] = ()  # what the user should look at (a bounced address, say)
+    # at a glance (``stage``): "upcoming", "waiting on you", "waiting on them" or "closed (OUTCOME)"
+    stage: str = ""
+    stage_detail: str = ""  # what the user is to do, what is awaited, or how it closed
+    found_late: bool = False  # found (or first run) after the thank-you's window: no thank-you
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -161,17 +190,42 @@ def followup_time(
         day = interview.end.astimezone(tz).date() + timedelta(days=days)
         why = f"{days} days after the interview ({interview.size} company: {interview.size_reason})"
     day = working_day_on_or_after(day, timing)
-    return datetime.combine(day, timing.morning, tzinfo=tz), why
+    return at_morning(day, timing, tz), why
+
+
+def awake(moment: datetime, timing: Timing, tz: ZoneInfo) -> datetime:
+    """``moment`` if it falls in the user's waking hours (local time in ``tz``), else the
+    start of the next waking period: the same day's start before it, the next day's after
+    its end. Local wall-clock times, so the next morning is 08:00 across a DST change."""
+    start, end = timing.waking
+    local = moment.astimezone(tz)
+    if start <= local.time().replace(tzinfo=None) and (local.time().replace(tzinfo=None) < end or end == time.max):
+        return moment
+    day = local.date() if local.time().replace(tzinfo=None) < start else local.date() + timedelta(days=1)
+    return _local(day, start, tz)
+
+
+def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """``at`` on ``day`` in ``tz``; a time that a DST change skips becomes the moment the
+    clocks jumped to (02:30 on a spring-forward night: 03:30 local)."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
+
+
+def at_morning(day: date, timing: Timing, tz: ZoneInfo) -> datetime:
+    """``timing.morning`` on ``day``, or the start of the waking hours when the morning
+    falls outside them (the day is kept: it is a working day)."""
+    start, end = timing.waking
+    return _local(day, timing.morning if start <= timing.morning < end else start, tz)
 
 
 def morning_after(day: date, timing: Timing, tz: ZoneInfo) -> datetime:
     """The first working day after ``day``, at ``timing.morning``."""
-    return datetime.combine(working_day_on_or_after(day + timedelta(days=1), timing), timing.morning, tzinfo=tz)
+    return at_morning(working_day_on_or_after(day + timedelta(days=1), timing), timing, tz)
 
 
 def morning_on(moment: datetime, timing: Timing, tz: ZoneInfo) -> datetime:
     day = working_day_on_or_after(moment.astimezone(tz).date(), timing)
-    return datetime.combine(day, timing.morning, tzinfo=tz)
+    return at_morning(day, timing, tz)
 
 
 def plan_loop(
@@ -181,7 +235,10 @@ def plan_loop(
     round_ = round_ or Round(iv.loop_id, 1)
     end_day = iv.end.astimezone(tz).date()
     after_start = [o for o in facts.observations if o.at >= iv.start]
-    replies = sorted((o for o in after_start if o.kind == "reply"), key=lambda o: o.at)
+    # a reply that only promises an answer ("we will get back to you by Friday") keeps the
+    # loop waiting: it moves the follow-up after the day it names, it closes nothing
+    promises = sorted((o for o in after_start if o.promises_answer), key=lambda o: o.at)
+    replies = sorted((o for o in after_start if o.kind == "reply" and not o.promises_answer), key=lambda o: o.at)
     # the first answer ends the waiting; the latest one that says something decides what next
     first_answer = replies[0] if replies else None
     answer = next((o for o in reversed(replies) if o.outcome not in ("", "other")), first_answer)
@@ -190,10 +247,13 @@ def plan_loop(
 
     # elapsed time, not wall-clock time: right across a DST change (aware + timedelta is wall-clock)
     end = iv.end.astimezone(timezone.utc)
-    debrief_due = (end + timedelta(minutes=timing.debrief_after_minutes)).astimezone(tz)
-    thanks_due = (end + timedelta(minutes=timing.thank_you_after_minutes)).astimezone(tz)
-    nudge_at = datetime.combine(end_day + timedelta(days=1), timing.thank_you_nudge_at, tzinfo=tz)
-    missed_at = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz)
+    # none in the user's night: moved to the next morning (``awake``)
+    debrief_due = awake((end + timedelta(minutes=timing.debrief_after_minutes)).astimezone(tz), timing, tz)
+    thanks_due = awake((end + timedelta(minutes=timing.thank_you_after_minutes)).astimezone(tz), timing, tz)
+    nudge_at = awake(_local(end_day + timedelta(days=1), timing.thank_you_nudge_at, tz), timing, tz)
+    nudge_at = max(nudge_at, thanks_due)  # never before the thank-you it is about
+    # missed from the midnight after the nudge's day (the day after the interview's)
+    missed_at = _local(nudge_at.astimezone(tz).date() + timedelta(days=1), time(0), tz)
     follow_due, follow_why = followup_time(iv, facts.debrief, timing, tz)
 
     sent = sorted((o for o in after_start if o.kind == "sent"), key=lambda o: o.at)
@@ -211,6 +271,10 @@ def plan_loop(
         if back is not None and morning_after(back, timing, tz) > due:
             due, why = morning_after(back, timing, tz), f"the working day after {back.isoformat()}, when they are back"
         done = next((o.at for o in sent if o.step == name), None)
+        by = max((o.returns_on for o in promises if o.returns_on and (done is None or o.at < done)), default=None)
+        if by is not None and morning_after(by, timing, tz) > due:
+            due = morning_after(by, timing, tz)
+            why = f"the working day after {by.isoformat()}, when they said they would answer"
         if done is None:
             done = next((o.at for o in sent if not o.step and o.at >= due and all(o.at != c[3] for c in chain)), None)
         chain.append((name, due, why, done))
@@ -218,9 +282,22 @@ def plan_loop(
             break
         due = morning_on(done + timedelta(days=timing.followup_again_days), timing, tz)
         why = f"{timing.followup_again_days} days after your follow-up, with no answer"
-    last_sent = chain[-1][3] or chain[-1][1]
-    give_up_at = morning_on(last_sent + timedelta(days=timing.give_up_days), timing, tz)
-    silent = answer is None and next_round_at is None and not iv.cancelled and now >= give_up_at
+    # "no response" only after a follow-up you really sent (seen in Sent; a call cannot be
+    # seen: from the day it was due), or after you answered their request; a promise made
+    # since counts from the day it names. An unsent follow-up is never given up on: it gets
+    # a nudge (``-nudge``), and give-up never removes a draft.
+    waited_from, info_replied = None, None
+    if answer is None:
+        waited_from = chain[-1][3] if timing.followup_channel == "email" else chain[-1][1]
+    elif answer.outcome == "info":
+        info_replied = next((o.at for o in sent if o.at >= answer.at), None)
+        if info_replied is not None and not any(o.at > info_replied for o in replies):
+            waited_from = info_replied
+    for o in promises:
+        if waited_from is not None and o.at >= waited_from:
+            waited_from = max(waited_from, o.at, morning_after(o.returns_on, timing, tz) if o.returns_on else o.at)
+    give_up_at = morning_on(waited_from + timedelta(days=timing.give_up_days), timing, tz) if waited_from else None
+    silent = give_up_at is not None and next_round_at is None and not iv.cancelled and now >= give_up_at
 
     closed_at = first_answer.at if first_answer else (give_up_at if silent else None)
     follow_closed = closed_at if next_round_at is None else min(next_round_at, closed_at or next_round_at)
@@ -233,9 +310,9 @@ def plan_loop(
     def add(name: str, artifact: str, due: datetime, state: str, detail: str, done_at=None, ends=None) -> None:
         """``ends``: the moment after which this step is no longer wanted (an answer)."""
         if iv.cancelled:
-            state, detail = CANCELLED, "the interview was cancelled"
+            state, detail = CANCELLED, cancelled_why(iv)
         elif ends is not None and state not in (DONE, SKIPPED):
-            if due > ends or artifact == "draft":
+            if due > ends or (artifact == "draft" and not (silent and ends == give_up_at)):
                 state = CANCELLED
                 detail = "the next round is planned" if ends == next_round_at and not answer else (
                     "no answer came" if silent and ends == give_up_at else "the employer answered")
@@ -257,27 +334,41 @@ def plan_loop(
         ends=closed_at,
     )
 
+    # found late: first seen after the thank-you's window, or first run since (the draft was
+    # never written): no thank-you now, and no draft that assumes one was sent
+    unwritten = (facts.written is not None and "thank-you" not in facts.written
+                 and not (first_answer is not None and first_answer.at < missed_at))
     if thanks_sent is not None:
         thanks_state, thanks_detail = DONE, "sent"
     elif facts.first_seen >= missed_at:
-        thanks_state, thanks_detail = SKIPPED, "the interview was found after the time for a thank-you"
+        thanks_state, thanks_detail = SKIPPED, "found late: the interview was found after the time for a thank-you"
+    elif now >= missed_at and unwritten:
+        thanks_state, thanks_detail = SKIPPED, "found late: no thank-you was written in its time (nothing ran then)"
     elif now >= missed_at:
         thanks_state, thanks_detail = MISSED, "not sent by the end of the day after the interview"
     else:
         thanks_state, thanks_detail = timed(thanks_due), "the same day as the interview"
     add("thank-you", "draft", thanks_due, thanks_state, thanks_detail, ends=closed_at)
-    reminder_state = DONE if thanks_sent else (SKIPPED if thanks_state == SKIPPED else timed(thanks_due))
+    reminder_state = DONE if thanks_sent else (thanks_state if thanks_state in (SKIPPED, MISSED) else timed(thanks_due))
     add("thank-you-reminder", "reminder", thanks_due, reminder_state, "send the thank-you today", thanks_sent,
         ends=closed_at)
-    nudge_state = SKIPPED if thanks_state == SKIPPED else (DONE if thanks_sent else timed(nudge_at))
+    nudge_state = thanks_state if thanks_state in (SKIPPED, MISSED) else (DONE if thanks_sent else timed(nudge_at))
     add("thank-you-nudge", "reminder", nudge_at, nudge_state, "if the thank-you is not sent yet", thanks_sent,
         ends=closed_at)
+    if thanks_detail.startswith("found late") and facts.written:  # reminders written before stay where they are
+        steps[-2:] = [replace(s, want=s.name in facts.written) if s.state == SKIPPED else s for s in steps[-2:]]
 
     if timing.followup_channel == "email":
         for name, due, why, done in chain:
             state = DONE if done else timed(due)
             add(name, "draft", due, state, why if not done else "sent", ends=follow_closed)
             add(f"{name}-reminder", "reminder", due, state, "send the follow-up", done, ends=follow_closed)
+            # left in Drafts: a nudge to send it (an unsent follow-up is never given up on)
+            nudge = morning_on(due + timedelta(days=timing.followup_again_days), timing, tz)
+            add(f"{name}-nudge", "reminder", nudge, DONE if done else timed(nudge),
+                "if the follow-up is still not sent", done, ends=follow_closed)
+            if steps[-1].state == SCHEDULED:  # written only once due: most follow-ups are sent by then
+                steps[-1] = replace(steps[-1], want=False)
     else:
         name, due, why, _ = chain[0]
         add("followup-call", "reminder", due, timed(due), why, ends=follow_closed)
@@ -289,14 +380,20 @@ def plan_loop(
         if o.kind == "bounce" and o.address:
             key = "check-address"
             if not any(s.name == key for s in steps):
-                add(key, "reminder", o.at, timed(o.at), f"your mail to {o.address} bounced: check the address")
+                at = awake(o.at, timing, tz)
+                add(key, "reminder", at, timed(at), f"your mail to {o.address} bounced: check the address")
     if silent:
         add("move-on", "reminder", give_up_at, timed(give_up_at), "no answer: time to move on")
 
     bounced = sorted({o.address for o in after_start if o.kind == "bounce" and o.address})
     flags = tuple(f"your mail to {a} bounced — check the address" for a in bounced)
     if iv.cancelled:
-        status, outcome, reason = "cancelled", "", "the interview was cancelled"
+        status, outcome, reason = "cancelled", "", f"cancelled: {cancelled_why(iv)}"
+    elif answer is not None and answer.outcome == "info" and not silent:
+        said = f" (\"{answer.phrase}\")" if answer.phrase else ""
+        status, outcome, reason = "open", "info", f"open: they asked for information{said}: {answer.reason}"
+    elif answer is not None and silent:  # you answered their request, then nothing
+        status, outcome, reason = "closed", "no-response", "closed: no response after you answered their request"
     elif answer is not None:
         outcome = OUTCOME_OF.get(answer.outcome, "answered")
         said = f" (\"{answer.phrase}\")" if answer.phrase else ""
@@ -310,9 +407,102 @@ def plan_loop(
         reason = f"next round on {round_.next_start.astimezone(tz):%a %Y-%m-%d}"
     elif silent:
         status, outcome, reason = "closed", "no-response", "closed: no response after your follow-ups"
+    elif promises:
+        said = f" (\"{promises[-1].phrase}\")"
+        status, outcome = "open", ""
+        reason = f"open: they said they would answer{_by(promises[-1], tz)}{said}: {promises[-1].reason}"
     else:
         status, outcome, reason = "open", "", ""
-    return LoopPlan(iv, status, reason, tuple(steps), closed_at, outcome, round_.application, round_.number, flags)
+    found_late = thanks_state == SKIPPED and not iv.cancelled
+    stage, detail, steps = glance(iv, status, outcome, steps, now, tz, answer=answer, promises=promises,
+                                  waited_from=waited_from if silent else None, info_replied=info_replied,
+                                  next_start=round_.next_start if next_round_at else None)
+    return LoopPlan(iv, status, reason, tuple(steps), closed_at, outcome, round_.application, round_.number, flags,
+                    stage, detail, found_late)
+
+
+def cancelled_why(iv: Interview) -> str:
+    return iv.cancelled_reason or "the event was cancelled"
+
+
+def _by(promise: Observation, tz: ZoneInfo) -> str:
+    return f" by {promise.returns_on:%a %Y-%m-%d}" if promise.returns_on else ""
+
+
+# --- at a glance ------------------------------------------------------------------------
+
+UPCOMING, WAITING_ON_YOU, WAITING_ON_THEM = "upcoming", "waiting on you", "waiting on them"
+# the steps that are the user's to do while due, in their words (follow-ups by their base name)
+ACTIONS = {
+    "thank-you": "send the thank-you",
+    "followup": "send the follow-up",
+    "followup-call": "call them about their decision",
+    "feedback-request": "send the feedback request",
+    "decision-time": "ask for time to decide on the offer",
+    "answer-info": "answer their request",
+}
+# the reminder that goes with an action (kept due while the action is)
+PAIRED = {"feedback-request": "feedback-request-reminder", "decision-time": "answer-offer"}
+# a closed loop's outcome, as ``stage`` says it: "closed (rejected)"
+CLOSED_WORDS = {"rejected": "rejected", "offer": "offer", "next-round": "next round", "info": "answered",
+                "answered": "answered", "no-response": "no response"}
+
+
+def action(step: Step) -> str:
+    """What ``step`` asks the user to do now, in words, or "" (not due, or not theirs)."""
+    if step.state != DUE or (step.artifact == "draft" and not step.want):
+        return ""
+    base = "followup" if step.artifact == "draft" and step.name.startswith("followup-") else step.name
+    return ACTIONS.get(base, "")
+
+
+def glance(iv: Interview, status: str, outcome: str, steps: list[Step], now: datetime, tz: ZoneInfo, *,
+           answer: Observation | None = None, promises: list[Observation] = (), waited_from: datetime | None = None,
+           info_replied: datetime | None = None, next_start: datetime | None = None,
+           ) -> tuple[str, str, list[Step]]:
+    """(stage, what it means, the steps): "waiting on you" while something is the user's
+    to do; "closed (OUTCOME)" when the loop is over and nothing is; "upcoming" before the
+    interview ends; "waiting on them" otherwise. A closed loop shows no due step: a past
+    reminder nobody needs any more is "skipped" (it stays in the calendar where it was),
+    the "move-on" reminder "done" once shown."""
+    todo = sorted((s for s in steps if action(s)), key=lambda s: s.due)
+    if status in ("closed", "cancelled"):
+        keep = {s.name for s in todo} | {PAIRED[s.name] for s in todo if s.name in PAIRED}
+        why = "the interview was cancelled" if status == "cancelled" else "the loop is closed"
+        steps = [s if s.state != DUE or s.name in keep else
+                 replace(s, state=DONE) if s.name == "move-on" else
+                 replace(s, state=SKIPPED, detail=f"no longer needed: {why}") for s in steps]
+    if status == "cancelled":
+        word = "declined" if iv.cancelled_reason == "you declined it" else "cancelled"
+        return f"closed ({word})", cancelled_why(iv), steps
+    if todo:
+        return WAITING_ON_YOU, "; ".join(dict.fromkeys(action(s) for s in todo)), steps
+    if status == "closed":
+        if outcome == "no-response" and waited_from is not None:
+            detail = f"no answer since {waited_from.astimezone(tz):%a %Y-%m-%d}"
+        elif next_start is not None and (answer is None or outcome == "next-round"):
+            detail = f"next round on {next_start.astimezone(tz):%a %Y-%m-%d}"
+        elif answer is not None:
+            detail = (f"\"{answer.phrase}\", " if answer.phrase else "") + answer.reason
+        else:
+            detail = ""
+        return f"closed ({CLOSED_WORDS.get(outcome, outcome or 'answered')})", detail, steps
+    if now < iv.end:
+        return UPCOMING, "", steps
+    if outcome == "info" and info_replied is not None:
+        what = "their answer to what you sent them"
+    elif outcome == "next-round":
+        what = "the date of the next round"
+    elif promises:
+        by = promises[-1].returns_on
+        what = f"their answer, promised by {by:%a %Y-%m-%d}" if by else "their answer, which they promised"
+    else:
+        what = "their answer"
+    follow = min((s for s in steps if s.state == SCHEDULED and s.name.startswith("followup")
+                  and not s.name.endswith("-nudge")), key=lambda s: s.due, default=None)
+    if follow is not None:
+        what += f"; follow-up on {follow.due.astimezone(tz):%a %Y-%m-%d}"
+    return WAITING_ON_THEM, what, steps
 
 
 # reply outcomes -> the loop's outcome; rejections and offers end an application
@@ -334,21 +524,28 @@ def decide_by(answer: Observation, timing: Timing, tz: ZoneInfo) -> date:
 
 
 def _after_answer(answer: Observation, now: datetime, timing: Timing, tz: ZoneInfo, add, sent) -> None:
-    at = answer.at
+    at = answer.at  # what the user sent after it answers it
+    due = awake(at, timing, tz)  # not in the user's night
 
-    def pair(draft: str, reminder: str, detail: str) -> None:
+    def pair(draft: str, reminder: str, detail: str, until: datetime) -> None:
+        """A draft to send, and its reminder; not sent by ``until``: missed (left in Drafts)."""
         done = next((o.at for o in sent if o.step == draft and o.at >= at), None)
-        state = DONE if done else (DUE if now >= at else SCHEDULED)
-        add(draft, "draft", at, state, detail)
-        add(reminder, "reminder", at, state, detail, done)
+        state = DONE if done else (DUE if now >= due else SCHEDULED)
+        if state == DUE and now >= until:
+            state, detail = MISSED, f"not sent by {until.astimezone(tz):%a %Y-%m-%d}"
+        add(draft, "draft", due, state, detail)
+        add(reminder, "reminder", due, state, detail, done)
 
     if answer.outcome == "rejection":
-        pair("feedback-request", "feedback-request-reminder", "ask what was missing, and for feedback")
+        pair("feedback-request", "feedback-request-reminder", "ask what was missing, and for feedback",
+             morning_on(at + timedelta(days=timing.followup_again_days), timing, tz))
     elif answer.outcome == "offer":
-        pair("decision-time", "answer-offer", f"ask for time to decide, until {decide_by(answer, timing, tz).isoformat()}")
+        by = decide_by(answer, timing, tz)
+        pair("decision-time", "answer-offer", f"ask for time to decide, until {by.isoformat()}",
+             datetime.combine(by, time(0), tzinfo=tz))
     elif answer.outcome == "info":
         replied = next((o.at for o in sent if o.at >= at), None)
-        add("answer-info", "reminder", at, DONE if replied else (DUE if now >= at else SCHEDULED),
+        add("answer-info", "reminder", due, DONE if replied else (DUE if now >= due else SCHEDULED),
             "they asked for something: answer them", replied)
 
 

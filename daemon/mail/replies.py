@@ -3,8 +3,9 @@
 ``understand(msg, known, now, rules)`` is the entry point: it turns one message into an
 ``Observation`` of one loop, or None.
 
-- Sent mail marks a step done when it carries a draft's key, or goes to one of the
-  loop's people after the interview; its provider thread id is kept (``sent_threads``).
+- Sent mail marks a step done when it carries a draft's key (or the draft's Message-ID),
+  or goes to one of the loop's people after the interview; its provider thread id is kept
+  (``sent_threads``).
 - The user's own mail, and mail dated before a loop's interview started, never count.
 - Automatic mail (``automail.examine``) is never an answer. A bounce that reports one of
   a loop's people as undeliverable, or that sits in the thread of the loop's mail, is a
@@ -12,7 +13,10 @@
   rules below) and says when its writer is back is an *out-of-office* notice (with the
   day); any other automatic mail is ignored.
 - A message a person wrote is a *reply* of the loop it matches, with what it says
-  (``classify.classify``) and the sender's address (whom an answer goes to).
+  (``classify.classify``) and the sender's address (whom an answer goes to). A reply that
+  decides nothing ("other") but promises an answer (``promise``) keeps "other" as its
+  outcome, carries the promising words as its phrase and the day it names, if any, as
+  ``returns_on`` (``Observation.promises_answer``).
 
 A message matches a loop by, strongest first:
 1. its thread headers (In-Reply-To, References) naming one of the loop's drafts (see
@@ -35,7 +39,8 @@ from datetime import datetime, timedelta
 
 from interview_followup.daemon.employers.agencies import PLACES, on_behalf, where_named
 from interview_followup.daemon.mail.automatic import examine
-from interview_followup.daemon.mail.classify import Rules, classify
+from interview_followup.daemon.mail.classify import Rules, classify, reply_text
+from interview_followup.daemon.mail.promise import promised_answer
 from interview_followup.daemon.employers.companies import domain_in
 from interview_followup.daemon.keys import message_id
 from interview_followup.daemon.model import Automatic, Debrief, Interview, MailMessage, Person, recipients
@@ -117,6 +122,8 @@ def understand(msg: MailMessage, known: Known, now: datetime, rules: Rules) -> O
     if found is None:
         return None
     verdict = classify(msg, rules)
+    # a reply that decides nothing may promise an answer (by a day): see ``promise``
+    promise = promised_answer(reply_text(msg), when.date(), msg.sender.domain) if verdict.outcome == "other" else None
     return Observation(
         msg.ref,
         found.interview.loop_id,
@@ -125,7 +132,8 @@ def understand(msg: MailMessage, known: Known, now: datetime, rules: Rules) -> O
         f"a reply {found.reason}",
         message_id=msg.message_id,
         outcome=verdict.outcome,
-        phrase=verdict.phrase,
+        phrase=promise.phrase if promise else verdict.phrase,
+        returns_on=promise.by if promise else None,
         address=msg.sender.email,  # whom an answer to it goes to
     )
 
@@ -249,8 +257,11 @@ def _bounce(msg: MailMessage, auto: Automatic, known: Known, when: datetime) -> 
 
 
 def _match_sent(msg: MailMessage, known: Known, when: datetime) -> Observation | None:
-    if msg.key:
-        loop_id, _, step = msg.key.partition(".")
+    # the draft's key; or its Message-ID, which some mail programs keep when they drop the key
+    key = msg.key or (msg.message_id[1:msg.message_id.index(_DRAFT_TAIL)]
+                      if msg.message_id.startswith("<") and _DRAFT_TAIL in msg.message_id else "")
+    if key:
+        loop_id, _, step = key.partition(".")
         if any(iv.loop_id == loop_id for iv in known.interviews):
             return Observation(msg.ref, loop_id, "sent", when, "you sent the program's draft", step, msg.message_id,
                                thread_id=msg.thread_id)

@@ -8,11 +8,21 @@ then looks for the artifact's key before writing again.
 
 The database is never wiped or silently replaced: an unreadable file, or one written by
 a newer version of the program, stops the program with a message saying so.
+
+A state folder that cannot be used says so with its path, and the right kind of error
+(``common.files.os_error``): a full disk or quota is ``Transient`` (retried; exit 75), a
+read-only or forbidden folder or file ``NeedsUser`` (exit 2). ``run`` keeps going and
+tries again at every pass, so it recovers by itself once the folder is fixed. The folder
+is kept at mode 0700, the database and its -wal and -shm files at 0600: looser modes
+found at open (a file copied in, an older version) are repaired, with an info line.
+
+Items that a pass skipped after an unexpected error (one event, one message, one loop, one
+step: see ``engine.reconcile``) are kept in ``problems``, so that each is named in a
+warning once and ``status`` lists them while they last.
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import sqlite3
@@ -22,12 +32,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
-from interview_followup.daemon.errors import StateError, Transient
+from interview_followup.daemon.common.files import keep_private, os_error
+from interview_followup.daemon.errors import FollowupError, NeedsUser, StateError, Transient
 from interview_followup.daemon.model import Debrief, Interview
 from interview_followup.daemon.model import Observation
 from interview_followup.daemon.store.records import from_json, to_json
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_NAME = "state.sqlite3"
 
 MIGRATIONS: dict[int, str] = {
@@ -90,6 +101,16 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE observations ADD COLUMN address TEXT NOT NULL DEFAULT '';
     ALTER TABLE observations ADD COLUMN thread_id TEXT NOT NULL DEFAULT '';
     """,
+    # 5: items a pass skipped after an unexpected error, for one warning each and `status`
+    5: """
+    CREATE TABLE problems (
+        item TEXT PRIMARY KEY,
+        part TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        since TEXT NOT NULL,
+        seen TEXT NOT NULL
+    );
+    """,
 }
 
 # how often a healthy provider's "last worked" moment is refreshed: idle passes in
@@ -100,7 +121,19 @@ PROBLEMS = {
     "sign-in": "needs re-authorisation",
     "user": "needs you",
     "transient": "failing, retrying",
+    "unexpected": "failing unexpectedly, retrying",
 }
+
+# what a skipped item is (``Problem.part``), in words for `status`
+PARTS = {
+    "calendar": "event",
+    "mailbox": "message",
+    "plan": "loop",
+    "reconcile": "step",
+    "reminders": "reminder",
+}
+# a skipped message is not read again (the mailbox cursor moved on): `status` lists it this long
+PROBLEM_KEPT = timedelta(days=7)
 
 # artifact statuses
 INTENT_CREATE = "intent-create"
@@ -129,6 +162,19 @@ class Health:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """An item (``calendar:<uid>``, ``mailbox:<ref>``, ...) a pass skipped after an
+    unexpected error: ``detail`` is the error's type and text, ``since`` when it was first
+    skipped, ``seen`` the last time (refreshed at most every ``HEALTH_REFRESH``)."""
+
+    item: str
+    part: str
+    detail: str
+    since: datetime
+    seen: datetime
+
+
+@dataclass(frozen=True)
 class Artifact:
     key: str
     loop_id: str
@@ -142,20 +188,28 @@ class Artifact:
 
 class _Connection(sqlite3.Connection):
     """A connection whose statements fail as ``Transient`` when the world may fix it: a
-    full disk (or quota), an I/O error, a lock held too long. The caller backs off and
-    retries; nothing is lost, since the failed statement or transaction was not applied."""
+    full disk (or quota), an I/O error, a lock held too long; and as ``NeedsUser`` when the
+    database or its folder cannot be written (read-only, forbidden). The caller backs off
+    and retries; nothing is lost, since the failed statement or transaction was not applied."""
+
+    db_path: Path | None = None
 
     def execute(self, sql, parameters=(), /):
         try:
             return super().execute(sql, parameters)
         except sqlite3.OperationalError as exc:
-            transient = _transient(exc)
-            if transient is None:
+            sorted_ = _sqlite_error(exc, self.db_path)
+            if sorted_ is None:
                 raise
-            raise transient from None
+            raise sorted_ from None
 
 
-def _transient(exc: sqlite3.OperationalError) -> Transient | None:
+WRITABLE_HINT = ("make the state folder and its files writable for this user (and its file system "
+                 "writable), or set state.dir to another folder; nothing was changed")
+
+
+def _sqlite_error(exc: sqlite3.OperationalError, path: Path | None) -> FollowupError | None:
+    """What an SQLite failure means for the user, or None (then it is a bug)."""
     text = str(exc)
     if "full" in text:  # SQLITE_FULL: "database or disk is full"
         return Transient(f"state database: the disk is full ({text}); nothing was lost")
@@ -163,12 +217,34 @@ def _transient(exc: sqlite3.OperationalError) -> Transient | None:
         return Transient(f"state database: {text}")
     if "locked" in text or "busy" in text:
         return Transient(f"state database is busy: {text}")
+    if "readonly" in text or "read-only" in text:  # "attempt to write a readonly database"
+        return NeedsUser(f"state database {path or ''} cannot be written: {text}".replace("  ", " "),
+                         hint=WRITABLE_HINT)
+    if "unable to open" in text:  # the folder cannot be read or written, or is gone
+        return NeedsUser(f"state database {path or ''} cannot be opened: {text}".replace("  ", " "),
+                         hint=WRITABLE_HINT)
     return None
 
 
+@contextmanager
+def _folder_errors(directory: Path) -> Iterator[None]:
+    """Turns an ``OSError`` about the state folder into the ``NeedsUser`` or ``Transient``
+    it means (``common.files.os_error``), naming the path."""
+    try:
+        yield
+    except OSError as exc:
+        raise os_error(exc, "state folder", directory, hint=WRITABLE_HINT) from None
+
+
 def private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    """Make the state folder (mode 0700), or repair the mode of the one there is."""
+    with _folder_errors(path):
+        if path.exists() and not path.is_dir():
+            raise NeedsUser(f"state folder {path} is a file, not a folder",
+                            hint="move the file away, or set state.dir to a folder")
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not keep_private(path, 0o700) and not os.access(path, os.W_OK | os.X_OK):
+            os.chmod(path, 0o700)  # ours, but not writable for us (e.g. 0500): as it was made
 
 
 class State:
@@ -181,28 +257,45 @@ class State:
     @classmethod
     def open(cls, directory: Path) -> "State":
         path = directory / DB_NAME
-        with _disk_full_is_transient(directory):
-            private_dir(directory)
-            if not path.exists():
+        private_dir(directory)
+        with _folder_errors(directory):
+            if path.exists():
+                if not path.is_file():
+                    raise NeedsUser(f"state database {path} is not a file",
+                                    hint="move it away, or set state.dir to another folder")
+                for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    keep_private(name)  # from an older version, or copied in with 0644
+            else:
                 fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
                 os.close(fd)
+        conn = None
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
+            conn.db_path = path
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc):
-                raise Transient(f"state database {path} is busy: {exc}") from None
-            raise _unreadable(path, exc) from None
+            if conn is not None:
+                conn.close()
+            raise _sqlite_error(exc, path) or _unreadable(path, exc) from None
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise _unreadable(path, exc) from None
-        for suffix in ("-wal", "-shm"):
-            extra = Path(str(path) + suffix)
-            if extra.exists():
-                os.chmod(extra, 0o600)
+        except FollowupError:
+            if conn is not None:
+                conn.close()
+            raise
+        with _folder_errors(directory):
+            for suffix in ("-wal", "-shm"):  # made by SQLite just now, with the umask's mode
+                keep_private(Path(f"{path}{suffix}"))
         state = cls(conn, path)
-        state.migrate()
+        try:
+            state.migrate()
+        except BaseException:
+            conn.close()
+            raise
         return state
 
     @classmethod
@@ -213,8 +306,12 @@ class State:
         if path.exists():
             try:
                 src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-                src.backup(mem)
-                src.close()
+                try:
+                    src.backup(mem)
+                finally:
+                    src.close()
+            except sqlite3.OperationalError as exc:
+                raise _sqlite_error(exc, path) or _unreadable(path, exc) from None
             except sqlite3.DatabaseError as exc:
                 raise _unreadable(path, exc) from None
         state = cls(mem, None)
@@ -345,6 +442,23 @@ class State:
             (name, value),
         )
 
+    # --- the state's own time ----------------------------------------------------
+
+    def last_pass_at(self) -> datetime | None:
+        """The latest moment a pass recorded anything at (a loop, an artifact, a provider's
+        health, a skipped item), or None for a fresh state. The state never goes back
+        before it: a pass at an earlier moment would undo what was done since
+        (``engine.reconcile.one_pass`` refuses it). Idle passes refresh the health at most
+        every ``HEALTH_REFRESH``, so this may lag the last pass by that much: a pass that
+        wrote nothing has nothing to undo."""
+        moments = [
+            "SELECT first_seen FROM loops", "SELECT updated FROM loops", "SELECT updated FROM artifacts",
+            "SELECT since FROM health", "SELECT last_ok FROM health WHERE last_ok != ''",
+            "SELECT seen FROM problems",
+        ]
+        found = [_dt(text) for sql in moments for (text,) in self.conn.execute(sql)]
+        return max(found, default=None)
+
     # --- provider health ---------------------------------------------------------
 
     def health(self) -> dict[str, Health]:
@@ -378,6 +492,37 @@ class State:
         )
         return before
 
+    # --- items skipped after an unexpected error -----------------------------------
+
+    def problems(self) -> dict[str, Problem]:
+        rows = self.conn.execute("SELECT item, part, detail, since, seen FROM problems ORDER BY since, item")
+        return {r[0]: Problem(r[0], r[1], r[2], _dt(r[3]), _dt(r[4])) for r in rows}
+
+    def save_problems(self, found: dict[str, tuple[str, str]], done: set[str], now: datetime) -> None:
+        """Record the items a pass skipped (``found``: item -> (part, detail)).
+
+        An item skipped before keeps its ``since``. One no longer skipped is forgotten when
+        its part (``done``) ran whole in this pass, except a message: it is not read
+        again, so it stays listed for ``PROBLEM_KEPT``. Nothing is written when nothing
+        changed (an idle pass writes nothing)."""
+        before = self.problems()
+        for item, (part, detail) in found.items():
+            old = before.get(item)
+            if old is not None and old.detail == detail and now - old.seen < HEALTH_REFRESH:
+                continue
+            since = old.since if old is not None else now
+            self.conn.execute(
+                "INSERT INTO problems(item, part, detail, since, seen) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(item) DO UPDATE SET part=excluded.part, detail=excluded.detail, seen=excluded.seen",
+                (item, part, detail, since.isoformat(), now.isoformat()),
+            )
+        for item, old in before.items():
+            if item in found:
+                continue
+            kept = old.part == "mailbox" and now - old.since < PROBLEM_KEPT
+            if (old.part in done and not kept) or now - old.seen >= PROBLEM_KEPT:
+                self.conn.execute("DELETE FROM problems WHERE item=?", (item,))
+
     # --- artifacts ---------------------------------------------------------------
 
     def artifacts(self) -> dict[str, Artifact]:
@@ -410,20 +555,10 @@ def _dt(text: str) -> datetime:
 
 
 @contextmanager
-def _disk_full_is_transient(directory: Path) -> Iterator[None]:
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise Transient(f"state directory {directory}: {exc.strerror}") from None
-        raise
-
-
-@contextmanager
 def exclusive(directory: Path, wait_seconds: float = 60.0) -> Iterator[None]:
     """One pass at a time: an advisory lock, freed by the kernel if the process dies."""
-    with _disk_full_is_transient(directory):
-        private_dir(directory)
+    private_dir(directory)
+    with _folder_errors(directory):
         fd = os.open(directory / "lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
         import time as _time
