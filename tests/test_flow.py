@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 
@@ -391,3 +392,16 @@ def test_an_answer_in_the_thread_of_your_sent_mail_closes_the_loop_whoever_sends
     st = json.loads(world.cli("status", "--json", now="2026-11-18T11:00:00+01:00").out)
     assert st["loops"][0]["status"] == "closed"
     assert "thread of a message you sent" in st["loops"][0]["reason"]
+
+
+def test_a_title_without_a_role_gives_a_draft_without_a_doubled_or_empty_role(world):
+    world.set_calendar(vevent("smallco-1@test", "20261117T140000", "20261117T150000", "Interview with Smallco",
+                              attendees=(("Sam Small", "sam@smallco.example"),)))
+    world.once(AFTER)
+    (draft,) = world.drafts()
+    text = f"{draft['Subject']}\n{draft.get_content()}"
+    assert draft["Subject"] == "Thank you for our conversation about the role"
+    doubled = re.search(r"\b(\w+)\s+\1\b", text, re.IGNORECASE)
+    assert doubled is None, doubled
+    assert not any("  " in line for line in text.splitlines())
+    assert "about the position at Smallco" in text

@@ -143,7 +143,9 @@ def values_for(
     return {
         "loop_id": interview.loop_id,
         "company": interview.company or "the company",
-        "role": interview.role or "the",
+        "role": interview.role,  # "" when none was found: shipped templates use the_role/the_position
+        "the_role": f"the {interview.role} role" if interview.role else "the role",
+        "the_position": f"the {interview.role} position" if interview.role else "the position",
         "greeting": greeting,
         "when": when,
         "interview_date": _day(interview.start, tz),
