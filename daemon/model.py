@@ -241,9 +241,18 @@ class Observation:
 
 
 def recipients(interview: Interview, debrief: Debrief | None) -> list[Person]:
-    """Who a draft goes to: the interviewers, plus the contact named in the hint or debrief."""
+    """Who a draft goes to: the interviewers, plus the contact named in the hint or debrief,
+    each person once. A contact with the name of an interviewer is that person at the address
+    the user gave (a correction of the calendar's), not a second person."""
     out: list[Person] = list(interview.interviewers)
     for extra in (interview.contact, debrief.contact if debrief else None):
-        if extra and extra.email.lower() not in {p.email.lower() for p in out}:
-            out.append(extra)
+        if not extra or extra.email.lower() in {p.email.lower() for p in out}:
+            continue
+        same = _name_key(extra.name)
+        out = [p for p in out if not (same and _name_key(p.name) == same)]
+        out.append(extra)
     return out
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())

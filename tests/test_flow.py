@@ -405,3 +405,16 @@ def test_a_title_without_a_role_gives_a_draft_without_a_doubled_or_empty_role(wo
     assert doubled is None, doubled
     assert not any("  " in line for line in text.splitlines())
     assert "about the position at Smallco" in text
+
+
+def test_a_debrief_contact_with_an_interviewers_name_replaces_that_address_and_is_greeted_once(world):
+    world.set_calendar(ACME)
+    world.once(AFTER)
+    r = world.cli("debrief", "acme", "--contact", "Jane Doe <jane@acme.com>", now=AFTER)
+    assert r.code == 0, r.err
+    world.once("2026-11-21T09:00:00+01:00")
+    world.once("2026-11-23T09:00:00+01:00")
+    (followup,) = [d for d in world.drafts() if str(d[KEY_HEADER]).endswith(".followup")]
+    assert "jane@acme.com" in followup["To"] and "jane.doe@acme.example" not in followup["To"]
+    greeting = followup.get_content().splitlines()[0]
+    assert greeting.count("Jane Doe") == 1, greeting
