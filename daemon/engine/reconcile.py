@@ -35,7 +35,7 @@ from interview_followup.daemon.engine.attention import Notice, account_reminders
 from interview_followup.daemon.loop.compose import build_message
 from interview_followup.daemon.config import Config
 from interview_followup.daemon.calendar.detection import Detector
-from interview_followup.daemon.loop.drafting import Templates, answer_from_a_person, check_draft, values_for
+from interview_followup.daemon.loop.drafting import Templates, answer_from_a_person, check_draft, greeting, values_for
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient
 from interview_followup.daemon.mail.parse import body_digest
 from interview_followup.daemon.model import Draft, Interview, Person, Reminder, StoredDraft, recipients
@@ -569,16 +569,18 @@ class Engine:
         cfg = self.config
         iv = p.interview
         answer = self._answer(p) if step.name in ANSWERING else None
+        mine = {e.lower() for e in cfg.profile.emails}
+        to = [x for x in recipients(iv, debrief) if x.email.lower() not in mine]  # never the user
+        if answer is not None and answer.address and answer_from_a_person(answer.address, iv):
+            to = [next((x for x in to if x.email.lower() == answer.address.lower()), Person(answer.address))]
         values = self._values(p, debrief)
+        values["greeting"] = greeting(to)  # exactly the people the draft goes to
         text = self.templates.render(self._draft_template(step.name, iv.loop_id), values)
         attachments = cfg.drafts.attachments if step.name == "thank-you" else ()
         warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
         sender = Person(cfg.profile.email, cfg.profile.name)
-        to = recipients(iv, debrief)
         if answer is not None:
             answers = answer.message_id
-            if answer.address and answer_from_a_person(answer.address, iv):
-                to = [next((x for x in to if x.email.lower() == answer.address.lower()), Person(answer.address))]
         else:
             answers = self._sent_in_loop(iv.loop_id) if step.name.startswith("followup") else ""
         references: tuple[str, ...] = ()

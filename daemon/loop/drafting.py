@@ -110,13 +110,21 @@ def _day(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local:%A}, {local.day} {local:%B %Y}"
 
 
+def greeting(people: list[Person]) -> str:
+    """The first line of a draft to ``people``: each named person once, else "Hello,"."""
+    names: list[str] = []
+    for p in people:
+        name = one_line(p.name)
+        if name and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return f"Dear {_join(names)}," if names else "Hello,"
+
+
 def values_for(
     interview: Interview, debrief: Debrief | None, profile: Profile, tz: ZoneInfo, now: datetime
 ) -> dict[str, str]:
     """Every value a template may use. Each is plain text, used once."""
-    named = [p for p in recipients(interview, debrief) if p.name]
     people = recipients(interview, debrief)
-    greeting = f"Dear {_join([one_line(p.name) for p in named])}," if named else "Hello,"
     start_local = interview.start.astimezone(tz)
     days_ago = (now.astimezone(tz).date() - start_local.date()).days
     when = {0: "today", 1: "yesterday"}.get(days_ago, f"on {_day(interview.start, tz)}")
@@ -146,7 +154,7 @@ def values_for(
         "role": interview.role,  # "" when none was found: shipped templates use the_role/the_position
         "the_role": f"the {interview.role} role" if interview.role else "the role",
         "the_position": f"the {interview.role} position" if interview.role else "the position",
-        "greeting": greeting,
+        "greeting": greeting(people),
         "when": when,
         "interview_date": _day(interview.start, tz),
         "interviewer_names": _join([p.name or p.email for p in people]) or "(no one: add the address)",
