@@ -153,6 +153,14 @@ class World:
     def reminder_uids(self) -> list[str]:
         return sorted(str(e["UID"]) for e in self.reminders())
 
+    def mail_after_the_interview(self, now: str, **mail) -> Result:
+        """The Acme interview took place (a pass an hour after it), then ``mail`` came to the
+        inbox; the pass at ``now`` reads it."""
+        self.set_calendar(ACME)
+        self.once("2026-11-17T16:00:00+01:00")
+        self.deliver("INBOX", **mail)
+        return self.once(now)
+
     def deliver(self, folder: str, *, sender: str, to: str = "alex@example.org", subject: str = "Re: your interview",
                 date: str = "Mon, 23 Nov 2026 10:00:00 +0100", body: str = "Thanks for your note.",
                 headers: dict[str, str] | None = None) -> None:

@@ -24,12 +24,7 @@ def reminder_titles(world):
 
 
 def mail_after_the_interview(world, now, **mail):
-    """The Acme interview took place (a pass an hour after it), then ``mail`` came to the
-    inbox; the pass at ``now`` reads it."""
-    world.set_calendar(ACME)
-    world.once(AFTER)
-    world.deliver("INBOX", **mail)
-    return world.once(now)
+    return world.mail_after_the_interview(now, **mail)
 
 
 def test_a_rejection_closes_the_loop_and_leaves_a_feedback_request_in_its_thread(world):

@@ -444,7 +444,6 @@ def test_the_budget_is_per_message():
 def test_gmail_parses_at_most_what_imap_fetches(tmp_path, monkeypatch):
     """Gmail's ``messages.get(format=raw)`` gives the whole message (25 MB and more with
     attachments); like IMAP's partial fetch, only its first 2 MiB are parsed."""
-    pytest.importorskip("googleapiclient")
     from datetime import datetime, timedelta, timezone
 
     from google_emulator import gmail_api

@@ -35,12 +35,10 @@ def test_the_printed_recipients_of_the_thank_you_are_its_to_header_with_a_debrie
 
 
 def test_the_printed_recipient_of_an_answer_is_its_to_header_not_every_interviewer(world):
-    world.set_calendar(ACME)
-    world.once(AFTER)
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", subject="Your application",
-                  date="Thu, 19 Nov 2026 11:00:00 +0100",
-                  body="Dear Alex,\n\nunfortunately we have decided to move forward with other candidates.\n\nJane")
-    r = world.once("2026-11-19T12:00:00+01:00")
+    r = world.mail_after_the_interview(
+        "2026-11-19T12:00:00+01:00", sender="Jane Doe <jane.doe@acme.example>", subject="Your application",
+        date="Thu, 19 Nov 2026 11:00:00 +0100",
+        body="Dear Alex,\n\nunfortunately we have decided to move forward with other candidates.\n\nJane")
     printed = printed_recipients(r.out, "feedback-request")
     assert printed == draft_recipients(world, "feedback-request") == [("Jane Doe", "jane.doe@acme.example")], r.out
 

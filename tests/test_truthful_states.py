@@ -196,11 +196,9 @@ PROMISE = "Hi Alex,\n\nthanks for your note. We are meeting two more candidates 
 
 
 def test_a_reply_promising_an_answer_by_a_date_keeps_the_loop_waiting_and_moves_the_followup(world):
-    world.set_calendar(ACME)
-    world.once(AFTER)
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", subject="Re: Thank you",
-                  date="Thu, 19 Nov 2026 11:00:00 +0100", body=PROMISE)
-    r = world.once("2026-11-19T12:00:00+01:00")
+    r = world.mail_after_the_interview(
+        "2026-11-19T12:00:00+01:00", sender="Jane Doe <jane.doe@acme.example>", subject="Re: Thank you",
+        date="Thu, 19 Nov 2026 11:00:00 +0100", body=PROMISE)
     assert "note a promise for Acme (Backend Engineer): they will answer by 2026-12-04" in r.out
     loop = loops(world, "2026-11-19T12:00:00+01:00")["Acme"]
     assert loop["status"] == "open" and loop["outcome"] == ""
@@ -273,12 +271,10 @@ def test_a_reply_that_promises_nothing_is_no_promise(text):
 
 
 def test_a_request_from_the_employer_waits_on_you_until_you_answer_it(world):
-    world.set_calendar(ACME)
-    world.once(AFTER)
-    world.deliver("INBOX", sender="Ravi Patel <ravi@acme.example>", subject="References",
-                  date="Thu, 19 Nov 2026 11:00:00 +0100",
-                  body="Hi Alex,\n\ncould you please send us two references from previous employers?\n\nRavi")
-    world.once("2026-11-19T12:00:00+01:00")
+    world.mail_after_the_interview(
+        "2026-11-19T12:00:00+01:00", sender="Ravi Patel <ravi@acme.example>", subject="References",
+        date="Thu, 19 Nov 2026 11:00:00 +0100",
+        body="Hi Alex,\n\ncould you please send us two references from previous employers?\n\nRavi")
     loop = loops(world, "2026-11-19T12:00:00+01:00")["Acme"]
     assert loop["status"] == "open" and loop["outcome"] == "info"
     assert loop["stage"] == "waiting on you" and loop["stage_detail"] == "answer their request"
@@ -366,12 +362,10 @@ def test_no_closed_stage_ever_shows_a_due_step(outcome, days):
 
 
 def test_a_rejection_waits_on_you_for_the_feedback_request_then_closes(world):
-    world.set_calendar(ACME)
-    world.once(AFTER)
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", subject="Your application",
-                  date="Thu, 19 Nov 2026 11:00:00 +0100",
-                  body="Dear Alex,\n\nunfortunately we have decided to move forward with other candidates.\n\nJane")
-    world.once("2026-11-19T12:00:00+01:00")
+    world.mail_after_the_interview(
+        "2026-11-19T12:00:00+01:00", sender="Jane Doe <jane.doe@acme.example>", subject="Your application",
+        date="Thu, 19 Nov 2026 11:00:00 +0100",
+        body="Dear Alex,\n\nunfortunately we have decided to move forward with other candidates.\n\nJane")
     loop = loops(world, "2026-11-19T12:00:00+01:00")["Acme"]
     assert loop["status"] == "closed" and loop["outcome"] == "rejected"
     assert loop["stage"] == "waiting on you" and loop["stage_detail"] == "send the feedback request"
@@ -470,11 +464,9 @@ def test_a_promise_is_announced_as_an_answer_to_come_not_as_an_answer(world):
     from interview_followup.daemon.engine.attention import notices
     from interview_followup.daemon.store.state import State
 
-    world.set_calendar(ACME)
-    world.once(AFTER)
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", subject="Re: Thank you",
-                  date="Thu, 19 Nov 2026 11:00:00 +0100", body=PROMISE)
-    world.once("2026-11-19T12:00:00+01:00")
+    world.mail_after_the_interview(
+        "2026-11-19T12:00:00+01:00", sender="Jane Doe <jane.doe@acme.example>", subject="Re: Thank you",
+        date="Thu, 19 Nov 2026 11:00:00 +0100", body=PROMISE)
     state = State.open(world.state_dir)
     try:
         titles = [n.title for key, n in notices(state).items() if key.startswith("reply:")]
