@@ -42,7 +42,10 @@ def is_our_reminder_text(summary: str, description: str) -> bool:
     """True for the text of a reminder this program wrote: a footer line in its
     description (on any line: a server may add text after it). ``summary`` is taken for
     callers that have both; no summary marks a reminder."""
-    return any(_is_footer(line) for line in (description or "").splitlines())
+    text = description or ""
+    if f"({REMINDER_MARK} " not in text:  # one scan; lines are split only where a footer may be
+        return False
+    return any(_is_footer(line) for line in text.splitlines())
 
 
 def _is_footer(line: str) -> bool:

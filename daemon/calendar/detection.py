@@ -65,7 +65,7 @@ from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import Companies, Detection, Profile
-from interview_followup.daemon.keys import REMINDER_MARK, is_our_reminder_text, key_from_uid
+from interview_followup.daemon.keys import is_our_reminder_text, key_from_uid
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Interview, Person, loop_id_for
 
 NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
@@ -225,7 +225,7 @@ class Detector:
     def is_interview(self, event: CalendarEvent) -> bool:
         if key_from_uid(event.uid) is not None:  # one of our own reminders
             return False
-        if REMINDER_MARK in event.description and is_our_reminder_text(event.summary, event.description):
+        if is_our_reminder_text(event.summary, event.description):
             return False  # one of our reminders whose UID a server changed
         texts = [event.summary, event.description, *event.categories]
         if any(self.keyword_re and self.keyword_re.search(_nfc(t)) for t in texts):

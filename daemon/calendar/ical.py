@@ -110,7 +110,6 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import TooMuchWork, shorten, work_budget
 from interview_followup.daemon.keys import (
-    REMINDER_MARK,
     REMINDER_PROPERTY,
     is_our_reminder_text,
     key_from_uid,
@@ -468,7 +467,7 @@ def _is_ours(event: icalendar.Event, uid: str, summary: str) -> bool:
     except Exception:  # noqa: BLE001
         pass
     description = _text(event, "DESCRIPTION")
-    return REMINDER_MARK in description and is_our_reminder_text(summary, description)
+    return is_our_reminder_text(summary, description)
 
 
 def _latest_versions(
