@@ -451,12 +451,14 @@ class State:
         (``engine.reconcile.one_pass`` refuses it). Idle passes refresh the health at most
         every ``HEALTH_REFRESH``, so this may lag the last pass by that much: a pass that
         wrote nothing has nothing to undo."""
-        moments = [
-            "SELECT first_seen FROM loops", "SELECT updated FROM loops", "SELECT updated FROM artifacts",
-            "SELECT since FROM health", "SELECT last_ok FROM health WHERE last_ok != ''",
-            "SELECT seen FROM problems",
-        ]
-        found = [_dt(text) for sql in moments for (text,) in self.conn.execute(sql)]
+        columns = [("loops", "first_seen"), ("loops", "updated"), ("artifacts", "updated"),
+                   ("health", "since"), ("health", "last_ok"), ("problems", "seen")]
+        found = []
+        for table, column in columns:  # the latest of each column found by SQLite (julianday reads the offsets)
+            row = self.conn.execute(f"SELECT {column} FROM {table} WHERE {column} != '' "
+                                    f"ORDER BY julianday({column}) DESC LIMIT 1").fetchone()
+            if row:
+                found.append(_dt(row[0]))
         return max(found, default=None)
 
     # --- provider health ---------------------------------------------------------
