@@ -113,6 +113,10 @@ class Debrief:
     asked_about: tuple[str, ...] = ()  # what interested the interviewer
     open_questions: tuple[str, ...] = ()  # questions you could not fully answer
     forgot_to_ask: tuple[str, ...] = ()  # questions you forgot to ask
+    # corrections the user made to what was read from the calendar ("" for none): they win
+    role: str = ""
+    company: str = ""
+    language: str = ""  # the language of this loop's drafts (a code, e.g. "de")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from interview_followup.daemon.model import Debrief, Interview
 from interview_followup.daemon.model import Observation
 from interview_followup.daemon.store.records import from_json, to_json
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DB_NAME = "state.sqlite3"
 
 MIGRATIONS: dict[int, str] = {
@@ -111,6 +111,34 @@ MIGRATIONS: dict[int, str] = {
         seen TEXT NOT NULL
     );
     """,
+    # 6: what the user told the program (close, snooze, skip, reopen, track, ignore), the
+    # history of every loop's decisions, and what each draft was made from (``inputs``, so an
+    # untouched draft is rewritten when that changes; ``previous``: the body digest of the
+    # draft an update replaces, so a crash in the middle can tell the old one from the new)
+    6: """
+    CREATE TABLE commands (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        loop_id TEXT NOT NULL DEFAULT '',
+        event TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        command TEXT NOT NULL,
+        step TEXT NOT NULL DEFAULT '',
+        until TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX commands_loop ON commands(loop_id);
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        loop_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX history_loop ON history(loop_id);
+    ALTER TABLE artifacts ADD COLUMN inputs TEXT NOT NULL DEFAULT '';
+    ALTER TABLE artifacts ADD COLUMN previous TEXT NOT NULL DEFAULT '';
+    """,
 }
 
 # how often a healthy provider's "last worked" moment is refreshed: idle passes in
@@ -143,6 +171,7 @@ CREATED = "created"
 REMOVED = "removed"
 GONE = "gone"  # a draft that vanished from the mailbox (sent or deleted by the user)
 LEFT = "left"  # a draft the user edited: left in place when the loop closed
+HELD = "held"  # a draft that failed the quality checks: not written; ``note`` says what to fix
 OPEN_INTENTS = (INTENT_CREATE, INTENT_UPDATE, INTENT_REMOVE)
 
 
@@ -184,6 +213,8 @@ class Artifact:
     ref: str = ""
     digest: str = ""
     note: str = ""
+    inputs: str = ""  # a digest of what a draft was made from (interview, debrief, profile, language)
+    previous: str = ""  # of an update in flight: the body digest of the draft it replaces
 
 
 class _Connection(sqlite3.Connection):
@@ -528,16 +559,19 @@ class State:
     # --- artifacts ---------------------------------------------------------------
 
     def artifacts(self) -> dict[str, Artifact]:
-        rows = self.conn.execute("SELECT key, loop_id, step, kind, status, ref, digest, note FROM artifacts")
+        rows = self.conn.execute(
+            "SELECT key, loop_id, step, kind, status, ref, digest, note, inputs, previous FROM artifacts")
         return {r[0]: Artifact(*r) for r in rows}
 
     def record(self, a: Artifact, now: datetime) -> None:
         """Record an artifact's status, committed at once (intents must be durable)."""
         self.conn.execute(
-            "INSERT INTO artifacts(key, loop_id, step, kind, status, ref, digest, note, updated) "
-            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET status=excluded.status, "
-            "ref=excluded.ref, digest=excluded.digest, note=excluded.note, updated=excluded.updated",
-            (a.key, a.loop_id, a.step, a.kind, a.status, a.ref, a.digest, a.note, now.isoformat()),
+            "INSERT INTO artifacts(key, loop_id, step, kind, status, ref, digest, note, inputs, previous, updated) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET status=excluded.status, "
+            "ref=excluded.ref, digest=excluded.digest, note=excluded.note, inputs=excluded.inputs, "
+            "previous=excluded.previous, updated=excluded.updated",
+            (a.key, a.loop_id, a.step, a.kind, a.status, a.ref, a.digest, a.note, a.inputs, a.previous,
+             now.isoformat()),
         )
 
 
