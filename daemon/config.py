@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from interview_followup.daemon.common import languages
 from interview_followup.daemon.common import toml_schema as schema
 from interview_followup.daemon.errors import ConfigError, ConfigMissing
 from interview_followup.daemon.providers import known_kinds, provider_class
@@ -48,6 +51,9 @@ class Profile:
     fit: str = ""  # one or two sentences on why you fit the role, restated in the thank-you
     references: str = "I would be glad to put you in touch with references from my previous employers."
     links: tuple[str, ...] = ()  # portfolio, profile, ... checked and listed in the thank-you
+    # the language of your own sentences (fit, references, your templates at the top of the
+    # templates folder), of drafts when nothing else says, and of reminders
+    language: str = "en"
 
     @property
     def emails(self) -> tuple[str, ...]:
@@ -70,6 +76,8 @@ class Companies:
     unknown_size: Literal["small", "large"] = "small"
     free_mail_domains: tuple[str, ...] = ()  # added to the shipped list
     agencies: tuple[str, ...] = ()  # mail domains of recruiting agencies that write for employers
+    # the language of drafts to a company, by its name or mail domain: {"Acme" = "de"}
+    languages: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,9 @@ class Drafts:
     max_words: int = 250
     attachments: tuple[Path, ...] = ()  # files attached to the thank-you (a CV, a portfolio)
     templates_dir: Path | None = None  # default: "templates" beside the config file
+    # how the greeting names people: "Dear Jane," (given) or "Dear Jane Doe," (full, with any
+    # title the calendar gives, "Dr. Jane Doe"): see daemon.loop.names
+    greeting_names: Literal["given", "full"] = "given"
 
 
 @dataclass(frozen=True)
@@ -231,11 +242,13 @@ def from_dict(raw: dict, path: Path) -> Config:
     if base is None:
         raise ConfigError(str(path), problems)
     _check(base, path, problems)
+    base_dir = path.parent
+    templates = base.drafts.templates_dir
+    templates_dir = _resolve(base_dir, templates) if templates else base_dir / "templates"
+    _check_languages(base, templates_dir, problems)
     if problems:
         raise ConfigError(str(path), problems)
-    base_dir = path.parent
     state_dir = _resolve(base_dir, base.state.dir) if base.state.dir else default_state_dir()
-    templates = base.drafts.templates_dir
     return Config(
         path=path,
         profile=base.profile,
@@ -249,7 +262,7 @@ def from_dict(raw: dict, path: Path) -> Config:
         reminders=providers["reminders"],
         state_dir=state_dir,
         data_dir=default_data_dir(),
-        templates_dir=_resolve(base_dir, templates) if templates else base_dir / "templates",
+        templates_dir=templates_dir,
     )
 
 
@@ -344,6 +357,22 @@ def _check(base: _File, path: Path, problems: list[str]) -> None:
                 problems.append(f"At 'replies.{key}[{i}]': {problem}")
     if not base.detection.keywords and not base.detection.tags:
         problems.append("At 'detection.keywords': with no keywords and no tags nothing is detected")
+
+
+def _check_languages(base: _File, templates_dir: Path, problems: list[str]) -> None:
+    """Every language the configuration selects can be written: shipped, or a folder of
+    the user's own in ``templates_dir`` with the drafts and words.toml."""
+    own = base.profile.language
+    selected = [("profile.language", own)] if isinstance(own, str) else []
+    for company, code in base.companies.languages.items():
+        key = schema.subkey("companies.languages", company)
+        if not company.strip():
+            problems.append(f"At '{key}': name a company or a mail domain")
+        if isinstance(code, str):  # else reported already
+            selected.append((key, code))
+    for key, code in selected:
+        for problem in languages.folder_problems(templates_dir, code, root_too=code == own):
+            problems.append(f"At '{key}': {problem}")
 
 
 def _resolve(base_dir: Path, p: Path) -> Path:

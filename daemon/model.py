@@ -101,6 +101,55 @@ class Interview:
     cancelled_reason: str = ""
     timezone: str = ""
     warnings: tuple[str, ...] = ()
+    # why the event is an interview, in words: "the title contains \"Interview\"", "tracked by
+    # you" ("" in loops recorded before it was kept)
+    found_by: str = ""
+    # the language the event's title and description are clearly written in, and why
+    # (``loop.language.from_text``); "" when they do not say (the description itself is
+    # never kept: it may hold meeting links and passcodes)
+    text_language: str = ""
+    text_language_why: str = ""
+
+
+# the reason of a loop the user ignored (``Interview.cancelled_reason``)
+IGNORED = "you ignored it"
+TRACKED = "tracked by you"
+# what ``close --outcome`` may say
+CLOSE_OUTCOMES = ("rejected", "offer", "accepted", "withdrawn", "other")
+
+
+@dataclass(frozen=True)
+class Command:
+    """What the user told the program about a loop or an event, at ``at`` (the clock's
+    moment). Commands are kept in the order given; a later one may take back an earlier
+    one (``loop.steering``).
+
+    - ``close`` (``outcome``, ``note``): the loop is over, as the user says;
+    - ``reopen``: takes back a close and an ignore; with ``step``: a skip of that step;
+    - ``snooze`` (``until``; ``step``, or "" for every step not yet done);
+    - ``skip`` (``step``): its draft or reminder is not wanted;
+    - ``track`` / ``ignore`` (``event``): the event is an interview / never one.
+
+    ``event``: the calendar UID (or, for an event not read yet, the UID or title the user
+    gave); ``loop_id``: the loop, or "" for a command about an event as a whole."""
+
+    command: str
+    at: datetime
+    loop_id: str = ""
+    event: str = ""
+    step: str = ""
+    until: date | None = None
+    outcome: str = ""
+    note: str = ""
+
+    def concerns(self, interview: Interview) -> bool:
+        if self.loop_id:
+            return self.loop_id == interview.loop_id
+        return bool(self.event) and self.event_is(interview.uid, interview.title)
+
+    def event_is(self, uid: str, title: str) -> bool:
+        """Whether this command's ``event`` names the event with ``uid`` and ``title``."""
+        return self.event == uid or (bool(title) and self.event.casefold() == title.casefold())
 
 
 @dataclass(frozen=True)

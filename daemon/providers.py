@@ -100,6 +100,10 @@ class ReminderSink(Protocol):
     def remove(self, key: str) -> None:
         """Remove the reminder with ``key``; absent is fine."""
 
+    def place(self) -> str:
+        """Where the reminders go, in words the user recognises (a file, a calendar's name),
+        as ``once`` prints it. Known without a network call."""
+
     def check(self) -> list[Check]: ...
 
     def close(self) -> None: ...
@@ -118,6 +122,10 @@ class Mailbox(Protocol):
 
     def draft_link(self, key: str) -> str:
         """An address that opens the draft with ``key`` in the user's mail program, or ""."""
+
+    def place(self) -> str:
+        """Where drafts are written, in words the user recognises (the Drafts folder and its
+        account), as ``once`` prints it: the folder really used once one was written."""
 
     def read_new(self, cursor: str | None, since: datetime) -> tuple[list[MailMessage], str]:
         """Messages in the inbox and sent folders that arrived after ``cursor``.

@@ -152,6 +152,9 @@ class CalDavReminders:
         if self.settings.tasks and self._takes_tasks(cal):
             self._delete_all(cal, task_uid(key), "VTODO")
 
+    def place(self) -> str:
+        return f"the calendar {self.settings.calendar!r}"
+
     def check(self) -> list[Check]:
         try:
             cal = self._find_calendar(create=False)

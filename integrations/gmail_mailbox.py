@@ -171,6 +171,9 @@ class GmailMailbox(GoogleProvider):
         self._remember(draft.key, draft_id)
         return StoredDraft(key=draft.key, ref=draft_id, message=data)
 
+    def place(self) -> str:
+        return "Gmail Drafts"
+
     def draft_link(self, key: str) -> str:
         """Gmail's web search for the draft's Message-ID, in the user's account."""
         sender = self.context.user_emails[0] if self.context.user_emails else ""

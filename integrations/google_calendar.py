@@ -509,6 +509,12 @@ class GoogleReminders(GoogleProvider):
         if self.tasks is not None:
             self.tasks.remove(key)
 
+    def place(self) -> str:
+        if self.settings.create_calendar:
+            return f"the Google calendar {self.settings.create_calendar!r}"
+        return "your Google calendar" if self.settings.calendar_id == "primary" else \
+            f"the Google calendar {self.settings.calendar_id!r}"
+
     def check(self) -> list[Check]:
         checks = self._check_calendar()
         if self.tasks is not None:

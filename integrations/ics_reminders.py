@@ -207,6 +207,9 @@ class IcsReminders:
             self._cache = None
             raise
 
+    def place(self) -> str:
+        return str(self.path)
+
     def check(self) -> list[Check]:
         folder = self.path.parent
         if not self.path.exists():

@@ -227,6 +227,10 @@ class ImapMailbox:
 
     # --- drafts -----------------------------------------------------------------------
 
+    def place(self) -> str:
+        found = (self._folders or {}).get("drafts")
+        return f"{found.name if found else self.settings.drafts} on {self.settings.host}"
+
     def write_draft(self, draft: Draft) -> StoredDraft:
         data = _with_key(draft.message, draft.key)
         if self.dry_run:

@@ -196,6 +196,9 @@ class MaildirMailbox:
             uniq = _deliver(folder, data, "DS")
         return StoredDraft(key=draft.key, ref=uniq, message=data)
 
+    def place(self) -> str:
+        return str(self.dirs["drafts"])
+
     def draft_link(self, key: str) -> str:
         return ""  # mail programs have no common address for a message in a folder
 

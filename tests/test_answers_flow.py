@@ -41,7 +41,7 @@ def test_a_rejection_closes_the_loop_and_leaves_a_feedback_request_in_its_thread
     assert "thank-you" not in drafts  # the untouched thank-you went
     feedback = drafts["feedback-request"]
     assert feedback["To"] == "Jane Doe <jane.doe@acme.example>"
-    assert feedback.get_content().splitlines()[0] == "Dear Jane Doe,"  # the one person it goes to
+    assert feedback.get_content().splitlines()[0] == "Dear Jane,"  # the one person it goes to
     assert feedback["In-Reply-To"].startswith("<") and "test.example" in feedback["In-Reply-To"]
     assert "feedback" in feedback.get_content().lower()
     titles = reminder_titles(world)

@@ -393,11 +393,14 @@ def test_check_draft_names_one_missing_name_as_before() -> None:
     iv = Interview(loop_id="x", uid="u", recurrence_id="", title="t", company="Acme", role="r",
                    start=datetime(2024, 6, 1, tzinfo=UTC), end=datetime(2024, 6, 1, 1, tzinfo=UTC),
                    interviewers=(Person("jane@acme.example", "Jane Doe"), Person("sam@acme.example", "")))
-    problems = check_draft("Dear someone,\n", iv, (), 250)
+    problems = check_draft("Dear someone,\n", iv, (), 250, names="full")
     assert problems == [
         "no name in the calendar for sam@acme.example: the greeting is generic; add their name, spelled exactly",
         "the name 'Jane Doe' as written in the calendar is not in the draft",
     ]
+    # greeting by given name (the default), the name looked for is the one greeted
+    assert check_draft("Dear someone,\n", iv, (), 250)[1] == "the name 'Jane' ('Jane Doe' in the calendar) is not in the draft"
+    assert check_draft("Dear Jane,\n", iv, (), 250)[1:] == []
 
 
 @pytest.mark.parametrize("summary, description", [

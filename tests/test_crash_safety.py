@@ -1,6 +1,7 @@
 """Killed at any instant and restarted, the program never duplicates and never loses.
 
-A scripted scenario (interviews found, drafts due, a debrief, a moved interview, a reply)
+A scripted scenario (interviews found, drafts due, a debrief that rewrites the untouched
+thank-you draft, a moved interview, a reply)
 is run once cleanly for reference. Then it is run again with each pass killed by SIGKILL
 at random moments and restarted until it finishes. After every pass no draft key and no
 reminder UID appears twice; at the end the drafts and reminders are exactly those of the
@@ -78,7 +79,8 @@ def play(world: World, rng: random.Random | None, durations: dict[int, float], s
             world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date=arg)
             continue
         if what == "debrief":
-            args = command(world, "debrief", "acme", "--answer-by", "2026-11-24", "--note", "went well", now=arg)
+            args = command(world, "debrief", "acme", "--answer-by", "2026-11-24", "--note", "went well",
+                           "--asked-about", "the data migration", now=arg)
         else:
             args = command(world, "once", now=arg)
         if rng is None:
@@ -144,7 +146,8 @@ def test_killed_just_before_and_just_after_every_write_it_recovers_exactly(tmp_p
         if what == "reply":
             crashed.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date=arg)
             continue
-        args = command(crashed, "debrief", "acme", "--answer-by", "2026-11-24", now=arg) if what == "debrief" \
+        args = command(crashed, "debrief", "acme", "--answer-by", "2026-11-24", "--note", "went well",
+                       "--asked-about", "the data migration", now=arg) if what == "debrief" \
             else command(crashed, "once", now=arg)
         if what == "pass":
             n = 1

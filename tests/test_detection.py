@@ -175,6 +175,13 @@ def test_the_programs_own_reminders_are_never_interviews() -> None:
         ("Job interview w/ Acme on Zoom", "Acme", ""),
         ("Interview – Senior Data Scientist", "", "Senior Data Scientist"),
         ("Interview", "", ""),
+        # a role only when one is really named (issue 14): the kind of interview is no role
+        ("Onsite interview day at Dayco", "Dayco", ""),
+        ("Final Interview | Dayco", "Dayco", ""),
+        ("Technical interview - Hooli", "Hooli", ""),
+        ("Acme: Technical interview for Data Scientist", "Acme", "Data Scientist"),
+        ("Interview: Softwareentwickler - Acme", "Acme", "Softwareentwickler"),
+        ("Interview with Smallco", "Smallco", ""),
     ],
 )
 def test_company_and_role_come_from_the_title(summary: str, company: str, role: str) -> None:

@@ -54,10 +54,27 @@ def test_template_syntax_in_event_text_is_not_expanded(world):
     world.set_calendar(vevent("tpl-1@test", "20261117T140000", "20261117T150000",
                               "Interview with Acme",
                               attendees=(("${your_name} $company {{ 7*7 }}", "jane@acme.example"),),
-                              description="role: ${references} $$ {0.__class__}"))
+                              description="role: {0.__class__} {{ 7*7 }}"))
     world.once(AFTER)
     (d,) = world.drafts()
     body = d.get_content()
-    assert "Dear ${your_name} $company {{ 7*7 }}," in body
-    assert "${references} $$ {0.__class__}" in d["Subject"]
-    assert "49" not in body
+    # template syntax is no person's name: the greeting leaves it out rather than show it
+    assert body.startswith("Hello,") and "${your_name}" not in body
+    assert "{0.__class__} {{ 7*7 }}" in d["Subject"]
+    assert "49" not in body and "49" not in d["Subject"]
+
+
+def test_a_role_that_reads_like_a_template_slot_holds_the_draft_and_names_it(world):
+    """Calendar text is never expanded; text that would look like a broken template in the
+    draft ("${references}") keeps the draft from being written, and its reminder says why."""
+    world.set_calendar(vevent("tpl-1@test", "20261117T140000", "20261117T150000",
+                              "Interview with Acme",
+                              attendees=(("Jane Doe", "jane@acme.example"),),
+                              description="role: ${references} $$"))
+    r = world.once(AFTER)
+    assert world.drafts() == []
+    assert "the thank-you draft was not written: " in r.out and "${references}" in r.out, r.out
+    fix = [e for e in world.reminders() if str(e["SUMMARY"]).startswith("Fix the thank-you draft")]
+    assert fix and all("${references}" in str(e["DESCRIPTION"]) for e in fix)  # the reminder and its nudge
+    thanks = [e for e in world.reminders() if "thank-you" in str(e["DESCRIPTION"])]
+    assert not any("is waiting in your Drafts" in str(e["DESCRIPTION"]) for e in thanks)

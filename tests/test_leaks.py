@@ -214,7 +214,8 @@ def test_the_daemon_log_of_a_hostile_title_is_one_journal_line_per_record(world,
         root.removeHandler(handler)
         root.setLevel(old_level)
     lines = stream.getvalue().splitlines()
-    assert any("write the thank-you draft" in line for line in lines), lines
+    # written, or held back for the "<3>" in its role: either way the title's text is logged
+    assert any("the thank-you draft" in line for line in lines), lines
     assert all(line.startswith(("<6>daemon.", "<4>daemon.", "<3>daemon.")) for line in lines), lines
     assert "\x1b" not in stream.getvalue()
 

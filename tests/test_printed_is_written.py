@@ -17,7 +17,7 @@ AFTER = "2026-11-17T16:00:00+01:00"
 
 def printed_recipients(out: str, step: str) -> list[tuple[str, str]]:
     (line,) = [x for x in out.splitlines() if x.startswith(f"- write the {step} draft for ")]
-    return getaddresses([line.partition(" to ")[2]])
+    return getaddresses([line.partition(" to ")[2].rpartition(" in ")[0]])
 
 
 def draft_recipients(world: World, step: str) -> list[tuple[str, str]]:
@@ -56,7 +56,17 @@ def test_the_printed_reminder_moments_are_those_written_in_the_calendar(world):
     world.set_calendar(ACME)
     r = world.once(AFTER)
     written = {str(e["SUMMARY"]): e.decoded("DTSTART").astimezone(BERLIN) for e in world.reminders()}
-    printed = re.findall(r"^- add the reminder '(.+)' on \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d)$", r.out, re.M)
+    printed = re.findall(r"^- add the reminder '(.+)' on \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d) in .+$", r.out, re.M)
     assert printed and len(printed) == len(written), r.out
     for title, when in printed:
         assert written[title] == datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=BERLIN), title
+
+
+def test_the_printed_folders_are_those_the_draft_and_the_reminders_were_written_to(world):
+    world.set_calendar(ACME)
+    r = world.once(AFTER)
+    (line,) = [x for x in r.out.splitlines() if x.startswith("- write the thank-you draft for ")]
+    assert line.endswith(f" in {world.maildir / '.Drafts'}"), r.out
+    assert len(world.drafts()) == 1  # world.drafts() reads that folder
+    added = [x for x in r.out.splitlines() if x.startswith("- add the reminder ")]
+    assert added and all(x.endswith(f" in {world.reminders_file}") for x in added), r.out

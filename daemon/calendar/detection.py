@@ -64,9 +64,10 @@ from interview_followup.daemon.employers.companies import (
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common import logs
+from interview_followup.daemon.common.languages import from_text
 from interview_followup.daemon.config import Companies, Detection, Profile
 from interview_followup.daemon.keys import is_our_reminder_text, key_from_uid
-from interview_followup.daemon.model import CalendarEvent, CalendarRead, Interview, Person, loop_id_for
+from interview_followup.daemon.model import TRACKED, CalendarEvent, CalendarRead, Interview, Person, loop_id_for
 
 NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
 NO_COMPANY = "no company found: add a line 'company: NAME' to the event description"
@@ -82,6 +83,13 @@ _JOB_WORDS = frozenset(
     desarrollador ingeniero analista sviluppatore ingegnere medewerker ontwikkelaar
     adviseur junior senior staff principal vp""".split()
 )
+# A job word at the end of a compound names a job too ("Softwareentwickler", "Dateningenieur").
+_COMPOUND_JOB_WORDS = tuple(w for w in _JOB_WORDS if len(w) >= 6)
+# Words just before the interview keyword that say what kind of interview it is ("Final
+# Interview", "Technical interview", "Onsite interview day"): removed with the keyword.
+# Runs of white space are single by then, so the repeat cannot backtrack on spaces.
+_QUALIFIERS = (r"(?<!\w)(?:(?:final|technical|tech|initial|informal|formal|first|second|third|fourth|last|next|"
+               r"onsite|on-site|in-person|phone|video|virtual|panel|behaviou?ral|job) )*")
 # Parts of a title that say which round it is, never who or what.
 _ROUND_WORDS = [
     r"(?:1st|2nd|3rd|\d+th|\d+\.|first|second|third|fourth|final|last|next)"
@@ -223,17 +231,31 @@ class Detector:
         return kept, problems, too_many
 
     def is_interview(self, event: CalendarEvent) -> bool:
-        if key_from_uid(event.uid) is not None:  # one of our own reminders
-            return False
-        if is_our_reminder_text(event.summary, event.description):
-            return False  # one of our reminders whose UID a server changed
+        return bool(self.found_by(event))
+
+    def is_ours(self, event: CalendarEvent) -> bool:
+        """One of this program's own reminders (by its UID, or by its text when a server
+        changed the UID)."""
+        return key_from_uid(event.uid) is not None or is_our_reminder_text(event.summary, event.description)
+
+    def found_by(self, event: CalendarEvent) -> str:
+        """Why ``event`` is an interview, in words ("the title contains \"Interview\""), or ""
+        when it is none."""
+        if self.is_ours(event):
+            return ""
+        where = ["the title", "the description", *(["a category"] * len(event.categories))]
         texts = [event.summary, event.description, *event.categories]
-        if any(self.keyword_re and self.keyword_re.search(_nfc(t)) for t in texts):
-            return True
-        if self.tag_re and any(self.tag_re.search(_nfc(t)) for t in texts):
-            return True
+        for place, text in zip(where, texts):
+            m = self.keyword_re.search(_nfc(text)) if self.keyword_re else None
+            if m:
+                return f"{place} contains {m.group(0)!r}"
+        for place, text in zip(where, texts):
+            m = self.tag_re.search(_nfc(text)) if self.tag_re else None
+            if m:
+                return f"{place} has the tag {m.group(0)!r}"
         wanted = {t.casefold().lstrip("#") for t in self.tags}
-        return any(_nfc(c).strip().casefold().lstrip("#") in wanted for c in event.categories)
+        tagged = next((c for c in event.categories if _nfc(c).strip().casefold().lstrip("#") in wanted), None)
+        return f"the category {tagged.strip()!r}" if tagged is not None else ""
 
     def declined(self, event: CalendarEvent) -> bool:
         return any(
@@ -241,10 +263,13 @@ class Detector:
             for a in event.attendees
         )
 
-    def interview(self, event: CalendarEvent, declined_too: bool = False) -> Interview | None:
+    def interview(self, event: CalendarEvent, declined_too: bool = False, tracked: bool = False) -> Interview | None:
         """The interview this event is, or None. ``declined_too``: an interview the user
-        declined is returned too, cancelled ("you declined it"), for ``status`` to list."""
-        if not self.is_interview(event) or (not declined_too and self.declined(event)):
+        declined is returned too, cancelled ("you declined it"), for ``status`` to list.
+        ``tracked``: the user said it is an interview (``track``): so it is, whatever its
+        text, unless it is one of this program's reminders."""
+        found_by = self.found_by(event) or (TRACKED if tracked and not self.is_ours(event) else "")
+        if not found_by or (not declined_too and self.declined(event)):
             return None
         warnings: list[str] = []
         hints = parse_hints(event.description)
@@ -270,11 +295,13 @@ class Detector:
             warnings.append(NO_COMPANY)
         size, reason = size_of(company, domains, self.companies, hints.size)
         start, end = self.times(event)
+        language = from_text(event.summary[: limits.MAX_TITLE_CHARS],
+                             _plain_text(event.description[: limits.MAX_HINT_CHARS]))
         return Interview(
             loop_id=loop_id_for(event.uid, event.recurrence_id),
             uid=event.uid,
             recurrence_id=event.recurrence_id,
-            title=shorten(clean_text(event.summary[: 4 * limits.MAX_TITLE_CHARS]), limits.MAX_TITLE_CHARS),
+            title=event_title(event),
             company=company,
             role=hints.role or title_role,
             start=start,
@@ -290,6 +317,10 @@ class Detector:
                 "the event was cancelled" if event.status == "cancelled" else ""),
             timezone=event.timezone or self.tz.key,
             warnings=tuple(warnings),
+            found_by=found_by,
+            # its language, read once here: the description itself is not kept
+            text_language=language[0],
+            text_language_why=language[1],
         )
 
     def interviewers(self, event: CalendarEvent) -> tuple[Person, ...]:
@@ -315,6 +346,11 @@ class Detector:
         last = max(first, event.end.date() - timedelta(days=1))  # DTEND is exclusive
         start = datetime.combine(first, datetime.min.time(), tzinfo=self.tz)
         return start, datetime.combine(last, self.detection.all_day_end, tzinfo=self.tz)
+
+
+def event_title(event: CalendarEvent) -> str:
+    """The event's title as the program keeps it: on one line, shortened."""
+    return shorten(clean_text(event.summary[: 4 * limits.MAX_TITLE_CHARS]), limits.MAX_TITLE_CHARS)
 
 
 def _event_name(event: CalendarEvent) -> str:
@@ -384,9 +420,9 @@ def company_from_title(
     # a bounded prefix, runs of white space made single: no pattern below sees more
     text = _nfc(re.sub(r"\s+", " ", clean_text(title[: 8 * limits.MAX_TITLE_CHARS])))
     text = text[: limits.MAX_TITLE_CHARS]
-    for pattern in (tag_pattern(tags), keyword_pattern(keywords)):
-        if pattern is not None:
-            text = re.sub(pattern.pattern + r"[\w'’-]*", " ", text, flags=re.IGNORECASE)
+    for pattern, before, after in ((tag_pattern(tags), "", ""), (keyword_pattern(keywords), _QUALIFIERS, r"(?: day)?")):
+        if pattern is not None:  # "Final technical interview day": the words that say which kind go with it
+            text = re.sub(before + pattern.pattern + r"[\w'’-]*" + after, " ", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<!\w)#\w[\w-]*", " ", text)  # any other hashtag
     parts = [a or b for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", text)]
     text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " / ", text)
@@ -402,8 +438,8 @@ def company_from_title(
             company, role = _tidy(company), role or _tidy(rest)
         elif m_at and not company:
             company, role = _tidy(m_at.group("company")), role or _tidy(m_at.group("role"))
-        else:
-            plain.append(_tidy(_LEADING_FOR.sub("", seg)))
+        else:  # "Technical for Data Scientist": "for" leads once the round words are gone
+            plain.append(_tidy(_LEADING_FOR.sub("", _tidy(seg))))
     if _is_person_name(company, names):
         company = ""
     for seg in plain:
@@ -413,8 +449,8 @@ def company_from_title(
             role = seg
         elif not company:
             company = seg
-        elif not role:
-            role = seg
+        # a part that does not read like a job title is never taken for the role: a draft
+        # about "the Dayco role" is worse than one about "the role"
     return company, role
 
 
@@ -453,7 +489,7 @@ def _tidy(text: str) -> str:
 
 def _looks_like_role(text: str) -> bool:
     words = re.findall(r"\w+", text.casefold())
-    return any(w in _JOB_WORDS or w.rstrip("s") in _JOB_WORDS for w in words)
+    return any(w in _JOB_WORDS or w.rstrip("s") in _JOB_WORDS or w.endswith(_COMPOUND_JOB_WORDS) for w in words)
 
 
 def _nfc(text: str) -> str:

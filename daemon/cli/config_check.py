@@ -21,6 +21,7 @@ import re
 import sys
 import types
 import typing
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,9 @@ def _value(value: Any, base: Path) -> str:
         return _string(value.isoformat())
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(_value(v, base) for v in value) + "]"
+    if isinstance(value, Mapping):  # a table of the user's own keys (companies.languages): inline
+        items = ", ".join(f"{_key(k)} = {_value(v, base)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
     raise TypeError(f"config check: cannot write {type(value).__name__} as TOML")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from interview_followup.daemon.clock import SystemClock
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import load
+from interview_followup.daemon.common.languages import DRAFTS
 from interview_followup.daemon.loop.drafting import NAMES, Templates
 from interview_followup.daemon.errors import FollowupError
 from interview_followup.daemon.model import Check
@@ -42,10 +43,13 @@ def doctor(config_path: Path | None) -> int:
             checks.append(Check("state", False, str(exc)))
     else:
         checks.append(Check("state", True, f"{db} will be created on the first pass"))
-    templates = Templates(config.templates_dir)
+    templates = Templates(config.templates_dir, config.profile.language)
     try:
         for name in NAMES:
             templates.render(name, {})
+        for code in sorted({config.profile.language, *config.companies.languages.values()}):
+            for name in DRAFTS:  # the drafts of every language the configuration names
+                templates.render(name, {}, code)
         overrides = sorted(p.name for p in config.templates_dir.glob("*.txt")) if config.templates_dir.is_dir() else []
         checks.append(Check("templates", True, f"overrides: {', '.join(overrides) or 'none'}"))
     except FollowupError as exc:

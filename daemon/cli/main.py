@@ -24,7 +24,9 @@ from interview_followup.daemon.clock import Clock, FixedClock, OffsetClock, Syst
 from interview_followup.daemon.config import Config, default_config_path, load
 from interview_followup.daemon.engine.reconcile import PassReport, one_pass, plans_from_state
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.model import Debrief, Person
+from interview_followup.daemon.model import CLOSE_OUTCOMES, Debrief, Person
+from interview_followup.daemon.cli import debrief as debrief_options
+from interview_followup.daemon.cli.debrief import CLEARABLE
 from interview_followup.daemon.store.state import State, exclusive
 from interview_followup.daemon.cli.status import as_json, as_text, health_text
 
@@ -83,6 +85,15 @@ def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
                     help="a question you could not fully answer")
     db.add_argument("--forgot-to-ask", action="append", default=[], metavar="TEXT",
                     help="a question you forgot to ask")
+    db.add_argument("--role", metavar="TEXT", help="correct the role the calendar gave (drafts and status use yours)")
+    db.add_argument("--company", metavar="NAME", help="correct the company the calendar gave")
+    db.add_argument("--language", metavar="CODE", help="the language of this loop's drafts (en, de, fr, es, or "
+                                                        "one of your own templates)")
+    db.add_argument("--clear", action="append", default=[], choices=tuple(CLEARABLE), metavar="FIELD",
+                    help="remove what FIELD holds, before the options given with it are added: "
+                         + ", ".join(CLEARABLE))
+    db.add_argument("--show", action="store_true", help="print the debrief as recorded (after any changes given)")
+    _steering_parsers(sub)
 
     sub.add_parser("doctor", help="check the configuration, paths and providers; one line each")
     sub.add_parser("init", help="set up: asks a few questions, writes the configuration, signs in")
@@ -115,6 +126,40 @@ def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
     comp.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL",
                       help="the shell: bash, zsh or fish")
     return ap
+
+
+LOOP_HELP = "the loop id from `status`, a prefix of it, the company name, or a part of the event's title"
+EVENT_HELP = ("the event's UID, its loop id, or its title as `status --json` and the calendar show it "
+              "(without case; a part of the title only one event has will do)")
+
+
+def _steering_parsers(sub) -> None:
+    """The commands that steer a loop or an event (``cli.steer``, ``cli.history``)."""
+    close = sub.add_parser("close", help="close a loop yourself: you know how it ended")
+    close.add_argument("loop", help=LOOP_HELP)
+    close.add_argument("--outcome", required=True, choices=CLOSE_OUTCOMES, metavar="OUTCOME",
+                       help="rejected (a feedback request is still offered), offer (a request for time to "
+                            "decide), accepted, withdrawn or other (nothing more)")
+    close.add_argument("--note", metavar="TEXT", help="why, in your words (status and history show it)")
+    reopen = sub.add_parser("reopen", help="take back your close or ignore of a loop, or your skip of a STEP")
+    reopen.add_argument("loop", help=LOOP_HELP)
+    reopen.add_argument("step", nargs="?", metavar="STEP", help="a step you skipped")
+    snooze = sub.add_parser("snooze", help="move a loop's steps not yet done (or one STEP) to the morning of a day")
+    snooze.add_argument("loop", help=LOOP_HELP)
+    snooze.add_argument("step", nargs="?", metavar="STEP", help="just this step (names as `status` shows them)")
+    snooze.add_argument("--until", required=True, type=date.fromisoformat, metavar="DATE",
+                        help="the day (YYYY-MM-DD); steps move to its morning, or the next working day's")
+    skip = sub.add_parser("skip", help="skip a step of a loop: its draft (with the draft's reminders) or "
+                                       "reminder is not wanted")
+    skip.add_argument("loop", help=LOOP_HELP)
+    skip.add_argument("step", metavar="STEP", help="the step, as `status` names it")
+    track = sub.add_parser("track", help="follow up an event that was not recognised as an interview")
+    track.add_argument("event", metavar="EVENT", help=EVENT_HELP)
+    ignore = sub.add_parser("ignore", help="never follow up an event: it is no interview")
+    ignore.add_argument("event", metavar="EVENT", help=EVENT_HELP)
+    history = sub.add_parser("history", help="every decision about a loop, with its time and reason")
+    history.add_argument("loop", help=LOOP_HELP)
+    history.add_argument("--json", action="store_true", help="machine-readable output (see daemon/cli/history.py)")
 
 
 def make_clock(now: str | None, *, moving: bool) -> Clock:
@@ -189,6 +234,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_status(config, clock, args.json)
         if args.command == "debrief":
             return cmd_debrief(config, clock, args, preview=preview)
+        if args.command in ("close", "reopen", "snooze", "skip", "track", "ignore"):
+            from interview_followup.daemon.cli.steer import cmd_steer
+
+            return cmd_steer(config, clock, args, preview=preview)
+        if args.command == "history":
+            from interview_followup.daemon.cli.history import cmd_history
+
+            return cmd_history(config, clock, args)
     except NeedsUser as exc:
         print(f"error: {logs.error_text(exc)}", file=sys.stderr)
         return EX_USER
@@ -261,7 +314,7 @@ def find_loop(state: State, text: str):
         return exact[0]
     hits = [iv for iv in loops if iv.loop_id.startswith(text)] or [
         iv for iv in loops if iv.company.lower() == text.lower() and not iv.cancelled
-    ]
+    ] or [iv for iv in loops if text.strip() and text.casefold() in iv.title.casefold()]  # a part of its title
     if len(hits) == 1:
         return hits[0]
     if not hits:
@@ -297,25 +350,41 @@ def check_answer_by(day: date | None, iv, config: Config) -> None:
                         f"({held:%a %Y-%m-%d}): check the year")
 
 
+def _added(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
+    """``old`` with the items of ``new`` it lacks: the same debrief given twice (a command run
+    again after an interruption) records each item once."""
+    return tuple(dict.fromkeys((*old, *(x.strip() for x in new if x.strip()))))
+
+
 def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace, preview: bool = False) -> int:
     """Record what the user learnt; with ``preview`` (a later ``--now``), on a copy of the
     state that is thrown away: it says what would be recorded, and writes nothing."""
+    if args.show and not debrief_options.has_changes(args):  # only a look: no lock, nothing written
+        state = State.in_memory_copy(config.state_dir)
+        try:
+            iv = find_loop(state, args.loop)
+            print(debrief_options.show(state.debriefs().get(iv.loop_id), iv, config), end="")
+        finally:
+            state.close()
+        return 0
     with exclusive(config.state_dir):
         state = State.in_memory_copy(config.state_dir) if preview else State.open(config.state_dir)
         try:
             iv = find_loop(state, args.loop)
             check_answer_by(args.answer_by, iv, config)
             old = state.debriefs().get(iv.loop_id) or Debrief(iv.loop_id, clock.now())
+            old = debrief_options.cleared(old, args.clear)
             new = replace(
                 old,
                 recorded_at=clock.now(),
                 answer_by=args.answer_by or old.answer_by,
                 contact=parse_person(args.contact) if args.contact else old.contact,
-                notes=old.notes + tuple(args.note),
-                asked_about=old.asked_about + tuple(args.asked_about),
-                open_questions=old.open_questions + tuple(args.open_question),
-                forgot_to_ask=old.forgot_to_ask + tuple(args.forgot_to_ask),
+                notes=_added(old.notes, args.note),
+                asked_about=_added(old.asked_about, args.asked_about),
+                open_questions=_added(old.open_questions, args.open_question),
+                forgot_to_ask=_added(old.forgot_to_ask, args.forgot_to_ask),
             )
+            new = debrief_options.corrected(new, args)
             with state.transaction():
                 state.save_debrief(new)
             if preview:
@@ -333,4 +402,6 @@ def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace, preview:
     follow = p.step("followup") or p.step("followup-call")
     if follow:
         print(f"Follow-up: {follow.due.astimezone(config.tz):%a %Y-%m-%d %H:%M} ({follow.detail}).")
+    if args.show:
+        print(debrief_options.show(new, iv, config), end="")
     return 0

@@ -7,10 +7,13 @@ JSON shape (stable; new keys may be added):
  "last_pass": ISO or null (the last pass in which every provider worked, see ``last_pass``),
  "loops": [{"loop_id", "company", "role", "title", "start", "end", "size",
   "status": "open"|"closed"|"cancelled", "reason",
-  "outcome": ""|"rejected"|"offer"|"next-round"|"info"|"answered"|"no-response",
+  "outcome": ""|"rejected"|"offer"|"next-round"|"info"|"answered"|"no-response"
+             (closed by you: "rejected"|"offer"|"accepted"|"withdrawn"|"other"),
   "stage": "upcoming"|"waiting on you"|"waiting on them"|"closed (OUTCOME)", "stage_detail", "found_late": bool,
   "application": loop id of the first round, "round": 1.., "flags": [text],
-  "interviewers": [{"name","email"}],
+  "interviewers": [{"name","email"}], "found_by": why the event is an interview ("" if not kept),
+  "decisions": [{"command": "close"|"snooze"|"skip"|"track"|"ignore", "at": ISO, "step", "until": DATE or null,
+                 "outcome", "note", "text"}] (the user's commands in force, ``loop.steering``),
   "steps": [{"name", "artifact": "draft"|"reminder", "due": ISO,
              "state": "scheduled"|"due"|"done"|"missed"|"cancelled"|"skipped",
              "detail", "written": artifact status or null, "note"}]}],
@@ -23,8 +26,8 @@ items a pass left out after one, see ``engine.reconcile``.)
 "upcoming" (the interview has not ended), "waiting on you" (something is yours to do now:
 "stage_detail" says what, e.g. "send the follow-up"), "waiting on them" ("stage_detail":
 what is awaited and the next follow-up), or "closed (OUTCOME)" with OUTCOME one of rejected,
-offer, next round, answered, no response, cancelled, declined ("stage_detail": how it
-closed). A closed loop has no step in the state "due". "found_late": the loop was found (or
+offer, next round, answered, no response, cancelled, declined, ignored, and the outcomes
+of ``close``: accepted, withdrawn, other ("stage_detail": how it closed). A closed loop has no step in the state "due". "found_late": the loop was found (or
 the program first ran) after the thank-you's window, so no thank-you was drafted.
 "status" and "outcome" keep their meaning: an employer's request for information leaves the
 loop "open" with outcome "info" (waiting on you until you answer, then on them).
@@ -43,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.loop.planning import LoopPlan
+from interview_followup.daemon.model import Command
 from interview_followup.daemon.store.state import PARTS, PROBLEMS, Artifact, Health, Problem
 
 # what JSON leaves as it is but a terminal or a log would obey: written as \uXXXX escapes
@@ -57,6 +61,7 @@ WRITTEN = {
     "removed": "removed",
     "gone": "sent or deleted by you",
     "left": "edited by you, left in place",
+    "held": "not written: see the note for what to fix",
 }
 
 
@@ -98,6 +103,10 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
                 "round": p.round,
                 "flags": list(p.flags),
                 "interviewers": [{"name": x.name, "email": x.email} for x in iv.interviewers],
+                "found_by": iv.found_by,
+                "decisions": [{"command": c.command, "at": c.at.isoformat(), "step": c.step,
+                               "until": c.until.isoformat() if c.until else None, "outcome": c.outcome,
+                               "note": c.note, "text": decision_words(c)} for c in p.decisions],
                 "steps": steps,
             }
         )
@@ -112,6 +121,20 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
     text = json.dumps({"now": now.isoformat(), "providers": providers, "last_pass": last.isoformat() if last else None,
                        "loops": loops, "skipped": skipped}, indent=2, ensure_ascii=False)
     return logs.scrub(text.translate(_JSON_ESCAPES))
+
+
+def decision_words(c: Command, tz: ZoneInfo | None = None) -> str:
+    """A command of the user's still in force, in words: "closed as rejected on Tue
+    2026-11-24: they hired internally"."""
+    on = f" on {c.at.astimezone(tz) if tz else c.at:%a %Y-%m-%d}"
+    if c.command == "close":
+        return f"closed as {c.outcome}{on}" + (f": {c.note}" if c.note else "")
+    if c.command == "snooze":
+        what = f"the {c.step} step" if c.step else "every step not yet done"
+        return f"snoozed {what} until {c.until:%a %Y-%m-%d}{on}"
+    if c.command == "skip":
+        return f"skipped the {c.step} step{on}"
+    return {"track": "tracked", "ignore": "ignored"}.get(c.command, c.command) + f" the event{on}"
 
 
 def health_text(health: dict[str, Health], tz: ZoneInfo, problems: dict[str, Problem] | None = None) -> str:
@@ -192,6 +215,8 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
             lines.append(f"  {p.reason.removeprefix('open: ')}")
         for flag in p.flags:
             lines.append(f"  ! {flag}")
+        for c in p.decisions:
+            lines.append(f"  you: {decision_words(c, tz)}")
         for s in p.steps:
             a = artifacts.get(s.key)
             if p.status == "cancelled" and a is None:

@@ -2,13 +2,18 @@
 
 Each dataclass field may carry ``metadata={"doc": ...}``; the field's type drives the
 check. Supported types: str, int, float, bool, Path, datetime.time ("HH:MM"),
-datetime.date, Literal[...], list[str], list[int], nested dataclasses, and ``X | None``.
+datetime.date, Literal[...], list[str], list[int], Mapping[str, X] (a table of the user's
+own keys), nested dataclasses, and ``X | None``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import types
+from collections.abc import Mapping
+from types import MappingProxyType
 import typing
 from datetime import date, time
 from pathlib import Path
@@ -54,6 +59,12 @@ def convert(tp: Any, value: Any, key: str, problems: list[str]) -> Any:
         if value not in allowed:
             problems.append(f"At '{key}': {value!r} is not one of {', '.join(map(repr, allowed))}")
         return value
+    if origin in (dict, Mapping):  # a table of names chosen by the user: read-only once built
+        (_, value_tp) = get_args(tp)
+        if not isinstance(value, dict):
+            problems.append(f"At '{key}': expected a table, got {_kind(value)}")
+            return MappingProxyType({})
+        return MappingProxyType({k: convert(value_tp, v, subkey(key, k), problems) for k, v in value.items()})
     if origin is list or origin is tuple:
         (item_tp, *_) = get_args(tp)
         if not isinstance(value, list):
@@ -115,6 +126,12 @@ def field_names(cls: type, where: str = "") -> list[str]:
         else:
             out.append(key)
     return out
+
+
+def subkey(where: str, name: str) -> str:
+    """The dotted key of ``name`` in the table ``where``, quoted as TOML quotes it when it
+    is no bare key: companies.languages."Acme Corp"."""
+    return _join(where, name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False))
 
 
 def _join(where: str, key: str) -> str:

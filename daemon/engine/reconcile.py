@@ -34,11 +34,20 @@ from interview_followup.daemon.common import logs
 from interview_followup.daemon.engine.attention import Notice, account_reminders, notices
 from interview_followup.daemon.loop.compose import build_message
 from interview_followup.daemon.config import Config
-from interview_followup.daemon.calendar.detection import Detector
-from interview_followup.daemon.loop.drafting import Templates, answer_from_a_person, check_draft, greeting, values_for
+from interview_followup.daemon.calendar.detection import Detector, event_title
+from interview_followup.daemon.loop.steering import event_says, said_of
+from interview_followup.daemon.loop.drafting import (
+    Templates,
+    addressees,
+    answer_from_a_person,
+    check_draft,
+    render_draft,
+    values_for,
+)
+from interview_followup.daemon.loop import language, quality
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient
 from interview_followup.daemon.mail.parse import body_digest
-from interview_followup.daemon.model import Draft, Interview, Person, Reminder, StoredDraft, recipients
+from interview_followup.daemon.model import IGNORED, Draft, Interview, Person, Reminder, StoredDraft, loop_id_for
 from interview_followup.daemon.loop.planning import (
     DONE,
     LoopFacts,
@@ -63,6 +72,7 @@ from interview_followup.daemon.mail.replies import Known, understand
 from interview_followup.daemon.store.state import (
     CREATED,
     GONE,
+    HELD,
     INTENT_CREATE,
     INTENT_REMOVE,
     INTENT_UPDATE,
@@ -98,6 +108,9 @@ DRAFT_TEMPLATES = {
     "feedback-request": "feedback_request",
     "decision-time": "decision_time",
 }
+# what a draft is called in a reminder about it
+DRAFT_NAMES = {"thank-you": "thank-you draft", "followup": "follow-up draft",
+               "feedback-request": "feedback request draft", "decision-time": "draft asking for time to decide"}
 ANSWERING = ("feedback-request", "decision-time")  # drafts that answer the employer's message
 ROLES = ("calendar", "mailbox", "reminders")
 # reminders that ask the user to do something by a time, and the draft each is about
@@ -179,7 +192,8 @@ class Engine:
         self.state = state
         self.providers = providers
         self.now = now
-        self.templates = templates or Templates(config.templates_dir)
+        self.templates = templates or Templates(config.templates_dir, config.profile.language)
+        language.use_folder(config.templates_dir)  # the user's own languages' words
         self.dry_run = dry_run
         self.detector = Detector(config.profile, config.detection, config.companies, config.tz)
         self.rules = Rules.from_config(config.replies)
@@ -193,6 +207,7 @@ class Engine:
         self.done: set[str] = set()  # the parts that ran whole (their old problems can go)
         self._problems_before: set[str] | None = None
         self._told: set[str] = set()  # unexpected provider failures logged in this pass
+        self._intents: dict[str, str] = {}  # artifact key -> the intent recorded in this pass (for history)
 
     # --- the pass ------------------------------------------------------------------
 
@@ -325,14 +340,19 @@ class Engine:
             self._warn(problem)
         self._collect_skipped("calendar")  # events the provider could not read: left out
         found, bad = self._detect(read.events)
+        says = event_says(self.state.commands())  # the user's `track` and `ignore`
+        found = self._tracked(read.events, found, bad, says)
         found, too_many, series = self.detector.limit_series(found)  # a daily "interview" for months
         for problem in too_many:
             self._warn(problem)
         bad |= series
         for loop_id, iv in self._declined(read.events, bad).items():  # listed by `status`, never followed up
             found.setdefault(loop_id, iv)
+        found = {k: iv for k, iv in found.items() if said_of(says, iv.uid, iv.title) != "ignore"}
         known = {iv.loop_id: iv for iv, _ in self.state.loops()}
         with self.state.transaction():
+            if read.complete:  # for `track` and `ignore` by title
+                self.state.save_events(self._titles(read.events))
             for loop_id, iv in found.items():
                 try:
                     self._save_interview(iv, known.get(loop_id))
@@ -343,6 +363,9 @@ class Engine:
                                f"the event {_short(iv.title)!r} ({_short(iv.uid)})", exc)
                     bad.add(iv.uid)
             for loop_id, iv in known.items():
+                if loop_id not in found and not iv.cancelled and said_of(says, iv.uid, iv.title) == "ignore":
+                    self._save_interview(_replace(iv, cancelled=True, cancelled_reason=IGNORED), iv)
+                    continue
                 vanished = (
                     read.complete
                     and loop_id not in found
@@ -357,6 +380,39 @@ class Engine:
                                     cancelled_reason="it is no longer in the calendar")
                     self.state.save_interview(gone, self.now)
                     self._say(f"cancel the loop for {describe(iv)}: it is no longer in the calendar")
+                    self._history(loop_id, "cancelled", "cancelled: it is no longer in the calendar")
+
+    def _tracked(self, events, found: dict[str, Interview], bad: set[str], says: dict[str, str]) -> dict[str, Interview]:
+        """``found`` with the events the user tracked (``track``) that detection left out,
+        in start order; an event whose checking raises is skipped and named (see the module)."""
+        if "track" not in says.values():
+            return found
+        out = dict(found)
+        for event in events:
+            uid = str(getattr(event, "uid", ""))
+            try:
+                if uid in bad or loop_id_for(uid, event.recurrence_id) in out \
+                        or said_of(says, uid, event_title(event)) != "track":
+                    continue
+                iv = self.detector.interview(event, declined_too=True, tracked=True)
+            except Exception as exc:  # noqa: BLE001 - contained: see the module
+                self._skip("calendar", f"{uid}/{getattr(event, 'recurrence_id', '')}",
+                           f"the event {_short(str(getattr(event, 'summary', '')))!r} ({_short(uid)})", exc)
+                continue
+            if iv is not None:
+                out[iv.loop_id] = iv
+        return dict(sorted(out.items(), key=lambda kv: (kv[1].start, kv[0])))
+
+    def _titles(self, events) -> dict[str, tuple[str, datetime]]:
+        """UID -> (title, first start) of the events read, this program's reminders left out."""
+        out: dict[str, tuple[str, datetime]] = {}
+        for event in sorted(events, key=lambda e: e.start):
+            if event.uid not in out and not self.detector.is_ours(event):
+                out[event.uid] = (event_title(event), event.start)
+        return out
+
+    def _history(self, loop_id: str, kind: str, text: str) -> None:
+        self.state.add_history(loop_id, self.now, kind, logs.neutral(text))
 
     def _save_interview(self, iv: Interview, before: Interview | None) -> None:
         """Record ``iv``. A cancelled or declined interview seen for the first time is
@@ -364,17 +420,26 @@ class Engine:
         if not self.state.save_interview(iv, self.now):
             return
         why = iv.cancelled_reason or "the event was cancelled"
+        found = f"found {iv.title!r} on {self._when(iv.start)}: " + (
+            f"an interview because {iv.found_by}" if iv.found_by else "an interview")
         if before is None and iv.cancelled:
             self._say(f"list the interview with {describe(iv)} on {self._when(iv.start)} as cancelled "
                       f"({why}): nothing is planned for it")
+            self._history(iv.loop_id, "found", f"{found}; cancelled ({why}): nothing is planned")
         elif before is None:
             self._say(f"add the interview with {describe(iv)} on {self._when(iv.start)}")
             for w in iv.warnings:
                 self._warn(f"{describe(iv)}: {w}")
+            self._history(iv.loop_id, "found", found)
         elif iv.cancelled and not before.cancelled:
             self._say(f"cancel the loop for {describe(iv)}: {why}")
+            self._history(iv.loop_id, "cancelled", f"cancelled: {why}")
+        elif before.cancelled and not iv.cancelled:
+            self._say(f"reopen the loop for {describe(iv)}: the event is an interview again")
+            self._history(iv.loop_id, "reopened", f"reopened: {found}")
         elif (iv.start, iv.end) != (before.start, before.end):
             self._say(f"move the loop for {describe(iv)} to {self._when(iv.start)}")
+            self._history(iv.loop_id, "moved", f"moved to {self._when(iv.start)}")
 
     def _declined(self, events, bad: set[str]) -> dict[str, Interview]:
         """The interviews among ``events`` the user declined, cancelled ("you declined it"),
@@ -520,41 +585,79 @@ class Engine:
         finally:
             self._collect_skipped("reconcile")
 
-    def _record(self, step: Step, status: str, ref: str = "", digest: str = "", note: str = "", kind: str = "") -> None:
-        a = Artifact(step.key, step.loop_id, step.name, kind or step.artifact, status, ref, digest, note)
+    def _record(self, step: Step, status: str, ref: str = "", digest: str = "", note: str = "", kind: str = "",
+                inputs: str = "", previous: str = "") -> None:
+        a = Artifact(step.key, step.loop_id, step.name, kind or step.artifact, status, ref, digest, note,
+                     inputs, previous)
         self.state.record(a, self.now)
+        self._artifact_history(step, status, note)
+
+    def _artifact_history(self, step: Step, status: str, note: str) -> None:
+        """An artifact's new status in its loop's history: written, updated, removed, left,
+        held, gone (an intent is no decision: it says which of written and updated it was)."""
+        if status in OPEN_INTENTS:
+            self._intents[step.key] = status
+            return
+        before = self._intents.pop(step.key, "")
+        what = f"the {step.name}" + ("" if step.name.endswith(f"-{step.artifact}") else f" {step.artifact}")
+        why = f" ({step.detail})" if step.detail else ""
+        if status == CREATED:
+            verb = "updated" if before == INTENT_UPDATE else "wrote" if step.artifact == "draft" else "added"
+            text = f"{verb} {what} for {self._when(step.due)}{why}"
+        elif status == REMOVED:
+            text = f"removed {what}{why}"
+        elif status == GONE:
+            text = f"{what} left Drafts: sent or deleted by you"
+        elif status == LEFT:
+            text = f"left {what} in Drafts: you edited it{why}"
+        elif status == HELD:
+            text = f"held {what} back: {note}"
+        else:
+            return
+        self._history(step.loop_id, step.artifact, text)
 
     def _reconcile_draft(self, p: LoopPlan, step: Step, current: Artifact | None, debriefs) -> None:
+        """Make the draft of ``step`` what the plan wants: written once (never a second copy,
+        never again after the user sent or deleted it), rewritten while untouched when what it
+        was made from changes, held back while it fails the checks, removed while untouched
+        when no longer wanted. An edited draft is the user's: left, and the change reported."""
         mailbox = self.providers.mailbox
         iv = p.interview
+        debrief = debriefs.get(iv.loop_id)
         if step.want:
-            if current is not None and current.status not in (INTENT_CREATE, REMOVED):
+            if current is not None and current.status == INTENT_UPDATE:
+                self._finish_rewrite(p, step, current, debrief)
+                return
+            if current is not None and current.status == CREATED:
+                self._rewrite_if_changed(p, step, current, debrief)
+                return
+            if current is not None and current.status not in (INTENT_CREATE, REMOVED, HELD):
                 return  # written before: never written twice, even if the user deleted it
             # (REMOVED: the program took its untouched draft away when it was no longer
             # wanted, e.g. a promise moved the follow-up later: written again when due)
-            if current is not None:  # a crash after the intent: was it written?
+            if current is not None and current.status != HELD:  # a crash after the intent: was it written?
                 found = mailbox.find_draft(step.key)
                 if found is not None:
-                    self._record(step, CREATED, found.ref, current.digest, current.note)
+                    self._record(step, CREATED, found.ref, current.digest, current.note, inputs=current.inputs)
                     return
-            draft, digest, warnings = self._render_draft(p, step, debriefs.get(iv.loop_id))
-            note = "; ".join(warnings)
-            self._record(step, INTENT_CREATE, "", digest, note)
-            stored = mailbox.write_draft(draft)
-            self._record(step, CREATED, stored.ref, digest, note)
-            # what it printed is what it did: the recipients of the message written
-            to = addressed_to(stored.message or draft.message) or "nobody yet (no usable address: add one)"
-            self._say(f"write the {step.name} draft for {describe(iv)} to {to}")
-            for w in warnings:
+            rendered = self._render_draft(p, step, debrief)
+            if self._held(p, step, current, rendered):
+                return
+            self._record(step, INTENT_CREATE, "", rendered.digest, rendered.note, inputs=rendered.inputs)
+            stored = mailbox.write_draft(rendered.draft)
+            self._record(step, CREATED, stored.ref, rendered.digest, rendered.note, inputs=rendered.inputs)
+            self._say(f"write the {step.name} draft for {describe(iv)} {self._written_to(stored, rendered)}")
+            for w in rendered.warnings:
                 self._warn(f"{describe(iv)}, {step.name} draft: {w}")
             return
-        if current is None or current.status not in (CREATED, INTENT_CREATE, INTENT_REMOVE):
+        if current is None or current.status not in (CREATED, INTENT_CREATE, INTENT_REMOVE, INTENT_UPDATE):
             return
         found = mailbox.find_draft(step.key)
         if found is None:
             self._record(step, GONE if current.status == CREATED else REMOVED, current.ref, current.digest, current.note)
             return
-        if body_digest(found.message) != current.digest:
+        untouched = body_digest(found.message) in (current.digest, current.previous or current.digest)
+        if not untouched:
             self._record(step, LEFT, found.ref, current.digest, "you edited it, so it was left in Drafts")
             self._warn(
                 f"{describe(iv)}: the {step.name} draft was edited by you, so it was left in Drafts ({p.reason or step.detail})"
@@ -565,19 +668,106 @@ class Engine:
         self._record(step, REMOVED, found.ref, current.digest, current.note)
         self._say(f"remove the untouched {step.name} draft for {describe(iv)} ({p.reason or step.detail})")
 
-    def _render_draft(self, p: LoopPlan, step: Step, debrief) -> tuple[Draft, str, list[str]]:
+    def _written_to(self, stored: StoredDraft, rendered: Rendered) -> str:
+        """"to RECIPIENTS in FOLDER", read from the message written (what it printed is what it did)."""
+        to = addressed_to(stored.message or rendered.draft.message) or "nobody yet (no usable address: add one)"
+        return f"to {to} in {logs.neutral(self.providers.mailbox.place())}"
+
+    def _held(self, p: LoopPlan, step: Step, current: Artifact | None, rendered: Rendered) -> bool:
+        """True when the draft fails the quality checks: it is not written; the state keeps
+        what to fix (its reminder and ``status`` show it), said once while it stays the same."""
+        problems = self._problems(rendered)
+        if not problems:
+            return False
+        note = "not written: " + "; ".join(problems)
+        if current is None or current.status != HELD or current.note != note:
+            self._record(step, HELD, "", rendered.digest, note, inputs=rendered.inputs)
+            self._warn(f"{describe(p.interview)}: the {step.name} draft was {note}")
+        return True
+
+    def _rewrite_if_changed(self, p: LoopPlan, step: Step, current: Artifact, debrief) -> None:
+        """A draft written before: rewritten when what it was made from changed (a debrief,
+        a corrected date or role, a new contact) and the user has not touched it; an edited
+        one is left, and the change reported once."""
+        rendered = self._render_draft(p, step, debrief)
+        if not current.inputs:  # written by an older version: remember what it was made from
+            self._record(step, CREATED, current.ref, current.digest, current.note, inputs=rendered.inputs)
+            return
+        if _made_from(current.inputs)["text"] == _made_from(rendered.inputs)["text"]:
+            return
+        iv = p.interview
+        why = _what_changed(current.inputs, rendered.inputs)
+        mailbox = self.providers.mailbox
+        found = mailbox.find_draft(step.key)
+        if found is None:  # sent or deleted by the user since: nothing to rewrite
+            self._record(step, GONE, current.ref, current.digest, current.note, inputs=rendered.inputs)
+            return
+        if body_digest(found.message) != current.digest:
+            self._record(step, CREATED, found.ref, current.digest, current.note, inputs=rendered.inputs)
+            self._warn(f"{describe(iv)}: the {step.name} draft was edited by you, so it was left as it is; "
+                       f"since it was written, {why}: look it over before sending")
+            return
+        problems = self._problems(rendered)
+        if problems:  # the old draft stays until the new one can be written
+            note = "not rewritten: " + "; ".join(problems)
+            if current.note != note:
+                self._record(step, CREATED, current.ref, current.digest, note, inputs=current.inputs)
+                self._warn(f"{describe(iv)}: {why}, but the {step.name} draft was {note}")
+            return
+        self._record(step, INTENT_UPDATE, found.ref, rendered.digest, rendered.note, inputs=rendered.inputs,
+                     previous=current.digest)
+        mailbox.remove_draft(found)
+        stored = mailbox.write_draft(rendered.draft)
+        self._record(step, CREATED, stored.ref, rendered.digest, rendered.note, inputs=rendered.inputs)
+        self._say(f"rewrite the untouched {step.name} draft for {describe(iv)} ({why}) {self._written_to(stored, rendered)}")
+
+    def _finish_rewrite(self, p: LoopPlan, step: Step, current: Artifact, debrief) -> None:
+        """A rewrite a crash interrupted: the old draft is removed before the new one is
+        written, so the mailbox holds the old one, the new one, or neither; never both."""
+        mailbox = self.providers.mailbox
+        found = mailbox.find_draft(step.key)
+        if found is not None:
+            digest = body_digest(found.message)
+            if digest == current.digest:  # the new one was written
+                self._record(step, CREATED, found.ref, current.digest, current.note, inputs=current.inputs)
+                return
+            if digest != current.previous:  # edited by the user in between: theirs now
+                self._record(step, CREATED, found.ref, current.previous, current.note, inputs=current.inputs)
+                self._warn(f"{describe(p.interview)}: the {step.name} draft was edited by you, so it was left as it is")
+                return
+            mailbox.remove_draft(found)  # the old one, untouched
+        rendered = self._render_draft(p, step, debrief)
+        if self._held(p, step, current, rendered):
+            return
+        self._record(step, INTENT_UPDATE, "", rendered.digest, rendered.note, inputs=rendered.inputs,
+                     previous=current.previous)
+        stored = mailbox.write_draft(rendered.draft)
+        self._record(step, CREATED, stored.ref, rendered.digest, rendered.note, inputs=rendered.inputs)
+        self._say(f"rewrite the {step.name} draft for {describe(p.interview)} {self._written_to(stored, rendered)}")
+
+    def _render_draft(self, p: LoopPlan, step: Step, debrief) -> Rendered:
+        """The draft of ``step`` as it would be written now, what it was made from, and what
+        the checks found (``problems``: it must not be written; ``warnings``: worth a look)."""
         cfg = self.config
         iv = p.interview
         answer = self._answer(p) if step.name in ANSWERING else None
-        mine = {e.lower() for e in cfg.profile.emails}
-        to = [x for x in recipients(iv, debrief) if x.email.lower() not in mine]  # never the user
+        to = addressees(iv, debrief, cfg.profile.emails)  # never the user
         if answer is not None and answer.address and answer_from_a_person(answer.address, iv):
             to = [next((x for x in to if x.email.lower() == answer.address.lower()), Person(answer.address))]
-        values = self._values(p, debrief)
-        values["greeting"] = greeting(to)  # exactly the people the draft goes to
-        text = self.templates.render(self._draft_template(step.name, iv.loop_id), values)
+        code, _ = self.draft_language(p, debrief)
+        extra = self._extra(p, code)
+        template = self._draft_template(step.name, iv.loop_id, code)
+        names = cfg.drafts.greeting_names
+
+        def render(**more: str):  # the same pure function the property test checks
+            return render_draft(self.templates, template, iv, debrief, cfg.profile, cfg.tz, self.now, to,
+                                language=code, names=names, extra={**extra, **more})
+
+        text = render()
         attachments = cfg.drafts.attachments if step.name == "thank-you" else ()
-        warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words) if step.name == "thank-you" else []
+        warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words, names=names) \
+            if step.name == "thank-you" else []
+        warnings += language.left_out(cfg.profile, code, self.templates.source(template, code))
         sender = Person(cfg.profile.email, cfg.profile.name)
         if answer is not None:
             answers = answer.message_id
@@ -597,7 +787,32 @@ class Engine:
             when=self.now,
             attachments=tuple(a for a in attachments if a.is_file()),
         )
-        return Draft(step.key, raw), body_digest(raw), warnings + build_warnings
+        # what it is made from: the text as it would read on any day ("today" and "yesterday"
+        # change by themselves and are no reason to rewrite it), and why that changed
+        timeless = render(when="")
+        inputs = _inputs(
+            interview=(iv.start, iv.end, iv.company, iv.role, iv.interviewers, iv.contact),
+            debrief=(debrief.contact, debrief.asked_about, debrief.open_questions, debrief.forgot_to_ask,
+                     debrief.role, debrief.company, debrief.language) if debrief else None,
+            text=(template, timeless.head, timeless.body, [x.display() for x in to], sender.display(), answers,
+                  [str(a) for a in attachments]),
+        )
+        warnings += build_warnings
+        greets = "${greeting}" in self.templates.source(template, code)
+        return Rendered(Draft(step.key, raw), body_digest(raw), warnings, inputs, iv, tuple(to), greets)
+
+    def _problems(self, rendered: Rendered) -> list[str]:
+        """What keeps a draft from being written (``loop.quality``): each says what to fix.
+        Checked only when a draft is about to be written or rewritten, never on idle passes."""
+        iv = rendered.interview
+        return quality.problems(
+            rendered.draft.message,
+            user_emails=self.config.profile.emails,
+            people_in_loop=[*iv.interviewers, *([iv.contact] if iv.contact else []), *rendered.to],
+            greeting_style=self.config.drafts.greeting_names,
+            known=[iv.company, iv.role],
+            greets=rendered.greets,
+        )
 
     def _answer(self, p: LoopPlan):
         """The employer's message that decided the loop's outcome (what its drafts answer)."""
@@ -607,25 +822,35 @@ class Engine:
         replies = [o for o in self._seen.get(p.interview.loop_id, ()) if o.kind == "reply" and o.outcome == outcome]
         return replies[-1] if replies else None
 
-    def _values(self, p: LoopPlan, debrief) -> dict[str, str]:
+    def draft_language(self, p: LoopPlan, debrief) -> tuple[str, str]:
+        """The language of the loop's drafts, and why in words (``language.choose``)."""
+        return language.choose(p.interview, debrief, self.config)
+
+    def _values(self, p: LoopPlan, debrief, code: str = language.DEFAULT) -> dict[str, str]:
         cfg = self.config
-        values = values_for(p.interview, debrief, cfg.profile, cfg.tz, self.now)
+        return {**values_for(p.interview, debrief, cfg.profile, cfg.tz, self.now, code), **self._extra(p, code)}
+
+    def _extra(self, p: LoopPlan, code: str) -> dict[str, str]:
+        """The values that come from the loop's mail, not from the interview: the employer's
+        words, the day to decide by, the addresses that bounced."""
+        cfg = self.config
+        values: dict[str, str] = {}
         answer = self._answer(p)
         if answer is not None:
             values["their_words"] = answer.phrase
             if p.outcome == "offer":
                 by = decide_by(answer, cfg.timing, cfg.tz)
-                values["decide_by"] = f"{by:%A}, {by.day} {by:%B %Y}"
+                values["decide_by"] = language.long_date(by, language.words(code))
         values["bounced"] = ", ".join(f.removeprefix("your mail to ").split(" bounced")[0] for f in p.flags)
         return values
 
-    def _draft_template(self, step: str, loop_id: str) -> str:
-        """``draft_template``; a ``followup.txt`` of the user's stays theirs for every first
-        follow-up, unless they also wrote a ``followup_first.txt``."""
+    def _draft_template(self, step: str, loop_id: str, code: str = language.DEFAULT) -> str:
+        """``draft_template``; a ``followup.txt`` of the user's (in the draft's language
+        ``code``) stays theirs for every first follow-up, unless they also wrote a
+        ``followup_first.txt``."""
         name = draft_template(step, self._thanked(loop_id))
-        own = self.templates.override_dir
-        if name == "followup_first" and own is not None and (own / "followup.txt").is_file() \
-                and not (own / "followup_first.txt").is_file():
+        own = self.templates.own
+        if name == "followup_first" and own("followup", code) and not own("followup_first", code):
             return "followup"
         return name
 
@@ -669,7 +894,8 @@ class Engine:
             sink.put(reminder)
             self._record(step, CREATED, reminder.key, digest)
             verb = "add" if fresh else "update"
-            self._say(f"{verb} the reminder {reminder.title!r} on {self._when(reminder.start)}")
+            self._say(f"{verb} the reminder {reminder.title!r} on {self._when(reminder.start)} "
+                      f"in {logs.neutral(sink.place())}")
             return
         if current is None or current.status not in (CREATED, *OPEN_INTENTS):
             return
@@ -681,12 +907,19 @@ class Engine:
     def _render_reminder(self, p: LoopPlan, step: Step, artifacts, debriefs) -> Reminder:
         cfg = self.config
         iv = p.interview
-        values = self._values(p, debriefs.get(iv.loop_id))
-        draft = artifacts.get(f"{iv.loop_id}.thank-you")
-        if step.name == "thank-you-reminder" and draft is not None and draft.note:
-            values["check_report"] = "Check before sending: " + draft.note
-        text = self.templates.render(reminder_template(step.name), values)
+        # for the user: in the profile's language where the reminder has a template in it
+        values = self._values(p, debriefs.get(iv.loop_id), self.templates.language_of(reminder_template(step.name)))
         about = task_of(step.name)
+        draft = artifacts.get(f"{iv.loop_id}.{about}") if about else None
+        template = reminder_template(step.name)
+        if draft is not None and draft.status == HELD:  # no draft waits: say what to fix instead
+            template = "draft_held"
+            values["draft_name"] = DRAFT_NAMES.get(about.partition("-")[0] if about.startswith("followup") else about,
+                                                   "draft")
+            values["check_report"] = "\n".join(f"- {x}" for x in draft.note.removeprefix("not written: ").split("; "))
+        elif draft is not None and draft.note and draft.status == CREATED:
+            values["check_report"] = "Check before sending: " + draft.note
+        text = self.templates.render(template, values)
         link = self.providers.mailbox.draft_link(f"{iv.loop_id}.{about}") if about else ""
         return Reminder(
             key=step.key,
@@ -713,9 +946,10 @@ def plans_from_state(state: State, config: Config, now: datetime,
     written: dict[str, set[str]] = {}  # the steps whose artifact was ever written, per loop
     for a in state.artifacts().values():
         written.setdefault(a.loop_id, set()).add(a.step)
+    commands = state.commands()
     facts = [
         LoopFacts(iv, first_seen, debriefs.get(iv.loop_id), tuple(observations.get(iv.loop_id, ())),
-                  frozenset(written.get(iv.loop_id, ())))
+                  frozenset(written.get(iv.loop_id, ())), tuple(c for c in commands if c.concerns(iv)))
         for iv, first_seen in state.loops()
     ]
     skip = skip or _skip_loop_once
@@ -764,6 +998,43 @@ def addressed_to(raw: bytes) -> str:
         return "(its To header cannot be read)"
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A draft rendered by the engine, before it is written."""
+
+    draft: Draft
+    digest: str  # of its body (``body_digest``): a draft whose body differs was edited by the user
+    warnings: list[str]
+    inputs: str  # what it was made from (``_inputs``)
+    interview: Interview
+    to: tuple[Person, ...]
+    greets: bool = True  # its template opens with the program's greeting (``${greeting}``)
+
+    @property
+    def note(self) -> str:
+        return "; ".join(self.warnings)
+
+
+def _inputs(**parts) -> str:
+    """"name=digest;..." of each part a draft is made from: equal text, no rewrite; when it
+    differs, the other parts say why (``_what_changed``)."""
+    return ";".join(f"{name}={hashlib.sha256(repr(value).encode()).hexdigest()[:12]}"
+                    for name, value in parts.items())
+
+
+def _made_from(inputs: str) -> dict[str, str]:
+    return dict(part.partition("=")[::2] for part in inputs.split(";") if part)
+
+
+WHAT_CHANGED = {"interview": "the interview changed in the calendar", "debrief": "your debrief changed"}
+
+
+def _what_changed(before: str, after: str) -> str:
+    old, new = _made_from(before), _made_from(after)
+    said = [words for part, words in WHAT_CHANGED.items() if old.get(part) != new.get(part)]
+    return " and ".join(said) or "its template or your profile changed"
+
+
 def _reminder_digest(r: Reminder) -> str:
     parts = [r.key, r.title, r.description, r.start.isoformat(), str(r.duration), str(r.alarm_before)]
     if r.task or r.link:  # plain reminders keep the digest they had before these fields existed
@@ -810,6 +1081,9 @@ class DryRunMailbox:
     def draft_link(self, key: str) -> str:
         return self.real.draft_link(key)
 
+    def place(self) -> str:
+        return self.real.place()
+
     def read_new(self, cursor, since):
         return self.real.read_new(cursor, since)
 
@@ -832,6 +1106,9 @@ class DryRunReminders:
 
     def remove(self, key: str) -> None:
         pass
+
+    def place(self) -> str:
+        return self.real.place()
 
     def check(self):
         return self.real.check()
@@ -882,7 +1159,8 @@ def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Pro
                 providers = open_providers(config, clock, dry_run, progress)
             if dry_run:
                 providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
-            engine = Engine(config, state, providers, clock.now(), Templates(config.templates_dir), dry_run)
+            templates = Templates(config.templates_dir, config.profile.language)
+            engine = Engine(config, state, providers, clock.now(), templates, dry_run)
             engine.stopping = stopping
             engine.progress = progress
             return engine.run_pass()

@@ -19,6 +19,11 @@ from interview_followup.daemon.keys import KEY_HEADER, message_id
 from interview_followup.daemon.model import Person
 
 _CONTROL = re.compile(r"[\r\n\x00]+")
+# Header lines up to the hard limit of 998 characters (78 is a recommendation): where
+# Python folds a non-ASCII name or subject it may split it into encoded words at a space,
+# and mail programs drop the space between encoded words (RFC 2047), showing
+# "JoséŁukasiewicz". Unfolded, a header keeps its spaces inside one encoded word.
+_DRAFT_POLICY = SMTP.clone(max_line_length=998)
 _ADDR = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
@@ -80,4 +85,4 @@ def build_message(
         msg.add_attachment(
             path.read_bytes(), maintype=maintype, subtype=subtype, filename=one_line(path.name)
         )
-    return msg.as_bytes(policy=SMTP), warnings
+    return msg.as_bytes(policy=_DRAFT_POLICY), warnings

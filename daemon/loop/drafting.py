@@ -2,9 +2,10 @@
 
 Templates are plain text with ``${name}`` placeholders (``string.Template``); the first
 line is ``Subject:`` (drafts) or ``Title:`` (reminders). The shipped ones live in
-``daemon/templates``; a file of the same name in the user's templates folder replaces
-one. Event text is only ever a *value*: it is substituted once, never treated as a
-template, never rendered a second time.
+``daemon/loop/templates`` (English at the top, German, French and Spanish drafts in a
+folder by language code); a file of the same name in the user's templates folder replaces
+one (``Templates`` says where each language's are looked for). Event text is only ever a
+*value*: it is substituted once, never treated as a template, never rendered a second time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.loop.compose import one_line
+from interview_followup.daemon.common.languages import code_problem
+from interview_followup.daemon.common.languages import name as language_name
+from interview_followup.daemon.loop.language import (
+    DEFAULT,
+    fill,
+    join,
+    long_date,
+    references,
+    role_phrase,
+    when,
+    words,
+)
+from interview_followup.daemon.loop.names import greeted, parse
 from interview_followup.daemon.config import Profile
 from interview_followup.daemon.errors import NeedsUser
 from interview_followup.daemon.model import Debrief, Interview, Person, recipients
@@ -41,6 +55,7 @@ NAMES = (
     "answer_info",
     "check_address",
     "move_on",
+    "draft_held",
 )
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 # check_draft: names looked for in a draft (each search reads the whole body, so the work
@@ -56,26 +71,62 @@ class Text:
 
 
 class Templates:
-    def __init__(self, override_dir: Path | None = None):
-        self.override_dir = override_dir
-        self._cache: dict[str, str] = {}
+    """The templates of drafts and reminders, in each language.
 
-    def source(self, name: str) -> str:
-        if name not in self._cache:
-            path = self.override_dir / f"{name}.txt" if self.override_dir else None
-            if path is not None and path.is_file():
+    Where ``name`` in ``language`` comes from, first found first: the user's folder
+    ``override_dir/<language>/``; for the profile's language (``own_language``) also the top
+    of ``override_dir`` (where English overrides always lived); then the shipped one
+    (English at the top of ``daemon/loop/templates``, the others in a folder by code)."""
+
+    def __init__(self, override_dir: Path | None = None, own_language: str = DEFAULT):
+        self.override_dir = override_dir
+        self.own_language = own_language
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def own(self, name: str, language: str) -> Path | None:
+        """The user's file for ``name`` in ``language``, or None."""
+        if self.override_dir is None or code_problem(language):
+            return None
+        places = [self.override_dir / language / f"{name}.txt"]
+        if language == self.own_language:
+            places.append(self.override_dir / f"{name}.txt")
+        return next((p for p in places if p.is_file()), None)
+
+    def has(self, name: str, language: str) -> bool:
+        return self.own(name, language) is not None or _shipped(name, language).is_file()
+
+    def language_of(self, name: str) -> str:
+        """The language a text for the user (a reminder) is in: the profile's, where there
+        is a template for it in that language, else English."""
+        return self.own_language if self.has(name, self.own_language) else DEFAULT
+
+    def source(self, name: str, language: str | None = None) -> str:
+        language = language or self.language_of(name)
+        problem = code_problem(language)
+        if problem:
+            raise NeedsUser(f"drafts cannot be written in {language!r}: {problem}")
+        if (language, name) not in self._cache:
+            path = self.own(name, language)
+            if path is not None:
                 try:
-                    self._cache[name] = path.read_text(encoding="utf-8")
+                    self._cache[language, name] = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:
                     raise NeedsUser(f"template {path} cannot be read: {exc}") from None
+            elif _shipped(name, language).is_file():
+                self._cache[language, name] = _shipped(name, language).read_text("utf-8")
             else:
-                self._cache[name] = (
-                    resources.files("interview_followup.daemon.loop.templates").joinpath(f"{name}.txt").read_text("utf-8")
+                where = self.override_dir / language if self.override_dir else Path("templates") / language
+                raise NeedsUser(
+                    f"there is no {name}.txt in {language_name(language)}",
+                    hint=f"add {where / (name + '.txt')} (a copy of the shipped English one, translated), "
+                    "or set the loop's language with `interview-followup debrief`",
                 )
-        return self._cache[name]
+        return self._cache[language, name]
 
-    def render(self, name: str, values: dict[str, str]) -> Text:
-        source = self.source(name)
+    def render(self, name: str, values: dict[str, str], language: str | None = None) -> Text:
+        """``name`` in ``language`` (None: the profile's language where it has the template,
+        else English) with ``values``, which must be in the same language (``values_for``)."""
+        source = self.source(name, language)
         first, _, rest = source.partition("\n")
         label, sep, head = first.partition(":")
         if not sep or label.strip().lower() not in ("subject", "title"):
@@ -86,6 +137,12 @@ class Templates:
         head_out = one_line(Template(head.strip()).safe_substitute(values))
         body = Template(rest).safe_substitute(values)
         return Text(head=head_out, body=tidy(body))
+
+
+def _shipped(name: str, language: str):
+    """Where the shipped template ``name`` in ``language`` is (it may not exist)."""
+    folder = resources.files("interview_followup.daemon.loop.templates")
+    return folder.joinpath(f"{name}.txt") if language == DEFAULT else folder.joinpath(language, f"{name}.txt")
 
 
 def tidy(body: str) -> str:
@@ -99,70 +156,58 @@ def tidy(body: str) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _day(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local:%A}, {local.day} {local:%B %Y}"
-
-
-def greeting(people: list[Person]) -> str:
-    """The first line of a draft to ``people``: each named person once, else "Hello,"."""
-    names: list[str] = []
-    for p in people:
-        name = one_line(p.name)
-        if name and name.casefold() not in {n.casefold() for n in names}:
-            names.append(name)
-    return f"Dear {_join(names)}," if names else "Hello,"
+def greeting(people: list[Person], language: str = "en", names: str = "given") -> str:
+    """The first line of a draft to ``people``: each person once, by given name (``names``
+    "given") or full name ("full") as ``daemon.loop.names`` reads them, in ``language``;
+    when no one has a person's name, that language's plain hello."""
+    w = words(language)
+    shown = [one_line(n) for n in greeted(people, names)]
+    if not shown:
+        return w.hello
+    joined = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} {w.and_} {shown[-1]}"
+    return w.dear.replace("{names}", joined)
 
 
 def values_for(
-    interview: Interview, debrief: Debrief | None, profile: Profile, tz: ZoneInfo, now: datetime
+    interview: Interview, debrief: Debrief | None, profile: Profile, tz: ZoneInfo, now: datetime,
+    language: str = DEFAULT,
 ) -> dict[str, str]:
-    """Every value a template may use. Each is plain text, used once."""
+    """Every value a template may use, in ``language`` (the words the program adds; the
+    user's own sentences only when they are in that language: ``language.left_out``). Each
+    is plain text, used once."""
+    w = words(language)
     people = recipients(interview, debrief)
-    start_local = interview.start.astimezone(tz)
-    days_ago = (now.astimezone(tz).date() - start_local.date()).days
-    when = {0: "today", 1: "yesterday"}.get(days_ago, f"on {_day(interview.start, tz)}")
+    day = interview.start.astimezone(tz).date()
     d = debrief or Debrief(loop_id=interview.loop_id, recorded_at=now)
-    fit = profile.fit.strip()
+    fit = profile.fit.strip() if language == profile.language else ""
     interest = ""
     if d.asked_about:
-        interest = (
-            f"You seemed particularly interested in {_join(list(d.asked_about))}; "
-            "I would be happy to tell you more about it."
-        )
+        interest = fill(w.interest, topics=join(list(d.asked_about), w))
     answers = ""
     if d.open_questions:
-        answers = "I have thought more about questions I could not fully answer:\n" + "\n".join(
-            f"- {q}: [your fuller answer]" for q in d.open_questions
-        )
+        # complete as it stands: no slot for the user to fill in (a draft with one is held)
+        answers = w.answers + "\n" + "\n".join(f"- {q}" for q in d.open_questions)
     questions = ""
     if d.forgot_to_ask:
-        questions = "There is something I did not get to ask:\n" + "\n".join(
-            f"- {q}" for q in d.forgot_to_ask
-        )
+        questions = w.questions + "\n" + "\n".join(f"- {q}" for q in d.forgot_to_ask)
+    company = interview.company or w.company
     contact = d.contact or interview.contact or (interview.interviewers[0] if interview.interviewers else None)
-    contact_line = contact.display() if contact else f"the recruiter at {interview.company or 'the company'}"
+    contact_line = contact.display() if contact else fill(w.recruiter, company=company)
     return {
         "loop_id": interview.loop_id,
-        "company": interview.company or "the company",
+        "company": company,
         "role": interview.role,  # "" when none was found: shipped templates use the_role/the_position
-        "the_role": f"the {interview.role} role" if interview.role else "the role",
-        "the_position": f"the {interview.role} position" if interview.role else "the position",
-        "greeting": greeting(people),
-        "when": when,
-        "interview_date": _day(interview.start, tz),
-        "interviewer_names": _join([p.name or p.email for p in people]) or "(no one: add the address)",
-        "fit_paragraph": f"Our conversation confirmed my interest: {fit}" if fit else "",
+        "the_role": role_phrase(w.the_role, w.the_role_unnamed, interview.role, language),
+        "the_position": role_phrase(w.the_position, w.the_position_unnamed, interview.role, language),
+        "greeting": greeting(people, language),
+        "when": when(day, now.astimezone(tz).date(), w),
+        "interview_date": long_date(day, w),
+        "interviewer_names": join([p.name or p.email for p in people], w) or w.no_one,
+        "fit_paragraph": fill(w.fit, fit=fit) if fit else "",
         "interest_paragraph": interest,
         "answers_paragraph": answers,
         "questions_paragraph": questions,
-        "references": profile.references.strip(),
+        "references": references(profile, language),
         "links": "\n".join(profile.links),
         "your_name": profile.name,
         "your_phone": profile.phone,
@@ -185,9 +230,11 @@ def answer_from_a_person(address: str, interview: Interview) -> bool:
 
 
 def check_draft(
-    body: str, interview: Interview, attachments: tuple[Path, ...], max_words: int
+    body: str, interview: Interview, attachments: tuple[Path, ...], max_words: int, names: str = "given"
 ) -> list[str]:
-    """What can be checked before a draft is written; each failure as one sentence."""
+    """What can be checked before a draft is written; each failure as one sentence.
+    ``names``: how the greeting names people ("given" or "full", ``drafts.greeting_names``):
+    each interviewer with a person's name must be in the body the way the greeting says it."""
     problems = []
     nameless = [p.email for p in interview.interviewers if not p.name]
     if nameless:
@@ -201,10 +248,22 @@ def check_draft(
             "add their names, spelled exactly"
         )
     # each name is looked for in the whole body: a bounded number of them keeps this linear
-    named = [p.name for p in interview.interviewers if p.name]
-    missing = [n for n in named[:CHECKED_NAMES] if one_line(n) not in body]
-    for name in missing[:SHOWN_PEOPLE]:
-        problems.append(f"the name {name!r} as written in the calendar is not in the draft")
+    named = [p for p in interview.interviewers if p.name]
+    missing: list[str] = []
+    for person in named[:CHECKED_NAMES]:
+        name = parse(person)
+        if name is None:  # "Hiring Team", "jane.doe": the greeting leaves it out, rightly
+            missing.append(f"{one_line(person.name)!r} ({person.email}) is no person's name, "
+                           "so the greeting leaves it out: add the name of the person, spelled exactly")
+            continue
+        # the given form, or the full one when two people share a given name
+        forms = dict.fromkeys(one_line(f) for f in (name.form(names), name.full))
+        if not any(f in body for f in forms):
+            calendar = one_line(person.name)
+            shown = next(iter(forms))
+            missing.append(f"the name {calendar!r} as written in the calendar is not in the draft" if shown == calendar
+                           else f"the name {shown!r} ({calendar!r} in the calendar) is not in the draft")
+    problems.extend(missing[:SHOWN_PEOPLE])
     if len(missing) > SHOWN_PEOPLE:
         problems.append(f"{len(missing) - SHOWN_PEOPLE} more names as written in the calendar are not in the draft")
     if len(named) > CHECKED_NAMES:
@@ -224,3 +283,32 @@ def check_draft(
     if words > max_words:
         problems.append(f"the draft has {words} words; keep it under {max_words} (drafts.max_words)")
     return problems
+
+
+def addressees(interview: Interview, debrief: Debrief | None, user_emails: tuple[str, ...]) -> list[Person]:
+    """Who a draft of the loop goes to: ``recipients``, never the user."""
+    mine = {e.lower() for e in user_emails}
+    return [p for p in recipients(interview, debrief) if p.email.lower() not in mine]
+
+
+def render_draft(
+    templates: Templates,
+    template: str,
+    interview: Interview,
+    debrief: Debrief | None,
+    profile: Profile,
+    tz: ZoneInfo,
+    now: datetime,
+    to: list[Person],
+    *,
+    language: str = DEFAULT,
+    names: str = "given",
+    extra: dict[str, str] | None = None,
+) -> Text:
+    """The subject and text of a draft: ``template`` filled with ``values_for`` (and
+    ``extra``: their_words, decide_by, ...), greeting exactly ``to``, the people it goes to.
+    Pure: what the engine writes and what the tests check are made by this one function."""
+    values = values_for(interview, debrief, profile, tz, now, language)
+    values.update(extra or {})
+    values["greeting"] = greeting(to, language, names)
+    return templates.render(template, values, language)

@@ -35,6 +35,17 @@ The rules (every time is configurable in ``[timing]``):
   closed loop shows no due step: the past reminders nobody needs are "skipped" (they stay
   in the calendar); the feedback request and the request for time to decide are the
   user's to do for ``followup_again_days`` and until the decision day, then "missed".
+- The user steers (``steering``, ``LoopFacts.commands``): ``close`` ends the loop with the
+  outcome they give, as an employer's answer would (rejected: the feedback request is
+  still offered; offer: the request for time to decide; accepted, withdrawn, other:
+  nothing more); ``ignore`` cancels it ("you ignored it"); ``reopen`` takes either back.
+  ``skip`` makes a step "skipped" (with a draft: its reminders too), so its artifact is
+  not wanted; ``snooze`` moves a step not yet done (every one, without a step name) to
+  the morning of a working day on or after the date given, never earlier than planned
+  (a draft's nudge keeps its distance); a step that falls after a close is cancelled as
+  usual, and the steps an answer brings later are not held by an earlier snooze of the
+  whole loop. The debrief's corrections of role and company replace the calendar's
+  (``interview_of``).
 - Humane hours: no step falls in the user's night. A step whose moment is outside
   ``waking_hours`` (in the user's time zone) moves to the start of the next waking period
   (``awake``): an interview ending at 18:00 in New York gives a Berlin user the debrief
@@ -53,7 +64,8 @@ from zoneinfo import ZoneInfo
 from interview_followup.daemon.config import WEEKDAYS, Timing
 from interview_followup.daemon.keys import artifact_key
 from interview_followup.daemon.employers.companies import name_key
-from interview_followup.daemon.model import Debrief, Interview, Observation
+from interview_followup.daemon.model import IGNORED, Command, Debrief, Interview, Observation
+from interview_followup.daemon.loop.steering import Steering, steering
 
 SCHEDULED, DUE, DONE, MISSED, CANCELLED, SKIPPED = (
     "scheduled",
@@ -74,6 +86,7 @@ class LoopFacts:
     # the steps whose artifact the program has written (any record in the state), or None
     # when not known: a thank-you never written by the end of its window was found late
     written: frozenset[str] | None = None
+    commands: tuple[Command, ...] = ()  # the user's commands about the loop or its event, in order
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,7 @@ class LoopPlan:
     stage: str = ""
     stage_detail: str = ""  # what the user is to do, what is awaited, or how it closed
     found_late: bool = False  # found (or first run) after the thank-you's window: no thank-you
+    decisions: tuple[Command, ...] = ()  # the user's commands still in force (``Steering.in_force``)
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -140,17 +154,20 @@ def same_application(earlier: Interview, later: Interview) -> bool:
 def group_rounds(loops: list[LoopFacts]) -> dict[str, Round]:
     """Each loop's round: a later interview with the same company continues an application
     unless that application ended (rejection, offer) before the later one was found."""
-    ordered = sorted((f for f in loops if not f.interview.cancelled), key=lambda f: f.interview.start)
+    seen = {f.interview.loop_id: interview_of(f) for f in loops}
+    ordered = sorted((f for f in loops if not seen[f.interview.loop_id].cancelled), key=lambda f: f.interview.start)
     rounds: dict[str, Round] = {}
     last_of: dict[str, LoopFacts] = {}  # application -> its latest round
     for facts in ordered:
-        iv = facts.interview
+        iv = seen[facts.interview.loop_id]
         joined = None
         for app, last in last_of.items():
+            closed = steering(last.commands).close
             ended = any(
                 o.kind == "reply" and o.outcome in ENDING and o.at < facts.first_seen for o in last.observations
-            )
-            if not ended and last.interview.start < iv.start and same_application(last.interview, iv):
+            ) or (closed is not None and closed.at < facts.first_seen)
+            before = seen[last.interview.loop_id]
+            if not ended and before.start < iv.start and same_application(before, iv):
                 joined = app
         if joined is None:
             rounds[iv.loop_id] = Round(iv.loop_id, 1)
@@ -231,7 +248,8 @@ def morning_on(moment: datetime, timing: Timing, tz: ZoneInfo) -> datetime:
 def plan_loop(
     facts: LoopFacts, now: datetime, timing: Timing, tz: ZoneInfo, round_: Round | None = None
 ) -> LoopPlan:
-    iv = facts.interview
+    steer = steering(facts.commands)
+    iv = interview_of(facts, steer)
     round_ = round_ or Round(iv.loop_id, 1)
     end_day = iv.end.astimezone(tz).date()
     after_start = [o for o in facts.observations if o.at >= iv.start]
@@ -239,9 +257,13 @@ def plan_loop(
     # loop waiting: it moves the follow-up after the day it names, it closes nothing
     promises = sorted((o for o in after_start if o.promises_answer), key=lambda o: o.at)
     replies = sorted((o for o in after_start if o.kind == "reply" and not o.promises_answer), key=lambda o: o.at)
+    # the user's close is an answer, and their word wins over the employer's
+    yours = closed_by_you(steer.close, iv) if not iv.cancelled else None
+    if yours is not None:
+        replies = sorted([*replies, yours], key=lambda o: o.at)
     # the first answer ends the waiting; the latest one that says something decides what next
     first_answer = replies[0] if replies else None
-    answer = next((o for o in reversed(replies) if o.outcome not in ("", "other")), first_answer)
+    answer = yours or next((o for o in reversed(replies) if o.outcome not in ("", "other")), first_answer)
     # a later round of the same application answers the follow-up question too
     next_round_at = round_.next_seen if round_.next_seen and round_.next_seen >= iv.start else None
 
@@ -275,7 +297,7 @@ def plan_loop(
         if by is not None and morning_after(by, timing, tz) > due:
             due = morning_after(by, timing, tz)
             why = f"the working day after {by.isoformat()}, when they said they would answer"
-        if done is None:
+        if done is None and name not in steer.skips:
             done = next((o.at for o in sent if not o.step and o.at >= due and all(o.at != c[3] for c in chain)), None)
         chain.append((name, due, why, done))
         if done is None:
@@ -287,8 +309,9 @@ def plan_loop(
     # since counts from the day it names. An unsent follow-up is never given up on: it gets
     # a nudge (``-nudge``), and give-up never removes a draft.
     waited_from, info_replied = None, None
-    if answer is None:
-        waited_from = chain[-1][3] if timing.followup_channel == "email" else chain[-1][1]
+    if answer is None:  # a follow-up you skipped: from the day it was due
+        emailed = timing.followup_channel == "email" and chain[-1][0] not in steer.skips
+        waited_from = chain[-1][3] if emailed else chain[-1][1]
     elif answer.outcome == "info":
         info_replied = next((o.at for o in sent if o.at >= answer.at), None)
         if info_replied is not None and not any(o.at > info_replied for o in replies):
@@ -306,16 +329,24 @@ def plan_loop(
         return DUE if now >= due else SCHEDULED
 
     steps: list[Step] = []
+    moved: dict[str, timedelta] = {}  # the steps a snooze moved, and how far
 
     def add(name: str, artifact: str, due: datetime, state: str, detail: str, done_at=None, ends=None) -> None:
         """``ends``: the moment after which this step is no longer wanted (an answer)."""
+        if not iv.cancelled and state in (SCHEDULED, DUE, MISSED):  # the user's skip or snooze
+            due, said = steered(name, due, steer, moved, timing, tz)
+            if said == SKIPPED:
+                state, detail = SKIPPED, "skipped by you"
+            elif said:
+                state, detail = timed(due), said
         if iv.cancelled:
             state, detail = CANCELLED, cancelled_why(iv)
         elif ends is not None and state not in (DONE, SKIPPED):
             if due > ends or (artifact == "draft" and not (silent and ends == give_up_at)):
                 state = CANCELLED
                 detail = "the next round is planned" if ends == next_round_at and not answer else (
-                    "no answer came" if silent and ends == give_up_at else "the employer answered")
+                    "no answer came" if silent and ends == give_up_at else
+                    "you closed the loop" if yours is not None and ends == yours.at else "the employer answered")
         if artifact == "reminder" and state not in (DONE, CANCELLED) and due + timedelta(days=1) < facts.first_seen:
             state, detail = SKIPPED, "already past when the interview was found"
         if artifact == "draft":
@@ -389,6 +420,9 @@ def plan_loop(
     flags = tuple(f"your mail to {a} bounced — check the address" for a in bounced)
     if iv.cancelled:
         status, outcome, reason = "cancelled", "", f"cancelled: {cancelled_why(iv)}"
+    elif yours is not None:
+        status, outcome = "closed", steer.close.outcome
+        reason = f"closed by you: {CLOSED_WORDS.get(outcome, outcome)}" + (f" ({steer.close.note})" if steer.close.note else "")
     elif answer is not None and answer.outcome == "info" and not silent:
         said = f" (\"{answer.phrase}\")" if answer.phrase else ""
         status, outcome, reason = "open", "info", f"open: they asked for information{said}: {answer.reason}"
@@ -418,7 +452,75 @@ def plan_loop(
                                   waited_from=waited_from if silent else None, info_replied=info_replied,
                                   next_start=round_.next_start if next_round_at else None)
     return LoopPlan(iv, status, reason, tuple(steps), closed_at, outcome, round_.application, round_.number, flags,
-                    stage, detail, found_late)
+                    stage, detail, found_late, steer.in_force())
+
+
+# --- the user's say -----------------------------------------------------------------------
+
+# a close's outcome as the reply it stands for (the others ask for nothing more)
+_CLOSE_AS = {"rejected": "rejection", "offer": "offer"}
+
+
+def interview_of(facts: LoopFacts, steer: Steering | None = None) -> Interview:
+    """The interview as the user has it: the debrief's corrections of role and company
+    replace the calendar's; an ignored one is cancelled ("you ignored it"), and one whose
+    ignore was taken back is not (the next pass reads the calendar again)."""
+    steer = steer or steering(facts.commands)
+    iv, d = facts.interview, facts.debrief
+    if d is not None and (d.role or d.company):
+        iv = replace(iv, role=d.role or iv.role, company=d.company or iv.company)
+    if steer.ignore is not None and not iv.cancelled:
+        iv = replace(iv, cancelled=True, cancelled_reason=IGNORED)
+    elif steer.ignore is None and iv.cancelled_reason == IGNORED:
+        iv = replace(iv, cancelled=False, cancelled_reason="")
+    return iv
+
+
+def closed_by_you(close: Command | None, iv: Interview) -> Observation | None:
+    """The user's ``close`` as the answer it stands for (a rejection, an offer, or an answer
+    that asks for nothing more), or None."""
+    if close is None:
+        return None
+    reason = "closed by you" + (f": {close.note}" if close.note else "")
+    return Observation(f"you:{close.at.isoformat()}", iv.loop_id, "reply", close.at, reason,
+                       outcome=_CLOSE_AS.get(close.outcome, "other"))
+
+
+def base_step(name: str) -> str:
+    """The step a reminder belongs to, for ``skip`` and ``snooze``: "thank-you" for the
+    thank-you's reminder and nudge, "decision-time" for "answer-offer"; else ``name``."""
+    if name == "answer-offer":
+        return "decision-time"
+    for suffix in ("-reminder", "-nudge"):
+        if name.endswith(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
+# steps an answer (or your close) brings: a snooze of the whole loop given before them does not hold them
+_ANSWER_STEPS = ("feedback-request", "feedback-request-reminder", "decision-time", "answer-offer", "answer-info",
+                 "check-address", "move-on")
+
+
+def steered(name: str, due: datetime, steer: Steering, moved: dict[str, timedelta], timing: Timing,
+            tz: ZoneInfo) -> tuple[datetime, str]:
+    """(due, what the user said) of a step not yet done: ``SKIPPED`` for a skip (of the
+    step, or of the draft a reminder is about), the snoozed moment for a snooze that moves
+    it later (a nudge keeps its distance from what it nudges about: ``moved``), or ``due``
+    and "" when the user said nothing about it."""
+    base = base_step(name)
+    if name in steer.skips or base in steer.skips:
+        return due, SKIPPED
+    snooze = steer.snoozes.get(name) or steer.snoozes.get(base) or steer.snoozes.get("")
+    if snooze is None or snooze.until is None or (not snooze.step and name in _ANSWER_STEPS and due >= snooze.at):
+        return due, ""
+    later = at_morning(working_day_on_or_after(snooze.until, timing), timing, tz)
+    if name.endswith("-nudge") and base in moved:
+        later = max(later, awake(due + moved[base], timing, tz))
+    if later <= due:
+        return due, ""
+    moved.setdefault(name, later - due)
+    return later, f"snoozed by you until {snooze.until:%a %Y-%m-%d}"
 
 
 def cancelled_why(iv: Interview) -> str:
@@ -445,7 +547,9 @@ ACTIONS = {
 PAIRED = {"feedback-request": "feedback-request-reminder", "decision-time": "answer-offer"}
 # a closed loop's outcome, as ``stage`` says it: "closed (rejected)"
 CLOSED_WORDS = {"rejected": "rejected", "offer": "offer", "next-round": "next round", "info": "answered",
-                "answered": "answered", "no-response": "no response"}
+                "answered": "answered", "no-response": "no response",
+                # what the user said in ``close --outcome``
+                "accepted": "accepted", "withdrawn": "withdrawn", "other": "other"}
 
 
 def action(step: Step) -> str:
@@ -473,7 +577,7 @@ def glance(iv: Interview, status: str, outcome: str, steps: list[Step], now: dat
                  replace(s, state=DONE) if s.name == "move-on" else
                  replace(s, state=SKIPPED, detail=f"no longer needed: {why}") for s in steps]
     if status == "cancelled":
-        word = "declined" if iv.cancelled_reason == "you declined it" else "cancelled"
+        word = {"you declined it": "declined", IGNORED: "ignored"}.get(iv.cancelled_reason, "cancelled")
         return f"closed ({word})", cancelled_why(iv), steps
     if todo:
         return WAITING_ON_YOU, "; ".join(dict.fromkeys(action(s) for s in todo)), steps

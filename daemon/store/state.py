@@ -34,7 +34,7 @@ from typing import Iterator
 
 from interview_followup.daemon.common.files import keep_private, os_error
 from interview_followup.daemon.errors import FollowupError, NeedsUser, StateError, Transient
-from interview_followup.daemon.model import Debrief, Interview
+from interview_followup.daemon.model import Command, Debrief, Interview
 from interview_followup.daemon.model import Observation
 from interview_followup.daemon.store.records import from_json, to_json
 
@@ -112,7 +112,8 @@ MIGRATIONS: dict[int, str] = {
     );
     """,
     # 6: what the user told the program (close, snooze, skip, reopen, track, ignore), the
-    # history of every loop's decisions, and what each draft was made from (``inputs``, so an
+    # history of every loop's decisions, the events of the last calendar read (UID, title,
+    # first start: so `track` and `ignore` find an event by its title), and what each draft was made from (``inputs``, so an
     # untouched draft is rewritten when that changes; ``previous``: the body digest of the
     # draft an update replaces, so a crash in the middle can tell the old one from the new)
     6: """
@@ -136,10 +137,26 @@ MIGRATIONS: dict[int, str] = {
         text TEXT NOT NULL
     );
     CREATE INDEX history_loop ON history(loop_id);
+    CREATE TABLE events (
+        uid TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        start TEXT NOT NULL
+    );
     ALTER TABLE artifacts ADD COLUMN inputs TEXT NOT NULL DEFAULT '';
     ALTER TABLE artifacts ADD COLUMN previous TEXT NOT NULL DEFAULT '';
     """,
 }
+
+# a loop's history: what happened and why (``State.history``). Kinds: "found", "moved",
+# "cancelled", "reopened" (the loop), "draft" and "reminder" (an artifact written, updated,
+# removed or left), "you" (a command of the user's)
+@dataclass(frozen=True)
+class Entry:
+    loop_id: str
+    at: datetime
+    kind: str
+    text: str
+
 
 # how often a healthy provider's "last worked" moment is refreshed: idle passes in
 # between write nothing
@@ -460,6 +477,54 @@ class State:
              o.outcome, o.phrase, o.returns_on.isoformat() if o.returns_on else "", o.address, o.thread_id),
         )
         return cur.rowcount > 0
+
+    # --- what the user said, and what happened -----------------------------------
+
+    def add_command(self, c: Command) -> None:
+        self.conn.execute(
+            "INSERT INTO commands(loop_id, event, at, command, step, until, outcome, note) VALUES (?,?,?,?,?,?,?,?)",
+            (c.loop_id, c.event, c.at.isoformat(), c.command, c.step, c.until.isoformat() if c.until else "",
+             c.outcome, c.note),
+        )
+
+    def commands(self) -> list[Command]:
+        """Every command, in the order the user gave them."""
+        rows = self.conn.execute(
+            "SELECT command, at, loop_id, event, step, until, outcome, note FROM commands ORDER BY id")
+        return [Command(r[0], _dt(r[1]), r[2], r[3], r[4], date.fromisoformat(r[5]) if r[5] else None, r[6], r[7])
+                for r in rows]
+
+    def add_history(self, loop_id: str, at: datetime, kind: str, text: str) -> None:
+        self.conn.execute("INSERT INTO history(loop_id, at, kind, text) VALUES (?,?,?,?)",
+                          (loop_id, at.isoformat(), kind, text))
+
+    def history(self, loop_id: str) -> list[Entry]:
+        """The loop's history, in the order it was written."""
+        rows = self.conn.execute("SELECT loop_id, at, kind, text FROM history WHERE loop_id=? ORDER BY id",
+                                 (loop_id,))
+        return [Entry(r[0], _dt(r[1]), r[2], r[3]) for r in rows]
+
+    def events(self) -> dict[str, tuple[str, datetime]]:
+        """The events of the last complete calendar read: UID -> (title, first start)."""
+        rows = self.conn.execute("SELECT uid, title, start FROM events")
+        return {r[0]: (r[1], _dt(r[2])) for r in rows}
+
+    def save_events(self, events: dict[str, tuple[str, datetime]]) -> bool:
+        """Keep ``events`` (UID -> (title, first start)) as the last read; writes only when
+        they changed (an idle pass writes nothing). True when something changed."""
+        before = {uid: (title, start.isoformat()) for uid, (title, start) in self.events().items()}
+        after = {uid: (title, start.isoformat()) for uid, (title, start) in events.items()}
+        if before == after:
+            return False
+        for uid in before.keys() - after.keys():
+            self.conn.execute("DELETE FROM events WHERE uid=?", (uid,))
+        for uid, (title, start) in after.items():
+            if before.get(uid) != (title, start):
+                self.conn.execute(
+                    "INSERT INTO events(uid, title, start) VALUES (?,?,?) "
+                    "ON CONFLICT(uid) DO UPDATE SET title=excluded.title, start=excluded.start",
+                    (uid, title, start))
+        return True
 
     # --- cursors -----------------------------------------------------------------
 

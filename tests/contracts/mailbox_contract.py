@@ -93,6 +93,10 @@ class MailboxContract:
         link = mailbox.draft_link("3f2a9c1b.thank-you")
         assert isinstance(link, str) and "\n" not in link and " " not in link
 
+    def test_it_names_where_drafts_go_on_one_line(self, mailbox):
+        place = mailbox.place()
+        assert place.strip() and "\n" not in place
+
     def test_it_is_a_mailbox(self, mailbox):
         assert isinstance(mailbox, Mailbox)
 

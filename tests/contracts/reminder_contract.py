@@ -42,6 +42,10 @@ class ReminderSinkContract:
     def stored_keys(self, sink: ReminderSink) -> list[str]:
         raise NotImplementedError
 
+    def test_it_names_where_reminders_go_on_one_line(self, sink):
+        place = sink.place()
+        assert place.strip() and "\n" not in place
+
     def test_it_is_a_reminder_sink(self, sink):
         assert isinstance(sink, ReminderSink)
 
