@@ -119,3 +119,22 @@ def test_a_rewrite_killed_at_any_write_leaves_one_draft_and_finishes_on_restart(
             world.once("2026-11-17T18:05:00+01:00")
             assert len(world.drafts()) == 1, (n, when)
             assert "the data migration" in thank_you(world).get_content(), (n, when)
+
+
+def test_a_corrected_answer_date_takes_the_untouched_follow_up_back_and_writes_it_again_when_due(world):
+    world.set_calendar(ACME)
+    world.once(WRITTEN)
+    world.cli("debrief", "acme", "--answer-by", "2026-11-17", now="2026-11-17T17:00:00+01:00")
+    world.once("2026-11-18T10:00:00+01:00")
+    assert any(str(m[KEY_HEADER]).endswith(".followup") for m in world.drafts())
+    # they said the 24th, in fact
+    world.cli("debrief", "acme", "--answer-by", "2026-11-24", now="2026-11-18T11:00:00+01:00")
+    r = world.once("2026-11-18T12:00:00+01:00")
+    assert "remove the untouched followup draft" in r.out, r.out
+    assert not any(str(m[KEY_HEADER]).endswith(".followup") for m in world.drafts())
+    waiting = [e for e in world.reminders() if "is waiting in your Drafts" in str(e["DESCRIPTION"])
+               and "follow-up" in str(e["DESCRIPTION"])]
+    assert all(e.decoded("DTSTART").date().isoformat() >= "2026-11-25" for e in waiting)
+    r = world.once("2026-11-25T10:00:00+01:00")
+    assert "write the followup draft" in r.out, r.out
+    assert sum(str(m[KEY_HEADER]).endswith(".followup") for m in world.drafts()) == 1
