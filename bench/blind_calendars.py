@@ -16,8 +16,8 @@ with ``manifest.toml``:
 - false detections: events labelled ``interview = false`` that were detected, not cancelled.
   Split into "would get a draft" and "asked about": an interview counts as asked about only
   if the ``Interview`` carries a mark of doubt (an attribute ``uncertain``, ``ask``,
-  ``needs_confirmation`` that is true, or a ``confidence`` of "low"/"uncertain"); today none
-  exists, so every detection would get a draft;
+  ``needs_confirmation`` that is true, a ``confidence`` of "low"/"uncertain", or a
+  ``certainty`` of "uncertain"): an uncertain interview gets a question, never a draft;
 - field errors, on every detected event labelled an interview: company (compared without
   case, punctuation, accents and legal forms like GmbH/AG/S.p.A.), interviewers (missing,
   extra: lower-case emails), start (the same instant; for all-day events, the same day);
@@ -90,6 +90,8 @@ def asked_about(iv: Interview) -> bool:
     for name in ("uncertain", "ask", "needs_confirmation"):
         if getattr(iv, name, False) is True:
             return True
+    if str(getattr(iv, "certainty", "")).lower() == "uncertain":  # Interview.certainty (issue 15)
+        return True
     return str(getattr(iv, "confidence", "")).lower() in ("low", "uncertain", "ask")
 
 

@@ -355,8 +355,6 @@ def _check(base: _File, path: Path, problems: list[str]) -> None:
             problem = phrase_problem(phrase) if isinstance(phrase, str) else ""  # else reported already
             if problem:
                 problems.append(f"At 'replies.{key}[{i}]': {problem}")
-    if not base.detection.keywords and not base.detection.tags:
-        problems.append("At 'detection.keywords': with no keywords and no tags nothing is detected")
 
 
 def _check_languages(base: _File, templates_dir: Path, problems: list[str]) -> None:

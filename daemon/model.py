@@ -104,6 +104,9 @@ class Interview:
     # why the event is an interview, in words: "the title contains \"Interview\"", "tracked by
     # you" ("" in loops recorded before it was kept)
     found_by: str = ""
+    # "clear", or "uncertain": the evidence does not settle it, so the user is asked (``track`` /
+    # ``ignore``) and nothing is drafted until then (``calendar.evidence``)
+    certainty: str = "clear"
     # the language the event's title and description are clearly written in, and why
     # (``loop.language.from_text``); "" when they do not say (the description itself is
     # never kept: it may hold meeting links and passcodes)

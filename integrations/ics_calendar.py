@@ -15,8 +15,12 @@ Rules for files:
   (``complete=False``), so that no loop is cancelled because of it. When nothing at the
   path is readable at all, that is ``NeedsUser``: an empty read would look like every
   interview had been removed.
-- The same occurrence (UID and recurrence id) in several files: the most recently
-  modified file wins (a saved update or cancellation replaces the original invite).
+- The same occurrence (UID and recurrence id) in several files: the newest copy wins, by
+  SEQUENCE, then LAST-MODIFIED, then DTSTAMP (a saved update or cancellation replaces the
+  original invite, and saving the older file again does not bring it back); only when
+  these are equal does the most recently modified file win. When the copies differ, a
+  problem names the event, both files and what decided (one line per event and pair of
+  files, the same on every read while the files stay as they are).
 - Cheap when idle: a file is parsed again only when its mtime_ns, size, inode or
   ctime_ns changes (coarse file-system clocks make mtime and size alone miss rewrites).
   The parse leaves out the single events far outside the window (``ical.parse_window``:
@@ -29,13 +33,19 @@ Rules for files:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar, parse_window
+from interview_followup.daemon.calendar.ical import (
+    ParsedCalendar,
+    event_problem,
+    newer_by,
+    parse_calendar,
+    parse_window,
+)
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
 from interview_followup.integrations.ics_feed import IcsFeed, feed_address
@@ -91,6 +101,40 @@ class _Cached:
     parsed: ParsedCalendar
 
 
+@dataclass
+class _Copy:
+    """One file's copy of an occurrence."""
+
+    rank: tuple  # ((SEQUENCE, LAST-MODIFIED, DTSTAMP), mtime_ns, order read): the highest wins
+    path: Path
+    event: CalendarEvent
+
+
+def _newest(found: list[_Copy], problems: list[str]) -> CalendarEvent:
+    """The newest of the copies of one occurrence (see the module's rules); a copy in
+    another file that says something else is named in ``problems``."""
+    kept = max(found, key=lambda c: c.rank)
+    for other in found:
+        if other is kept or other.path == kept.path or replace(other.event, source="") == replace(
+            kept.event, source=""
+        ):
+            continue
+        mine, theirs = newer_by(kept.rank[0], other.rank[0])
+        if mine:
+            what = (
+                f"is also in {other.path.name} with other content: the copy with {mine} from "
+                f"{kept.path.name} is used ({other.path.name} has {theirs})"
+            )
+        else:
+            what = (
+                f"is also in {other.path.name} with other content, and nothing tells which is "
+                "newer (the same SEQUENCE, LAST-MODIFIED and DTSTAMP): the copy from "
+                f"{kept.path.name}, the file changed last, is used"
+            )
+        problems.append(event_problem(str(kept.path), kept.event.summary, kept.event.uid, what))
+    return kept.event
+
+
 class IcsCalendar:
     Settings = _Settings
 
@@ -122,12 +166,10 @@ class IcsCalendar:
     def read(self, start: datetime, end: datetime) -> CalendarRead:
         """Every occurrence overlapping [start, end) in the file or folder."""
         result = CalendarRead()
-        chosen: dict[
-            tuple[str, str], tuple[int, CalendarEvent]
-        ] = {}  # by (uid, rid): (mtime, event)
+        copies: dict[tuple[str, str], list[_Copy]] = {}  # by (uid, rid): each file's copy
         files = self._files()
         unreadable = 0
-        for path in files:
+        for order, path in enumerate(files):
             stamp, parsed = self._parse(path, (start, end))
             good = self._good.get(path)
             if not parsed.readable and good is None:
@@ -139,22 +181,27 @@ class IcsCalendar:
                 result.problems.extend(
                     p + " (using its last good version)" for p in parsed.problems
                 )
-                part = good.between(start, end, self.tz)
+                used = good
             else:  # readable; when cut off with nothing better, what could be read
-                part = parsed.between(start, end, self.tz)
+                used = parsed
+            part = used.between(start, end, self.tz)
+            if used is parsed:
                 result.problems.extend(part.problems)
             result.complete = result.complete and part.complete
             result.bad_uids |= part.bad_uids
             for event in part.events:
-                key = (event.uid, event.recurrence_id)
-                if key not in chosen or chosen[key][0] <= stamp[0]:
-                    chosen[key] = (stamp[0], event)
+                version = used.version(event.uid, event.recurrence_id)
+                copies.setdefault((event.uid, event.recurrence_id), []).append(
+                    _Copy((version, stamp[0], order), path, event)
+                )
         if files and unreadable == len(files):
             raise NeedsUser(
                 f"{KEY} {self.path}: nothing readable: " + "; ".join(result.problems),
                 hint=f"point {KEY} at an iCalendar (.ics) file or a folder of them",
             )
-        result.events = sorted((e for _, e in chosen.values()), key=lambda e: (e.start, e.uid))
+        chosen = [_newest(found, result.problems) for found in copies.values()]
+        result.problems[:] = list(dict.fromkeys(result.problems))
+        result.events = sorted(chosen, key=lambda e: (e.start, e.uid))
         return result
 
     def check(self) -> list[Check]:

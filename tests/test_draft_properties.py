@@ -305,16 +305,23 @@ def _fields(who: Who) -> dict:
 
 def _expected_to(case: Case, mine: set[str]) -> list[Who]:
     """Who the drafts must go to: each attendee once by address (the first way it is
-    written), not the user, not a declined one, not a room; with none, the organizer;
-    then the debrief contact (replacing an attendee it names, by the name as written)."""
+    written), not the user, not a declined one, not a room; then the organizer unless it is
+    the user or declined (issue 15: the organizer is usually the recruiter or an
+    interviewer), giving its name to an attendee written without one; then the debrief
+    contact (replacing an attendee it names, by the name as written)."""
     out: dict[str, Who] = {}
+    declined: set[str] = set()
     for who in case.attendees:
         address = who.email.lower()
-        if address in mine or who.partstat == "declined" or address.endswith("resource.calendar.google.com"):
+        if who.partstat == "declined":
+            declined.add(address)
+        if address in mine or address in declined or address.endswith("resource.calendar.google.com"):
             continue
         out.setdefault(address, who)
-    if not out and case.organizer is not None and case.organizer.email.lower() not in mine:
-        out[case.organizer.email.lower()] = case.organizer
+    org = case.organizer
+    if org is not None and org.email.lower() not in mine and org.email.lower() not in declined:
+        if org.email.lower() not in out or (org.written and not out[org.email.lower()].written):
+            out[org.email.lower()] = org
     chosen = list(out.values())
     c = case.contact
     if c is not None and c.email.lower() not in {w.email.lower() for w in chosen}:
@@ -366,7 +373,9 @@ def check(case: Case) -> None:
         attendees=tuple(Attendee(w.email, w.written, w.partstat) for w in case.attendees),
         organizer=Person(case.organizer.email, case.organizer.written) if case.organizer else None,
     )
-    iv = DETECTOR.interview(event)
+    # an event the evidence does not settle (the user organising it with only a room, say)
+    # is drafted once the user says `track`: its drafts must read right all the same
+    iv = DETECTOR.interview(event) or DETECTOR.interview(event, tracked=True)
     assert iv is not None, case.title
     # a role only when it was really found: the one the title (or hint) names, or none
     assert iv.role in ("", case.role), (case.title, iv.role, case.role)

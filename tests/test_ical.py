@@ -217,11 +217,14 @@ def test_text_in_windows_1252_is_decoded() -> None:
 # --- robustness -------------------------------------------------------------------
 
 
-def test_event_without_uid_is_reported_and_the_others_are_read() -> None:
+def test_event_without_uid_is_read_under_a_key_from_its_content_and_reported() -> None:
     result = read("no_uid.ics")
-    assert [e.uid for e in result.events] == ["with-uid@test"]
+    keyed = [e.uid for e in result.events if e.uid != "with-uid@test"]
+    assert len(result.events) == 2 and len(keyed) == 1 and keyed[0].startswith("no-uid-")
+    assert [e.uid for e in read("no_uid.ics").events] == [e.uid for e in result.events]  # stable
     (problem,) = result.problems
     assert "no_uid.ics" in problem and "Event without a UID" in problem and "no UID" in problem
+    assert keyed[0] in problem
 
 
 def test_broken_dtstart_is_reported_and_the_others_are_read() -> None:

@@ -183,11 +183,15 @@ def test_calendar_text_with_control_sequences_reaches_no_terminal_and_no_journal
     once = subprocess.run([*prog(world), "--now", AFTER, "once"], capture_output=True, text=True, timeout=60)
     status = subprocess.run([*prog(world), "--now", AFTER, "status"], capture_output=True, text=True, timeout=60)
     doctor = subprocess.run([*prog(world), "doctor"], capture_output=True, text=True, timeout=60)
+    history = subprocess.run([*prog(world), "--now", AFTER, "history", "acme"], capture_output=True, text=True,
+                             timeout=60)
     assert once.returncode == 0 and "write the thank-you draft for Acme" in once.stdout, once.stdout + once.stderr
-    for out in (once.stdout, once.stderr, status.stdout, doctor.stdout, doctor.stderr):
+    for out in (once.stdout, once.stderr, status.stdout, doctor.stdout, doctor.stderr, history.stdout,
+                history.stderr):
         assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
         assert not any(line.startswith("2026-11-17 16:00:00 ERROR") for line in out.splitlines()), out
-    assert "\\e[2J\\u202e" in status.stdout
+    # the title as written is shown where it is quoted (history), its controls made visible
+    assert "[2J\\u202e" in history.stdout
 
 
 def test_the_daemon_log_of_a_hostile_title_is_one_journal_line_per_record(world, monkeypatch):

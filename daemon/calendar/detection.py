@@ -1,19 +1,25 @@
 """Detection: which calendar events are interviews, and with whom.
 
 Rules:
-- An event is an interview when its summary, description or a category contains a
-  configured keyword at the start of a word, without case ("Interviews", "interviewing",
-  "Interviewer", "VORSTELLUNGSGESPRÄCH" match; "Telefoninterview" does not), or a
-  configured tag as a whole token ("#interview" in the text, or a category "#interview"
-  or "interview").
+- Whether an event is an interview is weighed by ``calendar.evidence`` (``decide``): hiring
+  words in six languages, the people, the shape and the counter-evidence give a *clear*
+  interview, an *uncertain* one (``Interview.certainty``: the user is asked, nothing is
+  drafted) or none, with the reasons in words (``Interview.found_by``). A configured tag
+  as a whole token ("#interview" in the text, or a category "#interview" or "interview")
+  makes a clear one; so does ``track`` (``interview(tracked=True)``); the user's keywords
+  beyond the shipped defaults name an interview, at the start of a word.
 - Never interviews: events the user (``profile.emails``) declined, and this program's
   own reminders (their UID ends in ``keys.UID_SUFFIX``, or their description carries the
   reminder footer, ``keys.is_our_reminder_text``: a server may rewrite UIDs and drop
   private properties, never the text). Cancelled events are returned with
   ``cancelled=True`` so the core can cancel the loop; ``interview(event, declined_too=True)``
   returns a declined one the same way ("you declined it"), so ``status`` can list it.
-- Interviewers: attendees other than the user, rooms, calendar resources and attendees
-  who declined; with no attendee left, the organizer unless it is the user. Emails are
+- Interviewers: the attendees, then the organizer (on a real invitation usually the
+  recruiter or an interviewer), then the ``contact:`` hint's person, each once, except
+  the user, whoever declined, rooms and resources, calendar systems, no-reply robots and
+  tracking or scheduling services (``Detector.is_someone``; ``common.addresses``). A
+  contact with an interviewer's name replaces that interviewer (a corrected address).
+  Addresses are cleaned of URI parts (``MAILTO:``, ``?role=...``, ``%40``, ``<...>``) and
   lower-cased, names kept as written.
 - Hints, one per line in the description, win over everything: ``company:``, ``role:``
   (or ``position:``), ``contact: Name <email>``, ``size: large|small``.
@@ -21,8 +27,13 @@ Rules:
   screen", "hiring manager", ...) are removed; "with/bei/avec/con/bij X" and "Role at/@ X"
   name the company; a part in parentheses or after a dash is the role when it reads like
   a job title. A "company" that is an interviewer's name is ignored.
-- Otherwise the company comes from the first interviewer's (then the contact's) mail
-  domain that is not free mail; the size from the rules in ``daemon.employers.companies``.
+- The company, in order: the ``company:`` hint; the employer's mail domain (the first
+  of the interviewers', the contact's, then the organizer's, that is not free mail, the
+  user's own, an agency's or a tracking system's) as a readable name; the title, without
+  the server's prefixes ("Canceled:", "Aktualisiert:"), places ("(Berlin office)",
+  "– Munich", "Zoom") and names made of ordinary words ("Second", "Projet"). Rules in
+  ``daemon.calendar.naming``. ``domains`` are the employer's domains only. The size from
+  the rules in ``daemon.employers.companies``.
 - Times: timed events keep their start and end. An all-day interview starts at local
   midnight of its first day and ends at ``detection.all_day_end`` (local time) on its
   last day; ``all_day=True`` lets the core show the date only.
@@ -54,18 +65,21 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
+from interview_followup.daemon.common.addresses import clean_address, is_robot, is_room
+from interview_followup.daemon.calendar.naming import choose_company, company_candidate, is_place, plain_title
+from interview_followup.daemon.employers.agencies import on_behalf, writes_for_others
 from interview_followup.daemon.employers.companies import (
-    company_from_domain,
     domain_in,
     is_free_mail,
     name_key,
     size_of,
 )
 from interview_followup.daemon.calendar import limits
+from interview_followup.daemon.calendar.evidence import CLEAR, NONE, Decision, Evidence
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.languages import from_text
-from interview_followup.daemon.config import Companies, Detection, Profile
+from interview_followup.daemon.config import DEFAULT_KEYWORDS, Companies, Detection, Profile
 from interview_followup.daemon.keys import is_our_reminder_text, key_from_uid
 from interview_followup.daemon.model import TRACKED, CalendarEvent, CalendarRead, Interview, Person, loop_id_for
 
@@ -132,6 +146,8 @@ _HINT_RE = re.compile(
     r"^[ \t]*(company|role|position|contact|size)[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE
 )
 _NOT_PEOPLE_DOMAINS = ("resource.calendar.google.com", "group.calendar.google.com")
+# Scheduling services: an address there books a slot, it holds no interview.
+_SCHEDULING_DOMAINS = ("calendly.com", "doodle.com", "youcanbook.me", "zoom.us", "cal.com")
 # Formatting tags Google Calendar and Outlook put into descriptions ("<b@x.com>" is no tag).
 _HTML_BREAK = re.compile(r"<(?:br|/p|/div|/li|/tr)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _HTML_TAG = re.compile(
@@ -161,6 +177,11 @@ class Detector:
         self.tags = tuple(t.strip() for t in detection.tags if t.strip())
         self.tag_re = tag_pattern(self.tags)
         self.extra_free_mail = tuple(d.lower() for d in companies.free_mail_domains)
+        # the shipped vocabulary knows the default keywords (and which are ambiguous):
+        # the user's own keywords beyond them name an interview (``calendar.evidence``)
+        own = [k for k in detection.keywords if k.strip().casefold() not in DEFAULT_KEYWORDS]
+        self.evidence = Evidence(self.user_emails, profile.name, tz, keyword_pattern(own),
+                                 companies.agencies, self.extra_free_mail)
 
     def detect(self, events: Iterable[CalendarEvent]) -> list[Interview]:
         """The interviews among ``events``, in start order, one per loop id.
@@ -231,7 +252,8 @@ class Detector:
         return kept, problems, too_many
 
     def is_interview(self, event: CalendarEvent) -> bool:
-        return bool(self.found_by(event))
+        """Clear or uncertain: an interview loop (an uncertain one only asks the user)."""
+        return bool(self.decide(event).certainty)
 
     def is_ours(self, event: CalendarEvent) -> bool:
         """One of this program's own reminders (by its UID, or by its text when a server
@@ -239,16 +261,22 @@ class Detector:
         return key_from_uid(event.uid) is not None or is_our_reminder_text(event.summary, event.description)
 
     def found_by(self, event: CalendarEvent) -> str:
-        """Why ``event`` is an interview, in words ("the title contains \"Interview\""), or ""
-        when it is none."""
+        """Why ``event`` is an interview, in words ("the title contains 'Interview'; ..."),
+        or "" when it is none."""
+        decision = self.decide(event)
+        return decision.words if decision.certainty else ""
+
+    def decide(self, event: CalendarEvent) -> Decision:
+        """Whether ``event`` is an interview (clear, uncertain or none) and why, weighed by
+        ``calendar.evidence``; the user's tag makes a clear one."""
         if self.is_ours(event):
-            return ""
+            return NONE
+        return self.evidence.weigh(event, parse_hints(event.description), self.tagged(event))
+
+    def tagged(self, event: CalendarEvent) -> str:
+        """Why ``event`` carries one of the user's tags, in words, or ""."""
         where = ["the title", "the description", *(["a category"] * len(event.categories))]
         texts = [event.summary, event.description, *event.categories]
-        for place, text in zip(where, texts):
-            m = self.keyword_re.search(_nfc(text)) if self.keyword_re else None
-            if m:
-                return f"{place} contains {m.group(0)!r}"
         for place, text in zip(where, texts):
             m = self.tag_re.search(_nfc(text)) if self.tag_re else None
             if m:
@@ -268,13 +296,17 @@ class Detector:
         declined is returned too, cancelled ("you declined it"), for ``status`` to list.
         ``tracked``: the user said it is an interview (``track``): so it is, whatever its
         text, unless it is one of this program's reminders."""
-        found_by = self.found_by(event) or (TRACKED if tracked and not self.is_ours(event) else "")
-        if not found_by or (not declined_too and self.declined(event)):
+        decision = self.decide(event)
+        certainty, found_by = decision.certainty, decision.words if decision.certainty else ""
+        if tracked and not self.is_ours(event) and certainty != CLEAR:
+            # the user's word settles it; what the event said by itself stays readable
+            certainty, found_by = CLEAR, TRACKED + (f" (by itself uncertain: {found_by})" if found_by else "")
+        if not certainty or (not declined_too and self.declined(event)):
             return None
         warnings: list[str] = []
         hints = parse_hints(event.description)
         warnings.extend(hints.warnings)
-        interviewers = self.interviewers(event)
+        interviewers = self.interviewers(event, hints.contact)
         if len(interviewers) > limits.MAX_ATTENDEES:
             warnings.append(
                 f"{len(interviewers)} interviewers: only the first {limits.MAX_ATTENDEES} are used"
@@ -282,15 +314,16 @@ class Detector:
             interviewers = interviewers[: limits.MAX_ATTENDEES]
         if not interviewers:
             warnings.append(NO_INTERVIEWERS)
-        people = [p for p in (*interviewers, hints.contact) if p is not None]
-        domains = tuple(dict.fromkeys(p.domain for p in people if not self.is_free_mail(p.domain)))
+        organizer = event.organizer
+        organizer = Person(clean_address(organizer.email).lower(), organizer.name) if organizer else None
+        # the organizer's domain names the employer even when it is a robot (noreply@acme.com)
+        people = [p for p in (*interviewers, hints.contact, organizer) if p is not None]
+        domains = self.employer_domains(people)
         names = [p.name for p in interviewers if p.name]
         title_company, title_role = company_from_title(
             event.summary, self.detection.keywords, self.tags, names
         )
-        company = (
-            hints.company or title_company or (company_from_domain(domains[0]) if domains else "")
-        )
+        company, _ = choose_company(hints.company, title_company, domains)
         if not company:
             warnings.append(NO_COMPANY)
         size, reason = size_of(company, domains, self.companies, hints.size)
@@ -318,23 +351,61 @@ class Detector:
             timezone=event.timezone or self.tz.key,
             warnings=tuple(warnings),
             found_by=found_by,
+            certainty=certainty,
             # its language, read once here: the description itself is not kept
             text_language=language[0],
             text_language_why=language[1],
         )
 
-    def interviewers(self, event: CalendarEvent) -> tuple[Person, ...]:
+    def interviewers(self, event: CalendarEvent, contact: Person | None = None) -> tuple[Person, ...]:
+        """The people to thank: the attendees, then the organizer, each once, unless the
+        user, declined, a room or resource, a calendar system or robot, or a tracking
+        system's address (``is_someone``); then ``contact`` (the hint's person), who
+        takes the place of an interviewer of the same name (a corrected address)."""
         people: dict[str, Person] = {}
-        for a in event.attendees:
-            email = a.email.strip().lower()
-            if email in self.user_emails or a.partstat == "declined" or not _is_person(email):
-                continue
-            people.setdefault(email, Person(email=email, name=a.name))
+        declined: set[str] = set()
         org = event.organizer
-        if not people and org is not None and org.email.lower() not in self.user_emails:
-            if _is_person(org.email.lower()):
-                people[org.email.lower()] = Person(email=org.email.lower(), name=org.name)
+        for who, name, partstat, organizing in (
+            *((a.email, a.name, a.partstat, False) for a in event.attendees),
+            *([(org.email, org.name, "", True)] if org is not None else []),
+        ):
+            email = clean_address(who).lower()
+            if partstat == "declined":
+                declined.add(email)
+            elif email not in declined and self.is_someone(email, name):
+                # an attendee as first written; the organizer names one written without a name
+                if email not in people or (organizing and name and not people[email].name):
+                    people[email] = Person(email=email, name=name)
+        if contact is not None and contact.email.lower() not in (*self.user_emails, *people):
+            same = " ".join(contact.name.casefold().split())
+            people = {e: p for e, p in people.items()
+                      if not (same and " ".join(p.name.casefold().split()) == same)}
+            people.setdefault(contact.email.lower(), contact)
         return tuple(people.values())
+
+    def is_someone(self, email: str, name: str = "") -> bool:
+        """A person to thank: not the user, a room or resource, a calendar system or
+        no-reply robot (``common.addresses``), nor at a tracking or scheduling service."""
+        domain = email.rpartition("@")[2]
+        return (
+            "@" in email
+            and email not in self.user_emails
+            and _is_person(email)
+            and not is_robot(email)
+            and not is_room(email, name)
+            and not any(domain_in(domain, d) for d in _SCHEDULING_DOMAINS)
+            and (on_behalf(domain) is None or on_behalf(domain).kind != "ats")
+        )
+
+    def employer_domains(self, people: Iterable[Person]) -> tuple[str, ...]:
+        """The mail domains of ``people`` that may name the employer, in order: not free
+        mail, not the user's own, not an agency's or tracking system's."""
+        own = {e.rpartition("@")[2] for e in self.user_emails}
+        return tuple(dict.fromkeys(
+            p.domain for p in people
+            if p.domain and not self.is_free_mail(p.domain) and p.domain not in own
+            and not writes_for_others(p.domain, self.companies.agencies)
+        ))
 
     def is_free_mail(self, domain: str) -> bool:
         return is_free_mail(domain, self.extra_free_mail)
@@ -419,7 +490,7 @@ def company_from_title(
     """
     # a bounded prefix, runs of white space made single: no pattern below sees more
     text = _nfc(re.sub(r"\s+", " ", clean_text(title[: 8 * limits.MAX_TITLE_CHARS])))
-    text = text[: limits.MAX_TITLE_CHARS]
+    text = plain_title(text[: limits.MAX_TITLE_CHARS])  # no "Canceled:", "Aktualisiert:"
     for pattern, before, after in ((tag_pattern(tags), "", ""), (keyword_pattern(keywords), _QUALIFIERS, r"(?: day)?")):
         if pattern is not None:  # "Final technical interview day": the words that say which kind go with it
             text = re.sub(before + pattern.pattern + r"[\w'’-]*" + after, " ", text, flags=re.IGNORECASE)
@@ -432,12 +503,14 @@ def company_from_title(
     company = role = ""
     plain: list[str] = []
     for seg in segments:
+        if is_place(seg) and not _looks_like_role(seg):  # "(Berlin office)", "– Munich", "Zoom"
+            continue
         m_with, m_at = _WITH_RE.match(seg), _ROLE_AT_RE.match(seg)
         if m_with and not company:
             company, _, rest = m_with.group("company").partition(" for ")
-            company, role = _tidy(company), role or _tidy(rest)
+            company, role = company_candidate(_tidy(company)), role or _tidy(rest)
         elif m_at and not company:
-            company, role = _tidy(m_at.group("company")), role or _tidy(m_at.group("role"))
+            company, role = company_candidate(_tidy(m_at.group("company"))), role or _tidy(m_at.group("role"))
         else:  # "Technical for Data Scientist": "for" leads once the round words are gone
             plain.append(_tidy(_LEADING_FOR.sub("", _tidy(seg))))
     if _is_person_name(company, names):
@@ -448,7 +521,7 @@ def company_from_title(
         if not role and _looks_like_role(seg):
             role = seg
         elif not company:
-            company = seg
+            company = company_candidate(seg)  # "" for "Second", "Projet", "Berlin"
         # a part that does not read like a job title is never taken for the role: a draft
         # about "the Dayco role" is worse than one about "the role"
     return company, role

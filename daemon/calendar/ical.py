@@ -20,8 +20,10 @@ export of 60,000 events over 27 years parses in 4 s instead of minutes.
 
 Rules:
 - Floating times (no TZID, no "Z") are wall-clock times in the user's zone ``tz``:
-  the event gets ``tzinfo=tz`` and ``floating=True``. In a calendar with X-WR-TIMEZONE
-  (Google exports) x_wr_timezone has already placed them in that zone.
+  the event gets ``tzinfo=tz`` and ``floating=True``, and the read says so in one problem
+  line per file (the first such event named, the others counted; the same words on every
+  read of one parse). In a calendar with X-WR-TIMEZONE (Google exports) x_wr_timezone has
+  already placed them in that zone: no warning.
 - All-day events (DATE values) start at local midnight (in ``tz``) of their first day
   and end at local midnight of the exclusive DTEND (one day when DTEND is missing or not
   after DTSTART); ``all_day=True``. A missing DTEND on a timed event is DURATION, or zero.
@@ -39,9 +41,16 @@ Rules:
   time); one that happens twice is its first occurrence.
 - Versions: of several components with the same UID and RECURRENCE-ID (an update saved
   next to the original, a file concatenated with itself), the highest SEQUENCE, then the
-  latest LAST-MODIFIED, then DTSTAMP wins; on a tie the last in the file, reported when
-  the copies differ. A single event stays single (``recurrence_id`` ""). A SEQUENCE,
-  LAST-MODIFIED or DTSTAMP that cannot be read counts as absent.
+  latest LAST-MODIFIED, then DTSTAMP wins; on a tie the last in the file. When the
+  copies say different things (their stamps aside) it is reported, naming what decided
+  ("the copy with SEQUENCE 2 is used (the next newest has SEQUENCE 0)"). A single event
+  stays single (``recurrence_id`` ""). A SEQUENCE, LAST-MODIFIED or DTSTAMP that cannot be
+  read counts as absent. ``ParsedCalendar.version`` gives a provider the version of each
+  occurrence, to choose between files the same way (``newer_by`` words the choice).
+- An event without UID is read under a key made from its DTSTART (with its TZID), SUMMARY,
+  ORGANIZER and RECURRENCE-ID as written (``no-uid-`` and 16 hex digits): read again, it
+  gets the same key and so the same loop; one problem line per file names the first such
+  event and its key, and counts the others.
 - ``recurrence_id`` is "" for single events; for occurrences of recurring events it is
   the original start as ISO text, in UTC when it has a zone (so an override written in
   another zone names the same occurrence), the date for all-day, naive when floating.
@@ -49,8 +58,9 @@ Rules:
   resources (CUTYPE=ROOM/RESOURCE) and addresses without "@" are left out.
 - Text (summary, description, names) is kept as data, CR/LF included. Bytes are UTF-8
   (with or without BOM), else Windows-1252 (a superset of Latin-1 in practice); lines
-  are unfolded before decoding, since folding at 75 octets splits UTF-8 characters. Of a
-  text property given twice, the first counts.
+  are unfolded before decoding, since folding at 75 octets splits UTF-8 characters; a file
+  cut off inside its last UTF-8 character is still UTF-8. A file read as Windows-1252 is
+  named in one problem line. Of a text property given twice, the first counts.
 - The program's own reminders are never read: an event whose UID ends in
   ``keys.UID_SUFFIX``, that carries ``keys.REMINDER_PROPERTY``, or whose description has
   the reminder footer (``keys.is_our_reminder_text``) is left out, so a server that
@@ -58,16 +68,17 @@ Rules:
 
 Never stop, contained per event (``problems`` names the source, SUMMARY, UID and the
 reason; the UID goes to ``bad_uids``, so the core cancels none of its loops):
-- An event without UID, with two UID, DTSTART, DTEND, DURATION or RECURRENCE-ID
-  properties, with a broken date/time/recurrence property, an unknown TZID, or one that
-  fails to expand is skipped. All components of that UID are skipped: a broken override
-  must not let the master resurrect the occurrence it moved. Any other exception while
-  reading one event (or UID) is caught at that event.
+- An event with two UID, DTSTART, DTEND, DURATION or RECURRENCE-ID properties, with a
+  broken date/time/recurrence property, an unknown TZID, or one that fails to expand is
+  skipped. All components of that UID are skipped: a broken override must not let the
+  master resurrect the occurrence it moved. Any other exception while reading one event
+  (or UID) is caught at that event.
 - Each VTIMEZONE is parsed on its own: one that cannot be read makes only the events
-  that use it unreadable (reported with the zone's name). The events are parsed together,
-  and when icalendar refuses that, one by one: a component that cannot be read, or is cut
-  off or badly closed (a missing, stray or mismatched END line), is reported and the
-  others are read. A component whose UID cannot be found, or a file cut off before its
+  that use it unreadable (reported with the zone's name); a broken definition of a zone
+  known by its name (an IANA or Windows name) is reported and the known zone is used. The
+  events are parsed together, and when icalendar refuses that, one by one: a component
+  that cannot be read, or is cut off or badly closed (a missing, stray or mismatched END
+  line), is reported and the others are read. A component whose UID cannot be found, or a file cut off before its
   END:VCALENDAR, makes the read incomplete (``complete=False``: nothing is cancelled from
   it). Data that is not iCalendar at all gives one problem, never an exception. The same
   problem is given once, and at most ``MAX_PROBLEMS`` of them per read.
@@ -109,6 +120,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import TooMuchWork, shorten, work_budget
+from interview_followup.daemon.common.addresses import clean_address
 from interview_followup.daemon.keys import (
     REMINDER_PROPERTY,
     is_our_reminder_text,
@@ -145,6 +157,15 @@ class ParsedCalendar:
     complete: bool = True  # False when part of the data could not be read at all (see docs)
     refused: dict[str, str] = field(default_factory=dict)  # UID -> problem: too costly to expand
     window: tuple[datetime, datetime] | None = None  # single events outside it were not parsed
+    # (UID, recurrence id or "") -> (SEQUENCE, LAST-MODIFIED, DTSTAMP) of each component read
+    versions: dict[tuple[str, str], tuple[int, datetime, datetime]] = field(default_factory=dict)
+    floating: list[tuple[str, str]] = field(default_factory=list)  # (SUMMARY, UID) at floating times
+
+    def version(self, uid: str, recurrence_id: str = "") -> tuple[int, datetime, datetime]:
+        """(SEQUENCE, LAST-MODIFIED, DTSTAMP) of the component an occurrence comes from:
+        its override, else its series (or single event); what is absent counts as oldest."""
+        found = self.versions.get((uid, recurrence_id)) or self.versions.get((uid, ""))
+        return found or (0, _NEVER, _NEVER)
 
     def serves(self, start: datetime, end: datetime) -> bool:
         """Whether this parse holds every event the window [start, end) may show."""
@@ -164,6 +185,15 @@ class ParsedCalendar:
             for uid, group in self.groups:
                 self._expand_into(read, uid, group, start, end, tz)
         read.events.sort(key=lambda e: (e.start, e.uid))
+        if self.floating:  # one line per file, the same on every read of this parse
+            summary, uid = self.floating[0]
+            more = len(self.floating) - 1
+            read.problems.append(_problem(
+                self.source, summary, uid,
+                f"has a floating time (no time zone): it is read in your time zone, "
+                f"{getattr(tz, 'key', None) or tz}"
+                + (f"; so are {more} other event(s) of this file" if more else ""),
+            ))
         read.problems = _few(read.problems, self.source)
         return read
 
@@ -346,11 +376,16 @@ def _few(problems: list[str], source: str) -> list[str]:
 
 def _parse_into(parsed: ParsedCalendar, data: bytes) -> None:
     source = parsed.source
-    text = _decode(data)
+    text, legacy = _decode(data)
     if "BEGIN:VCALENDAR" not in text.upper():
         parsed.problems.append(f"{source}: not an iCalendar file (no BEGIN:VCALENDAR)")
         parsed.readable = False
         return
+    if legacy:
+        parsed.problems.append(
+            f"{source}: the file is not UTF-8; it was read as Windows-1252 (Western European, "
+            "a superset of Latin-1): if names or titles show wrong letters, export it as UTF-8"
+        )
     text, parsed.zone_names = _repair_tzids(text)
     raws = _split_components(text, parsed)
     del text
@@ -374,15 +409,27 @@ def _add_calendar(parsed: ParsedCalendar, cal: icalendar.Calendar) -> None:
         return
     parsed.cancelled = parsed.cancelled or _text(cal, "METHOD").upper() == "CANCEL"
     by_uid: dict[str, list[icalendar.Event]] = {}
+    keyed: list[tuple[str, str]] = []  # (SUMMARY, key) of the events without UID
     for event in _walk(cal, "VEVENT"):
         summary = _text(event, "SUMMARY")
         uid = _text(event, "UID").strip()
         if not uid:
-            parsed.problems.append(_problem(source, summary, "", "has no UID; it is skipped"))
-            continue
+            uid = _content_key(event)
+            keyed.append((summary, uid))
+            event.pop("UID", None)
+            event.add("UID", uid)
         if _is_ours(event, uid, summary):
             continue  # one of this program's reminders: never an interview
         by_uid.setdefault(uid, []).append(event)
+    if keyed:  # one line per calendar, not one per event
+        summary, key = keyed[0]
+        more = len(keyed) - 1
+        parsed.problems.append(_problem(
+            source, summary, "",
+            f"has no UID: it is read under the key {key!r}, made from its start, title and "
+            "organizer (a change to one of them makes it another event)"
+            + (f"; so are {more} other event(s) without UID in this file" if more else ""),
+        ))
     zone = _text(cal, "X-WR-TIMEZONE")
     clean: list[tuple[str, list[icalendar.Event]]] = []
     for uid, events in by_uid.items():
@@ -436,6 +483,7 @@ def _add_calendar(parsed: ParsedCalendar, cal: icalendar.Calendar) -> None:
                 parsed.bad_uids.add(uid)
                 continue
         parsed.groups.append((uid, group))
+        _note_versions_and_floating(parsed, uid, group)
 
 
 def _regroup(cal: icalendar.Calendar) -> list[tuple[str, list[icalendar.Event]]]:
@@ -444,6 +492,73 @@ def _regroup(cal: icalendar.Calendar) -> list[tuple[str, list[icalendar.Event]]]
         if event.name == "VEVENT":
             groups.setdefault(_text(event, "UID").strip(), []).append(event)
     return list(groups.items())
+
+
+NO_UID_PREFIX = "no-uid-"
+_KEY_PROPERTIES = ("DTSTART", "SUMMARY", "ORGANIZER", "RECURRENCE-ID")
+
+
+def _content_key(event: icalendar.Event) -> str:
+    """A stable UID for an event that has none: a hash of its start (with its zone), title,
+    organizer and recurrence id as written, so the same event read again gets the same
+    key (and the same loop), while a description or an attendee may change."""
+    parts = []
+    for name in _KEY_PROPERTIES:
+        value = _first(_get(event, name))
+        try:
+            text = value.to_ical().decode("utf-8", "replace") if value is not None else ""
+            tzid = str(getattr(value, "params", {}).get("TZID", ""))
+        except Exception:  # noqa: BLE001 - a broken property counts as absent
+            text, tzid = "", ""
+        parts.append(f"{name};{tzid}:{text}")
+    return NO_UID_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _note_versions_and_floating(parsed: ParsedCalendar, uid: str, group: icalendar.Calendar) -> None:
+    """Remember the version of each component of ``uid`` (for a provider choosing between
+    files) and whether it starts at a floating time (warned about in ``between``)."""
+    floating = False
+    for event in group.subcomponents:
+        rid = _date_value(event, "RECURRENCE-ID")
+        parsed.versions[(uid, _recurrence_text(rid) if rid is not None else "")] = _version(event)
+        start = _date_value(event, "DTSTART")
+        floating = floating or (isinstance(start, datetime) and start.tzinfo is None)
+    if floating:
+        parsed.floating.append((_summary_of(group), uid))
+
+
+def newer_by(kept: tuple[int, datetime, datetime], other: tuple[int, datetime, datetime]) -> tuple[str, str]:
+    """What tells the version ``kept`` from ``other`` (each a ``version``): the first of
+    SEQUENCE, LAST-MODIFIED and DTSTAMP that differs, as words for each ("SEQUENCE 3",
+    "SEQUENCE 1"); ("", "") when none does."""
+    for name, mine, theirs in zip(("SEQUENCE", "LAST-MODIFIED", "DTSTAMP"), kept, other):
+        if mine != theirs:
+            return f"{name} {_shown_stamp(mine)}", f"{name} {_shown_stamp(theirs)}"
+    return "", ""
+
+
+def _shown_stamp(value: object) -> str:
+    if isinstance(value, datetime):
+        return "none" if value == _NEVER else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value)
+
+
+def _differ(chosen: icalendar.Event, copies: list[icalendar.Event]) -> bool:
+    """Whether any of ``copies`` says something else than ``chosen``, their version stamps
+    left aside."""
+    mine = _content_lines(chosen)
+    return any(_content_lines(e) != mine for e in copies if e is not chosen)
+
+
+_STAMPS = (b"DTSTAMP", b"LAST-MODIFIED", b"SEQUENCE", b"CREATED")
+
+
+def _content_lines(event: icalendar.Event) -> list[bytes]:
+    try:
+        text = re.sub(rb"\r\n[ \t]", b"", event.to_ical())
+    except Exception:  # noqa: BLE001 - cannot be written out: count it as different
+        return [str(id(event)).encode()]
+    return sorted(line for line in text.split(b"\r\n") if not line.upper().startswith(_STAMPS))
 
 
 def _known_x_wr_timezone(zone: str) -> bool:
@@ -500,6 +615,14 @@ def _latest_versions(
                     f"SEQUENCE, LAST-MODIFIED or DTSTAMP; also as {names}): the last one in the "
                     "file is used",
                 ))
+        elif _differ(chosen, copies):
+            runner_up = max(v for v in versions if v != newest)
+            mine, theirs = newer_by(newest, runner_up)
+            parsed.problems.append(_problem(
+                parsed.source, _text(chosen, "SUMMARY"), uid,
+                f"appears {len(copies)} times in the file with different content: the copy "
+                f"with {mine} is used (the next newest has {theirs})",
+            ))
         kept.append(chosen)
     for event in kept:  # recurring_ical_events compares SEQUENCE itself: give it a number
         value = _get(event, "SEQUENCE")
@@ -598,6 +721,9 @@ def _summary_of(group: icalendar.Calendar) -> str:
 def _problem(source: str, summary: str, uid: str, what: str) -> str:
     who = f"UID {shorten(uid, limits.SHOWN_CHARS)!r}" if uid else "no UID"
     return f"{source}: event {shorten(summary, limits.SHOWN_CHARS)!r} ({who}) {what}"
+
+
+event_problem = _problem  # for providers: a problem line naming the source and the event
 
 
 def _why(exc: BaseException) -> str:
@@ -704,6 +830,12 @@ def _read_components(parsed: ParsedCalendar, raw: _RawCalendar) -> icalendar.Cal
         if why:
             parsed.broken_zones[tzid] = why
             shown = parsed.zone_names.get(tzid, tzid)
+            if tzid not in parsed.zone_names and _known_zone(tzid):
+                parsed.problems.append(
+                    f"{source}: the definition of the time zone {shorten(shown, 60)!r} cannot be "
+                    f"read ({why}); the known zone of that name is used instead"
+                )
+                continue
             parsed.problems.append(
                 f"{source}: the time zone {shorten(shown, 60)!r} cannot be read ({why}); only "
                 "the events that use it are skipped"
@@ -980,10 +1112,8 @@ def _categories(value: object) -> tuple[str, ...]:
 
 
 def _address(value: object) -> str:
-    text = str(value).strip()
-    if text.lower().startswith("mailto:"):
-        text = text[len("mailto:") :]
-    return text.strip()
+    # a URI more often than an address: MAILTO:, ?role=..., %40, <...> (common.addresses)
+    return clean_address(value)
 
 
 def _attendees(props: list) -> Iterable[Attendee]:
@@ -1013,15 +1143,21 @@ def _person(value: object) -> Person | None:
     return Person(email=email, name=name)
 
 
-def _decode(data: bytes) -> str:
-    """Unfolded text. Lines are unfolded as bytes first: writers that fold at 75 octets
-    split UTF-8 characters, and decoding the folded file would fail (and fall back to
-    Windows-1252, garbling every non-ASCII letter)."""
+def _decode(data: bytes) -> tuple[str, bool]:
+    """Unfolded text, and whether it was read as Windows-1252 (it is not UTF-8). Lines are
+    unfolded as bytes first: writers that fold at 75 octets split UTF-8 characters, and
+    decoding the folded file would fail (and fall back to Windows-1252, garbling every
+    non-ASCII letter). A UTF-8 file cut off inside its last character is UTF-8 without it."""
     data = re.sub(rb"(?:\r\n|\r|\n)[ \t]", b"", data)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # only ever the end of the data
+            try:
+                return data[: len(data) - (exc.end - exc.start)].decode("utf-8-sig"), False
+            except UnicodeDecodeError:
+                pass
+    return data.decode("cp1252", errors="replace"), True
 
 
 _TZID_PARAM = re.compile(r';(?i:TZID)=(?:"([^"]*)"|([^;:]*))')

@@ -6,7 +6,7 @@ updated, removed or left, and each command of the user's; then the steps as plan
 each with its reason. Read-only (on a copy of the state).
 
 JSON shape (``--json``; new keys may be added):
-{"loop_id", "company", "role", "title", "start", "found_by", "status", "stage", "reason",
+{"loop_id", "company", "role", "title", "start", "found_by", "certainty", "status", "stage", "reason",
  "entries": [{"at": ISO, "kind": "found"|"moved"|"cancelled"|"reopened"|"draft"|"reminder"|"you"|"mail",
               "text"}],
  "steps": [{"name", "artifact", "due": ISO, "state", "detail"}]}
@@ -45,7 +45,8 @@ def cmd_history(config: Config, clock: Clock, args: argparse.Namespace) -> int:
     p = plan.interview
     if args.json:
         data = {"loop_id": p.loop_id, "company": p.company, "role": p.role, "title": p.title,
-                "start": p.start.isoformat(), "found_by": p.found_by, "status": plan.status, "stage": plan.stage,
+                "start": p.start.isoformat(), "found_by": p.found_by, "certainty": p.certainty,
+                "status": plan.status, "stage": plan.stage,
                 "reason": plan.reason,
                 "entries": [{"at": e.at.isoformat(), "kind": e.kind, "text": e.text} for e in entries],
                 "steps": [{"name": s.name, "artifact": s.artifact, "due": s.due.isoformat(), "state": s.state,
@@ -56,6 +57,8 @@ def cmd_history(config: Config, clock: Clock, args: argparse.Namespace) -> int:
     stage = plan.stage + (f": {plan.stage_detail}" if plan.stage_detail else "")
     lines = [f"{p.company or 'unknown company'}" + (f" — {p.role}" if p.role else "")
              + f"  [{p.loop_id}]  {p.start.astimezone(tz):%a %Y-%m-%d %H:%M}  {stage}"]
+    if p.found_by:  # the decision as it stands now (the entries say how it was reached)
+        lines.append(f"  {'maybe an interview' if p.certainty == 'uncertain' else 'an interview'} because {p.found_by}")
     for e in entries:
         lines.append(f"  {e.at.astimezone(tz):%a %Y-%m-%d %H:%M}  {e.kind:<9} {e.text}")
     lines.append("")

@@ -12,6 +12,7 @@ JSON shape (stable; new keys may be added):
   "stage": "upcoming"|"waiting on you"|"waiting on them"|"closed (OUTCOME)", "stage_detail", "found_late": bool,
   "application": loop id of the first round, "round": 1.., "flags": [text],
   "interviewers": [{"name","email"}], "found_by": why the event is an interview ("" if not kept),
+  "certainty": "clear"|"uncertain" (uncertain: nothing is drafted, the user is asked to `track` or `ignore` it),
   "decisions": [{"command": "close"|"snooze"|"skip"|"track"|"ignore", "at": ISO, "step", "until": DATE or null,
                  "outcome", "note", "text"}] (the user's commands in force, ``loop.steering``),
   "steps": [{"name", "artifact": "draft"|"reminder", "due": ISO,
@@ -104,6 +105,7 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
                 "flags": list(p.flags),
                 "interviewers": [{"name": x.name, "email": x.email} for x in iv.interviewers],
                 "found_by": iv.found_by,
+                "certainty": iv.certainty,
                 "decisions": [{"command": c.command, "at": c.at.isoformat(), "step": c.step,
                                "until": c.until.isoformat() if c.until else None, "outcome": c.outcome,
                                "note": c.note, "text": decision_words(c)} for c in p.decisions],
@@ -213,6 +215,9 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
         lines.append(f"{head}  [{iv.loop_id}]  {start:%a %Y-%m-%d %H:%M}  {state}")
         if p.status == "open" and p.reason:  # what the employer said, and how it was matched
             lines.append(f"  {p.reason.removeprefix('open: ')}")
+        if iv.found_by:  # the detection's decision and its reasons
+            lines.append(f"  {'maybe an interview' if iv.certainty == 'uncertain' else 'an interview'} "
+                         f"because {iv.found_by}")
         for flag in p.flags:
             lines.append(f"  ! {flag}")
         for c in p.decisions:

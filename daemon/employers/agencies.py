@@ -9,6 +9,9 @@ Rules:
   characters of the body. Case, accents and punctuation do not matter; legal suffixes
   ("GmbH", "Inc.") and a leading "The" are not needed; a name of several words also
   counts written as one ("Initech Systems", "InitechSystems").
+- ``writes_for_others``: for detection, a domain that never names the employer: the
+  above, the shipped list of recruiting agencies ``data/recruiting_agencies.txt``, or a
+  registered label that says it recruits ("acme-recruiting.com").
 - Where the name appears ranks the evidence: the sender ("Globex Recruiting via
   Greenhouse", ``globex@myworkday.com``, ``jobs@globex.teamtailor-mail.com``) above the
   subject above the body. The service's own domain never counts as a name.
@@ -23,7 +26,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from interview_followup.daemon.employers.companies import _LEGAL_SUFFIXES, domain_in  # one rule for what a legal suffix is
+from interview_followup.daemon.employers.companies import (  # one rule for what a legal suffix is
+    _LEGAL_SUFFIXES,
+    domain_in,
+    organisation_label,
+)
 from interview_followup.daemon.model import MailMessage
 
 BODY_CHARS = 2000
@@ -80,6 +87,50 @@ def on_behalf(domain: str, agency_domains: Iterable[str] = ()) -> Behalf | None:
         if _domain_matches(domain, pattern):
             return Behalf("ats", name, pattern)
     return None
+
+
+@lru_cache(maxsize=1)
+def recruiting_agencies() -> tuple[tuple[str, str], ...]:
+    """(domain pattern, agency name) pairs of the shipped ``data/recruiting_agencies.txt``."""
+    text = (
+        resources.files("interview_followup.daemon.data")
+        .joinpath("recruiting_agencies.txt")
+        .read_text(encoding="utf-8")
+    )
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            domain, _, name = line.partition(" ")
+            pairs.append((domain.lower(), name.strip() or domain))
+    return tuple(pairs)
+
+
+# Words in a domain's registered label that say it recruits for others
+# ("acme-recruiting.com", "talentsearch-partners.de", "uitzendbureau-x.nl").
+_AGENCY_LABEL = re.compile(
+    r"recruit|staffing|headhunt|personalberat|personaldienst|zeitarbeit|personalvermittl|"
+    r"recrut|reclut|werving|uitzend|executive-?search|talent-?(?:search|partners|scout)",
+    re.IGNORECASE,
+)
+
+
+def writes_for_others(domain: str, agency_domains: Iterable[str] = ()) -> str:
+    """Why mail (or an invitation) from ``domain`` is written for an employer that is not
+    the domain's owner, in words, or "": an applicant tracking system or a configured
+    agency (``on_behalf``), a well-known recruiting agency (the shipped list), or a
+    registered label that says it recruits ("acme-recruiting.com"). Such a domain never
+    names the employer."""
+    domain = domain.strip().lower().rstrip(".")
+    behalf = on_behalf(domain, agency_domains)
+    if behalf is not None:
+        return behalf.describe()
+    for pattern, name in recruiting_agencies():
+        if _domain_matches(domain, pattern):
+            return f"{name}, a recruiting agency"
+    if _AGENCY_LABEL.search(organisation_label(domain)):
+        return f"the agency at {domain}"
+    return ""
 
 
 def plain_words(text: str) -> list[str]:

@@ -3,8 +3,13 @@
 - Free-mail domains (the shipped ``data/free_mail_domains.txt`` plus
   ``companies.free_mail_domains``) never name a company.
 - A domain names a company by the shipped list of large employers, else by the label
-  left of the public suffix with dashes as spaces, capitalised
-  ("jane@mail.acme-corp.com" -> "Acme Corp").
+  left of its public suffix (subdomains such as mail., jobs., careers. dropped), with
+  dashes as spaces, capitalised ("jane@mail.acme-corp.com" -> "Acme Corp",
+  "jobs.acme-group.de" -> "Acme Group", "mail.contoso.co.uk" -> "Contoso"); a word
+  without vowels is an acronym ("kpmg" -> "KPMG"). Multi-label public suffixes (co.uk,
+  com.au, co.jp, com.br, gv.at, ...) come from the shipped ``data/public_suffixes.txt``,
+  written from the Public Suffix List; under a two-letter country code, a usual second
+  level (co, com, org, net, ac, gov, ...) counts as one too.
 - Size: a ``size:`` hint; then companies.small, then companies.large (names or domains,
   subdomains included); then the shipped list ``data/large_employers.txt``; then
   companies.unknown_size.
@@ -23,7 +28,7 @@ from interview_followup.daemon.config import Companies
 UNKNOWN_SIZE = "unknown size: default from companies.unknown_size"
 
 # Second-level labels under which organisations register (acme.co.uk, acme.com.au).
-_SECOND_LEVEL = frozenset("co com org net ac gov ltd plc or gv ne edu".split())
+_SECOND_LEVEL = frozenset("co com org net ac gov ltd plc or gv ne edu go gob gouv nom asso".split())
 _LEGAL_SUFFIXES = frozenset(
     """gmbh ag se kg kgaa ohg ug inc incorporated llc ltd limited plc corp corporation co
     company sa sas sarl spa srl nv bv ab as asa oy oyj group holding the""".split()
@@ -72,12 +77,41 @@ def is_free_mail(domain: str, extra: Iterable[str] = ()) -> bool:
     return False
 
 
-def organisation_label(domain: str) -> str:
-    """The registered label of a domain: "mail.acme-corp.co.uk" -> "acme-corp"."""
+@lru_cache(maxsize=1)
+def public_suffixes() -> frozenset[str]:
+    """The shipped multi-label public suffixes ("co.uk", "com.au", "gv.at", ...)."""
+    return frozenset(line.split()[0].lower() for line in _data_lines("public_suffixes.txt"))
+
+
+def public_suffix(domain: str) -> str:
+    """The public suffix of ``domain``: a shipped multi-label one ("co.uk"), a two-letter
+    country code under a usual second level ("com.xy"), else the last label."""
     labels = [part for part in domain.lower().strip(".").split(".") if part]
+    for size in (3, 2):
+        if len(labels) > size and ".".join(labels[-size:]) in public_suffixes():
+            return ".".join(labels[-size:])
     if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
-        return labels[-3]
-    return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
+        return ".".join(labels[-2:])
+    return labels[-1] if labels else ""
+
+
+def organisation_label(domain: str) -> str:
+    """The registered label of a domain, left of its public suffix, subdomains dropped:
+    "mail.acme-corp.co.uk" -> "acme-corp", "jobs.acme.gv.at" -> "acme"."""
+    labels = [part for part in domain.lower().strip(".").split(".") if part]
+    suffix = public_suffix(domain).count(".") + 1 if labels else 0
+    if len(labels) > suffix:
+        return labels[-suffix - 1]
+    return labels[0] if labels else ""
+
+
+def readable_name(label: str) -> str:
+    """A domain label as a name: dashes (and underscores) part words, each capitalised; a
+    word without vowels is an acronym ("northwind-traders" -> "Northwind Traders",
+    "kpmg" -> "KPMG"). A label without dashes stays one word: its parts are unknown."""
+    words = [w for w in re.split(r"[-_]+", label) if w]
+    return " ".join(w.upper() if w.isalpha() and not re.search(r"[aeiouy]", w) else w[:1].upper() + w[1:]
+                    for w in words)
 
 
 def company_from_domain(domain: str) -> str:
@@ -87,8 +121,7 @@ def company_from_domain(domain: str) -> str:
     known = large_employer(domain=domain)
     if known:
         return known
-    label = organisation_label(domain)
-    return " ".join(w[:1].upper() + w[1:] for w in label.replace("_", "-").split("-") if w)
+    return readable_name(organisation_label(domain))
 
 
 # --- size ------------------------------------------------------------------------------

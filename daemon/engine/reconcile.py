@@ -101,6 +101,7 @@ REMINDER_TEMPLATES = {
     "answer-info": "answer_info",
     "check-address": "check_address",
     "move-on": "move_on",
+    "confirm-interview": "confirm_interview",
 }
 DRAFT_TEMPLATES = {
     "thank-you": "thank_you",
@@ -123,6 +124,7 @@ TASKS = {
     "answer-offer": "decision-time",
     "answer-info": "",
     "check-address": "",
+    "confirm-interview": "",
 }
 
 
@@ -383,15 +385,16 @@ class Engine:
                     self._history(loop_id, "cancelled", "cancelled: it is no longer in the calendar")
 
     def _tracked(self, events, found: dict[str, Interview], bad: set[str], says: dict[str, str]) -> dict[str, Interview]:
-        """``found`` with the events the user tracked (``track``) that detection left out,
-        in start order; an event whose checking raises is skipped and named (see the module)."""
+        """``found`` with the events the user tracked (``track``) that detection left out or
+        found uncertain (now clear: "tracked by you"), in start order; an event whose checking raises is skipped and named (see the module)."""
         if "track" not in says.values():
             return found
         out = dict(found)
         for event in events:
             uid = str(getattr(event, "uid", ""))
             try:
-                if uid in bad or loop_id_for(uid, event.recurrence_id) in out \
+                known = out.get(loop_id_for(uid, event.recurrence_id))
+                if uid in bad or (known is not None and known.certainty != "uncertain") \
                         or said_of(says, uid, event_title(event)) != "track":
                     continue
                 iv = self.detector.interview(event, declined_too=True, tracked=True)
@@ -416,16 +419,24 @@ class Engine:
 
     def _save_interview(self, iv: Interview, before: Interview | None) -> None:
         """Record ``iv``. A cancelled or declined interview seen for the first time is
-        recorded too, cancelled with its reason: ``status`` lists it, nothing is planned."""
+        recorded too, cancelled with its reason: ``status`` lists it, nothing is planned.
+        A loop the program has followed as an interview stays one when the evidence later
+        reads as uncertain (a title edited, rules that changed): its drafts and reminders are
+        already out, and a question now would leave them orphaned."""
+        if before is not None and before.certainty == "clear" and iv.certainty == "uncertain":
+            iv = _replace(iv, certainty=before.certainty, found_by=before.found_by)
         if not self.state.save_interview(iv, self.now):
             return
         why = iv.cancelled_reason or "the event was cancelled"
-        found = f"found {iv.title!r} on {self._when(iv.start)}: " + (
-            f"an interview because {iv.found_by}" if iv.found_by else "an interview")
+        found = f"found {iv.title!r} on {self._when(iv.start)}: " + _decision_words(iv)
         if before is None and iv.cancelled:
             self._say(f"list the interview with {describe(iv)} on {self._when(iv.start)} as cancelled "
                       f"({why}): nothing is planned for it")
             self._history(iv.loop_id, "found", f"{found}; cancelled ({why}): nothing is planned")
+        elif before is None and iv.certainty == "uncertain":
+            self._say(f"ask whether {iv.title!r} on {self._when(iv.start)} is an interview (nothing is drafted "
+                      f"until you `track` or `ignore` it)")
+            self._history(iv.loop_id, "found", found)
         elif before is None:
             self._say(f"add the interview with {describe(iv)} on {self._when(iv.start)}")
             for w in iv.warnings:
@@ -437,6 +448,10 @@ class Engine:
         elif before.cancelled and not iv.cancelled:
             self._say(f"reopen the loop for {describe(iv)}: the event is an interview again")
             self._history(iv.loop_id, "reopened", f"reopened: {found}")
+        elif iv.certainty != before.certainty:
+            now_is = "an interview" if iv.certainty == "clear" else "uncertain (you are asked)"
+            self._say(f"the event {iv.title!r} is now {now_is}")
+            self._history(iv.loop_id, "found", f"now {_decision_words(iv)}")
         elif (iv.start, iv.end) != (before.start, before.end):
             self._say(f"move the loop for {describe(iv)} to {self._when(iv.start)}")
             self._history(iv.loop_id, "moved", f"moved to {self._when(iv.start)}")
@@ -931,6 +946,14 @@ class Engine:
             task=about is not None,
             link=link,
         )
+
+
+def _decision_words(iv: Interview) -> str:
+    """The detection's decision about ``iv`` and its reasons, for the loop's history."""
+    if iv.certainty == "uncertain":
+        return "maybe an interview (uncertain: you are asked, nothing is drafted)" + (
+            f" because {iv.found_by}" if iv.found_by else "")
+    return f"an interview because {iv.found_by}" if iv.found_by else "an interview"
 
 
 def plans_from_state(state: State, config: Config, now: datetime,

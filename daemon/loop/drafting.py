@@ -56,6 +56,7 @@ NAMES = (
     "check_address",
     "move_on",
     "draft_held",
+    "confirm_interview",
 )
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 # check_draft: names looked for in a draft (each search reads the whole body, so the work
@@ -216,6 +217,9 @@ def values_for(
         "their_words": "",
         "decide_by": "",
         "bounced": "",
+        # for the question about an uncertain interview: the event as the calendar names it, and why
+        "event_title": interview.title,
+        "found_by": interview.found_by,
     }
 
 

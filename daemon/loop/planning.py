@@ -46,6 +46,11 @@ The rules (every time is configurable in ``[timing]``):
   usual, and the steps an answer brings later are not held by an earlier snooze of the
   whole loop. The debrief's corrections of role and company replace the calendar's
   (``interview_of``).
+- An *uncertain* interview (``Interview.certainty``: the evidence does not settle it) gets
+  no draft, no follow-up and no debrief: one *confirm-interview* reminder, when it was
+  found, asks the user (``ask_user``), and it is "waiting on you" until they say. It is no
+  round of an application. ``track`` makes it a loop like any other (its found_by says
+  so), ``ignore`` cancels it.
 - Humane hours: no step falls in the user's night. A step whose moment is outside
   ``waking_hours`` (in the user's time zone) moves to the start of the next waking period
   (``awake``): an interview ending at 18:00 in New York gives a Berlin user the debrief
@@ -56,6 +61,8 @@ The rules (every time is configurable in ``[timing]``):
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
@@ -64,8 +71,12 @@ from zoneinfo import ZoneInfo
 from interview_followup.daemon.config import WEEKDAYS, Timing
 from interview_followup.daemon.keys import artifact_key
 from interview_followup.daemon.employers.companies import name_key
-from interview_followup.daemon.model import IGNORED, Command, Debrief, Interview, Observation
+from interview_followup.daemon.model import IGNORED, TRACKED, Command, Debrief, Interview, Observation
 from interview_followup.daemon.loop.steering import Steering, steering
+
+# an interview the evidence does not settle (``Interview.certainty``), and the one step it gets
+UNCERTAIN = "uncertain"
+CONFIRM = "confirm-interview"
 
 SCHEDULED, DUE, DONE, MISSED, CANCELLED, SKIPPED = (
     "scheduled",
@@ -142,20 +153,60 @@ class Round:
     next_start: datetime | None = None
 
 
+# How long after one round the next may follow and still be the same application.
+APPLICATION_GAP = timedelta(weeks=8)
+# Gender markers job ads add to a title: "(m/w/d)", "(w/m/d)", "(f/m/x)", "H/F", "(all genders)".
+_GENDER_MARKER = re.compile(
+    r"\(\s*(?:all\s+genders?|gn|[mwfdhx](?:\s*[/|,]\s*[mwfdhx*]){1,3})\s*\)"
+    r"|(?<!\w)[mwfdhx](?:\s*/\s*[mwfdhx]){1,3}(?!\w)|\*(?:in|innen)(?!\w)",
+    re.IGNORECASE,
+)
+# Words that say how senior, not which job: two rounds may name the role with or without them.
+_SENIORITY = frozenset(
+    "sr senior jr junior lead staff principal mid level intermediate entry i ii iii iv".split()
+)
+
+
+def role_key(role: str) -> tuple[str, ...]:
+    """The words that name a job, in order: without gender markers, seniority words,
+    punctuation, accents and case ("Sr. Backend-Engineer (m/w/d)" -> ("backend", "engineer"))."""
+    plain = unicodedata.normalize("NFKD", _GENDER_MARKER.sub(" ", role).casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = plain.replace("'", "").replace("’", "")
+    return tuple(w for w in re.findall(r"[^\W_]+", plain) if w not in _SENIORITY)
+
+
+def same_role(a: str, b: str) -> bool:
+    """Two role texts that may name one job: the same words once markers and seniority
+    are gone, written apart or together ("Back-end", "Backend"), or the words of one among
+    the other's ("Engineer", "Backend Engineer"); an empty role (none found) fits any."""
+    ka, kb = role_key(a), role_key(b)
+    if not ka or not kb or "".join(ka) == "".join(kb):
+        return True
+    return set(ka) <= set(kb) or set(kb) <= set(ka)
+
+
 def same_application(earlier: Interview, later: Interview) -> bool:
-    """Two interviews of the same application: the same company (by name or mail
-    domain), and not two different roles."""
-    if earlier.role and later.role and name_key(earlier.role) != name_key(later.role):
+    """Two interviews of the same application: the same company (by name or mail domain),
+    the later one within ``APPLICATION_GAP`` of the earlier, and not two different roles
+    (``same_role``)."""
+    if abs(later.start - earlier.start) > APPLICATION_GAP:
+        return False
+    if not same_role(earlier.role, later.role):
         return False
     a, b = name_key(earlier.company), name_key(later.company)
     return bool(a and a == b) or bool(set(earlier.domains) & set(later.domains))
 
 
 def group_rounds(loops: list[LoopFacts]) -> dict[str, Round]:
-    """Each loop's round: a later interview with the same company continues an application
-    unless that application ended (rejection, offer) before the later one was found."""
+    """Each loop's round: a later interview continues an application when it is
+    ``same_application`` as that application's latest round (same company, a fitting
+    role, within ``APPLICATION_GAP``), unless the application ended (rejection, offer)
+    before the later one was found."""
     seen = {f.interview.loop_id: interview_of(f) for f in loops}
-    ordered = sorted((f for f in loops if not seen[f.interview.loop_id].cancelled), key=lambda f: f.interview.start)
+    # an uncertain event (the user not asked yet) is no round of anything
+    ordered = sorted((f for f in loops if not seen[f.interview.loop_id].cancelled
+                      and seen[f.interview.loop_id].certainty != UNCERTAIN), key=lambda f: f.interview.start)
     rounds: dict[str, Round] = {}
     last_of: dict[str, LoopFacts] = {}  # application -> its latest round
     for facts in ordered:
@@ -250,6 +301,8 @@ def plan_loop(
 ) -> LoopPlan:
     steer = steering(facts.commands)
     iv = interview_of(facts, steer)
+    if iv.certainty == UNCERTAIN:
+        return ask_user(facts, iv, steer, now, timing, tz)
     round_ = round_ or Round(iv.loop_id, 1)
     end_day = iv.end.astimezone(tz).date()
     after_start = [o for o in facts.observations if o.at >= iv.start]
@@ -447,6 +500,9 @@ def plan_loop(
         reason = f"open: they said they would answer{_by(promises[-1], tz)}{said}: {promises[-1].reason}"
     else:
         status, outcome, reason = "open", "", ""
+    if facts.written and CONFIRM in facts.written:  # asked while uncertain, now settled: the question goes
+        steps.append(Step(iv.loop_id, CONFIRM, "reminder", awake(facts.first_seen, timing, tz), DONE, False,
+                          "answered: it is an interview"))
     found_late = thanks_state == SKIPPED and not iv.cancelled
     stage, detail, steps = glance(iv, status, outcome, steps, now, tz, answer=answer, promises=promises,
                                   waited_from=waited_from if silent else None, info_replied=info_replied,
@@ -469,11 +525,37 @@ def interview_of(facts: LoopFacts, steer: Steering | None = None) -> Interview:
     iv, d = facts.interview, facts.debrief
     if d is not None and (d.role or d.company):
         iv = replace(iv, role=d.role or iv.role, company=d.company or iv.company)
+    if steer.track is not None and iv.certainty == UNCERTAIN:  # the user said it is one
+        iv = replace(iv, certainty="clear", found_by=f"{TRACKED} (by itself uncertain: {iv.found_by})")
     if steer.ignore is not None and not iv.cancelled:
         iv = replace(iv, cancelled=True, cancelled_reason=IGNORED)
     elif steer.ignore is None and iv.cancelled_reason == IGNORED:
         iv = replace(iv, cancelled=False, cancelled_reason="")
     return iv
+
+
+def ask_user(facts: LoopFacts, iv: Interview, steer: Steering, now: datetime, timing: Timing,
+             tz: ZoneInfo) -> LoopPlan:
+    """The plan of an uncertain interview (``Interview.certainty``): no draft, no follow-up,
+    no debrief; one reminder (``CONFIRM``), when it was found (in waking hours), asks the
+    user whether it is an interview. ``track`` makes it a loop like any other; ``ignore``
+    (or a cancelled or declined event) cancels the question."""
+    due = awake(facts.first_seen, timing, tz)
+    if iv.cancelled:
+        step = Step(iv.loop_id, CONFIRM, "reminder", due, CANCELLED, False, cancelled_why(iv))
+        stage, detail, steps = glance(iv, "cancelled", "", [step], now, tz)
+        return LoopPlan(iv, "cancelled", f"cancelled: {cancelled_why(iv)}", tuple(steps), stage=stage,
+                        stage_detail=detail, decisions=steer.in_force())
+    state = DUE if now >= due else SCHEDULED
+    step = Step(iv.loop_id, CONFIRM, "reminder", due, state, True, "it may be an interview: say whether it is")
+    return LoopPlan(iv, "open", ask_words(iv.loop_id), (step,), stage=WAITING_ON_YOU,
+                    stage_detail=ACTIONS[CONFIRM], decisions=steer.in_force())
+
+
+def ask_words(loop_id: str) -> str:
+    """The question ``status`` asks about an uncertain interview."""
+    return (f"Is this an interview? `interview-followup track {loop_id}` / "
+            f"`interview-followup ignore {loop_id}`")
 
 
 def closed_by_you(close: Command | None, iv: Interview) -> Observation | None:
@@ -542,6 +624,7 @@ ACTIONS = {
     "feedback-request": "send the feedback request",
     "decision-time": "ask for time to decide on the offer",
     "answer-info": "answer their request",
+    "confirm-interview": "say whether this is an interview",
 }
 # the reminder that goes with an action (kept due while the action is)
 PAIRED = {"feedback-request": "feedback-request-reminder", "decision-time": "answer-offer"}

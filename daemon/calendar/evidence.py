@@ -1,0 +1,372 @@
+"""Detection by evidence: whether a calendar event is a job interview of the user's, and why.
+
+Each event is weighed, never matched on one word, and the decision keeps its reasons in
+words (``Decision.words``): ``status`` and ``history`` show them.
+
+Evidence, each with its weight:
+- *Hiring vocabulary* in English, German, French, Spanish, Italian and Dutch, shipped in
+  ``daemon/data/hiring_words.toml`` (its header explains the format): words that name an
+  interview (title +3, description +2), steps of hiring such as screens, rounds, on-sites,
+  tests (+2, +1), and hints that are often hiring and often not (title +1). In the title
+  and the categories the strongest word counts, in the description too; words of the
+  user's ``detection.keywords`` beyond the shipped defaults name an interview.
+- *The people*: an invitation from an applicant tracking system or a recruiting agency
+  (configured, shipped, or a domain that says so: ``agencies.writes_for_others``, +2), a recruiting address or title ("talent@", "Rita (Recruiter)", +1), a ``contact:``
+  or ``role:`` line (+2); these count as hiring evidence. Someone from outside the
+  user's own domains (+1) supports it.
+- *The shape*, support only: a video-meeting link (+1); a timed slot of 15 minutes to 4
+  hours on a weekday between 07:00 and 20:00 in the event's own zone (+1).
+- *Counter-evidence*, each kind once, in the title (or a category) -4: preparing for an
+  interview, practice or a mock, a media interview, other talks (reviews, exit or user
+  interviews, visas), the user interviewing someone (also: the user organized it and
+  invited the others, or everyone else is at the user's own domain: -2), private events.
+  In the description only practice, other talks and interviewing someone count, -1 each:
+  a real invitation's text may well say "prepare" or "press".
+
+The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
+outside people + shape):
+- the tag (``detection.tags``) makes a *clear* interview; so does a ``company:`` line
+  together with any hiring evidence (alone it makes an *uncertain* one);
+- with no hiring evidence at all, it is no interview, whatever its shape;
+- *clear* when ``hiring >= 2`` and ``hiring + support >= 3``; *uncertain* when
+  ``hiring >= 1``; otherwise none.
+An uncertain interview gets no draft: the user is asked (``planning``). The user's
+``track`` makes any event clear, ``ignore`` none (``engine.reconcile``).
+
+Bounded work: the text is split into words once (a linear scan), and the vocabulary is
+looked up by word and by phrase of up to ``max_words`` words in dictionaries; compound
+words are checked against a short list of endings. No regular expression here can
+backtrack: each is a single scan over at most ``limits.MAX_HINT_CHARS`` characters.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from interview_followup.daemon.calendar import limits
+from interview_followup.daemon.calendar.limits import shorten
+from interview_followup.daemon.employers.agencies import writes_for_others
+from interview_followup.daemon.employers.companies import is_free_mail
+from interview_followup.daemon.model import CalendarEvent
+
+CLEAR, UNCERTAIN = "clear", "uncertain"
+
+POSITIVE = ("interview", "step", "hint")
+COUNTER = ("prep", "mock", "media", "other", "interviewer", "private")
+# weight of a kind of word in the title (and categories), and in the description
+TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, **{k: -4 for k in COUNTER}}
+DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "prep": 0, "mock": -1, "media": 0, "other": -1,
+                      "interviewer": -1, "private": 0}
+# what a kind of word says, after the word itself
+SAYS = {
+    "interview": "",
+    "step": " (a hiring step)",
+    "hint": " (often hiring)",
+    "prep": " (preparing for an interview)",
+    "mock": " (practice)",
+    "media": " (a media interview)",
+    "other": " (another kind of talk)",
+    "interviewer": " (you interviewing someone)",
+    "private": " (a private event)",
+}
+QUOTED_CHARS = 40  # of the words quoted in a reason
+MAX_CATEGORIES = 50
+# parts of an address or a name that say it is a recruiter's
+RECRUITING = frozenset(
+    """recruiting recruiter recruiters recruitment recruit talent talentacquisition hiring careers career jobs
+    recrutement recruteur recruteuse karriere bewerbung recruiterin rrhh reclutamiento seleccion werving
+    selezione""".split()
+)
+_VIDEO = re.compile(
+    r"(zoom\.us|zoomgov\.com|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|webex\.com|whereby\.com"
+    r"|gotomeeting\.com|meet\.goto\.com|meet\.jit\.si|bluejeans\.com|chime\.aws|join\.skype\.com"
+    r"|microsoft teams|google meet|zoom meeting)",
+    re.IGNORECASE,
+)
+_VIDEO_NAMES = {"zoom": "Zoom", "meet.google": "Google Meet", "google meet": "Google Meet", "teams": "Microsoft Teams",
+                "webex": "Webex", "whereby": "Whereby", "goto": "GoToMeeting", "jit.si": "Jitsi",
+                "bluejeans": "BlueJeans", "chime": "Amazon Chime", "skype": "Skype"}
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
+
+
+# --- words ------------------------------------------------------------------------------
+
+
+def fold(word: str) -> str:
+    """A word as the vocabulary is looked up: without case and accents ("ß" is "ss"); a
+    number or an ordinal ("2", "2nd", "2ème") is "#"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)).casefold()
+    return "#" if _ORDINAL.fullmatch(plain) else plain
+
+
+def words_of(text: str) -> list[tuple[str, int, int]]:
+    """The words of ``text``: (folded word, start, end) each."""
+    return [(fold(m.group(0)), m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The shipped words by kind: phrases by their words; words that start or end one."""
+
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # words -> kinds
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    endings: tuple[tuple[str, str], ...] = ()  # (ending, kind)
+    max_words: int = 1
+
+    @property
+    def prefix_lengths(self) -> tuple[int, ...]:
+        return tuple(sorted({len(p) for p in self.prefixes}))
+
+
+def vocabulary_from(data: dict[str, Any]) -> Vocabulary:
+    phrases: dict[tuple[str, ...], set[str]] = {}
+    prefixes: dict[str, set[str]] = {}
+    endings: set[tuple[str, str]] = set()
+    for language, table in data.items():
+        for kind, entries in table.items():
+            if kind not in TITLE_WEIGHT:
+                raise ValueError(f"hiring_words.toml: [{language}] has an unknown kind {kind!r}")
+            for entry in entries:
+                if entry.startswith("*"):
+                    endings.add((fold(entry[1:]), kind))
+                elif entry.endswith("*"):
+                    prefixes.setdefault(fold(entry[:-1]), set()).add(kind)
+                else:
+                    key = tuple("#" if w == "#" else fold(w) for w in re.findall(r"\w+|#", entry))
+                    phrases.setdefault(key, set()).add(kind)
+    return Vocabulary(
+        {k: tuple(sorted(v)) for k, v in phrases.items()},
+        {k: tuple(sorted(v)) for k, v in prefixes.items()},
+        tuple(sorted(endings)),
+        max((len(k) for k in phrases), default=1),
+    )
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    text = resources.files("interview_followup.daemon.data").joinpath("hiring_words.toml").read_text("utf-8")
+    return vocabulary_from(tomllib.loads(text))
+
+
+@dataclass(frozen=True)
+class Found:
+    kind: str
+    quoted: str  # the words as written
+
+
+def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
+    """The vocabulary's words in ``text``, in order, each phrase once per kind."""
+    vocab = vocab or vocabulary()
+    text = unicodedata.normalize("NFC", text)  # "ä" as one letter: a combining mark is no \w
+    words = words_of(text)
+    lengths = vocab.prefix_lengths
+    out: list[Found] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(kind: str, start: int, end: int) -> None:
+        quoted = shorten(" ".join(text[start:end].split()), QUOTED_CHARS)
+        if (kind, quoted.casefold()) not in seen:
+            seen.add((kind, quoted.casefold()))
+            out.append(Found(kind, quoted))
+
+    for i, (word, start, end) in enumerate(words):
+        for n in range(1, vocab.max_words + 1):
+            if i + n > len(words):
+                break
+            key = tuple(w for w, _, _ in words[i:i + n])
+            for kind in vocab.phrases.get(key, ()):
+                add(kind, start, words[i + n - 1][2])
+        for length in lengths:
+            if length > len(word):
+                break
+            for kind in vocab.prefixes.get(word[:length], ()):
+                add(kind, start, end)
+        for ending, kind in vocab.endings:
+            if len(word) > len(ending) and word.endswith(ending):
+                add(kind, start, end)
+    return out
+
+
+# --- the decision -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether an event is an interview: ``certainty`` "clear", "uncertain" or "" (none),
+    with the reasons for and against it, in words."""
+
+    certainty: str
+    reasons: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
+    hiring: int = 0
+    support: int = 0
+
+    @property
+    def words(self) -> str:
+        """The reasons, for ``found_by``: "the title contains 'Phone screen' (a hiring
+        step); Jane Doe (acme.com) is from outside your domain; but: ..."."""
+        text = "; ".join(self.reasons)
+        if self.against:
+            text += ("; but: " if text else "but: ") + "; ".join(self.against)
+        return text
+
+
+NONE = Decision("")
+
+
+@dataclass
+class _Tally:
+    reasons: list[str] = field(default_factory=list)
+    against: list[str] = field(default_factory=list)
+    vocab: dict[str, int] = field(default_factory=dict)  # place -> strongest positive weight
+    counter: dict[str, int] = field(default_factory=dict)  # kind -> weight (negative)
+    people: int = 0
+    support: int = 0
+
+    def word(self, place: str, kind: str, quoted: str, weight: int, says: str) -> None:
+        if weight > 0:
+            self.vocab[place] = max(self.vocab.get(place, 0), weight)
+            self.reasons.append(f"the {place} contains {quoted!r}{says}")
+        elif weight < 0:
+            self.counter[kind] = min(self.counter.get(kind, 0), weight)
+            self.against.append(f"the {place} contains {quoted!r}{says}")
+
+
+class Evidence:
+    """Weighs events for one user (``Detector`` makes one)."""
+
+    def __init__(self, user_emails: Iterable[str], user_name: str = "", tz: ZoneInfo | None = None,
+                 keyword_re: re.Pattern[str] | None = None, agencies: Iterable[str] = (),
+                 extra_free_mail: Iterable[str] = ()):
+        self.user_emails = {e.lower() for e in user_emails}
+        self.extra_free_mail = tuple(extra_free_mail)
+        self.own_domains = {e.rpartition("@")[2] for e in self.user_emails
+                            if not is_free_mail(e.rpartition("@")[2], self.extra_free_mail)}
+        name = [fold(w) for w in re.findall(r"\w+", user_name)]
+        self.user_name = tuple(name) if len(name) >= 2 else ()
+        self.tz = tz
+        self.keyword_re = keyword_re
+        self.agencies = tuple(agencies)
+
+    def weigh(self, event: CalendarEvent, hints: Any = None, tagged: str = "") -> Decision:
+        """The decision about ``event``. ``hints``: its description's hints (``company``,
+        ``role``, ``contact``); ``tagged``: why it carries the user's tag, or ""."""
+        t = _Tally()
+        title = event.summary[: 4 * limits.MAX_TITLE_CHARS]
+        description = event.description[: limits.MAX_HINT_CHARS]
+        places = [("title", title), *(("category", c[: limits.MAX_TITLE_CHARS])
+                                      for c in event.categories[:MAX_CATEGORIES]), ("description", description)]
+        for place, text in places:
+            weights = DESCRIPTION_WEIGHT if place == "description" else TITLE_WEIGHT
+            for f in find(text):
+                t.word(place, f.kind, f.quoted, weights[f.kind], SAYS[f.kind])
+            m = self.keyword_re.search(unicodedata.normalize("NFC", text)) if self.keyword_re else None
+            if m:
+                t.word(place, "interview", m.group(0), weights["interview"], " (your keyword)")
+        # one strongest word for the title and categories, one for the description
+        title_vocab = max(t.vocab.get("title", 0), t.vocab.get("category", 0))
+        vocab = title_vocab + t.vocab.get("description", 0)
+        if self.user_name and "interviewer" in t.counter and self._names_user(title + "\n" + description):
+            t.counter.pop("interviewer")
+            t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
+            t.reasons.append("it names you, " + " ".join(w.title() for w in self.user_name) + ": you are the candidate")
+        self._people(event, t)
+        if hints is not None:
+            for key in ("contact", "role"):
+                if getattr(hints, key, None):
+                    t.people = max(t.people, 2)
+                    t.reasons.append(f"a '{key}:' line in the description")
+        self._shape(event, t)
+        positive = vocab + t.people
+        hiring = positive + sum(t.counter.values())
+        company_hint = getattr(hints, "company", "") if hints is not None else ""
+        if tagged:
+            return Decision(CLEAR, (tagged, *t.reasons), tuple(t.against), hiring, t.support)
+        if company_hint:
+            t.reasons.insert(0, "a 'company:' line in the description")
+            certainty = CLEAR if positive > 0 else UNCERTAIN
+            return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support)
+        if positive <= 0 or hiring < 1:
+            return Decision("", tuple(t.reasons), tuple(t.against), hiring, t.support)
+        certainty = CLEAR if hiring >= 2 and hiring + t.support >= 3 else UNCERTAIN
+        return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support)
+
+    def _names_user(self, text: str) -> bool:
+        words = [w for w, _, _ in words_of(text[: limits.MAX_HINT_CHARS])]
+        n = len(self.user_name)
+        first = self.user_name[0]
+        return any(w == first and tuple(words[i:i + n]) == self.user_name for i, w in enumerate(words))
+
+    def _people(self, event: CalendarEvent, t: _Tally) -> None:
+        org = event.organizer
+        others = [(a.email.strip().lower(), a.name) for a in event.attendees[: limits.MAX_ATTENDEES]
+                  if a.email.strip().lower() not in self.user_emails and a.partstat != "declined"]
+        people = list(others)
+        if org is not None and org.email.strip().lower() not in self.user_emails:
+            people.insert(0, (org.email.strip().lower(), org.name))
+        behalf = recruiting = outside = ""
+        for email, name in people:
+            local, _, domain = email.rpartition("@")
+            if not local or domain.endswith(("calendar.google.com", "resource.calendar.google.com")):
+                continue
+            who = f"{name} <{email}>" if name else email
+            b = writes_for_others(domain, self.agencies)
+            if b and not behalf:
+                behalf = f"{who} writes for an employer: {b}"
+            parts = {fold(w) for w in re.findall(r"[^\W_]+", f"{local} {name}"[:200])}
+            if parts & RECRUITING and not recruiting:
+                recruiting = f"{who} is a recruiting address"
+            if (not b and not outside and domain not in self.own_domains
+                    and not is_free_mail(domain, self.extra_free_mail)):
+                outside = f"{who} is from outside your own domain"
+        if behalf:
+            t.people += 2
+            t.reasons.append(behalf)
+        if recruiting:
+            t.people += 1
+            t.reasons.append(recruiting)
+        if outside:
+            t.support += 1
+            t.reasons.append(outside)
+        # you as the interviewer: you invited the others, or only your colleagues are there
+        if org is not None and org.email.strip().lower() in self.user_emails and others:
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
+            t.against.append("you organized it and invited the others (as an interviewer would)")
+        elif others and self.own_domains and all(e.rpartition("@")[2] in self.own_domains for e, _ in others):
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
+            t.against.append("everyone else is from your own domain (colleagues)")
+
+    def _shape(self, event: CalendarEvent, t: _Tally) -> None:
+        text = f"{event.location[: limits.MAX_TITLE_CHARS * 4]}\n{event.description[: limits.MAX_HINT_CHARS]}"
+        m = _VIDEO.search(text)
+        if m:
+            found = m.group(0).lower()
+            name = next((v for k, v in _VIDEO_NAMES.items() if k in found), "video")
+            t.support += 1
+            t.reasons.append(f"a {name} link")
+        if event.all_day:
+            return
+        length = event.end - event.start
+        if not timedelta(minutes=15) <= length <= timedelta(hours=4):
+            return
+        zone = self.tz
+        if event.timezone:
+            try:
+                zone = ZoneInfo(event.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        local = event.start.astimezone(zone) if zone else event.start
+        if local.weekday() < 5 and 7 <= local.hour < 20:
+            minutes = int(length.total_seconds() // 60)
+            long = f"{minutes} minutes" if minutes % 60 else f"{minutes // 60} hour" + ("s" if minutes > 60 else "")
+            where = f" ({zone.key})" if zone is not None else ""
+            t.support += 1
+            t.reasons.append(f"{long} on a weekday at {local:%H:%M}{where}")

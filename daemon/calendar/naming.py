@@ -1,0 +1,214 @@
+"""Which company an interview is with: the title made plain, and the sources in order.
+
+Rules:
+- Server prefixes: calendar servers and mail clients put a word and a colon before the
+  title of a cancelled, updated, accepted or forwarded invitation ("Canceled:", "Updated
+  invitation:", "Abgesagt:", "Aktualisiert:", "Annulé :", "Mis à jour :", "Cancelado:",
+  "Actualizado:", "Annullato:", "Geannuleerd:", "Fwd:", "WG:", ...), and Google's mail
+  subject adds " @ Tue 4 Jun 2024 2pm - 3pm (CEST) (you@...)" after it: ``plain_title``
+  removes both, repeated ones too.
+- Places: a part of a title that says where ("(Berlin office)", "@ HQ", "– Munich",
+  "Room 4.12", "Zoom", "Teams", "vor Ort") is no company (``is_place``): the cities and
+  meeting tools of the shipped ``data/places.txt``, rooms, floors and buildings with a
+  number, and offices ("HQ", "Büro Hamburg", "bureaux de Paris").
+- Ordinary words: a company found in a title that is made only of the words of
+  ``data/title_words.txt`` (rounds, steps, kinds of meeting in en/de/fr/es/it/nl:
+  "Second", "Technical", "Final", "Projet") is no company; round and meeting words at its
+  edges are dropped ("Zweites Gespräch Acme" -> "Acme").
+- The company, in order (``choose_company``): a ``company:`` hint; the employer's mail
+  domain (the first of the interviewers', organizer included, then the contact's, that is
+  not free mail, not the user's own, and not an agency's or applicant tracking system's:
+  ``agencies.writes_for_others``) as a readable name; the title. When the title names the
+  domain's company in other spelling ("Northwind Traders" for northwindtraders.com), the
+  title's spelling is kept. Agencies and tracking systems name the client (title or hint),
+  never themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+from interview_followup.daemon.employers.companies import (
+    company_from_domain,
+    large_employer,
+    name_key,
+    organisation_label,
+)
+
+_PREFIX_WORDS = (
+    # en (Google, Outlook, Apple, Thunderbird)
+    "canceled", "cancelled", "canceled event", "cancelled event", "event canceled", "event cancelled",
+    "updated", "updated invitation", "updated event", "invitation", "new event", "new time proposed",
+    "accepted", "declined", "tentative", "tentatively accepted", "invitation updated",
+    # de
+    "abgesagt", "abgelehnt", "angenommen", "mit vorbehalt angenommen", "vorläufig angenommen",
+    "aktualisiert", "aktualisierte einladung", "einladung", "neue einladung", "neuer termin", "termin abgesagt",
+    # fr
+    "annulé", "annulée", "annulation", "mis à jour", "mise à jour", "invitation mise à jour",
+    "invitation modifiée", "accepté", "refusé", "provisoire", "nouvel événement",
+    # es
+    "cancelado", "cancelada", "actualizado", "actualizada", "invitación", "invitación actualizada",
+    "aceptado", "rechazado", "provisional", "nuevo evento",
+    # it
+    "annullato", "annullata", "aggiornato", "aggiornata", "invito", "invito aggiornato",
+    "accettato", "rifiutato", "nuovo evento",
+    # nl
+    "geannuleerd", "bijgewerkt", "uitnodiging", "bijgewerkte uitnodiging", "geaccepteerd",
+    "geweigerd", "afgezegd", "voorlopig geaccepteerd",
+    # forwarded and answered mail
+    "fw", "fwd", "wg", "tr", "rv", "re", "aw", "antw", "r",
+)
+_PREFIX_RE = re.compile(
+    r"^(?:\s*(?:" + "|".join(sorted(map(re.escape, _PREFIX_WORDS), key=len, reverse=True)) + r")"
+    r"(?:\s+(?:with\s+note|mit\s+notiz|avec\s+note))?\s*:)+\s*",
+    re.IGNORECASE,
+)
+# " @ Tue Jun 4, 2024 2pm - 3pm (CEST) (alex@example.org)": Google's invitation subject
+_WHEN_SUFFIX = re.compile(
+    r"\s@\s(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|"
+    r"mié|jue|vie|sáb|dom|gio|ma|wo|vr|za|zo)[a-zé]{0,7}\.?,?\s+(?:[a-zé]{3,9}\.?\s+)?\d.*$",
+    re.IGNORECASE,
+)
+_ADDRESS_IN_PARENS = re.compile(r"\s*\([^()@\s]+@[^()\s]+\)\s*$")
+_NUMBERED_PLACE = re.compile(
+    r"^(?:room|raum|salle|sala|zaal|floor|etage|stock|stockwerk|building|bldg|gebäude|bâtiment|"
+    r"edificio|piano|verdieping|gebouw|meeting\s+room|conference\s+room|besprechungsraum|"
+    r"konferenzraum|salle\s+de\s+réunion|sala\s+riunioni|sala\s+de\s+reuniones|vergaderzaal)"
+    r"\s*[#:]?\s*[\w.\-]{0,8}\d[\w.\-]{0,8}$",
+    re.IGNORECASE,
+)
+_OFFICE_WORDS = frozenset(
+    """office offices hq headquarters campus site büro buero standort niederlassung zentrale
+    hauptsitz bureau bureaux siège siege locaux oficina oficinas sede ufficio uffici kantoor
+    vestiging hoofdkantoor""".split()
+)
+_PLACE_PREFIX = re.compile(
+    r"^(?:in|at|@|via|on|per|über|ueber|sur|en|à|a|au|im|bei|te|op|by)\s+", re.IGNORECASE
+)
+
+
+def _plain(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+def _read(name: str) -> list[str]:
+    text = resources.files("interview_followup.daemon.data").joinpath(name).read_text(encoding="utf-8")
+    return text.splitlines()
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """The shipped places (``data/places.txt``), without case and accents."""
+    out = set()
+    for line in _read("places.txt"):
+        if line.strip() and not line.lstrip().startswith("#"):
+            out |= {" ".join(_plain(p).split()) for p in line.split("|") if p.strip()}
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _title_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(every ordinary title word, those also dropped at a name's edges)."""
+    every: set[str] = set()
+    edge: set[str] = set()
+    at_edges = False
+    for line in _read("title_words.txt"):
+        if line.lstrip().startswith("#"):
+            at_edges = "edges" in line
+            continue
+        words = {_plain(w) for w in line.split()}
+        every |= words
+        if at_edges:
+            edge |= words
+    return frozenset(every), frozenset(edge)
+
+
+def plain_title(title: str) -> str:
+    """``title`` without the server's prefixes and Google's date suffix (module rules)."""
+    text = _PREFIX_RE.sub("", title)
+    text = _WHEN_SUFFIX.sub("", text)
+    return _ADDRESS_IN_PARENS.sub("", text).strip()
+
+
+def is_place(text: str) -> bool:
+    """True when a part of a title says where the interview is (module rules)."""
+    plain = " ".join(_plain(text).strip(" \t-–—|/·:,;.!?()[]").split())
+    plain = _PLACE_PREFIX.sub("", plain)
+    if not plain:
+        return False
+    if plain in places() or _NUMBERED_PLACE.match(plain):
+        return True
+    words = re.findall(r"[^\W_]+", plain)
+    offices = {_plain(w) for w in _OFFICE_WORDS}
+    if any(w in offices for w in words):  # "Berlin office", "Büro Hamburg", "HQ"
+        rest = [w for w in words if w not in offices and w not in ("de", "du", "la", "the", "main")]
+        return len(rest) <= 3
+    if "," in plain:  # "Munich, Germany", "Paris, France"
+        return plain.split(",")[0].strip() in places()
+    return False
+
+
+def ordinary_name(text: str) -> str:
+    """``text`` as a company name: "" when it is made of ordinary title words only, else
+    without the round and meeting words at its edges (module rules)."""
+    every, edge = _title_words()
+    words = text.split()
+    keys = [_plain(w).strip(".,:;!?'\"()") for w in words]
+    if not words or all(k in every or k.isdigit() or not k for k in keys):
+        return ""
+    while words and (keys[0] in edge or not keys[0]):
+        words, keys = words[1:], keys[1:]
+    while words and (keys[-1] in edge or not keys[-1]):
+        words, keys = words[:-1], keys[:-1]
+    return " ".join(words)
+
+
+def _same_company(title_company: str, domain: str, domain_company: str) -> bool:
+    """The title names the domain's company, however spelt: "Northwind Traders" for
+    northwindtraders.com, "ACME Corp." for acme-corp.com, "Acme" for acme.com."""
+    title_key = name_key(title_company)
+    if not title_key:
+        return False
+    label_key = name_key(organisation_label(domain).replace("-", " "))
+    return title_key in (label_key, name_key(domain_company))
+
+
+def choose_company(hint: str, title_company: str, employer_domains: tuple[str, ...]) -> tuple[str, str]:
+    """(company, where it came from) by the module rules; ("", "") when nothing names it."""
+    if hint:
+        return hint, "the company: hint"
+    if employer_domains:
+        domain = employer_domains[0]
+        from_domain = company_from_domain(domain)
+        if from_domain:
+            if title_company and _same_company(title_company, domain, from_domain) and not large_employer(domain=domain):
+                return title_company, f"the title, as the mail domain {domain} names it"
+            return from_domain, f"the mail domain {domain}"
+    if title_company:
+        return title_company, "the title"
+    return "", ""
+
+
+_TRAILING_PLACE = re.compile(r"\s+(?:in|at|à|a|en|te|im|@)\s+([^@]+)$", re.IGNORECASE)
+_TRAILING_ROOM = re.compile(
+    r"\s+(?:room|raum|salle|sala|zaal|floor|etage|building|gebäude|bâtiment)\s*[#:]?\s*[\w.\-]{0,8}\d[\w.\-]{0,8}$",
+    re.IGNORECASE,
+)
+
+
+def company_candidate(text: str) -> str:
+    """A company found in a title, without the places in it ("Acme, Berlin", "Acme in
+    Paris", "Acme Room 4.12") and checked against ordinary words; "" when nothing is left."""
+    parts = [p.strip() for p in text.split(",")]
+    text = ", ".join(p for p in parts if p and not is_place(p))
+    m = _TRAILING_PLACE.search(text)
+    if m and is_place(m.group(1)):
+        text = text[: m.start()]
+    text = _TRAILING_ROOM.sub("", text).strip(" \t-–—|/·:,;")
+    if not text or is_place(text):
+        return ""
+    return ordinary_name(text)

@@ -1,0 +1,83 @@
+"""Mail addresses as calendars write them, made plain, and who is no person.
+
+Rules:
+- ``clean_address``: a calendar address is a URI more often than an address: upper- or
+  lower-case ``mailto:`` (once or twice), URI parameters after ``?`` or ``;``
+  (``mailto:jane@x.example?role=hiring-manager``), percent-encoding (``jane%40x.example``,
+  ``jane%2Bjobs@...``), a display name with angle brackets (``Jane <jane@x.example>``),
+  stray brackets, quotes and white space, a trailing dot. What is left is the address, its
+  case kept; ``""`` when no address is left.
+- ``is_robot``: an address no person reads: no-reply and do-not-reply boxes, notification,
+  bounce, mailer-daemon and postmaster boxes, calendar servers (Google's
+  ``calendar.google.com`` and its subdomains, Exchange's ``MicrosoftExchange...``
+  system mailbox).
+- ``is_room``: a room or resource by its address (``room-4.12@``, ``conf.berlin@``,
+  ``meetingroom@``, ``resource.calendar.google.com``) or its name ("Room 4.12", "Raum
+  Alster", "Salle B", "Sala Roma", "Zaal 2", "Conference Room", "Besprechungsraum").
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+_MAILTO = re.compile(r"^\s*mailto:(?://)?", re.IGNORECASE)
+_ANGLED = re.compile(r"<([^<>]*@[^<>]*)>")
+_STRAY = " \t\r\n<>\"'`()[]{},;"
+
+_ROBOT_LOCAL = re.compile(
+    r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify|"
+    r"mailer[-_.]?daemon|postmaster|bounces?|calendar[-_.]?(?:server|notification)s?)(?:$|[-_.+\d])"
+    r"|^microsoftexchange[0-9a-f]{8,}$",
+    re.IGNORECASE,
+)
+_SYSTEM_DOMAINS = ("calendar.google.com", "bounces.google.com", "calendar.icloud.com")
+_ROOM_LOCAL = re.compile(
+    r"^(?:room|raum|salle|zaal|conf|confroom|conference|meetingroom|meeting-room|"
+    r"boardroom|resource|ressource)(?:$|[-_.\d])",
+    re.IGNORECASE,
+)
+_ROOM_NAME = re.compile(
+    r"^(?:room|raum|salle|zaal|vergaderzaal|besprechungsraum|konferenzraum|meeting\s*room|"
+    r"conference\s*room|conf\.?\s*room|boardroom|salle\s+de\s+r[ée]union|sala\s+(?:de\s+)?reuniones|"
+    r"sala\s+riunioni)(?:$|[\s\-:#.\d])|^sala\s*(?:\d|[a-z]$)"
+    r"|\b(?:meeting|conference|besprechungs|konferenz)\s*-?\s*(?:room|raum)\b",
+    re.IGNORECASE,
+)
+
+
+def clean_address(value: object) -> str:
+    """The plain address in a calendar's address or URI (see the module rules)."""
+    text = str(value).strip()
+    m = _ANGLED.search(text)
+    if m:
+        text = m.group(1)
+    text = text.strip(_STRAY)
+    while True:
+        stripped = _MAILTO.sub("", text, count=1).strip(_STRAY)
+        if stripped == text:
+            break
+        text = stripped
+    text = re.split(r"[?;]", text, maxsplit=1)[0]
+    if "%" in text:
+        text = unquote(text)
+        text = re.split(r"[?;]", text, maxsplit=1)[0]
+    text = _MAILTO.sub("", text.strip(_STRAY)).strip(_STRAY)
+    return text.rstrip(".")
+
+
+def is_robot(email: str) -> bool:
+    """True for an address no person reads (see the module rules)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    domain = domain.rstrip(".")
+    if any(domain == d or domain.endswith("." + d) for d in _SYSTEM_DOMAINS):
+        return True
+    return bool(_ROBOT_LOCAL.search(local))
+
+
+def is_room(email: str, name: str = "") -> bool:
+    """True for a room or other resource (see the module rules)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if domain.rstrip(".").endswith("resource.calendar.google.com"):
+        return True
+    return bool(_ROOM_LOCAL.search(local)) or bool(_ROOM_NAME.search(name.strip()))

@@ -1,0 +1,279 @@
+"""Detection by evidence (issue 15, item 1): each event gets a decision with its reasons.
+
+A table of cases written for this file (not from any measured set): interviews that never
+say "interview", traps that do, in English, German, French, Spanish, Italian and Dutch; then
+what an uncertain interview gets (a question, no draft), end to end."""
+
+from __future__ import annotations
+
+import json
+import time as clock
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import vevent
+from interview_followup.daemon.calendar.detection import Detector
+from interview_followup.daemon.calendar.evidence import find, fold
+from interview_followup.daemon.config import DEFAULT_KEYWORDS, Companies, Detection, Profile, Timing
+from interview_followup.daemon.loop.planning import CONFIRM, LoopFacts, plan_loop
+from interview_followup.daemon.model import Attendee, CalendarEvent, Command, Person
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ME = "alex@example.org"
+PROFILE = Profile(name="Alex Example", email=ME, timezone="Europe/Berlin")
+JANE = Attendee("jane.doe@acme.example", "Jane Doe", "accepted")
+MYSELF = Attendee(ME, "Alex Example", "accepted")
+TUESDAY = datetime(2026, 11, 17, 14, tzinfo=BERLIN)
+SATURDAY = datetime(2026, 11, 21, 14, tzinfo=BERLIN)
+ZOOM = "Join Zoom Meeting\nhttps://acme.zoom.us/j/123456789"
+CLEAR, UNCERTAIN, NONE = "clear", "uncertain", ""
+
+
+@dataclass(frozen=True)
+class Case:
+    summary: str
+    expect: str
+    description: str = ""
+    attendees: tuple[Attendee, ...] = (JANE, MYSELF)
+    organizer: Person | None = None
+    start: datetime = TUESDAY
+    minutes: int = 60
+    location: str = ""
+    detection: Detection = field(default_factory=Detection)
+    companies: Companies = field(default_factory=Companies)
+
+
+def decide(case: Case):
+    event = CalendarEvent(
+        uid="uid-1@test", start=case.start, end=case.start + timedelta(minutes=case.minutes),
+        summary=case.summary, description=case.description, attendees=case.attendees,
+        organizer=case.organizer, timezone="Europe/Berlin", location=case.location,
+    )
+    return Detector(PROFILE, case.detection, case.companies, BERLIN).decide(event)
+
+
+ALONE = ()  # no attendees: nobody to support it
+CASES = {
+    # --- interviews that never say "interview" -------------------------------------------
+    "en_phone_screen": Case("Phone screen – Acme", CLEAR),
+    "en_technical_screen": Case("Technical screen with Globex", CLEAR),
+    "en_hiring_manager_call": Case("Hiring manager call – Acme", CLEAR),
+    "en_final_round": Case("Final round: Acme", CLEAR),
+    "en_numbered_round_with_role": Case("Round 2 – Acme (Backend Engineer)", CLEAR),
+    "en_ordinal_round": Case("Acme – 3rd round", CLEAR),
+    "en_system_design_round": Case("Acme onsite – system design round", CLEAR),
+    "en_assessment_centre": Case("Assessment centre – Acme", CLEAR),
+    "en_recruiter_call": Case("Recruiter call with Acme", CLEAR),
+    "en_superday": Case("Superday – Goldman", CLEAR),
+    "en_ats_invitation_without_words": Case(
+        "Acme <> Alex", CLEAR, attendees=(MYSELF,), organizer=Person("no-reply@greenhouse.io", "Acme via Greenhouse")),
+    "en_configured_agency_invitation": Case(
+        "Call – Acme backend role", CLEAR, attendees=(MYSELF,), organizer=Person("rita@hays.example", "Rita"),
+        companies=Companies(agencies=("hays.example",))),
+    "en_word_only_in_the_description": Case("Acme", CLEAR, description="Interview with Jane Doe, Engineering Manager"),
+    "en_screen_alone_on_a_saturday_with_a_video_link": Case(
+        "Phone screen", CLEAR, attendees=ALONE, start=SATURDAY, description=ZOOM),
+    "en_your_own_keyword": Case(
+        "Vorstellung bei Acme", CLEAR, detection=Detection(keywords=(*DEFAULT_KEYWORDS, "vorstellung"))),
+    "en_your_tag_settles_it": Case("Acme #interview", CLEAR, attendees=ALONE, start=SATURDAY),
+    "en_company_hint_with_a_hiring_word": Case("Chat with the recruiter", CLEAR, description="company: Acme"),
+    "en_you_are_the_candidate_named_in_it": Case("Interview – Candidate: Alex Example – Acme", CLEAR),
+    "en_description_may_say_prepare_and_press": Case(
+        "Interview with Acme", CLEAR, description="Please prepare a short presentation. Press 1 to join by phone."),
+    "de_kennenlerngespraech": Case("Kennenlerngespräch Acme GmbH", CLEAR),
+    "de_compound_telefoninterview": Case("Telefoninterview mit Acme", CLEAR),
+    "de_numbered_runde": Case("2. Runde – Acme", CLEAR),
+    "de_zweitgespraech": Case("Zweitgespräch bei Acme", CLEAR),
+    "de_vorstellungsgespraech_upper_case": Case("VORSTELLUNGSGESPRÄCH ACME", CLEAR, attendees=ALONE),
+    "fr_entretien_d_embauche": Case("Entretien d'embauche – Acme", CLEAR),
+    "fr_entretien_telephonique": Case("Entretien téléphonique avec Acme", CLEAR),
+    "fr_entretien_with_the_employer_present": Case("Entretien avec Acme", CLEAR),
+    "fr_entrevue_quebec": Case("Entrevue – Acme", CLEAR),
+    "es_entrevista_tecnica": Case("Entrevista técnica – Acme", CLEAR),
+    "es_prueba_tecnica": Case("Prueba técnica Acme", CLEAR),
+    "it_colloquio_conoscitivo": Case("Colloquio conoscitivo – Acme", CLEAR),
+    "it_secondo_colloquio": Case("Secondo colloquio Acme", CLEAR),
+    "nl_sollicitatiegesprek": Case("Sollicitatiegesprek bij Acme", CLEAR),
+    "nl_kennismakingsgesprek": Case("Kennismakingsgesprek Acme", CLEAR),
+    "nl_tweede_gesprek": Case("Tweede gesprek – Acme", CLEAR),
+    # --- uncertain: asked, never drafted ---------------------------------------------------
+    "en_coffee_chat": Case("Coffee chat – Acme", UNCERTAIN),
+    "en_coffee_chat_a_video_link_does_not_settle_it": Case("Coffee chat – Acme", UNCERTAIN, description=ZOOM),
+    "en_panel_alone": Case("Panel – Acme", UNCERTAIN),
+    "en_onsite_alone": Case("Onsite at Acme", UNCERTAIN),
+    "en_screening_alone": Case("Screening", UNCERTAIN, attendees=ALONE),
+    "en_assessment_alone": Case("Assessment – Acme", UNCERTAIN),
+    "en_case_study": Case("Case study – Acme", UNCERTAIN),
+    "en_recruiting_address_alone": Case(
+        "Catch-up", UNCERTAIN, attendees=(MYSELF,), organizer=Person("talent@acme.example", "Acme Talent")),
+    "en_company_hint_without_any_hiring_word": Case("Call with Jane", UNCERTAIN, description="company: Acme"),
+    "en_you_invited_the_others": Case(
+        "Interview with Sam Lee", UNCERTAIN, attendees=(Attendee("sam.lee@gmail.com", "Sam Lee"), MYSELF),
+        organizer=Person(ME, "Alex Example")),
+    "en_only_your_colleagues_attend": Case(
+        "Interview", UNCERTAIN, attendees=(Attendee("bob@example.org", "Bob"), MYSELF)),
+    "fr_entretien_alone_on_a_saturday": Case("Entretien", UNCERTAIN, attendees=ALONE, start=SATURDAY),
+    "de_erstgespraech": Case("Erstgespräch Acme", UNCERTAIN),
+    "it_intervista_is_mostly_the_press": Case("Intervista – Acme", UNCERTAIN),
+    # --- traps: not an interview of yours ----------------------------------------------------
+    "en_interview_prep": Case("Interview prep", NONE),
+    "en_prepare_for_an_interview": Case("Prepare for Acme interview", NONE, description=ZOOM),
+    "en_prep_with_a_recruiter": Case(
+        "Interview prep with Acme recruiter", NONE, attendees=(MYSELF,), organizer=Person("talent@acme.example")),
+    "en_mock_interview_with_a_mentor": Case("Mock interview with Sam", NONE),
+    "en_practice_session": Case("Interview practice session", NONE),
+    "en_podcast_interview": Case("Podcast interview – The Changelog", NONE),
+    "en_press_interview": Case("Press interview with Die Zeit", NONE),
+    "en_exit_interview": Case("Exit interview", NONE),
+    "en_user_interviews": Case("User interviews – checkout flow", NONE),
+    "en_interviewing_candidates": Case("Interviewing candidates – backend role", NONE),
+    "en_candidate_interview": Case("Candidate interview: Maria Rossi", NONE),
+    "en_babysitter_interview": Case("Babysitter interview", NONE),
+    "en_visa_interview": Case("Visa interview at the US consulate", NONE),
+    "en_informational_interview": Case("Informational interview with Jane", NONE),
+    "en_your_own_debrief_note": Case("Debrief Acme interview", NONE),
+    "en_interviewer_training": Case("Interviewer training", NONE),
+    "en_plain_meeting_with_an_outside_company": Case("Quarterly sync with Acme", NONE, description=ZOOM),
+    "en_private_events": Case("Birthday dinner", NONE),
+    "de_vorbereitung": Case("Vorbereitung Vorstellungsgespräch", NONE),
+    "de_mitarbeitergespraech": Case("Mitarbeitergespräch mit Chef", NONE),
+    "de_you_interview_an_applicant": Case("Interview mit Bewerber Max Muster", NONE),
+    "de_press": Case("Presseinterview mit der Zeitung", NONE),
+    "fr_boiler_maintenance": Case("Entretien chaudière", NONE),
+    "fr_annual_review": Case("Entretien annuel avec ma manager", NONE),
+    "fr_preparation": Case("Préparation entretien Acme", NONE),
+    "fr_mock_entretien_blanc": Case("Entretien blanc avec mon coach", NONE),
+    "es_radio": Case("Entrevista de radio", NONE),
+    "es_preparacion": Case("Preparación entrevista Acme", NONE),
+    "es_you_interview_candidates": Case("Entrevistar candidatos", NONE),
+    "it_parent_teacher": Case("Colloquio con i genitori", NONE),
+    "it_simulation": Case("Simulazione colloquio", NONE),
+    "it_newspaper": Case("Intervista al giornale", NONE),
+    "nl_performance_review": Case("Functioneringsgesprek", NONE),
+    "nl_practice": Case("Oefengesprek sollicitatie", NONE),
+    "nl_you_interview_a_candidate": Case("Kandidaat interview – Jan", NONE),
+}
+
+
+def test_there_are_at_least_sixty_cases_in_six_languages() -> None:
+    assert len(CASES) >= 60
+    assert {name.partition("_")[0] for name in CASES} == {"en", "de", "fr", "es", "it", "nl"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_event_gets_the_expected_decision(name: str) -> None:
+    case = CASES[name]
+    decision = decide(case)
+    assert decision.certainty == case.expect, (decision.hiring, decision.support, decision.words)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.expect))
+def test_every_interview_says_why_in_words(name: str) -> None:
+    decision = decide(CASES[name])
+    assert decision.reasons and decision.words.startswith(decision.reasons[0])
+
+
+def test_reasons_name_the_words_the_people_and_the_shape() -> None:
+    words = decide(Case("Phone screen – Acme", CLEAR, description=ZOOM)).words
+    assert "the title contains 'Phone screen' (a hiring step)" in words
+    assert "Jane Doe <jane.doe@acme.example> is from outside your own domain" in words
+    assert "a Zoom link" in words
+    assert "1 hour on a weekday at 14:00 (Europe/Berlin)" in words
+
+
+def test_counter_evidence_is_named_after_but() -> None:
+    words = decide(Case("Mock interview with Sam", NONE)).words
+    assert "but: the title contains 'Mock' (practice)" in words
+
+
+def test_words_are_matched_without_case_accents_or_apostrophe_kind() -> None:
+    assert fold("GESPRÄCH") == "gesprach" and fold("2ème") == "#" and fold("2nd") == "#"
+    assert sorted(f.kind for f in find("Entretien d’embauche")) == ["interview", "step"]
+    assert {f.quoted for f in find("ENTREVISTA TÉCNICA")} == {"ENTREVISTA", "ENTREVISTA TÉCNICA"}
+
+
+def test_an_uncertain_event_is_still_an_interview_loop_but_marked() -> None:
+    det = Detector(PROFILE, Detection(), Companies(), BERLIN)
+    event = CalendarEvent("c-1", TUESDAY, TUESDAY + timedelta(hours=1), summary="Coffee chat – Acme",
+                          attendees=(JANE, MYSELF))
+    iv = det.interview(event)
+    assert iv is not None and iv.certainty == UNCERTAIN and "Coffee chat" in iv.found_by
+    tracked = det.interview(event, tracked=True)
+    assert tracked.certainty == CLEAR and tracked.found_by.startswith("tracked by you (by itself uncertain: ")
+
+
+def test_matching_stays_fast_on_hostile_text() -> None:
+    det = Detector(PROFILE, Detection(), Companies(), BERLIN)
+    texts = ["interview " * 10_000, "a" * 100_000, "phone " * 20_000, "entretien d'" * 8_000, " \n" * 50_000]
+    started = clock.perf_counter()
+    for text in texts:
+        det.decide(CalendarEvent("h", TUESDAY, TUESDAY + timedelta(hours=1), summary=text[:4000], description=text))
+    assert clock.perf_counter() - started < 5
+
+
+# --- what an uncertain interview gets -----------------------------------------------------
+
+
+def _plan(iv, now, commands=()):
+    return plan_loop(LoopFacts(iv, iv.start - timedelta(days=1), commands=tuple(commands)), now, Timing(), BERLIN)
+
+
+def test_an_uncertain_interview_gets_one_question_and_nothing_else() -> None:
+    det = Detector(PROFILE, Detection(), Companies(), BERLIN)
+    iv = det.interview(CalendarEvent("c-1", TUESDAY, TUESDAY + timedelta(hours=1), summary="Coffee chat – Acme",
+                                     attendees=(JANE, MYSELF)))
+    p = _plan(iv, TUESDAY + timedelta(days=10))
+    assert [s.name for s in p.steps] == [CONFIRM] and p.steps[0].want and p.steps[0].artifact == "reminder"
+    assert (p.status, p.stage, p.stage_detail) == ("open", "waiting on you", "say whether this is an interview")
+    assert f"`interview-followup track {iv.loop_id}`" in p.reason
+    tracked = _plan(iv, TUESDAY + timedelta(hours=2), [Command("track", TUESDAY, event=iv.uid)])
+    assert CONFIRM not in {s.name for s in tracked.steps} and tracked.step("thank-you").want
+    assert tracked.interview.found_by.startswith("tracked by you")
+    ignored = _plan(iv, TUESDAY + timedelta(hours=2), [Command("ignore", TUESDAY, event=iv.uid)])
+    assert ignored.status == "cancelled" and not ignored.steps[0].want
+
+
+CHAT = vevent("chat-1@test", "20261117T100000", "20261117T110000", "Coffee chat – Acme")
+
+
+def test_uncertain_end_to_end_asked_by_a_reminder_and_in_status_then_tracked(world) -> None:
+    now = "2026-11-17T16:00:00+01:00"
+    world.set_calendar(CHAT)
+    r = world.once(now)
+    assert "ask whether 'Coffee chat – Acme'" in r.out
+    assert world.drafts() == []
+    (reminder,) = world.reminders()
+    assert str(reminder["SUMMARY"]) == 'Is "Coffee chat – Acme" an interview?'
+    assert "interview-followup track" in str(reminder["DESCRIPTION"])
+    status = world.cli("status", now=now).out
+    assert "Is this an interview? `interview-followup track" in status
+    assert "maybe an interview because the title contains 'Coffee chat' (often hiring)" in status
+    (loop,) = json.loads(world.cli("status", "--json", now=now).out)["loops"]
+    assert loop["certainty"] == "uncertain" and "Coffee chat" in loop["found_by"]
+    history = world.cli("history", loop["loop_id"], now=now).out
+    assert "maybe an interview (uncertain: you are asked, nothing is drafted) because" in history
+
+    assert world.cli("track", loop["loop_id"], now=now).code == 0
+    world.once(now)
+    (loop,) = json.loads(world.cli("status", "--json", now=now).out)["loops"]
+    assert loop["certainty"] == "clear" and loop["found_by"].startswith("tracked by you")
+    assert len(world.drafts()) == 1  # the thank-you
+    assert all("an interview?" not in str(e["SUMMARY"]) for e in world.reminders())
+    assert "now an interview because tracked by you" in world.cli("history", loop["loop_id"], now=now).out
+
+
+def test_a_loop_followed_as_an_interview_stays_one_when_its_title_reads_uncertain_later(world) -> None:
+    """Its drafts and reminders are out already: a question now would orphan them."""
+    world.set_calendar(vevent("chat-1@test", "20261117T140000", "20261117T150000", "Interview – Acme",
+                              attendees=(("Jane Doe", "jane.doe@acme.example"),)))
+    world.once("2026-11-17T16:00:00+01:00")
+    assert len(world.drafts()) == 1
+    world.set_calendar(vevent("chat-1@test", "20261117T140000", "20261117T150000", "Coffee chat – Acme",
+                              attendees=(("Jane Doe", "jane.doe@acme.example"),)))
+    world.once("2026-11-17T16:30:00+01:00")
+    (loop,) = json.loads(world.cli("status", "--json", now="2026-11-17T16:30:00+01:00").out)["loops"]
+    assert loop["certainty"] == "clear" and len(world.drafts()) == 1
+    assert all("an interview?" not in str(e["SUMMARY"]) for e in world.reminders())

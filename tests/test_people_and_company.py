@@ -1,0 +1,335 @@
+"""Issue 15, items 2, 3 and 5: the right people, the right company, one application over
+several rounds. Table-driven: each row is one behaviour, named in its id."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from interview_followup.daemon.calendar.detection import Detector, company_from_title
+from interview_followup.daemon.calendar.naming import is_place, plain_title
+from interview_followup.daemon.common.addresses import clean_address, is_robot, is_room
+from interview_followup.daemon.config import Companies, Detection, Profile
+from interview_followup.daemon.employers.agencies import writes_for_others
+from interview_followup.daemon.employers.companies import company_from_domain, organisation_label
+from interview_followup.daemon.loop.planning import same_application, same_role
+from interview_followup.daemon.model import Attendee, CalendarEvent, Interview, Person
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ME = "alex@example.org"
+START = datetime(2026, 11, 17, 14, tzinfo=BERLIN)
+
+
+def detector(companies: Companies | None = None) -> Detector:
+    profile = Profile(name="Alex Example", email=ME, timezone="Europe/Berlin")
+    return Detector(profile, Detection(), companies or Companies(), BERLIN)
+
+
+def event(summary="Interview", attendees=(), organizer=None, description="") -> CalendarEvent:
+    return CalendarEvent(
+        uid="uid-1@test", start=START, end=START + timedelta(hours=1), summary=summary,
+        description=description, attendees=tuple(attendees), organizer=organizer,
+        timezone="Europe/Berlin",
+    )
+
+
+def detect(ev: CalendarEvent, companies: Companies | None = None):
+    (iv,) = detector(companies).detect([ev])
+    return iv
+
+
+def a(email: str, name: str = "", partstat: str = "accepted") -> Attendee:
+    return Attendee(email, name, partstat)
+
+
+# --- addresses ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        pytest.param("mailto:jane@x.example?role=hiring-manager", "jane@x.example", id="uri-query-dropped"),
+        pytest.param("MAILTO:Jane@X.example", "Jane@X.example", id="upper-case-mailto"),
+        pytest.param("mailto:jane%40x.example", "jane@x.example", id="percent-encoded-at"),
+        pytest.param("mailto:jane.doe%2Bjobs@x.example", "jane.doe+jobs@x.example", id="percent-encoded-plus"),
+        pytest.param("<mailto:jane@x.example>", "jane@x.example", id="angle-brackets"),
+        pytest.param('"jane@x.example"', "jane@x.example", id="quotes"),
+        pytest.param("Jane Doe <jane@x.example>", "jane@x.example", id="display-name"),
+        pytest.param("mailto:mailto:jane@x.example", "jane@x.example", id="doubled-mailto"),
+        pytest.param("mailto:jane@x.example;x-param=1", "jane@x.example", id="semicolon-params"),
+        pytest.param("  jane@x.example. ", "jane@x.example", id="trailing-dot-and-space"),
+    ],
+)
+def test_addresses_are_cleaned_of_uri_parts(raw: str, clean: str) -> None:
+    assert clean_address(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("email", "robot"),
+    [
+        pytest.param("noreply@acme.example", True, id="noreply"),
+        pytest.param("do-not-reply@acme.example", True, id="do-not-reply"),
+        pytest.param("notifications@acme.example", True, id="notifications"),
+        pytest.param("unknownorganizer@calendar.google.com", True, id="google-calendar-system"),
+        pytest.param("c_abc@group.calendar.google.com", True, id="google-group-calendar"),
+        pytest.param("MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@acme.example", True, id="exchange-system"),
+        pytest.param("nora@acme.example", False, id="a-person-whose-name-starts-with-no"),
+        pytest.param("notker.bauer@acme.example", False, id="a-person-named-notker"),
+    ],
+)
+def test_robots_and_calendar_systems_are_recognised(email: str, robot: bool) -> None:
+    assert is_robot(email) is robot
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "room"),
+    [
+        pytest.param("room-4.12@acme.example", "", True, id="room-address"),
+        pytest.param("x@acme.example", "Room 4.12", True, id="room-name"),
+        pytest.param("x@acme.example", "Besprechungsraum Alster", True, id="german-room"),
+        pytest.param("x@acme.example", "Salle 3", True, id="french-room"),
+        pytest.param("marco@acme.example", "Marco Sala", False, id="surname-sala"),
+        pytest.param("roomba@acme.example", "Roomba Jones", False, id="word-starting-with-room"),
+    ],
+)
+def test_rooms_are_recognised(email: str, name: str, room: bool) -> None:
+    assert is_room(email, name) is room
+
+
+# --- the right people -------------------------------------------------------------------------
+
+RITA = Person("Rita@Acme.example", "Rita Recruiter")
+
+
+@pytest.mark.parametrize(
+    ("attendees", "organizer", "description", "expected"),
+    [
+        pytest.param([a("jane@acme.example", "Jane")], RITA, "",
+                     [("jane@acme.example", "Jane"), ("rita@acme.example", "Rita Recruiter")],
+                     id="organizer-joins-other-attendees"),
+        pytest.param([a("jane@acme.example", "Jane"), a("rita@acme.example", "")], RITA, "",
+                     [("jane@acme.example", "Jane"), ("rita@acme.example", "Rita Recruiter")],
+                     id="organizer-who-is-an-attendee-once-with-a-name"),
+        pytest.param([a("jane@acme.example", "Jane")], Person(ME, "Alex"), "",
+                     [("jane@acme.example", "Jane")], id="organizer-who-is-the-user-is-not"),
+        pytest.param([a("jane@acme.example", "Jane")], Person("noreply@acme.example", "Acme Careers"), "",
+                     [("jane@acme.example", "Jane")], id="no-reply-organizer-is-not"),
+        pytest.param([a("jane@acme.example", "Jane")], Person("no-reply@greenhouse.io", "Greenhouse"), "",
+                     [("jane@acme.example", "Jane")], id="ats-organizer-is-not"),
+        pytest.param([a("jane@acme.example", "Jane")], Person("x@group.calendar.google.com", "Interviews"), "",
+                     [("jane@acme.example", "Jane")], id="google-calendar-organizer-is-not"),
+        pytest.param([a("jane@acme.example", "Jane")], Person("room-2@acme.example", "Room 2"), "",
+                     [("jane@acme.example", "Jane")], id="room-organizer-is-not"),
+        pytest.param([a("jane@acme.example", "Jane"), a("rita@acme.example", "Rita", "declined")], RITA, "",
+                     [("jane@acme.example", "Jane")], id="organizer-who-declined-is-not"),
+        pytest.param([a("mailto:Jane@Acme.example?role=interviewer", "Jane")], None, "",
+                     [("jane@acme.example", "Jane")], id="attendee-uri-cleaned"),
+        pytest.param([], Person("MAILTO:rita%40acme.example", "Rita"), "",
+                     [("rita@acme.example", "Rita")], id="organizer-uri-cleaned"),
+        pytest.param([a("jane@acme.example", "Jane")], None, "contact: Bob <bob@acme.example>",
+                     [("jane@acme.example", "Jane"), ("bob@acme.example", "Bob")], id="contact-hint-joins"),
+        pytest.param([a("jane@acme.example", "Jane Doe")], None, "contact: Jane Doe <jane@private.example>",
+                     [("jane@private.example", "Jane Doe")], id="contact-with-an-interviewers-name-corrects-it"),
+        pytest.param([a("calendar-notification@google.com", "")], None, "", [], id="notification-attendee-is-not"),
+        pytest.param([a("book@calendly.com", "")], RITA, "", [("rita@acme.example", "Rita Recruiter")],
+                     id="scheduling-service-is-not"),
+    ],
+)
+def test_the_right_people(attendees, organizer, description, expected) -> None:
+    iv = detect(event(attendees=[*attendees, a(ME, "Alex")], organizer=organizer, description=description))
+    assert [(p.email, p.name) for p in iv.interviewers] == expected
+
+
+# --- the right company: domains ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("domain", "company"),
+    [
+        pytest.param("northwind-traders.com", "Northwind Traders", id="hyphens-make-words"),
+        pytest.param("mail.contoso.co.uk", "Contoso", id="co-uk-and-mail-subdomain"),
+        pytest.param("jobs.acme-group.de", "Acme Group", id="jobs-subdomain"),
+        pytest.param("careers.fabrikam.com.au", "Fabrikam", id="com-au"),
+        pytest.param("talent.tailspin.co.jp", "Tailspin", id="co-jp"),
+        pytest.param("hr.litware.com.br", "Litware", id="com-br"),
+        pytest.param("recruiting.adatum.org.uk", "Adatum", id="org-uk"),
+        pytest.param("bmf.gv.at", "BMF", id="gv-at-and-acronym"),
+        pytest.param("cs.proseware.ac.uk", "Proseware", id="ac-uk"),
+        pytest.param("wingtip.com.xy", "Wingtip", id="unknown-country-second-level"),
+        pytest.param("de.deloitte.com", "Deloitte", id="large-employer-list"),
+    ],
+)
+def test_a_domain_becomes_a_readable_name(domain: str, company: str) -> None:
+    assert company_from_domain(domain) == company
+
+
+def test_the_organisation_label_is_left_of_the_public_suffix() -> None:
+    assert organisation_label("a.b.contoso.co.uk") == "contoso"
+
+
+@pytest.mark.parametrize(
+    ("domain", "for_others"),
+    [
+        pytest.param("greenhouse.io", True, id="greenhouse"),
+        pytest.param("hire.lever.co", True, id="lever"),
+        pytest.param("acme.myworkday.com", True, id="workday-tenant"),
+        pytest.param("ashbyhq.com", True, id="ashby"),
+        pytest.param("hays.de", True, id="shipped-agency"),
+        pytest.param("uk.michaelpage.co.uk", True, id="shipped-agency-country"),
+        pytest.param("northwind-recruiting.com", True, id="label-says-recruiting"),
+        pytest.param("recruiting.acme.example", False, id="recruiting-subdomain-of-an-employer"),
+        pytest.param("acme.example", False, id="employer"),
+    ],
+)
+def test_agencies_and_tracking_systems_write_for_others(domain: str, for_others: bool) -> None:
+    assert bool(writes_for_others(domain)) is for_others
+
+
+# --- the right company: titles -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "company"),
+    [
+        pytest.param("Canceled: Interview with Acme", "Acme", id="canceled-prefix"),
+        pytest.param("Cancelled: Interview with Acme", "Acme", id="cancelled-prefix"),
+        pytest.param("Updated invitation: Interview with Acme", "Acme", id="updated-invitation"),
+        pytest.param("Updated invitation with note: Interview with Acme", "Acme", id="with-note"),
+        pytest.param("Invitation: Interview with Acme @ Tue Jun 4, 2024 2pm - 3pm (CEST) (alex@example.org)",
+                     "Acme", id="google-invitation-subject"),
+        pytest.param("Accepted: Interview with Acme", "Acme", id="accepted"),
+        pytest.param("Abgesagt: Vorstellungsgespräch bei Acme", "Acme", id="abgesagt"),
+        pytest.param("Aktualisiert: Vorstellungsgespräch bei Acme", "Acme", id="aktualisiert"),
+        pytest.param("Annulé : Entretien avec Acme", "Acme", id="annule-french-spacing"),
+        pytest.param("Mis à jour : Entretien avec Acme", "Acme", id="mis-a-jour"),
+        pytest.param("Cancelado: Entrevista con Acme", "Acme", id="cancelado"),
+        pytest.param("Actualizado: Entrevista con Acme", "Acme", id="actualizado"),
+        pytest.param("Annullato: Colloquio con Acme", "Acme", id="annullato"),
+        pytest.param("Geannuleerd: Sollicitatiegesprek bij Acme", "Acme", id="geannuleerd"),
+        pytest.param("Fwd: Canceled: Interview with Acme", "Acme", id="stacked-prefixes"),
+        pytest.param("Interview Acme (Berlin office)", "Acme", id="office-in-parentheses"),
+        pytest.param("Interview @ HQ", "", id="at-hq-is-no-company"),
+        pytest.param("Interview Acme – Munich", "Acme", id="city-after-dash"),
+        pytest.param("Interview with Acme, Room 4.12", "Acme", id="room-after-comma"),
+        pytest.param("Interview with Acme in Paris", "Acme", id="in-city"),
+        pytest.param("Interview – Zoom", "", id="zoom-is-no-company"),
+        pytest.param("Acme interview (Teams)", "Acme", id="teams-in-parentheses"),
+        pytest.param("Second", "", id="round-word-alone"),
+        pytest.param("Interview – Technical", "", id="kind-word-alone"),
+        pytest.param("Entretien – Projet", "", id="french-ordinary-word"),
+        pytest.param("Zweites Gespräch Acme", "Acme", id="round-words-at-the-edge"),
+        pytest.param("Interview – Final", "", id="final-alone"),
+    ],
+)
+def test_the_company_from_the_title(title: str, company: str) -> None:
+    assert company_from_title(title, Detection().keywords, Detection().tags)[0] == company
+
+
+def test_prefixes_and_places_helpers() -> None:
+    assert plain_title("Canceled: Updated invitation: Interview") == "Interview"
+    assert is_place("Büro Hamburg") and is_place("Munich, Germany") and not is_place("Acme")
+
+
+# --- the right company: which source wins ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "attendees", "organizer", "description", "company"),
+    [
+        pytest.param("Interview with Globex", [a("jane@acme.example", "Jane")], None, "company: Initech",
+                     "Initech", id="hint-first"),
+        pytest.param("Interview", [a("jane@northwind-traders.com", "Jane")], None, "",
+                     "Northwind Traders", id="domain-when-the-title-has-none"),
+        pytest.param("Second Interview", [a("jane@contoso.example", "Jane")], None, "",
+                     "Contoso", id="domain-over-an-ordinary-word"),
+        pytest.param("Interview with Northwind Traders", [a("jane@northwindtraders.com", "Jane")], None, "",
+                     "Northwind Traders", id="title-spelling-of-the-domain-company"),
+        pytest.param("Interview with Globex", [a("rita@hays.de", "Rita")], None, "",
+                     "Globex", id="agency-domain-names-the-client-from-the-title"),
+        pytest.param("Interview", [a("rita@hays.de", "Rita")], None, "company: Globex",
+                     "Globex", id="agency-domain-names-the-client-from-the-hint"),
+        pytest.param("Interview with Globex", [a("rita@northwind-recruiting.com", "Rita")], None, "",
+                     "Globex", id="unlisted-agency-by-its-label"),
+        pytest.param("Interview with Globex", [a("rita@agency.example", "Rita")], None, "",
+                     "Globex", id="configured-agency"),
+        pytest.param("Interview with Globex", [], Person("no-reply@greenhouse.io", "Greenhouse"), "",
+                     "Globex", id="ats-organizer-never-the-company"),
+        pytest.param("Acme – Phone interview", [a("jane@gmail.com", "Jane")], None, "",
+                     "Acme", id="free-mail-leaves-the-title"),
+        pytest.param("Interview", [a("jane@gmail.com", "Jane")], Person("noreply@contoso.example", "Contoso"), "",
+                     "Contoso", id="robot-organizer-domain-still-names-the-employer"),
+        pytest.param("Interview with Globex", [a("rita@hays.de", "Rita"), a("jane@globex.example", "Jane")], None, "",
+                     "Globex", id="client-domain-after-the-agency"),
+    ],
+)
+def test_which_source_names_the_company(title, attendees, organizer, description, company) -> None:
+    iv = detect(event(title, [*attendees, a(ME)], organizer, description),
+                Companies(agencies=("agency.example",)))
+    assert iv.company == company
+
+
+def test_agency_domains_are_not_the_employers_domains() -> None:
+    iv = detect(event("Interview with Globex", [a("rita@hays.de", "Rita"), a("jane@globex.example", "Jane")]))
+    assert iv.domains == ("globex.example",)
+
+
+# --- one application, many rounds --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        pytest.param("Backend Engineer (m/w/d)", "Backend Engineer", True, id="german-gender-marker"),
+        pytest.param("Backend Engineer (w/m/d)", "backend engineer", True, id="other-order-and-case"),
+        pytest.param("Software Engineer (f/m/x)", "Software Engineer", True, id="f-m-x"),
+        pytest.param("Ingénieur DevOps H/F", "Ingénieur DevOps (h/f)", True, id="french-h-f"),
+        pytest.param("Data Analyst m/f/d", "Data Analyst", True, id="bare-m-f-d"),
+        pytest.param("Sr. Data Analyst", "Senior Data Analyst", True, id="sr-and-senior"),
+        pytest.param("Jr. Developer", "Junior Developer", True, id="jr-and-junior"),
+        pytest.param("Lead Backend Engineer", "Backend Engineer", True, id="lead"),
+        pytest.param("Staff Engineer", "Principal Engineer", True, id="staff-and-principal"),
+        pytest.param("Back-end Engineer", "Backend Engineer", True, id="punctuation"),
+        pytest.param("Softwareentwickler*in", "Softwareentwickler (m/w/d)", True, id="gender-star"),
+        pytest.param("Backend Engineer", "Data Engineer", False, id="another-role"),
+        pytest.param("Product Manager", "Product Designer", False, id="another-job"),
+        pytest.param("", "Data Engineer", True, id="no-role-fits-any"),
+    ],
+)
+def test_role_texts_of_one_application(first: str, second: str, same: bool) -> None:
+    assert same_role(first, second) is same
+
+
+def _iv(company="Acme", role="", start=START, domains=()) -> Interview:
+    return Interview(
+        loop_id=f"l{start:%m%d}", uid=f"u{start:%m%d}", recurrence_id="", title="Interview", company=company,
+        role=role, start=start, end=start + timedelta(hours=1), interviewers=(), contact=None, size="small",
+        size_reason="", domains=domains,
+    )
+
+
+@pytest.mark.parametrize(
+    ("later", "same"),
+    [
+        pytest.param(_iv(role="Senior Backend Engineer", start=START + timedelta(weeks=2)), True, id="two-weeks-later"),
+        pytest.param(_iv(start=START + timedelta(weeks=8)), True, id="eight-weeks-later"),
+        pytest.param(_iv(start=START + timedelta(weeks=9)), False, id="nine-weeks-later-is-new"),
+        pytest.param(_iv(company="ACME GmbH", start=START + timedelta(days=5)), True, id="legal-suffix"),
+        pytest.param(_iv(company="Globex", start=START + timedelta(days=5)), False, id="another-company"),
+        pytest.param(_iv(company="", start=START + timedelta(days=5), domains=("acme.example",)), True,
+                     id="same-domain-without-name"),
+    ],
+)
+def test_rounds_of_one_application(later: Interview, same: bool) -> None:
+    earlier = _iv(role="Backend Engineer (m/w/d)", domains=("acme.example",))
+    assert same_application(earlier, later) is same
+
+
+def test_the_gap_counts_from_the_previous_round_not_the_first() -> None:
+    first = _iv()
+    second = replace(_iv(start=START + timedelta(weeks=7)))
+    third = _iv(start=START + timedelta(weeks=14))
+    assert same_application(first, second) and same_application(second, third)
+    assert not same_application(first, third)
