@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from interview_followup.daemon.errors import NeedsUser
-from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar
+from interview_followup.daemon.calendar.ical import ParsedCalendar, event_problem, newer_by, parse_calendar
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
@@ -337,6 +337,7 @@ class CalDavCalendar:
     def _between(self, start: datetime, end: datetime) -> CalendarRead:
         read = CalendarRead()
         chosen: dict[tuple[str, str], CalendarEvent] = {}
+        kept: dict[tuple[str, str], tuple[tuple, str]] = {}  # -> (its version, the object it came from)
         live_uids: set[str] = set()
         for state in self._states.values():
             for path, obj in sorted(state.objects.items()):
@@ -368,7 +369,8 @@ class CalDavCalendar:
                     if is_ours(event.uid):
                         continue
                     event = replace(event, source=f"caldav:{state.name}")
-                    chosen.setdefault((event.uid, event.recurrence_id), event)
+                    self._keep_newest(chosen, kept, event, parsed.version(event.uid, event.recurrence_id),
+                                      f"{state.name!r} ({path.rstrip('/').rsplit('/', 1)[-1]})", read.problems)
         for path, stone in sorted(self._tombstones.items()):
             parsed = self._parse(path, "deleted", stone.data, stone.name)
             if not parsed.readable:
@@ -379,7 +381,34 @@ class CalDavCalendar:
                 gone = replace(event, status="cancelled", source=f"caldav:{stone.name}")
                 chosen.setdefault((event.uid, event.recurrence_id), gone)
         read.events = sorted(chosen.values(), key=lambda e: (e.start, e.uid, e.recurrence_id))
+        read.problems[:] = list(dict.fromkeys(read.problems))
         return read
+
+    @staticmethod
+    def _keep_newest(chosen: dict, kept: dict, event: CalendarEvent, version: tuple, where: str,
+                     problems: list[str]) -> None:
+        """Two objects with one UID (a server that kept an old copy, an invitation in two
+        calendars): the higher SEQUENCE wins, then LAST-MODIFIED, then DTSTAMP, as in .ics
+        files; a warning names both. Copies that differ only in those stamps say nothing."""
+        key = (event.uid, event.recurrence_id)
+        if key not in chosen:
+            chosen[key], kept[key] = event, (version, where)
+            return
+        (old_version, old_where), old = kept[key], chosen[key]
+        if version > old_version:
+            chosen[key], kept[key] = event, (version, where)
+            newer, older, newer_where, older_where = event, old, where, old_where
+            mine, theirs = newer_by(version, old_version)
+        else:
+            newer, older, newer_where, older_where = old, event, old_where, where
+            mine, theirs = newer_by(old_version, version)
+        if replace(newer, source="") == replace(older, source=""):
+            return
+        what = (f"is also in {older_where} with other content: the copy with {mine} from {newer_where} is used "
+                f"({older_where} has {theirs})" if mine else
+                f"is also in {older_where} with other content, and nothing tells which is newer: the copy from "
+                f"{newer_where} is used")
+        problems.append(event_problem(f"CalDAV calendar {newer_where}", newer.summary, newer.uid, what))
 
     # --- the cache file ------------------------------------------------------------
 

@@ -379,3 +379,22 @@ def test_an_account_without_calendars_is_never_an_empty_read(tmp_path, server, c
     with pytest.raises(NeedsUser) as err:
         open_source(tmp_path, server, caldav_user).read(*WINDOW)
     assert "no calendar with events" in str(err.value) and "calendar.url" in str(err.value)
+
+
+@pytest.mark.parametrize("newer_first", [True, False])
+def test_one_uid_in_two_calendars_keeps_the_higher_sequence_and_says_so(tmp_path, server, caldav_user, interviews,
+                                                                         newer_first):
+    """As in .ics files: SEQUENCE decides (never which object was read first), and a
+    warning names both copies."""
+    uid = "dup-sequence@test"
+    newer = event_ics(uid, "20300305T100000Z", "Interview – Contoso (moved)", extra="SEQUENCE:2\r\n")
+    older = event_ics(uid, "20300304T100000Z", "Interview – Contoso", extra="SEQUENCE:0\r\n")
+    other = server.make_calendar(caldav_user, "Work")
+    first, second = (newer, older) if newer_first else (older, newer)
+    server.put(interviews, first, name="a-newer.ics" if newer_first else "b-older.ics")
+    server.put(other, second, name="b-older.ics" if newer_first else "a-newer.ics")
+    read = open_source(tmp_path, server, caldav_user).read(*WINDOW)
+    (event,) = [e for e in read.events if e.uid == uid]
+    assert event.summary == "Interview – Contoso (moved)"
+    (said,) = [p for p in read.problems if uid in p]
+    assert "SEQUENCE 2" in said and "SEQUENCE 0" in said and "b-older.ics" in said and "a-newer.ics" in said
