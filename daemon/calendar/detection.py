@@ -167,6 +167,13 @@ class Hints:
     warnings: tuple[str, ...] = ()
 
 
+class _LAST:
+    """The answers of the last ``Detector`` made, and the settings it had."""
+
+    settings: str = ""
+    answers: dict[tuple, Interview | None] = {}
+
+
 class Detector:
     def __init__(self, profile: Profile, detection: Detection, companies: Companies, tz: ZoneInfo):
         self.user_emails = set(profile.emails)
@@ -182,6 +189,13 @@ class Detector:
         own = [k for k in detection.keywords if k.strip().casefold() not in DEFAULT_KEYWORDS]
         self.evidence = Evidence(self.user_emails, profile.name, tz, keyword_pattern(own),
                                  companies.agencies, self.extra_free_mail)
+        # the answers of the detector made before this one, when its settings were the same:
+        # the daemon's passes read the same events again and again. Only the last one's are
+        # kept, so memory holds two passes' events at most.
+        settings = repr((profile, detection, companies, tz.key))
+        self._before = _LAST.answers if _LAST.settings == settings else {}
+        self._answers: dict[tuple, Interview | None] = {}
+        _LAST.settings, _LAST.answers = settings, self._answers
 
     def detect(self, events: Iterable[CalendarEvent]) -> list[Interview]:
         """The interviews among ``events``, in start order, one per loop id.
@@ -295,7 +309,19 @@ class Detector:
         """The interview this event is, or None. ``declined_too``: an interview the user
         declined is returned too, cancelled ("you declined it"), for ``status`` to list.
         ``tracked``: the user said it is an interview (``track``): so it is, whatever its
-        text, unless it is one of this program's reminders."""
+        text, unless it is one of this program's reminders. The answer for an event read
+        before with the same settings is kept (each pass of the daemon reads the same events)."""
+        key = (event, declined_too, tracked)
+        try:
+            if key in self._answers:
+                return self._answers[key]
+            found = self._before[key] if key in self._before else self._interview(event, declined_too, tracked)
+        except TypeError:  # an event with something unhashable in it: worked out each time
+            return self._interview(event, declined_too, tracked)
+        self._answers[key] = found
+        return found
+
+    def _interview(self, event: CalendarEvent, declined_too: bool, tracked: bool) -> Interview | None:
         decision = self.decide(event)
         certainty, found_by = decision.certainty, decision.words if decision.certainty else ""
         if tracked and not self.is_ours(event) and certainty != CLEAR:

@@ -120,8 +120,13 @@ def writes_for_others(domain: str, agency_domains: Iterable[str] = ()) -> str:
     the domain's owner, in words, or "": an applicant tracking system or a configured
     agency (``on_behalf``), a well-known recruiting agency (the shipped list), or a
     registered label that says it recruits ("acme-recruiting.com"). Such a domain never
-    names the employer."""
-    domain = domain.strip().lower().rstrip(".")
+    names the employer. The answer is kept per domain: every pass asks it again of the same
+    few domains, and the lists are long."""
+    return _writes_for_others(domain.strip().lower().rstrip("."), tuple(agency_domains))
+
+
+@lru_cache(maxsize=4096)
+def _writes_for_others(domain: str, agency_domains: tuple[str, ...]) -> str:
     behalf = on_behalf(domain, agency_domains)
     if behalf is not None:
         return behalf.describe()

@@ -63,8 +63,13 @@ def free_mail_domains() -> tuple[str, ...]:
 
 
 def is_free_mail(domain: str, extra: Iterable[str] = ()) -> bool:
-    """True for domains anyone can have an address at (and for "" or no dot)."""
-    domain = domain.strip().lower().rstrip(".")
+    """True for domains anyone can have an address at (and for "" or no dot). Kept per
+    domain: every pass asks it again of the same few domains, and the list is long."""
+    return _is_free_mail(domain.strip().lower().rstrip("."), tuple(extra))
+
+
+@lru_cache(maxsize=4096)
+def _is_free_mail(domain: str, extra: tuple[str, ...]) -> bool:
     if "." not in domain:
         return True
     for entry in (*free_mail_domains(), *extra):

@@ -704,11 +704,21 @@ class Engine:
         """A draft written before: rewritten when what it was made from changed (a debrief,
         a corrected date or role, a new contact) and the user has not touched it; an edited
         one is left, and the change reported once."""
+        # what a rendering depends on, cheaply: unchanged since this process last found the
+        # draft up to date, there is nothing to render (an idle pass of the daemon)
+        cfg = self.config
+        probe = repr((p.interview, debrief, cfg.profile, cfg.drafts, cfg.tz.key, p.outcome,
+                      len(self._seen.get(p.interview.loop_id, ())), self.now.astimezone(cfg.tz).date()))
+        if _UP_TO_DATE.get(step.key) == (probe, current.inputs):
+            return
         rendered = self._render_draft(p, step, debrief)
         if not current.inputs:  # written by an older version: remember what it was made from
             self._record(step, CREATED, current.ref, current.digest, current.note, inputs=rendered.inputs)
             return
         if _made_from(current.inputs)["text"] == _made_from(rendered.inputs)["text"]:
+            if len(_UP_TO_DATE) > 10_000:
+                _UP_TO_DATE.clear()
+            _UP_TO_DATE[step.key] = (probe, current.inputs)
             return
         iv = p.interview
         why = _what_changed(current.inputs, rendered.inputs)
@@ -1036,6 +1046,11 @@ class Rendered:
     @property
     def note(self) -> str:
         return "; ".join(self.warnings)
+
+
+# drafts found up to date by this process: key -> (what their rendering depended on, their
+# inputs). A user's template edited while the daemon runs is read at its next restart.
+_UP_TO_DATE: dict[str, tuple[str, str]] = {}
 
 
 def _inputs(**parts) -> str:
