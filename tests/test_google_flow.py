@@ -51,8 +51,11 @@ def interview_event(**changes) -> dict:
     return body
 
 
-def config(endpoint: str, mail_token: str = "google-token.json") -> str:
-    account = f'api_endpoint = "{endpoint}"\ntimeout_seconds = 1\n'
+def config(endpoint: str, mail_token: str = "google-token.json", timeout: int = 1,
+           reminders: str = f'create_calendar = "{REMINDERS_CALENDAR}"') -> str:
+    """The user's config with all three providers on Google at ``endpoint``; ``reminders``:
+    where the reminders go (their own calendar by default)."""
+    account = f'api_endpoint = "{endpoint}"\ntimeout_seconds = {timeout}\n'
     return f"""\
 [profile]
 name = "Alex Example"
@@ -73,7 +76,7 @@ token_file = "{mail_token}"
 {account}
 [reminders]
 kind = "google"
-create_calendar = "{REMINDERS_CALENDAR}"
+{reminders}
 token_file = "google-token.json"
 {account}"""
 

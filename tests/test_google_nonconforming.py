@@ -27,6 +27,7 @@ from interview_followup.daemon.cli.main import EX_USER
 from interview_followup.daemon.keys import KEY_HEADER
 from interview_followup.integrations.google_api import SCOPES
 from test_google_flow import AFTER, INTERVIEW_ID, interview_event
+from test_google_flow import config as flow_config
 
 DENTIST_ID = "dentistappt1"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -43,27 +44,8 @@ def dentist_event() -> dict:
 
 
 def config(endpoint: str) -> str:
-    account = f'api_endpoint = "{endpoint}"\ntimeout_seconds = 2\ntoken_file = "google-token.json"\n'
-    return f"""\
-[profile]
-name = "Alex Example"
-email = "{USER}"
-timezone = "Europe/Berlin"
-fit = "my years of backend work match what the team needs."
-
-[state]
-dir = "state"
-
-[calendar]
-kind = "google"
-{account}
-[mailbox]
-kind = "gmail"
-{account}
-[reminders]
-kind = "google"
-calendar_id = "primary"
-{account}"""
+    """The Google flow's config, reminders in the primary calendar, a little more patience."""
+    return flow_config(endpoint, timeout=2, reminders='calendar_id = "primary"')
 
 
 @pytest.fixture
