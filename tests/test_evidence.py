@@ -236,6 +236,20 @@ def test_an_uncertain_interview_gets_one_question_and_nothing_else() -> None:
     assert ignored.status == "cancelled" and not ignored.steps[0].want
 
 
+def test_the_question_about_an_uncertain_event_can_be_snoozed_or_skipped() -> None:
+    det = Detector(PROFILE, Detection(), Companies(), BERLIN)
+    iv = det.interview(CalendarEvent("c-1", TUESDAY, TUESDAY + timedelta(hours=1), summary="Coffee chat – Acme",
+                                     attendees=(JANE, MYSELF)))
+    later = (TUESDAY + timedelta(days=7)).date()
+    snoozed = _plan(iv, TUESDAY + timedelta(hours=2),
+                    [Command("snooze", TUESDAY, loop_id=iv.loop_id, step=CONFIRM, until=later)])
+    (step,) = snoozed.steps
+    assert step.due.date() >= later and step.state == "scheduled" and "snoozed by you" in step.detail
+    skipped = _plan(iv, TUESDAY + timedelta(hours=2), [Command("skip", TUESDAY, loop_id=iv.loop_id, step=CONFIRM)])
+    (step,) = skipped.steps
+    assert not step.want and step.state == "skipped" and skipped.interview.certainty == UNCERTAIN
+
+
 CHAT = vevent("chat-1@test", "20261117T100000", "20261117T110000", "Coffee chat – Acme")
 
 

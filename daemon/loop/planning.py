@@ -546,8 +546,14 @@ def ask_user(facts: LoopFacts, iv: Interview, steer: Steering, now: datetime, ti
         stage, detail, steps = glance(iv, "cancelled", "", [step], now, tz)
         return LoopPlan(iv, "cancelled", f"cancelled: {cancelled_why(iv)}", tuple(steps), stage=stage,
                         stage_detail=detail, decisions=steer.in_force())
+    due, said = steered(CONFIRM, due, steer, {}, timing, tz)
+    if said == SKIPPED:  # asked not to be asked: it stays uncertain, and nothing is written
+        step = Step(iv.loop_id, CONFIRM, "reminder", due, SKIPPED, False, "skipped by you")
+        return LoopPlan(iv, "open", ask_words(iv.loop_id), (step,), stage=WAITING_ON_YOU,
+                        stage_detail=ACTIONS[CONFIRM], decisions=steer.in_force())
     state = DUE if now >= due else SCHEDULED
-    step = Step(iv.loop_id, CONFIRM, "reminder", due, state, True, "it may be an interview: say whether it is")
+    step = Step(iv.loop_id, CONFIRM, "reminder", due, state, True,
+                said or "it may be an interview: say whether it is")
     return LoopPlan(iv, "open", ask_words(iv.loop_id), (step,), stage=WAITING_ON_YOU,
                     stage_detail=ACTIONS[CONFIRM], decisions=steer.in_force())
 
