@@ -333,3 +333,52 @@ def test_the_gap_counts_from_the_previous_round_not_the_first() -> None:
     third = _iv(start=START + timedelta(weeks=14))
     assert same_application(first, second) and same_application(second, third)
     assert not same_application(first, third)
+
+
+# --- tracking systems name their client; squashed domains spelt as the event writes them ----------
+
+
+@pytest.mark.parametrize(
+    ("summary", "organizer", "attendees", "description", "company"),
+    [
+        pytest.param("Phone screen", Person("no-reply@us.greenhouse-mail.io", "Greenhouse"), [a(ME)],
+                     "Join: https://meet.google.com/abc\nJob: https://boards.greenhouse.io/orvanerobotics/jobs/4711",
+                     "Orvanerobotics", id="greenhouse-board-path"),
+        pytest.param("Phone screen", Person("no-reply@us.greenhouse-mail.io", "Greenhouse"), [a(ME)],
+                     "Thanks for your interest in Orvane Robotics!\nhttps://job-boards.greenhouse.io/orvanerobotics",
+                     "Orvane Robotics", id="greenhouse-tenant-spelt-in-description"),
+        pytest.param("Hiring manager call", Person("no-reply@hire.lever.co"), [a(ME)],
+                     "Role: https://jobs.lever.co/tessaly-foods/1234-abcd", "Tessaly Foods", id="lever-path-with-dashes"),
+        pytest.param("Interview", Person("notifications@orvane.teamtailor-mail.com"), [a(ME)], "",
+                     "Orvane", id="teamtailor-tenant-subdomain"),
+        pytest.param("Second round", Person("quimera@myworkday.com"), [a(ME)], "", "Quimera",
+                     id="workday-tenant-local-part"),
+        pytest.param("Technical interview", Person("noreply@personio.de"), [a(ME)],
+                     "Stelle: https://brueckner-hydraulik.jobs.personio.de/job/99", "Brueckner Hydraulik",
+                     id="personio-tenant-host"),
+        pytest.param("Technical interview – Brückner Hydraulik", Person("noreply@personio.de"), [a(ME)],
+                     "https://brueckner-hydraulik.jobs.personio.de/job/99", "Brückner Hydraulik",
+                     id="tenant-and-title-differ-in-accents-only"),
+        pytest.param("Final chat | Tandemly", Person("no-reply@ashbyhq.com"), [a(ME)],
+                     "https://jobs.ashbyhq.com/tandemlyhq/5", "Tandemly", id="title-shorter-than-tenant"),
+        pytest.param("Intro call", Person("no-reply@ashbyhq.com"), [a(ME)],
+                     "https://app.ashbyhq.com/interviews/5", "", id="service-host-is-no-tenant"),
+    ],
+)
+def test_a_tracking_system_names_its_client_never_itself(summary, organizer, attendees, description, company) -> None:
+    iv = detect(event(summary, attendees, organizer, description))
+    assert iv.company == company
+    assert all(p.domain.endswith(("greenhouse-mail.io", "lever.co", "myworkday.com")) is False for p in iv.interviewers)
+
+
+def test_a_squashed_mail_domain_is_spelt_as_the_event_writes_it() -> None:
+    iv = detect(event("Kennenlerngespräch", [a(ME), a("lina@tessalyfoods.example", "Lina Okafor")],
+                      description="Wir freuen uns auf das Gespräch mit Ihnen bei Tessaly Foods."))
+    assert iv.company == "Tessaly Foods"
+    plain = detect(event("Kennenlerngespräch", [a(ME), a("lina@tessalyfoods.example", "Lina Okafor")]))
+    assert plain.company == "Tessalyfoods"  # nothing spells it: the label, capitalised
+
+
+def test_a_domain_with_umlauts_written_out_keeps_the_title_spelling() -> None:
+    iv = detect(event("Fachgespräch Brückner Hydraulik", [a(ME), a("k.bauer@brueckner-hydraulik.example", "Kai Bauer")]))
+    assert iv.company == "Brückner Hydraulik"

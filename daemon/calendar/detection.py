@@ -74,6 +74,7 @@ from interview_followup.daemon.employers.companies import (
     name_key,
     size_of,
 )
+from interview_followup.daemon.employers.tenants import tenant_of
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.evidence import CLEAR, NONE, Decision, Evidence
 from interview_followup.daemon.calendar.limits import shorten
@@ -349,7 +350,11 @@ class Detector:
         title_company, title_role = company_from_title(
             event.summary, self.detection.keywords, self.tags, names
         )
-        company, _ = choose_company(hints.company, title_company, domains)
+        texts = (plain_title(clean_text(event.summary[: limits.MAX_TITLE_CHARS])),
+                 _plain_text(event.description[: limits.MAX_HINT_CHARS]), event.location[: limits.MAX_TITLE_CHARS])
+        tenant = "" if domains or hints.company else tenant_of(
+            [clean_address(a.email) for a in (event.organizer, *event.attendees) if a is not None], texts[1:])
+        company, _ = choose_company(hints.company, title_company, domains, tenant, texts)
         if not company:
             warnings.append(NO_COMPANY)
         size, reason = size_of(company, domains, self.companies, hints.size)

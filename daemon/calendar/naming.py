@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -36,6 +37,7 @@ from interview_followup.daemon.employers.companies import (
     large_employer,
     name_key,
     organisation_label,
+    readable_name,
 )
 
 _PREFIX_WORDS = (
@@ -170,14 +172,66 @@ def ordinary_name(text: str) -> str:
 def _same_company(title_company: str, domain: str, domain_company: str) -> bool:
     """The title names the domain's company, however spelt: "Northwind Traders" for
     northwindtraders.com, "ACME Corp." for acme-corp.com, "Acme" for acme.com."""
-    title_key = name_key(title_company)
-    if not title_key:
+    title_keys = keys_of(title_company) - {""}
+    if not title_keys:
         return False
     label_key = name_key(organisation_label(domain).replace("-", " "))
-    return title_key in (label_key, name_key(domain_company))
+    return bool(title_keys & {label_key, name_key(domain_company)})
 
 
-def choose_company(hint: str, title_company: str, employer_domains: tuple[str, ...]) -> tuple[str, str]:
+_NAME_WORD = re.compile(r"[^\W_](?:[\w&'’.+-]*[^\W_])?")
+
+
+def spelled_in(key: str, texts: Iterable[str], limit: int = 6) -> str:
+    """The way ``texts`` write a name whose squashed form is ``key`` ("Tessaly Foods" for
+    tessalyfoods.com, "Orvane Robotics" for the tenant orvane-robotics), or "": the first run
+    of up to ``limit`` words, one of them capitalised, that squashes to the key."""
+    if len(key) < 3:
+        return ""
+    for text in texts:
+        words = _NAME_WORD.findall(text[:20_000])
+        found = _spelled(key, words, [name_key(w) for w in words], limit)
+        if not found and _UMLAUTS.search(text[:20_000]):  # "Brückner" for brueckner
+            found = _spelled(key, words, [name_key(_transliterated(w)) for w in words], limit)
+        if found:
+            return found
+    return ""
+
+
+_UMLAUTS = re.compile("[äöüßÄÖÜ]")
+
+
+def _transliterated(text: str) -> str:
+    """German letters as a domain name writes them: "Brückner" -> "Brueckner"."""
+    return text.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}))
+
+
+def keys_of(name: str) -> set[str]:
+    """``name_key`` of a name, and of its German letters written as a domain writes them."""
+    return {name_key(name), name_key(_transliterated(name))}
+
+
+def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> str:
+    for i, first in enumerate(keys):
+        if not first or not key.startswith(first):
+            continue
+        joined = ""
+        for j in range(i, min(i + limit, len(words))):
+            joined += keys[j]
+            if not key.startswith(joined):
+                break
+            if joined == key and any(w[:1].isupper() for w in words[i : j + 1]):
+                return " ".join(words[i : j + 1])
+    return ""
+
+
+def choose_company(
+    hint: str,
+    title_company: str,
+    employer_domains: tuple[str, ...],
+    tenant: str = "",
+    texts: Iterable[str] = (),
+) -> tuple[str, str]:
     """(company, where it came from) by the module rules; ("", "") when nothing names it."""
     if hint:
         return hint, "the company: hint"
@@ -187,7 +241,24 @@ def choose_company(hint: str, title_company: str, employer_domains: tuple[str, .
         if from_domain:
             if title_company and _same_company(title_company, domain, from_domain) and not large_employer(domain=domain):
                 return title_company, f"the title, as the mail domain {domain} names it"
+            if large_employer(domain=domain):
+                return from_domain, f"the mail domain {domain}"
+            label = organisation_label(domain)
+            spelled = spelled_in(name_key(label.replace("-", " ")), texts)
+            if spelled:
+                return spelled, f"the mail domain {domain}, as the event writes it"
             return from_domain, f"the mail domain {domain}"
+    if tenant:
+        key = name_key(tenant.replace("-", " "))
+        if title_company and key in keys_of(title_company):
+            return title_company, f"the title, as the tracking system's link ({tenant}) names it"
+        spelled = spelled_in(key, texts)
+        if spelled:
+            return spelled, f"the tracking system's link ({tenant}), as the event writes it"
+        title_keys = keys_of(title_company) if title_company else set()
+        if any(k and (k.startswith(key) or key.startswith(k)) for k in title_keys):  # "Tandem" for tandemhq
+            return title_company, f"the title, as the tracking system's link ({tenant}) names it"
+        return readable_name(tenant), f"the tracking system's link ({tenant})"
     if title_company:
         return title_company, "the title"
     return "", ""
