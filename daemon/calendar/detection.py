@@ -76,7 +76,7 @@ from interview_followup.daemon.employers.companies import (
 )
 from interview_followup.daemon.employers.tenants import tenant_of
 from interview_followup.daemon.calendar import limits
-from interview_followup.daemon.calendar.evidence import CLEAR, NONE, Decision, Evidence
+from interview_followup.daemon.calendar.evidence import CLEAR, NONE, Decision, Evidence, without_hiring_words
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.languages import from_text
@@ -139,6 +139,7 @@ _DANGLING = re.compile(r"(?:\s+(?:on|via|per|über|sur|en|in|at|by|par|por))+$",
 _LEADING_FOR = re.compile(
     r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE
 )
+_GENDER_COLON = re.compile(r"(\w):(?=(?:in|innen)\b)")
 _SEPARATORS = re.compile(r"\s+[-–—|/·]\s+|\s*[–—|·:]\s*")
 # [ \t] rather than \s: a \s* at a line start may run over every following blank line and
 # back again, at each of them (quadratic in a description of newlines); the value is
@@ -351,7 +352,9 @@ class Detector:
             event.summary, self.detection.keywords, self.tags, names
         )
         texts = (plain_title(clean_text(event.summary[: limits.MAX_TITLE_CHARS])),
-                 _plain_text(event.description[: limits.MAX_HINT_CHARS]), event.location[: limits.MAX_TITLE_CHARS])
+                 _plain_text(event.description[: limits.MAX_HINT_CHARS]), event.location[: limits.MAX_TITLE_CHARS],
+                 # "Marlowe Kestrel Bank Recruiting" as the sender's name
+                 "\n".join(p.name for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p and p.name))
         tenant = "" if domains or hints.company else tenant_of(
             [clean_address(a.email) for a in (event.organizer, *event.attendees) if a is not None], texts[1:])
         company, _ = choose_company(hints.company, title_company, domains, tenant, texts)
@@ -526,10 +529,12 @@ def company_from_title(
         if pattern is not None:  # "Final technical interview day": the words that say which kind go with it
             text = re.sub(before + pattern.pattern + r"[\w'’-]*" + after, " ", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<!\w)#\w[\w-]*", " ", text)  # any other hashtag
+    text = without_hiring_words(text)  # "Recruiter screen", "Fachgespräch": never the role or the company
+    text = _GENDER_COLON.sub("\\1\ue000", text)  # "Entwickler:in" is one word, not two parts
     parts = [a or b for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", text)]
     text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " / ", text)
-    segments = [_tidy(s) for s in _SEPARATORS.split(text)]
-    segments = [s for s in segments if s] + [s for s in map(_tidy, parts) if s]
+    segments = [_tidy(s).replace("\ue000", ":") for s in _SEPARATORS.split(text)]
+    segments = [s for s in segments if s] + [s for s in (_tidy(p).replace("\ue000", ":") for p in parts) if s]
     names = _person_keys(people)
     company = role = ""
     plain: list[str] = []

@@ -7,7 +7,8 @@ Evidence, each with its weight:
 - *Hiring vocabulary* in English, German, French, Spanish, Italian and Dutch, shipped in
   ``daemon/data/hiring_words.toml`` (its header explains the format): words that name an
   interview (title +3, description +2), steps of hiring such as screens, rounds, on-sites,
-  tests (+2, +1), and hints that are often hiring and often not (title +1). In the title
+  tests (+2, +1), words about a job or an application ("the position", +1, +1), and hints
+  that are often hiring and often not (title +1). In the title
   and the categories the strongest word counts, in the description too; words of the
   user's ``detection.keywords`` beyond the shipped defaults name an interview.
 - *The people*: an invitation from an applicant tracking system or a recruiting agency
@@ -59,17 +60,18 @@ from interview_followup.daemon.model import CalendarEvent
 
 CLEAR, UNCERTAIN = "clear", "uncertain"
 
-POSITIVE = ("interview", "step", "hint")
+POSITIVE = ("interview", "step", "hint", "job")
 COUNTER = ("prep", "mock", "media", "other", "interviewer", "private")
 # weight of a kind of word in the title (and categories), and in the description
-TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, **{k: -4 for k in COUNTER}}
-DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "prep": 0, "mock": -1, "media": 0, "other": -1,
+TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}}
+DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -1, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
     "step": " (a hiring step)",
     "hint": " (often hiring)",
+    "job": " (about a job)",
     "prep": " (preparing for an interview)",
     "mock": " (practice)",
     "media": " (a media interview)",
@@ -94,6 +96,8 @@ _VIDEO = re.compile(
 _VIDEO_NAMES = {"zoom": "Zoom", "meet.google": "Google Meet", "google meet": "Google Meet", "teams": "Microsoft Teams",
                 "webex": "Webex", "whereby": "Whereby", "goto": "GoToMeeting", "jit.si": "Jitsi",
                 "bluejeans": "BlueJeans", "chime": "Amazon Chime", "skype": "Skype"}
+# a link, bare or in angle brackets: scanned once, no backtracking
+_LINK = re.compile(r"<?\b(?:https?|ftp|mailto|tel|sip):[^\s<>]*>?", re.IGNORECASE)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
 
 
@@ -160,6 +164,8 @@ def vocabulary() -> Vocabulary:
 class Found:
     kind: str
     quoted: str  # the words as written
+    start: int = 0  # where in the (NFC) text
+    end: int = 0
 
 
 def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
@@ -175,7 +181,7 @@ def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
         quoted = shorten(" ".join(text[start:end].split()), QUOTED_CHARS)
         if (kind, quoted.casefold()) not in seen:
             seen.add((kind, quoted.casefold()))
-            out.append(Found(kind, quoted))
+            out.append(Found(kind, quoted, start, end))
 
     for i, (word, start, end) in enumerate(words):
         for n in range(1, vocab.max_words + 1):
@@ -193,6 +199,23 @@ def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
             if len(word) > len(ending) and word.endswith(ending):
                 add(kind, start, end)
     return out
+
+
+def without_hiring_words(text: str) -> str:
+    """``text`` (NFC) with the words that name an interview or a hiring step blanked out:
+    what is left may name the company and the role ("Échange avec le manager – Maréchal"
+    -> "  – Maréchal")."""
+    spans = sorted((f.start, f.end) for f in find(text) if f.kind in POSITIVE)
+    out, at = [], 0
+    for start, end in spans:
+        if start >= at:
+            out.append(text[at:start])
+            out.append(" ")
+            at = end
+        elif end > at:
+            at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 # --- the decision -----------------------------------------------------------------------
@@ -266,7 +289,7 @@ class Evidence:
                                       for c in event.categories[:MAX_CATEGORIES]), ("description", description)]
         for place, text in places:
             weights = DESCRIPTION_WEIGHT if place == "description" else TITLE_WEIGHT
-            for f in find(text):
+            for f in find(_LINK.sub(" ", text)):  # a link's words are no one's words ("meetup-join")
                 t.word(place, f.kind, f.quoted, weights[f.kind], SAYS[f.kind])
             m = self.keyword_re.search(unicodedata.normalize("NFC", text)) if self.keyword_re else None
             if m:
@@ -274,7 +297,9 @@ class Evidence:
         # one strongest word for the title and categories, one for the description
         title_vocab = max(t.vocab.get("title", 0), t.vocab.get("category", 0))
         vocab = title_vocab + t.vocab.get("description", 0)
-        if self.user_name and "interviewer" in t.counter and self._names_user(title + "\n" + description):
+        organized = event.organizer is not None and event.organizer.email.strip().lower() in self.user_emails
+        if (self.user_name and "interviewer" in t.counter and not organized
+                and self._names_user(title + "\n" + description)):
             t.counter.pop("interviewer")
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
             t.reasons.append("it names you, " + " ".join(w.title() for w in self.user_name) + ": you are the candidate")
@@ -313,11 +338,15 @@ class Evidence:
         if org is not None and org.email.strip().lower() not in self.user_emails:
             people.insert(0, (org.email.strip().lower(), org.name))
         behalf = recruiting = outside = ""
+        employer_guest = False  # someone at an outside company's domain
         for email, name in people:
             local, _, domain = email.rpartition("@")
-            if not local or domain.endswith(("calendar.google.com", "resource.calendar.google.com")):
-                continue
             who = f"{name} <{email}>" if name else email
+            if not local or domain.endswith("calendar.google.com"):
+                # a shared calendar ("Acme Hiring"): its name may say it recruits, nothing more
+                if name and not recruiting and {fold(w) for w in re.findall(r"[^\W_]+", name[:200])} & RECRUITING:
+                    recruiting = f"{name} is a recruiting calendar"
+                continue
             b = writes_for_others(domain, self.agencies)
             if b and not behalf:
                 behalf = f"{who} writes for an employer: {b}"
@@ -327,6 +356,9 @@ class Evidence:
             if (not b and not outside and domain not in self.own_domains
                     and not is_free_mail(domain, self.extra_free_mail)):
                 outside = f"{who} is from outside your own domain"
+            if (not b and domain not in self.own_domains and not is_free_mail(domain, self.extra_free_mail)
+                    and (email, name) in others):
+                employer_guest = True
         if behalf:
             t.people += 2
             t.reasons.append(behalf)
@@ -337,7 +369,8 @@ class Evidence:
             t.support += 1
             t.reasons.append(outside)
         # you as the interviewer: you invited the others, or only your colleagues are there
-        if org is not None and org.email.strip().lower() in self.user_emails and others:
+        # (not when you invited people of an outside company: you may well have sent the invitation they asked for)
+        if org is not None and org.email.strip().lower() in self.user_emails and others and not employer_guest:
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
             t.against.append("you organized it and invited the others (as an interviewer would)")
         elif others and self.own_domains and all(e.rpartition("@")[2] in self.own_domains for e, _ in others):

@@ -812,6 +812,18 @@ class _RawCalendar:
     closed: bool = False
 
 
+def _zone_used(raw: _RawCalendar, tzid: str) -> bool:
+    """Whether an event of ``raw`` names the time zone ``tzid`` in a TZID parameter."""
+    wanted = {f"TZID={tzid}".casefold(), f'TZID="{tzid}"'.casefold()}
+    for block in raw.blocks:
+        if block.name == "VEVENT":
+            for line in block.lines:
+                head = line[: _value_start(line)].casefold()
+                if any(w + ":" in head + ":" or w + ";" in head for w in wanted):
+                    return True
+    return False
+
+
 def _read_components(parsed: ParsedCalendar, raw: _RawCalendar) -> icalendar.Calendar | None:
     """The events of one VCALENDAR as icalendar reads them: time zones one by one (a
     broken one is remembered, its events are reported later), then the events that may
@@ -836,10 +848,11 @@ def _read_components(parsed: ParsedCalendar, raw: _RawCalendar) -> icalendar.Cal
                     f"read ({why}); the known zone of that name is used instead"
                 )
                 continue
-            parsed.problems.append(
-                f"{source}: the time zone {shorten(shown, 60)!r} cannot be read ({why}); only "
-                "the events that use it are skipped"
-            )
+            if _zone_used(raw, tzid):  # a broken zone nobody uses is nobody's problem
+                parsed.problems.append(
+                    f"{source}: the time zone {shorten(shown, 60)!r} cannot be read ({why}); only "
+                    "the events that use it are skipped"
+                )
     events: list[_Block] = []
     for block in raw.blocks:
         if block.name != "VEVENT":

@@ -221,8 +221,40 @@ def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> str:
             if not key.startswith(joined):
                 break
             if joined == key and any(w[:1].isupper() for w in words[i : j + 1]):
-                return " ".join(words[i : j + 1])
+                end = j + 1  # "Marlowe Kestrel Bank" for marlowe-kestrel.com: a word that says what it is joins
+                if end < len(words) and words[end][:1].isupper() and keys[end] in _COMPANY_WORDS:
+                    end += 1
+                return " ".join(words[i:end])
     return ""
+
+
+# words that end a company's name and say what kind it is ("Bank", "Labs"): kept after the domain's words
+_COMPANY_WORDS = frozenset(
+    """bank banca banco labs lab health healthcare foods food systems technologies technology tech solutions
+    capital partners energy insurance analytics software robotics group holding industries pharma therapeutics
+    biotech biologics logistics media studios studio games motors aerospace medical consulting ventures
+    versicherung versicherungen werke gruppe technik medizintechnik""".split()
+)
+
+
+def _starts_alike(title_company: str, domain: str) -> bool:
+    """The title's name begins as the domain's label does, the label being a word or more of
+    it: "Ferrowyn Steelworks" for ferrowyn-steel.com, "Größner Präzisionstechnik" for
+    groessner-praezision.de, "Sendrell Aerospace" for sendrell-aero.com."""
+    label_words = [w for w in re.split(r"[-_]+", organisation_label(domain)) if w]
+    if not label_words or len(label_words[0]) < 4:
+        return False
+    for text in {title_company, _transliterated(title_company)}:
+        words = [name_key(w) for w in text.split()]
+        words = [w for w in words if w]
+        if words and words[0] == label_words[0] and (len(label_words) == 1 or len(words) > 1):
+            # "Kaltenbach Medizintechnik" for kaltenbach-medtech.de: a long first word is enough
+            return len(label_words[0]) >= 6 or all(any(w.startswith(lw) for w in words[1:]) for lw in label_words[1:])
+        squashed = "".join(words)
+        if (len(label_words) == 1 and len(words) > 1 and len(label_words[0]) > len(words[0])
+                and squashed.startswith(label_words[0])):  # groessnerpraezision: "Größner Präzisionstechnik"
+            return True
+    return False
 
 
 def choose_company(
@@ -237,10 +269,13 @@ def choose_company(
         return hint, "the company: hint"
     if employer_domains:
         domain = employer_domains[0]
+        if title_company:  # the title names one of the domains: that is the employer's (an agency invited)
+            named = next((d for d in employer_domains if not large_employer(domain=d) and (
+                _same_company(title_company, d, company_from_domain(d)) or _starts_alike(title_company, d))), "")
+            if named:
+                return title_company, f"the title, as the mail domain {named} names it"
         from_domain = company_from_domain(domain)
         if from_domain:
-            if title_company and _same_company(title_company, domain, from_domain) and not large_employer(domain=domain):
-                return title_company, f"the title, as the mail domain {domain} names it"
             if large_employer(domain=domain):
                 return from_domain, f"the mail domain {domain}"
             label = organisation_label(domain)

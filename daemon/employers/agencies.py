@@ -110,7 +110,8 @@ def recruiting_agencies() -> tuple[tuple[str, str], ...]:
 # ("acme-recruiting.com", "talentsearch-partners.de", "uitzendbureau-x.nl").
 _AGENCY_LABEL = re.compile(
     r"recruit|staffing|headhunt|personalberat|personaldienst|zeitarbeit|personalvermittl|"
-    r"recrut|reclut|werving|uitzend|executive-?search|talent-?(?:search|partners|scout)",
+    r"recrut|reclut|werving|uitzend|executive-?search|talent-?(?:search|partners|scout)"
+    r"|(?:^|-)(?:talent|personal|personnel|staff)(?:-|$)",
     re.IGNORECASE,
 )
 
