@@ -848,11 +848,11 @@ def _read_components(parsed: ParsedCalendar, raw: _RawCalendar) -> icalendar.Cal
                     f"read ({why}); the known zone of that name is used instead"
                 )
                 continue
-            if _zone_used(raw, tzid):  # a broken zone nobody uses is nobody's problem
-                parsed.problems.append(
-                    f"{source}: the time zone {shorten(shown, 60)!r} cannot be read ({why}); only "
-                    "the events that use it are skipped"
-                )
+            parsed.problems.append(
+                f"{source}: the time zone {shorten(shown, 60)!r} cannot be read ({why}); only "
+                + ("the events that use it are skipped" if _zone_used(raw, tzid)
+                   else "the events that use it would be skipped, and none does: nothing is lost")
+            )
     events: list[_Block] = []
     for block in raw.blocks:
         if block.name != "VEVENT":
