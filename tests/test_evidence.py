@@ -155,6 +155,31 @@ CASES = {
     "nl_performance_review": Case("Functioneringsgesprek", NONE),
     "nl_practice": Case("Oefengesprek sollicitatie", NONE),
     "nl_you_interview_a_candidate": Case("Kandidaat interview – Jan", NONE),
+    # --- added with the development calendar set (tests/calendars/dev) ---------------------------
+    "en_a_webinar_about_interviews_is_not_outweighed_by_its_description": Case(
+        "Greenhouse webinar: structured interviews", NONE, description="Interviews that scale: join our interview experts"),
+    "en_you_are_listed_among_the_interviewers": Case(
+        "Interview: Tendai Frost – Coding exercise", NONE,
+        description="Candidate: Tendai Frost\nInterviewers: Alex Example, Jana Kowalik\nScorecard: please submit"),
+    "en_pair_programming_with_a_hiring_team_calendar": Case(
+        "Sprocket – Pair programming", CLEAR, attendees=(Attendee("yusuf@sprocket.example", "Yusuf Okoro"), MYSELF),
+        organizer=Person("c_5f1e9b7a@group.calendar.google.com", "Sprocket Hiring")),
+    "en_career_fair_duty": Case("Career fair – Acme recruiting stand", NONE),
+    "en_an_ats_vendor_demo": Case("Acme <> Pinpoint | ATS demo", NONE, description="How teams run interviews"),
+    "de_a_press_domain_makes_it_a_question": Case(
+        "Interview Softwarepraxis", UNCERTAIN,
+        attendees=(Attendee("k.hallqvist@softwarepraxis-magazin.example", "Kerstin Hallqvist"), MYSELF)),
+    "en_words_inside_links_do_not_count": Case(
+        "Catch-up with Acme", NONE, description="Agenda: https://acme.example/interview-schedule/meetup-join"),
+    "es_school_tutor": Case("Entrevista con el tutor de Pablo", NONE),
+    "it_teacher": Case("Colloquio con la maestra Ferraris", NONE),
+    "en_you_sent_the_invitation_to_an_employer": Case(
+        "Intro call with Acme", UNCERTAIN, organizer=Person(ME, "Alex Example")),
+    "fr_echange_avec_le_manager": Case("Échange avec le manager – Acme", CLEAR),
+    "es_primera_llamada": Case("Primera llamada – Acme", UNCERTAIN),
+    "en_the_description_speaks_of_the_position": Case(
+        "Technical deep dive – Acme", CLEAR, description="We would like to go deep on your work for the position of "
+                                                           "Senior Test Engineer."),
 }
 
 
@@ -263,9 +288,11 @@ def test_uncertain_end_to_end_asked_by_a_reminder_and_in_status_then_tracked(wor
     assert str(reminder["SUMMARY"]) == 'Is "Coffee chat – Acme" an interview?'
     assert "interview-followup track" in str(reminder["DESCRIPTION"])
     status = world.cli("status", now=now).out
-    assert "Is this an interview? `interview-followup track" in status
-    assert "maybe an interview because the title contains 'Coffee chat' (often hiring)" in status
+    assert "say whether this is an interview" in status and "`interview-followup track" in status
     (loop,) = json.loads(world.cli("status", "--json", now=now).out)["loops"]
+    detail = world.cli("status", loop["loop_id"], now=now).out
+    assert "Is this an interview? `interview-followup track" in detail
+    assert "maybe an interview because the title contains 'Coffee chat' (often hiring)" in detail
     assert loop["certainty"] == "uncertain" and "Coffee chat" in loop["found_by"]
     history = world.cli("history", loop["loop_id"], now=now).out
     assert "maybe an interview (uncertain: you are asked, nothing is drafted) because" in history

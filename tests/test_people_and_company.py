@@ -382,3 +382,60 @@ def test_a_squashed_mail_domain_is_spelt_as_the_event_writes_it() -> None:
 def test_a_domain_with_umlauts_written_out_keeps_the_title_spelling() -> None:
     iv = detect(event("Fachgespräch Brückner Hydraulik", [a(ME), a("k.bauer@brueckner-hydraulik.example", "Kai Bauer")]))
     assert iv.company == "Brückner Hydraulik"
+
+
+# --- added with the development calendar set (tests/calendars/dev) ---------------------------------
+
+
+def test_a_shared_mailbox_is_thanked_only_when_no_person_is_there() -> None:
+    with_person = detect(event("Interview – Acme", [a(ME), a("talent@acme.example", "Acme Talent"),
+                                                    a("jane.doe@acme.example", "Jane Doe")]))
+    assert [p.email for p in with_person.interviewers] == ["jane.doe@acme.example"]
+    alone = detect(event("Interview – Acme", [a(ME), a("hiring-team@acme.example", "Hiring Team")]))
+    assert [p.email for p in alone.interviewers] == ["hiring-team@acme.example"]
+
+
+@pytest.mark.parametrize(
+    ("summary", "attendees", "organizer", "description", "company"),
+    [
+        pytest.param("Alex Example / Solvane Therapeutics – intro call (Fenwick Gray)", [a(ME)],
+                     Person("callum@fenwickgray.example", "Callum Bright"),
+                     "Our client would like to meet you.", "Solvane Therapeutics", id="our-client-makes-it-an-agency"),
+        pytest.param("Kennismakingsgesprek – Van der Kooij Logistiek", [a(ME), a("p.smit@vdk-logistiek.example")], None,
+                     "", "Van der Kooij Logistiek", id="domain-abbreviates-the-title-name"),
+        pytest.param("Vorstellungsgespräch – Teamleitung (m/w/d)", [a(ME), a("h.roth@mt-gebaeudetechnik.example")],
+                     None, "Die Müller-Thiessen Gebäudetechnik GmbH freut sich auf Sie.",
+                     "Müller-Thiessen Gebäudetechnik", id="domain-abbreviates-a-name-in-the-description"),
+        pytest.param("Intro call", [a(ME), a("bart@usekettle.example", "Bart Ngata")], None,
+                     "Kettle helps teams brew better meetings.", "Kettle", id="product-domain-prefix"),
+        pytest.param("Alex Example <> Vantorel Mobility – Recruiter Screen", [a(ME), a("ines@vantorel.example")], None,
+                     "", "Vantorel Mobility", id="angle-pair-separates-the-people"),
+        pytest.param("Tweede gesprek bij Studio Lijnzaad", [a(ME), a("mila@lijnzaad.studio")], None, "",
+                     "Studio Lijnzaad", id="title-name-holds-the-domain-word"),
+        pytest.param("Vorstellungsgespräch Kaltenbach Medizintechnik (über Steinhart Personal)",
+                     [a(ME), a("m.dragomir@steinhart-personal.example"), a("v.imhoff@kaltenbach-medtech.example")],
+                     Person("m.dragomir@steinhart-personal.example"), "", "Kaltenbach Medizintechnik",
+                     id="agency-label-and-a-shortened-domain"),
+        pytest.param("Technical screen – Ferrowyn Steelworks", [a(ME), a("m.oster@ferrowyn-steel.example")], None, "",
+                     "Ferrowyn Steelworks", id="title-longer-than-the-domain"),
+    ],
+)
+def test_the_company_is_the_employers_as_the_event_writes_it(summary, attendees, organizer, description, company) -> None:
+    assert detect(event(summary, attendees, organizer, description)).company == company
+
+
+@pytest.mark.parametrize(
+    ("title", "company", "role"),
+    [
+        pytest.param("Entrevista para Analista de Datos en Albarracín Consultores", "Albarracín Consultores",
+                     "Analista de Datos", id="es-role-en-company"),
+        pytest.param("Recruiter screen: Lumswick Analytics", "Lumswick Analytics", "", id="hiring-words-are-no-role"),
+        pytest.param("Fachgespräch Softwareentwickler:in Steuerungstechnik", "", "Softwareentwickler:in Steuerungstechnik",
+                     id="gender-colon-is-no-separator"),
+        pytest.param("Échange avec le manager – Maréchal Optique", "Maréchal Optique", "", id="fr-step-is-no-role"),
+    ],
+)
+def test_hiring_words_are_never_the_company_or_the_role(title, company, role) -> None:
+    from interview_followup.daemon.config import DEFAULT_KEYWORDS
+
+    assert company_from_title(title, DEFAULT_KEYWORDS) == (company, role)

@@ -65,7 +65,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from interview_followup.daemon.common.addresses import clean_address, is_robot, is_room
+from interview_followup.daemon.common.addresses import clean_address, is_group_mailbox, is_robot, is_room
 from interview_followup.daemon.calendar.naming import choose_company, company_candidate, is_place, plain_title
 from interview_followup.daemon.employers.agencies import on_behalf, writes_for_others
 from interview_followup.daemon.employers.companies import (
@@ -132,7 +132,7 @@ _WITH_RE = re.compile(
 )
 _ROLE_AT_RE = re.compile(
     r"^(?:for\s+|für\s+|pour\s+|para\s+|per\s+|voor\s+)?(?P<role>.+?)"
-    r"(?:\s+(?:at|bei|chez|presso|bij)\s+|\s*@\s*)(?P<company>.+)$",
+    r"(?:\s+(?:at|bei|chez|presso|bij|en)\s+|\s*@\s*)(?P<company>.+)$",
     re.IGNORECASE,
 )
 _DANGLING = re.compile(r"(?:\s+(?:on|via|per|über|sur|en|in|at|by|par|por))+$", re.IGNORECASE)
@@ -140,7 +140,14 @@ _LEADING_FOR = re.compile(
     r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE
 )
 _GENDER_COLON = re.compile(r"(\w):(?=(?:in|innen)\b)")
-_SEPARATORS = re.compile(r"\s+[-–—|/·]\s+|\s*[–—|·:]\s*")
+_SEPARATORS = re.compile(r"\s+[-–—|/·x×]\s+|\s*[–—|·:]\s*|\s*<>\s*|\s*<->\s*")
+# a recruiter writing for someone else: "our client", "unser Kunde", "notre client", "onze opdrachtgever"
+_FOR_CLIENT = re.compile(
+    r"\b(?:our|my)\s+client\b|\bon\s+behalf\s+of\b|\bunse(?:r|res|rem|ren)\s+(?:kunden?|mandanten?|auftraggebers?)\b"
+    r"|\b(?:notre|mon)\s+client\b|\bnuestro\s+cliente\b|\bil\s+nostro\s+cliente\b|\bnostro\s+cliente\b"
+    r"|\bonze\s+(?:opdrachtgever|klant)\b|\bim\s+auftrag\s+(?:unseres|von)\b|\bpour\s+le\s+compte\s+de\b",
+    re.IGNORECASE,
+)
 # [ \t] rather than \s: a \s* at a line start may run over every following blank line and
 # back again, at each of them (quadratic in a description of newlines); the value is
 # stripped in code, not by a lazy .*? before \s*$ (quadratic in a value of spaces)
@@ -179,6 +186,7 @@ class _LAST:
 class Detector:
     def __init__(self, profile: Profile, detection: Detection, companies: Companies, tz: ZoneInfo):
         self.user_emails = set(profile.emails)
+        self.user_name = profile.name
         self.detection = detection
         self.companies = companies
         self.tz = tz
@@ -346,8 +354,11 @@ class Detector:
         organizer = Person(clean_address(organizer.email).lower(), organizer.name) if organizer else None
         # the organizer's domain names the employer even when it is a robot (noreply@acme.com)
         people = [p for p in (*interviewers, hints.contact, organizer) if p is not None]
-        domains = self.employer_domains(people)
-        names = [p.name for p in interviewers if p.name]
+        # a description that speaks of "our client": its writer's domain is an agency's
+        for_client = (organizer.domain,) if organizer and _FOR_CLIENT.search(
+            _plain_text(event.description[: limits.MAX_HINT_CHARS])) else ()
+        domains = self.employer_domains(people, for_client)
+        names = [p.name for p in interviewers if p.name] + ([self.user_name] if self.user_name else [])
         title_company, title_role = company_from_title(
             event.summary, self.detection.keywords, self.tags, names
         )
@@ -394,7 +405,8 @@ class Detector:
     def interviewers(self, event: CalendarEvent, contact: Person | None = None) -> tuple[Person, ...]:
         """The people to thank: the attendees, then the organizer, each once, unless the
         user, declined, a room or resource, a calendar system or robot, or a tracking
-        system's address (``is_someone``); then ``contact`` (the hint's person), who
+        system's address (``is_someone``), and without shared mailboxes when a person is
+        there (``is_group_mailbox``); then ``contact`` (the hint's person), who
         takes the place of an interviewer of the same name (a corrected address)."""
         people: dict[str, Person] = {}
         declined: set[str] = set()
@@ -410,6 +422,8 @@ class Detector:
                 # an attendee as first written; the organizer names one written without a name
                 if email not in people or (organizing and name and not people[email].name):
                     people[email] = Person(email=email, name=name)
+        if any(not is_group_mailbox(e) for e in people):  # thank the people, not the team's mailbox
+            people = {e: p for e, p in people.items() if not is_group_mailbox(e)}
         if contact is not None and contact.email.lower() not in (*self.user_emails, *people):
             same = " ".join(contact.name.casefold().split())
             people = {e: p for e, p in people.items()
@@ -431,14 +445,15 @@ class Detector:
             and (on_behalf(domain) is None or on_behalf(domain).kind != "ats")
         )
 
-    def employer_domains(self, people: Iterable[Person]) -> tuple[str, ...]:
+    def employer_domains(self, people: Iterable[Person], agencies: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The mail domains of ``people`` that may name the employer, in order: not free
-        mail, not the user's own, not an agency's or tracking system's."""
+        mail, not the user's own, not an agency's or tracking system's (``agencies``: more
+        agency domains, known from this event)."""
         own = {e.rpartition("@")[2] for e in self.user_emails}
         return tuple(dict.fromkeys(
             p.domain for p in people
             if p.domain and not self.is_free_mail(p.domain) and p.domain not in own
-            and not writes_for_others(p.domain, self.companies.agencies)
+            and not writes_for_others(p.domain, (*self.companies.agencies, *agencies))
         ))
 
     def is_free_mail(self, domain: str) -> bool:

@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.employers.agencies import writes_for_others
-from interview_followup.daemon.employers.companies import is_free_mail
+from interview_followup.daemon.employers.companies import is_free_mail, organisation_label
 from interview_followup.daemon.model import CalendarEvent
 
 CLEAR, UNCERTAIN = "clear", "uncertain"
@@ -98,6 +98,20 @@ _VIDEO_NAMES = {"zoom": "Zoom", "meet.google": "Google Meet", "google meet": "Go
                 "bluejeans": "BlueJeans", "chime": "Amazon Chime", "skype": "Skype"}
 # a link, bare or in angle brackets: scanned once, no backtracking
 _LINK = re.compile(r"<?\b(?:https?|ftp|mailto|tel|sip):[^\s<>]*>?", re.IGNORECASE)
+# a mail domain's label that says it is the press ("softwarepraxis-magazin.de", "dailynews.com")
+_MEDIA_LABEL = re.compile(
+    r"magazin|zeitung|zeitschrift|journal|gazette|gazzetta|presse\b|(?:^|-)(?:press|news|radio|tv)(?:-|$)|"
+    r"podcast|krant|giornale|periodico|rivista|broadcast",
+    re.IGNORECASE,
+)
+# words beside which a name is one of the interviewers
+_INTERVIEWER_WORDS = frozenset(
+    """interviewer interviewers interviewerin interviewerinnen panelists panellists intervieweur intervieweurs
+    entrevistador entrevistadora entrevistadores intervistatore intervistatori selezionatori""".split()
+)
+_CANDIDATE_WORDS = frozenset(
+    "candidate kandidat kandidatin bewerber bewerberin candidat candidato candidata sollicitant you".split()
+)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
 
 
@@ -253,12 +267,14 @@ class _Tally:
     counter: dict[str, int] = field(default_factory=dict)  # kind -> weight (negative)
     people: int = 0
     support: int = 0
+    title_counter: bool = False  # counter-evidence in the title or a category
 
     def word(self, place: str, kind: str, quoted: str, weight: int, says: str) -> None:
         if weight > 0:
             self.vocab[place] = max(self.vocab.get(place, 0), weight)
             self.reasons.append(f"the {place} contains {quoted!r}{says}")
         elif weight < 0:
+            self.title_counter = self.title_counter or place != "description"
             self.counter[kind] = min(self.counter.get(kind, 0), weight)
             self.against.append(f"the {place} contains {quoted!r}{says}")
 
@@ -294,15 +310,20 @@ class Evidence:
             m = self.keyword_re.search(unicodedata.normalize("NFC", text)) if self.keyword_re else None
             if m:
                 t.word(place, "interview", m.group(0), weights["interview"], " (your keyword)")
-        # one strongest word for the title and categories, one for the description
+        # one strongest word for the title and categories, one for the description; a title that
+        # says what else it is ("webinar", "user interview") is not outweighed by its description
         title_vocab = max(t.vocab.get("title", 0), t.vocab.get("category", 0))
-        vocab = title_vocab + t.vocab.get("description", 0)
+        vocab = title_vocab + (0 if t.title_counter else t.vocab.get("description", 0))
         organized = event.organizer is not None and event.organizer.email.strip().lower() in self.user_emails
-        if (self.user_name and "interviewer" in t.counter and not organized
-                and self._names_user(title + "\n" + description)):
+        named = self._named_as(title, description) if self.user_name else ""
+        you = " ".join(w.title() for w in self.user_name)
+        if named == "interviewer":  # settles it: the candidate is someone else
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -8)
+            t.against.append(f"it lists you, {you}, among the interviewers")
+        elif named and "interviewer" in t.counter and not organized:
             t.counter.pop("interviewer")
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
-            t.reasons.append("it names you, " + " ".join(w.title() for w in self.user_name) + ": you are the candidate")
+            t.reasons.append(f"it names you, {you}: you are the candidate")
         self._people(event, t)
         if hints is not None:
             for key in ("contact", "role"):
@@ -330,6 +351,19 @@ class Evidence:
         first = self.user_name[0]
         return any(w == first and tuple(words[i:i + n]) == self.user_name for i, w in enumerate(words))
 
+    def _named_as(self, title: str, description: str) -> str:
+        """How the event names the user: "interviewer" when a line names them beside the
+        word for interviewers ("Interviewers: Sam Rivera, Greta Lindholm"), "candidate"
+        when it names them anywhere else, "" when it does not."""
+        named = "candidate" if self._names_user(title) else ""
+        for line in description[: limits.MAX_HINT_CHARS].splitlines()[:500]:
+            if self._names_user(line):
+                words = {w for w, _, _ in words_of(line)}
+                if words & _INTERVIEWER_WORDS and not words & _CANDIDATE_WORDS:
+                    return "interviewer"
+                named = "candidate"
+        return named
+
     def _people(self, event: CalendarEvent, t: _Tally) -> None:
         org = event.organizer
         others = [(a.email.strip().lower(), a.name) for a in event.attendees[: limits.MAX_ATTENDEES]
@@ -337,7 +371,7 @@ class Evidence:
         people = list(others)
         if org is not None and org.email.strip().lower() not in self.user_emails:
             people.insert(0, (org.email.strip().lower(), org.name))
-        behalf = recruiting = outside = ""
+        behalf = recruiting = outside = media = ""
         employer_guest = False  # someone at an outside company's domain
         for email, name in people:
             local, _, domain = email.rpartition("@")
@@ -347,6 +381,8 @@ class Evidence:
                 if name and not recruiting and {fold(w) for w in re.findall(r"[^\W_]+", name[:200])} & RECRUITING:
                     recruiting = f"{name} is a recruiting calendar"
                 continue
+            if not media and _MEDIA_LABEL.search(organisation_label(domain)):
+                media = f"{who} writes for the press"
             b = writes_for_others(domain, self.agencies)
             if b and not behalf:
                 behalf = f"{who} writes for an employer: {b}"
@@ -359,6 +395,9 @@ class Evidence:
             if (not b and domain not in self.own_domains and not is_free_mail(domain, self.extra_free_mail)
                     and (email, name) in others):
                 employer_guest = True
+        if media:  # maybe a journalist's interview (media companies hire too: only a doubt)
+            t.counter["media"] = min(t.counter.get("media", 0), -2)
+            t.against.append(media)
         if behalf:
             t.people += 2
             t.reasons.append(behalf)

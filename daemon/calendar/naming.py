@@ -254,7 +254,70 @@ def _starts_alike(title_company: str, domain: str) -> bool:
         if (len(label_words) == 1 and len(words) > 1 and len(label_words[0]) > len(words[0])
                 and squashed.startswith(label_words[0])):  # groessnerpraezision: "Größner Präzisionstechnik"
             return True
+        if len(words) > 1 and len(words[0]) >= 5 and label_words[0].startswith(words[0]):
+            return True  # ceruleapay.it: "Cerulea Pagamenti"
+        if _abbreviates(label_words, _name_parts(text)):  # vdk-logistiek.nl: "Van der Kooij Logistiek"
+            return True
+        if len(label_words) == 1 and len(label_words[0]) >= 5 and label_words[0] in words[1:] and len(words) <= 4:
+            return True  # lijnzaad.studio: "Studio Lijnzaad"; stoeckl.at: "Gebrüder Stöckl"
     return False
+
+
+def _name_parts(text: str) -> list[str]:
+    """A name's words as keys, hyphenated ones split ("Müller-Thiessen" -> müller, thiessen)."""
+    return [k for k in (name_key(w) for w in re.split(r"[\s\-‐]+", text)) if k]
+
+
+def _abbreviates(label_words: list[str], words: list[str]) -> bool:
+    """Whether the words of a domain's label stand for all of ``words``: each label word is
+    one of them (or its start, four letters or more) or the initials of two to five of them
+    ("vdk" for "Van der Kooij", "mt" for "Müller Thiessen")."""
+    if not label_words:
+        return not words
+    if not words:
+        return False
+    first, rest = label_words[0], label_words[1:]
+    if (first == words[0] or (len(first) >= 4 and words[0].startswith(first))) and _abbreviates(rest, words[1:]):
+        return True
+    n = len(first)
+    return (2 <= n <= 5 and n <= len(words) and "".join(w[0] for w in words[:n]) == first
+            and _abbreviates(rest, words[n:]))
+
+
+def abbreviated_in(domain: str, texts: Iterable[str], limit: int = 6) -> str:
+    """The way ``texts`` write a name that the domain's label abbreviates ("Müller-Thiessen
+    Gebäudetechnik" for mt-gebaeudetechnik.de, "Van der Kooij Logistiek" for vdk-logistiek.nl),
+    or "": a run of up to ``limit`` words starting with a capital."""
+    label_words = [w for w in re.split(r"[-_]+", organisation_label(domain)) if w]
+    if not label_words or not any(2 <= len(w) <= 5 for w in label_words):
+        return ""
+    for text in texts:
+        for variant in {text[:20_000], _transliterated(text[:20_000])}:
+            words = re.findall(r"[^\W\d_][\w'’.&+\-]*", variant)
+            for i, word in enumerate(words):
+                if not word[:1].isupper():
+                    continue
+                for j in range(i + 1, min(i + limit, len(words)) + 1):
+                    if _abbreviates(label_words, _name_parts(" ".join(words[i:j]))):
+                        found = re.findall(r"[^\W\d_][\w'’.&+\-]*", text[:20_000])
+                        return " ".join(found[i:j]) if len(found) == len(words) else " ".join(words[i:j])
+    return ""
+
+
+# what a product's domain puts around its name: usekettle.com, getacme.io, acmehq.com, tryacme.com
+_DOMAIN_PREFIXES = ("use", "get", "try", "join", "go", "hey", "hello", "meet", "with")
+_DOMAIN_SUFFIXES = ("hq", "app", "labs", "group")
+
+
+def _bare_label(label: str) -> str:
+    """A product domain's label without its "use"/"get" prefix or "hq"/"app" suffix."""
+    for prefix in _DOMAIN_PREFIXES:
+        if label.startswith(prefix) and len(label) - len(prefix) >= 4:
+            return label[len(prefix):]
+    for suffix in _DOMAIN_SUFFIXES:
+        if label.endswith(suffix) and len(label) - len(suffix) >= 4:
+            return label[: -len(suffix)]
+    return label
 
 
 def choose_company(
@@ -279,8 +342,12 @@ def choose_company(
             if large_employer(domain=domain):
                 return from_domain, f"the mail domain {domain}"
             label = organisation_label(domain)
-            spelled = spelled_in(name_key(label.replace("-", " ")), texts)
+            spelled = spelled_in(name_key(label.replace("-", " ")), texts) or abbreviated_in(domain, texts)
             if spelled:
+                return spelled, f"the mail domain {domain}, as the event writes it"
+            bare = _bare_label(label)
+            spelled = spelled_in(name_key(bare.replace("-", " ")), texts) if bare != label else ""
+            if spelled:  # usekettle.com: "Kettle"
                 return spelled, f"the mail domain {domain}, as the event writes it"
             return from_domain, f"the mail domain {domain}"
     if tenant:

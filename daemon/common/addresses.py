@@ -14,6 +14,10 @@ Rules:
 - ``is_room``: a room or resource by its address (``room-4.12@``, ``conf.berlin@``,
   ``meetingroom@``, ``resource.calendar.google.com``) or its name ("Room 4.12", "Raum
   Alster", "Salle B", "Sala Roma", "Zaal 2", "Conference Room", "Besprechungsraum").
+- ``is_group_mailbox``: a shared mailbox, not a person: its local part is made of words
+  for a team or for hiring (``hiring-team@``, ``talent@``, ``jobs@``, ``recruiting@``,
+  ``selezione@``, ``rekruttering@``, ``hr.team@``), or ends in one of the longer ones
+  (``stadtwerkekarriere@``).
 """
 
 from __future__ import annotations
@@ -81,3 +85,26 @@ def is_room(email: str, name: str = "") -> bool:
     if domain.rstrip(".").endswith("resource.calendar.google.com"):
         return True
     return bool(_ROOM_LOCAL.search(local)) or bool(_ROOM_NAME.search(name.strip()))
+
+
+_GROUP_WORDS = frozenset(
+    """hiring team teams talent talents recruiting recruitment recruit jobs job careers career karriere
+    interviews interview hr people humanresources rrhh empleo empleos emploi emplois recrutement selezione
+    selection seleccion werving vacatures vacature rekruttering rekrytering info office contact hello
+    staffing ta talentacquisition acquisition bewerbung bewerbungen personal personalabteilung scheduling
+    coordination coordinators candidates candidate apply applications""".split()
+)
+# compounds that end in one of these are shared boxes too ("stadtwerkekarriere", "acmejobs")
+_GROUP_ENDINGS = ("karriere", "recruiting", "careers", "jobs", "talent", "hiring", "bewerbung", "rekruttering",
+                  "selezione", "recrutement", "werving")
+
+
+def is_group_mailbox(email: str) -> bool:
+    """True for a shared mailbox rather than a person's (see the module rules)."""
+    local = email.strip().lower().rpartition("@")[0]
+    words = [w for w in re.split(r"[-_.+]+", local) if w and not w.isdigit()]
+    if not words:
+        return False
+    if all(w in _GROUP_WORDS for w in words):
+        return True
+    return len(words) == 1 and len(words[0]) > 8 and words[0].endswith(_GROUP_ENDINGS)
