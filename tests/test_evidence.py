@@ -177,6 +177,21 @@ CASES = {
         "Intro call with Acme", UNCERTAIN, organizer=Person(ME, "Alex Example")),
     "fr_echange_avec_le_manager": Case("Échange avec le manager – Acme", CLEAR),
     "es_primera_llamada": Case("Primera llamada – Acme", UNCERTAIN),
+    "en_a_company_named_bank": Case("Interview – Deutsche Bank", CLEAR),
+    "en_a_school_as_the_employer": Case("Interview – London School of Economics", CLEAR),
+    "de_a_teaching_job_at_a_school": Case("Vorstellungsgespräch – Lehrkraft Informatik, Gesamtschule Nord", CLEAR),
+    "en_you_at_your_work_address_with_a_colleague": Case(
+        "Interview with Priya Lind", NONE,
+        attendees=(Attendee("priya.lind@gmail.com", "Priya Lind"), Attendee("alex.example@work.example", "Example, Alex"),
+                   Attendee("bob.stone@work.example", "Bob Stone"))),
+    "es_you_will_be_the_interviewer": Case(
+        "Entrevista técnica – Iker Zubiaurre", NONE, attendees=(Attendee("iker.z@gmail.com", "Iker Zubiaurre"), MYSELF),
+        description="Hola Iker:\nTe entrevistarán Alex Example y Nerea Galdós."),
+    "fr_the_user_on_the_jury": Case(
+        "Entretien – stage développeur", NONE, description="Jury : Bérengère Tchakarova (RH) et Alex Example."),
+    "es_school_counsellor": Case("Entrevista con el orientador – Nina (2º ESO)", NONE),
+    "it_paediatrician": Case("Colloquio con la pediatra", NONE),
+    "de_babysitter": Case("Vorstellungsgespräch Babysitterin – Frau Kühn", NONE),
     "en_the_description_speaks_of_the_position": Case(
         "Technical deep dive – Acme", CLEAR, description="We would like to go deep on your work for the position of "
                                                            "Senior Test Engineer."),

@@ -65,7 +65,13 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from interview_followup.daemon.common.addresses import clean_address, is_group_mailbox, is_robot, is_room
+from interview_followup.daemon.common.addresses import (
+    clean_address,
+    is_group_mailbox,
+    is_robot,
+    is_room,
+    same_name,
+)
 from interview_followup.daemon.calendar.naming import choose_company, company_candidate, is_place, plain_title
 from interview_followup.daemon.employers.agencies import on_behalf, writes_for_others
 from interview_followup.daemon.employers.companies import (
@@ -310,10 +316,8 @@ class Detector:
         return f"the category {tagged.strip()!r}" if tagged is not None else ""
 
     def declined(self, event: CalendarEvent) -> bool:
-        return any(
-            a.email.lower() in self.user_emails and a.partstat == "declined"
-            for a in event.attendees
-        )
+        me = self.evidence.addresses_of_user(event)
+        return any(a.email.lower() in me and a.partstat == "declined" for a in event.attendees)
 
     def interview(self, event: CalendarEvent, declined_too: bool = False, tracked: bool = False) -> Interview | None:
         """The interview this event is, or None. ``declined_too``: an interview the user
@@ -418,7 +422,8 @@ class Detector:
             email = clean_address(who).lower()
             if partstat == "declined":
                 declined.add(email)
-            elif email not in declined and self.is_someone(email, name):
+            elif email not in declined and self.is_someone(email, name) and not (
+                    self.user_name and name and same_name(name, self.user_name)):  # you, at another address
                 # an attendee as first written; the organizer names one written without a name
                 if email not in people or (organizing and name and not people[email].name):
                     people[email] = Person(email=email, name=name)

@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import shorten
+from interview_followup.daemon.common.addresses import same_name
 from interview_followup.daemon.employers.agencies import writes_for_others
 from interview_followup.daemon.employers.companies import is_free_mail, organisation_label
 from interview_followup.daemon.model import CalendarEvent
@@ -107,7 +108,9 @@ _MEDIA_LABEL = re.compile(
 # words beside which a name is one of the interviewers
 _INTERVIEWER_WORDS = frozenset(
     """interviewer interviewers interviewerin interviewerinnen panelists panellists intervieweur intervieweurs
-    entrevistador entrevistadora entrevistadores intervistatore intervistatori selezionatori""".split()
+    entrevistador entrevistadora entrevistadores intervistatore intervistatori selezionatori jury commissione
+    tribunal entrevistaran entrevistara intervisteranno intervistera gesprachspartner gesprachspartnerin
+    gesprachspartnern gesprekspartner gesprekspartners""".split()
 )
 _CANDIDATE_WORDS = frozenset(
     "candidate kandidat kandidatin bewerber bewerberin candidat candidato candidata sollicitant you".split()
@@ -314,7 +317,8 @@ class Evidence:
         # says what else it is ("webinar", "user interview") is not outweighed by its description
         title_vocab = max(t.vocab.get("title", 0), t.vocab.get("category", 0))
         vocab = title_vocab + (0 if t.title_counter else t.vocab.get("description", 0))
-        organized = event.organizer is not None and event.organizer.email.strip().lower() in self.user_emails
+        me = self.addresses_of_user(event)
+        organized = event.organizer is not None and event.organizer.email.strip().lower() in me
         named = self._named_as(title, description) if self.user_name else ""
         you = " ".join(w.title() for w in self.user_name)
         if named == "interviewer":  # settles it: the candidate is someone else
@@ -324,7 +328,7 @@ class Evidence:
             t.counter.pop("interviewer")
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
             t.reasons.append(f"it names you, {you}: you are the candidate")
-        self._people(event, t)
+        self._people(event, t, me)
         if hints is not None:
             for key in ("contact", "role"):
                 if getattr(hints, key, None):
@@ -364,12 +368,25 @@ class Evidence:
                 named = "candidate"
         return named
 
-    def _people(self, event: CalendarEvent, t: _Tally) -> None:
+    def addresses_of_user(self, event: CalendarEvent) -> set[str]:
+        """The user's addresses on this event: the configured ones, and any the event gives
+        the user's name ("Rivera, Sam <sam.rivera@work.example>")."""
+        me = set(self.user_emails)
+        if self.user_name:
+            full = " ".join(self.user_name)
+            for who in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]):
+                if who is not None and who.name and same_name(who.name, full):
+                    me.add(who.email.strip().lower())
+        return me
+
+    def _people(self, event: CalendarEvent, t: _Tally, me: set[str]) -> None:
         org = event.organizer
+        own_domains = self.own_domains | {e.rpartition("@")[2] for e in me - self.user_emails
+                                          if not is_free_mail(e.rpartition("@")[2], self.extra_free_mail)}
         others = [(a.email.strip().lower(), a.name) for a in event.attendees[: limits.MAX_ATTENDEES]
-                  if a.email.strip().lower() not in self.user_emails and a.partstat != "declined"]
+                  if a.email.strip().lower() not in me and a.partstat != "declined"]
         people = list(others)
-        if org is not None and org.email.strip().lower() not in self.user_emails:
+        if org is not None and org.email.strip().lower() not in me:
             people.insert(0, (org.email.strip().lower(), org.name))
         behalf = recruiting = outside = media = ""
         employer_guest = False  # someone at an outside company's domain
@@ -389,10 +406,10 @@ class Evidence:
             parts = {fold(w) for w in re.findall(r"[^\W_]+", f"{local} {name}"[:200])}
             if parts & RECRUITING and not recruiting:
                 recruiting = f"{who} is a recruiting address"
-            if (not b and not outside and domain not in self.own_domains
+            if (not b and not outside and domain not in own_domains
                     and not is_free_mail(domain, self.extra_free_mail)):
                 outside = f"{who} is from outside your own domain"
-            if (not b and domain not in self.own_domains and not is_free_mail(domain, self.extra_free_mail)
+            if (not b and domain not in own_domains and not is_free_mail(domain, self.extra_free_mail)
                     and (email, name) in others):
                 employer_guest = True
         if media:  # maybe a journalist's interview (media companies hire too: only a doubt)
@@ -409,10 +426,18 @@ class Evidence:
             t.reasons.append(outside)
         # you as the interviewer: you invited the others, or only your colleagues are there
         # (not when you invited people of an outside company: you may well have sent the invitation they asked for)
-        if org is not None and org.email.strip().lower() in self.user_emails and others and not employer_guest:
+        # you at an address of your own employer (not one you configured), with colleagues of that
+        # domain: a meeting of your workplace, where you are not the candidate
+        work = {e.rpartition("@")[2] for e in me - self.user_emails} - {""}
+        work = {d for d in work if not is_free_mail(d, self.extra_free_mail)}
+        colleagues = [e for e, _ in people if e.rpartition("@")[2] in work]
+        if colleagues:
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
+            t.against.append(f"you and {colleagues[0]} are both at {colleagues[0].rpartition('@')[2]} (your workplace)")
+        elif org is not None and org.email.strip().lower() in me and others and not employer_guest:
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
             t.against.append("you organized it and invited the others (as an interviewer would)")
-        elif others and self.own_domains and all(e.rpartition("@")[2] in self.own_domains for e, _ in others):
+        elif others and own_domains and all(e.rpartition("@")[2] in own_domains for e, _ in others):
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
             t.against.append("everyone else is from your own domain (colleagues)")
 

@@ -221,6 +221,11 @@ def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> str:
             if not key.startswith(joined):
                 break
             if joined == key and any(w[:1].isupper() for w in words[i : j + 1]):
+                # "University of Carrowmere" for carrowmere.ac.uk: the kind of body before the name joins
+                if i >= 2 and keys[i - 1] in _SMALL_WORDS and keys[i - 2] in _BODY_WORDS and words[i - 2][:1].isupper():
+                    i -= 2
+                elif i >= 1 and keys[i - 1] in _BODY_WORDS and words[i - 1][:1].isupper():
+                    i -= 1
                 end = j + 1  # "Marlowe Kestrel Bank" for marlowe-kestrel.com: a word that says what it is joins
                 if end < len(words) and words[end][:1].isupper() and keys[end] in _COMPANY_WORDS:
                     end += 1
@@ -228,6 +233,12 @@ def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> str:
     return ""
 
 
+# words that open a body's name before its proper name ("University of", "Gebrüder", "Stadtwerke")
+_BODY_WORDS = frozenset(
+    """university universitat universite universidad universita universiteit college hochschule fachhochschule
+    gymnasium institute institut instituto istituto school academy akademie stadtwerke klinikum klinik hospital
+    gebruder gebroeders fratelli hermanos freres studio museum stiftung fondazione fundacion fondation""".split()
+)
 # words that end a company's name and say what kind it is ("Bank", "Labs"): kept after the domain's words
 _COMPANY_WORDS = frozenset(
     """bank banca banco labs lab health healthcare foods food systems technologies technology tech solutions
@@ -268,6 +279,10 @@ def _name_parts(text: str) -> list[str]:
     return [k for k in (name_key(w) for w in re.split(r"[\s\-‐]+", text)) if k]
 
 
+_ARTICLES = frozenset("die der das den dem the les los las gli".split())  # never a name's first word here
+_SMALL_WORDS = frozenset("am an der die das den of de di da del della du des la le van von zu im und and y e the".split())
+
+
 def _abbreviates(label_words: list[str], words: list[str]) -> bool:
     """Whether the words of a domain's label stand for all of ``words``: each label word is
     one of them (or its start, four letters or more) or the initials of two to five of them
@@ -277,6 +292,8 @@ def _abbreviates(label_words: list[str], words: list[str]) -> bool:
     if not words:
         return False
     first, rest = label_words[0], label_words[1:]
+    if words[0] in _SMALL_WORDS and first != words[0] and _abbreviates(label_words, words[1:]):
+        return True  # "am" in "Evangelisches Gymnasium am Eichenwall" (eg-eichenwall)
     if (first == words[0] or (len(first) >= 4 and words[0].startswith(first))) and _abbreviates(rest, words[1:]):
         return True
     n = len(first)
@@ -295,12 +312,13 @@ def abbreviated_in(domain: str, texts: Iterable[str], limit: int = 6) -> str:
         for variant in {text[:20_000], _transliterated(text[:20_000])}:
             words = re.findall(r"[^\W\d_][\w'’.&+\-]*", variant)
             for i, word in enumerate(words):
-                if not word[:1].isupper():
+                if not word[:1].isupper() or name_key(word) in _ARTICLES:
                     continue
                 for j in range(i + 1, min(i + limit, len(words)) + 1):
                     if _abbreviates(label_words, _name_parts(" ".join(words[i:j]))):
                         found = re.findall(r"[^\W\d_][\w'’.&+\-]*", text[:20_000])
-                        return " ".join(found[i:j]) if len(found) == len(words) else " ".join(words[i:j])
+                        name = " ".join(found[i:j]) if len(found) == len(words) else " ".join(words[i:j])
+                        return name.rstrip(".,;:")
     return ""
 
 

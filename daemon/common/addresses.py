@@ -18,11 +18,15 @@ Rules:
   for a team or for hiring (``hiring-team@``, ``talent@``, ``jobs@``, ``recruiting@``,
   ``selezione@``, ``rekruttering@``, ``hr.team@``), or ends in one of the longer ones
   (``stadtwerkekarriere@``).
+- ``same_name``: two display names of one person, in either order, without case, accents
+  or commas ("Rivera, Sam" is "Sam Rivera"): how the user is known at an address the
+  configuration does not list (a work address on a colleague's invitation).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import unquote
 
 _MAILTO = re.compile(r"^\s*mailto:(?://)?", re.IGNORECASE)
@@ -108,3 +112,15 @@ def is_group_mailbox(email: str) -> bool:
     if all(w in _GROUP_WORDS for w in words):
         return True
     return len(words) == 1 and len(words[0]) > 8 and words[0].endswith(_GROUP_ENDINGS)
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return tuple(sorted(re.findall(r"[^\W\d_]+", plain)))
+
+
+def same_name(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` name one person (see the module rules); names of one word never do."""
+    words = _name_words(a)
+    return len(words) >= 2 and words == _name_words(b)
