@@ -433,6 +433,9 @@ def test_the_company_is_the_employers_as_the_event_writes_it(summary, attendees,
         pytest.param("Fachgespräch Softwareentwickler:in Steuerungstechnik", "", "Softwareentwickler:in Steuerungstechnik",
                      id="gender-colon-is-no-separator"),
         pytest.param("Échange avec le manager – Maréchal Optique", "Maréchal Optique", "", id="fr-step-is-no-role"),
+        pytest.param("Interview Orlin Labs 14:00", "Orlin Labs", "", id="a-time-is-no-part-of-the-name"),
+        pytest.param("Tech-Interview Wolkenhain (Pair Programming)", "Wolkenhain", "", id="compound-head-left-alone"),
+        pytest.param("Vorstellungsgespräch Hafenkraft 9:30 Uhr, Room 4.12", "Hafenkraft", "", id="time-with-uhr"),
     ],
 )
 def test_hiring_words_are_never_the_company_or_the_role(title, company, role) -> None:

@@ -145,6 +145,12 @@ _DANGLING = re.compile(r"(?:\s+(?:on|via|per|über|sur|en|in|at|by|par|por))+$",
 _LEADING_FOR = re.compile(
     r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE
 )
+_CLOCK_TIME = re.compile(
+    r"(?<![\w:.])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d)?\s*(?:uhr|h|am|pm|a\.m\.|p\.m\.)(?!\w)"
+    r"|(?<![\w:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:.])",
+    re.IGNORECASE,
+)
+_COMPOUND_HEAD = re.compile(r"(?<!\S)[^\W\d_][\w]*-(?=\s|$)")  # a word cut from its compound ("Tech-")
 _GENDER_COLON = re.compile(r"(\w):(?=(?:in|innen)\b)")
 _SEPARATORS = re.compile(r"\s+[-–—|/·x×]\s+|\s*[–—|·:]\s*|\s*<>\s*|\s*<->\s*")
 # a recruiter writing for someone else: "our client", "unser Kunde", "notre client", "onze opdrachtgever"
@@ -545,11 +551,13 @@ def company_from_title(
     # a bounded prefix, runs of white space made single: no pattern below sees more
     text = _nfc(re.sub(r"\s+", " ", clean_text(title[: 8 * limits.MAX_TITLE_CHARS])))
     text = plain_title(text[: limits.MAX_TITLE_CHARS])  # no "Canceled:", "Aktualisiert:"
+    text = _CLOCK_TIME.sub(" ", text)  # "Interview Orlin Labs 14:00": a time is no part of a name
     for pattern, before, after in ((tag_pattern(tags), "", ""), (keyword_pattern(keywords), _QUALIFIERS, r"(?: day)?")):
         if pattern is not None:  # "Final technical interview day": the words that say which kind go with it
             text = re.sub(before + pattern.pattern + r"[\w'’-]*" + after, " ", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<!\w)#\w[\w-]*", " ", text)  # any other hashtag
     text = without_hiring_words(text)  # "Recruiter screen", "Fachgespräch": never the role or the company
+    text = _COMPOUND_HEAD.sub(" ", text)  # "Tech-" left of "Tech-Interview"
     text = _GENDER_COLON.sub("\\1\ue000", text)  # "Entwickler:in" is one word, not two parts
     parts = [a or b for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", text)]
     text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " / ", text)

@@ -96,7 +96,7 @@ _GROUP_WORDS = frozenset(
     interviews interview hr people humanresources rrhh empleo empleos emploi emplois recrutement selezione
     selection seleccion werving vacatures vacature rekruttering rekrytering info office contact hello
     staffing ta talentacquisition acquisition bewerbung bewerbungen personal personalabteilung scheduling
-    coordination coordinators candidates candidate apply applications""".split()
+    coordination coordinators candidates candidate apply applications talento talenti reclutamiento""".split()
 )
 # compounds that end in one of these are shared boxes too ("stadtwerkekarriere", "acmejobs")
 _GROUP_ENDINGS = ("karriere", "recruiting", "careers", "jobs", "talent", "hiring", "bewerbung", "rekruttering",
