@@ -126,7 +126,9 @@ def main() -> int:
         return names.get(obs.loop_id, obs.loop_id) if obs else "none"
 
     def closing(obs) -> bool:
-        return obs is not None and obs.kind == "reply" and not obs.promises_answer
+        # a reply the program marks as deciding nothing (Observation.undecided, issue 16) closes nothing
+        return (obs is not None and obs.kind == "reply" and not obs.promises_answer
+                and not getattr(obs, "undecided", False))
 
     mode = "WITHOUT the promise rule" if args.without_promise else "with the promise rule"
     print(f"Blind reply set: {len(rows)} messages, {mode}" + (f" (patched in {patched} places)" if args.without_promise else ""))

@@ -12,6 +12,7 @@ Glossary:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -194,6 +195,12 @@ class MailMessage:
     thread_id: str = ""  # the provider's thread id, where it has one
     failed_recipients: tuple[str, ...] = ()  # of a bounce: the addresses reported as failed
     calendar_method: str = ""  # METHOD of an attached iCalendar object (REQUEST, REPLY, ...), upper case
+    reply_to: tuple[Person, ...] = ()  # the Reply-To addresses
+    # of a bounce: the Message-IDs of the message it returns (its own, In-Reply-To, References;
+    # the program's draft id when it carries the key header); see ``mail.parse``
+    returned_ids: tuple[str, ...] = ()
+    # of a delivery report: (address, action, status, diagnostic) per recipient, failed or delayed
+    delivery: tuple[tuple[str, str, str, str], ...] = ()
 
     def header(self, name: str) -> str:
         name = name.lower()
@@ -220,6 +227,12 @@ class Automatic:
     reason: str  # the header or words that show it, for the log and ``status``
     returns_on: date | None = None  # an out-of-office notice's stated return day
     bounced: tuple[str, ...] = ()  # the addresses a bounce reports as undeliverable
+    # of a bounce, per address in ``bounced``: the kind of failure ("address": unknown
+    # address or domain; "full": mailbox full or over quota; "too-large": message too
+    # large; "other": refused for another reason) and the words that say so
+    failures: tuple[str, ...] = ()
+    failure_words: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()  # of a bounce: the Message-IDs of the message it returns
 
 
 @dataclass(frozen=True)
@@ -229,6 +242,8 @@ class Verdict:
     outcome: str  # "rejection", "offer", "next-round", "info" or "other"
     phrase: str = ""  # the words in the message that decided it ("" for "other")
     rule: str = ""  # where the rule came from, e.g. "built-in (de)" or "config: replies.offer"
+    position: str = ""  # where the words are: "subject", "first lines", "later" or "invitation"
+    sense: str = ""  # how they are meant: "statement", "question", "request" or "later stage"
 
 
 @dataclass(frozen=True)
@@ -281,8 +296,16 @@ class Observation:
     reason: str  # how the message was matched to the loop, in words
     step: str = ""  # for sent mail that carried a draft's key: the step it belonged to
     message_id: str = ""  # of the message, for answering in its thread
-    outcome: str = ""  # of a reply: "rejection", "offer", "next-round", "info" or "other"
-    phrase: str = ""  # the words that decided the outcome (of an "other" reply: the words promising an answer)
+    # of a reply: "rejection", "offer", "next-round", "info" or "other"; of a bounce, the kind
+    # of failure: "address", "full", "too-large" or "other" (see ``Automatic.failures``; ""
+    # in bounces recorded before it was kept: "address"); of sent mail, how it is tied to the
+    # loop when it carries no draft's key: "thread" (in the thread of the loop's mail),
+    # "person" (to one of the loop's people), "domain" (to someone else at the company's or
+    # agency's domain); "" in sent mail recorded before it was kept: "person"
+    outcome: str = ""
+    # the words that decided the outcome (of an "other" reply: the words promising an answer;
+    # of a bounce: the mail server's words about the failure)
+    phrase: str = ""
     # of an out-of-office notice: the day the person is back; of a reply promising an answer:
     # the day by which they said they would answer (None when they named none)
     returns_on: date | None = None
@@ -294,6 +317,19 @@ class Observation:
         """A reply that decides nothing yet but says they will answer ("we will get back to
         you by Friday": ``mail.promise``): it keeps the loop waiting, it does not close it."""
         return self.kind == "reply" and self.outcome in ("", "other") and bool(self.phrase)
+
+    @property
+    def undecided(self) -> bool:
+        """A reply that decides nothing: a courtesy ("thanks, we'll be in touch"), an
+        acknowledgement, a promise, or words with no decisive cue (outcome "other"). It
+        closes nothing; it is shown as what may be their answer."""
+        return self.kind == "reply" and self.outcome in ("", "other")
+
+    @property
+    def sender_words(self) -> str:
+        """Who wrote a reply, as its reason names them ("Jane Doe"), else its address."""
+        found = re.match(r"a reply from ([^,]+)", self.reason)
+        return found.group(1).strip() if found else (self.address or "them")
 
 
 def recipients(interview: Interview, debrief: Debrief | None) -> list[Person]:

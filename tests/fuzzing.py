@@ -110,11 +110,18 @@ def truncate(data: bytes, rng: random.Random) -> bytes:
     return data[: rng.randrange(max(1, len(data)))]
 
 
+def _times(piece: bytes, wanted: int, data: bytes) -> int:
+    """``wanted`` copies of ``piece``, or fewer: the result stays within MAX_INPUT_BYTES (a
+    mutation of a mutation must not build gigabytes before the size check sees it)."""
+    room = max(0, MAX_INPUT_BYTES - len(data))
+    return max(1, min(wanted, room // max(1, len(piece))))
+
+
 def duplicate_lines(data: bytes, rng: random.Random) -> bytes:
     lines = _lines(data)
     for _ in range(rng.randint(1, 8)):
         i = rng.randrange(len(lines))
-        lines.insert(i, lines[i] * rng.choice([1, 2, 50]))
+        lines.insert(i, lines[i] * _times(lines[i], rng.choice([1, 2, 50]), data))
     return b"".join(lines)
 
 
@@ -123,14 +130,14 @@ def duplicate_part(data: bytes, rng: random.Random) -> bytes:
     blocks = re.findall(rb"BEGIN:VEVENT.*?END:VEVENT\r?\n", data, re.S)
     if blocks:
         block = rng.choice(blocks)
-        return data.replace(block, block * rng.choice([2, 100, 2000]), 1)
+        return data.replace(block, block * _times(block, rng.choice([2, 100, 2000]), data), 1)
     m = re.search(rb'boundary="?([^";\r\n]+)', data)
     if m:
         sep = b"--" + m.group(1)
         parts = data.split(sep)
         if len(parts) > 2:
             part = parts[1]
-            return sep.join(parts[:2] + [part] * rng.choice([2, 100, 2000]) + parts[2:])
+            return sep.join(parts[:2] + [part] * _times(part + sep, rng.choice([2, 100, 2000]), data) + parts[2:])
     return duplicate_lines(data, rng)
 
 

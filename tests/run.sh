@@ -30,6 +30,10 @@ if lacks zsh; then need+=(zsh); fi
 if lacks fish; then need+=(fish); fi
 if lacks man; then need+=(man-db); fi
 if lacks groff; then need+=(groff-base); fi
+# The board's tests (tests/test_board_browser.py) render the page in Debian's headless Chromium,
+# driven by Selenium through chromium-driver (both at /usr/bin: Selenium downloads nothing).
+if [ ! -x /usr/bin/chromium ]; then need+=(chromium); fi
+if [ ! -x /usr/bin/chromedriver ]; then need+=(chromium-driver); fi
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq >/dev/null

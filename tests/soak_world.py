@@ -109,7 +109,8 @@ def reply(i: int) -> bytes:
         f"From: Pat Number{i} <pat@company{i}.example>\r\nTo: Alex Example <{USER}>\r\n"
         f"Subject: Re: Thank you\r\nDate: Tue, 17 Nov 2026 18:30:00 +0100\r\n"
         f"Message-ID: <soak-reply-{i}@company{i}.example>\r\n\r\n"
-        f"Dear Alex, thank you for your message. {BODY_MARKER} It was a pleasure to meet you.\r\n"
+        f"Dear Alex, thank you for your message. {BODY_MARKER} It was a pleasure to meet you, but we have "
+        f"decided to move forward with other candidates.\r\n"  # an answer: a courtesy alone keeps a loop open
     ).encode()
 
 
@@ -300,9 +301,12 @@ class Soak:
         return {company: status == "closed" for company, status in self.loop_status().items()}
 
     def all_done(self) -> bool:
-        """Every loop closed (in a steady soak, the deleted interviews show as cancelled) and no draft left."""
+        """Every loop closed (in a steady soak, the deleted interviews show as cancelled) and no draft left
+        but the feedback requests the rejections ask for."""
         settled = ("closed", "cancelled") if self.steady else ("closed",)
-        return all(s in settled for s in self.loop_status().values()) and not self.dovecot.messages("Drafts")
+        left = [m for m in self.dovecot.messages("Drafts").values() if m.get(b"BODY[]") and not str(
+            message_from_bytes(m[b"BODY[]"], policy=default)[KEY_HEADER]).endswith(".feedback-request")]
+        return all(s in settled for s in self.loop_status().values()) and not left
 
     def look_at_drafts(self) -> None:
         if not self.dovecot.running:

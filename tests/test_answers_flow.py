@@ -149,4 +149,6 @@ def test_after_an_invitation_the_next_interview_is_round_two_of_the_same_applica
     assert by_round[1]["status"] == "closed" and "next round on Thu 2026-11-26" in by_round[1]["reason"]
     assert by_round[2]["status"] == "open"
     text = world.cli("status", now="2026-11-26T12:00:00+01:00").out
-    assert "  round 2: Acme" in text
+    assert text.count("Acme — Backend Engineer") == 1 and "  round 2  " in text  # one application, its round
+    detail = world.cli("status", "Acme", now="2026-11-26T12:00:00+01:00").out  # every round of it
+    assert "  round 2: Acme" in detail and "next round on Thu 2026-11-26" in detail

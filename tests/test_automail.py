@@ -76,6 +76,7 @@ def test_exchange_out_of_office_with_a_german_return_date_moves_nothing_but_repo
     "Automatische Antwort: Danke", "Abwesenheitsnotiz: Danke", "Réponse automatique : Merci",
     "Absence du bureau", "Respuesta automática: Gracias", "Fuera de la oficina", "Risposta automatica: Grazie",
     "Automatisch antwoord: Bedankt", "[EXTERNAL] Automatic reply: Thank you", "Jane Doe is out of the office.",
+    "Automatic response to: Thank you for the interview",  # Dovecot sieve vacation
 ])
 def test_out_of_office_subjects_in_every_language_are_auto_replies(subject):
     auto = examine(mail(subject=subject))
@@ -142,6 +143,33 @@ def test_an_out_of_office_without_a_date_has_no_return_day():
 ])
 def test_the_return_day_is_read_in_english_german_french_spanish_italian_and_dutch(text, back):
     assert return_date(text, SENT, "acme.example") == back
+
+
+@pytest.mark.parametrize("text, back", [
+    ("I'm away at a conference with patchy email, and\nback on the 25th.", date(2026, 11, 25)),
+    ("Back on Wednesday the 25th.", date(2026, 11, 25)),
+    ("I'm back on 2nd.", date(2026, 12, 2)),  # the 2nd of this month is past: next month's
+    ("Out of office until the 31st.", date(2026, 12, 31)),  # November has none
+    ("Ab dem 25. bin ich wieder im Büro.", date(2026, 11, 25)),
+    ("Ich bin bis zum 25. abwesend.", date(2026, 11, 26)),
+    ("Je serai de retour le 25.", date(2026, 11, 25)),
+    ("Je suis absente jusqu'au 1er inclus.", date(2026, 12, 2)),
+    ("Estaré de vuelta el día 25.", date(2026, 11, 25)),
+    ("Sono fuori sede fino al 25.", date(2026, 11, 26)),
+    ("Rientrerò il 25.", date(2026, 11, 25)),
+    ("Ik ben terug op de 25e.", date(2026, 11, 25)),
+])
+def test_a_day_of_the_month_alone_is_the_next_such_day_after_the_message(text, back):
+    assert return_date(text, SENT, "acme.example") == back
+
+
+@pytest.mark.parametrize("text", [
+    "I am back after the 25 candidates have been seen.",  # "the 25" without an ordinal
+    "Ich bin am 25 Uhr zurück.", "Je serai de retour le 25 %.",
+    "Je serai de retour le 9h30.",
+])
+def test_a_number_that_is_no_day_of_the_month_is_no_return_day(text):
+    assert return_date(text, SENT, "acme.example") is None
 
 
 def test_a_date_without_a_year_is_the_next_such_date_after_the_message():
@@ -377,3 +405,87 @@ def test_the_matchers_read_at_most_the_scan_limit():
     far = dataclasses.replace(near, body="x " * SCAN_LIMIT + "could not be delivered\n")  # longer than parsed mail
     assert examine(near).kind == "bounce"
     assert examine(far).kind == "system"  # the failure words lie beyond what is read
+
+
+# --- issue 16: auto-replies with only their text to tell, surveys, dates -----------------
+
+
+def test_an_inbox_rule_reply_without_auto_headers_is_read_from_its_first_lines():
+    auto = examine(mail(body="Thank you for your message.\n\nI am currently out of the office with limited "
+                             "access to email and will return on Tuesday 1 December 2026.\n"))
+    assert auto.kind == "auto-reply" and auto.returns_on == date(2026, 12, 1)
+    auto = examine(mail(subject="AW: Nachfrage", body="Vielen Dank für Ihre E-Mail.\n\nIch bin bis\n"
+                        "einschließlich Freitag, 27. November, nicht im Büro und habe nur eingeschränkten "
+                        "Zugriff auf meine E-Mails.\n"))
+    assert auto.kind == "auto-reply" and auto.returns_on == date(2026, 11, 28)
+
+
+@pytest.mark.parametrize("header", [{"X_MS_Exchange_Inbox_Rules_Loop": "priya.raman@globex.example"},
+                                    {"X_MS_Exchange_Generated_Message_Source": "Mailbox Rules Agent"},
+                                    {"X_Auto_Response_Suppress": "All"}])
+def test_an_exchange_rule_header_supports_one_sign_of_absence_but_never_decides_alone(header):
+    one_sign = "Buongiorno,\n\nsono fuori sede fino al 30 novembre compreso.\n"
+    auto = examine(mail(subject="R: Colloquio", body=one_sign, **header))
+    assert auto is not None and (auto.kind, auto.returns_on) == ("auto-reply", date(2026, 12, 1))
+    assert examine(mail(subject="R: Colloquio", body=one_sign)) is None  # one sign alone: could be a person
+    assert examine(mail(subject="RE: Thank you", body="Thanks, we will get back to you.\n", **header)) is None
+
+
+@pytest.mark.parametrize("body", [
+    "Buongiorno,\n\ngrazie per il messaggio. Sono fuori sede fino al 30 novembre compreso.\n",
+    "Buongiorno,\n\nsono fuori sede fino al 30 novembre compreso. Non ho accesso alla posta elettronica.\n",
+    "Bonjour,\n\nmerci pour le message. Je suis absente jusqu'au 30 novembre inclus.\n",
+    "Hola:\n\nEstoy fuera de la oficina hasta el 30 de noviembre, sin acceso al correo.\n",
+    "Hallo,\n\ndanke für die Nachricht. Ich bin bis einschließlich 30. November nicht im Büro.\n",
+    "Hello,\n\nthanks for the message. I am on leave until 1 December and don't have access to email.\n",
+])
+def test_an_inbox_rule_template_in_any_wording_of_its_opening_or_missing_access_is_an_auto_reply(body):
+    auto = examine(mail(subject="RE: Interview", body=body))
+    assert auto is not None and (auto.kind, auto.returns_on) == ("auto-reply", date(2026, 12, 1))
+
+
+def test_a_person_who_says_they_are_out_of_the_office_is_still_a_person():
+    assert examine(mail(body="Hi Alex,\n\nsorry for the slow answer, I'm out of the office this week at a "
+                             "conference. I'll come back to you by Friday 4 December.\n\nTom\n")) is None
+    assert examine(mail(body="Hi Alex,\n\nthank you for your message. I am out of the office until Monday "
+                             "but we will decide soon.\n")) is None  # greets you by name: no template
+
+
+@pytest.mark.parametrize("subject", ["Application received: Backend Engineer", "Eingangsbestätigung Ihrer "
+                                     "Bewerbung", "Accusé de réception", "Ontvangstbevestiging"])
+def test_an_acknowledgement_subject_is_an_auto_reply(subject):
+    assert examine(mail(subject=subject)).kind == "auto-reply"
+
+
+def test_a_survey_with_list_unsubscribe_is_a_list_even_when_it_names_your_application():
+    auto = examine(mail(subject="How was your interview with Globex?", body="Please take our short candidate "
+                        "survey. It will not affect your application.\n",
+                        List_Unsubscribe="<https://x.example/unsub>"))
+    assert auto.kind == "list"
+
+
+def test_a_rejection_with_list_unsubscribe_and_a_survey_link_is_not_a_list():
+    assert examine(mail(subject="Your application", body="Unfortunately we have decided to move forward with "
+                        "other candidates. We'd welcome your feedback in our survey.\n",
+                        List_Unsubscribe="<https://x.example/unsub>")) is None
+
+
+def test_a_survey_from_a_no_reply_address_is_system_mail():
+    auto = examine(mail(sender="Acme Recruiting <noreply@acme.example>", subject="Your feedback on your interview",
+                        body="Please rate your experience in this short survey: https://acme.qualtrics.com/x\n"))
+    assert auto.kind == "system"
+
+
+def test_a_return_date_broken_by_a_line_wrap_is_found():
+    assert return_date("I will be back in the\noffice on Thursday 3 December.", SENT) == date(2026, 12, 3)
+    assert return_date("Ik ben afwezig tot en\nmet vrijdag 4 december.", SENT) == date(2026, 12, 5)
+    assert return_date("Sarò assente dal 20 novembre al 2 dicembre compreso.", SENT) == date(2026, 12, 3)
+
+
+def test_office_hours_in_a_signature_are_no_absence():
+    text = ("I'm out of the office until Monday 30 November.\n\nKim Lee\n"
+            "Office hours: Monday to Friday, 9:00–17:00 (part-time: Mon–Wed)\n")
+    assert return_date(text, SENT) == date(2026, 11, 30)
+    assert return_date("Ich bin derzeit nicht im Büro.\n\nSprechzeiten: Mo–Fr 9–17 Uhr, telefonisch "
+                       "erreichbar Montag bis Donnerstag\n", SENT) is None
+    assert return_date("Ab Montag bin ich wieder erreichbar.", SENT) == date(2026, 11, 23)

@@ -79,7 +79,8 @@ def test_the_whole_loop_runs_on_caldav(world):
     assert world.reminder_keys() == keys and len(world.stored("VTODO")) == len(todos)
 
     world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", subject="Re: Thank you",
-                  date="Tue, 17 Nov 2026 16:30:00 +0100", body="Thank you, Alex. It was a pleasure to meet you too.")
+                  date="Tue, 17 Nov 2026 16:30:00 +0100", body="Thank you, Alex. It was a pleasure to meet you too. We have decided to move forward "
+                       "with other candidates, though.")
     r = world.once("2026-11-17T17:00:00+01:00")
     assert world.loop_status("2026-11-17T17:00:00+01:00") == "closed", r.out
     # the follow-up is no longer needed: its reminder and its to-do are gone

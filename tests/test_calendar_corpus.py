@@ -142,5 +142,5 @@ def test_an_interview_cancelled_after_its_draft_exists_cancels_its_loop(tmp_path
     r = world.once("2024-06-12T17:00:00+02:00")
     assert "cancel" in r.out
     assert world.drafts() == []  # untouched, so removed with its loop
-    status = world.cli("status", now="2024-06-12T17:00:00+02:00")
-    assert "cancelled" in status.out
+    status = world.cli("status", "--all", now="2024-06-12T17:00:00+02:00")  # closed ones with --all
+    assert "closed (cancelled)" in status.out

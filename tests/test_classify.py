@@ -281,3 +281,154 @@ def test_the_quote_and_prefix_expressions_match_as_before():
         for b in (199, 200, 201):
             line = "am " + "x" * a + " schrieb " + "y" * b + " " * 300 + ":"
             assert bool(quote.match(line)) == c._is_quote_header(line), (a, b)
+
+
+# --- the outcome by evidence (issue 16) --------------------------------------------------
+
+
+def test_a_request_for_information_about_a_later_stage_is_an_info_request():
+    assert verdict("Before we move you to the final round, could you please send us your salary "
+                   "expectations?")[0] == "info"
+    assert verdict("Für die nächste Runde benötigen wir noch Ihre Gehaltsvorstellung.")[0] == "info"
+
+
+def test_a_later_stage_named_alone_is_still_a_next_round():
+    assert verdict("Before the final interview, please complete the online assessment.")[0] == "next-round"
+
+
+def test_an_invitation_to_the_final_round_with_a_request_in_another_sentence_is_a_next_round():
+    assert verdict("We'd like to invite you to a final round. Could you also send your salary expectations?")[0] \
+        == "next-round"
+
+
+@pytest.mark.parametrize("body", [
+    "Thanks again for coming in for the second interview yesterday, the team enjoyed it.",
+    "Thanks for taking the time for the onsite interview last Tuesday.",
+    "Nach Ihrem zweiten Gespräch sprechen wir intern noch über die Besetzung.",
+    "Je transmets à l'équipe qui vous a rencontré lors de votre deuxième entretien.",
+    "Gracias por la segunda entrevista de ayer.",
+])
+def test_a_past_interview_named_is_no_next_round(body):
+    assert verdict(body)[0] == "other"
+
+
+def test_thanks_and_an_invitation_in_one_sentence_is_still_an_invitation():
+    assert verdict("Thanks for your time and we would like to invite you to a second interview.")[0] == "next-round"
+
+
+def test_a_request_for_documents_that_mentions_the_contract_is_an_info_request():
+    assert verdict("For the offer stage our HR team needs a copy of your ID and your latest payslip. "
+                   "Once we have them, we'll prepare the employment contract.")[0] == "info"
+
+
+def test_an_offer_that_asks_for_references_is_still_an_offer():
+    assert verdict("We are delighted to offer you the position! Could you send us two references?")[0] == "offer"
+
+
+@pytest.mark.parametrize("body, outcome", [
+    ("nous souhaiterions vous convier à l'entretien final avec notre directeur technique.", "next-round"),
+    ("Nous sommes désolés de vous annoncer qu'après mûre réflexion, nous avons décidé de ne pas poursuivre "
+     "votre candidature.", "rejection"),
+    ("We have decided, after careful consideration, not to take your application further.", "rejection"),
+    ("Bill would like to speak with two people we could contact about your work.", "info"),
+    ("Können Sie uns zwei Personen nennen, mit denen wir über Ihre bisherige Arbeit sprechen dürfen?", "info"),
+    ("Siamo lieti di offrirti la posizione di Site Reliability Engineer.", "offer"),
+    ("Helaas heeft Initech besloten om verder te gaan met een andere kandidaat.", "rejection"),
+    ("Queremos organizar contigo una última conversación con el equipo.", "next-round"),
+])
+def test_phrases_allow_words_between_elision_and_referees_without_the_word(body, outcome):
+    assert verdict(body)[0] == outcome
+
+
+def test_a_calendar_invitation_is_a_next_round_with_its_subject_as_the_deciding_words():
+    msg = MailMessage(ref="inbox/1", folder="inbox", subject="Initech: Alex Example / Peter Gibbons (CTO)",
+                      body="Peter would like to meet you.", calendar_method="REQUEST")
+    v = classify(msg, BUILTIN)
+    assert (v.outcome, v.phrase, v.position) == ("next-round", "an invitation: Initech: Alex Example / Peter "
+                                                              "Gibbons (CTO)", "invitation")
+
+
+def test_a_meeting_link_with_its_id_reads_as_an_invitation():
+    body = "Here are the details for your conversation with Samir.\n\nJoin Zoom Meeting\nhttps://x.zoom.us/j/812\n"
+    assert verdict(body)[0] == "next-round"
+
+
+def test_a_rejection_with_a_zoom_link_for_feedback_is_a_rejection():
+    body = ("We have decided to move forward with other candidates. If you'd like feedback, join me here:\n"
+            "Join Zoom Meeting https://x.zoom.us/j/812")
+    assert verdict(body)[0] == "rejection"
+
+
+def test_the_deciding_words_carry_their_position_and_sense():
+    v = classify(reply("Could you send us your salary expectations?", subject="Salary"), BUILTIN)
+    assert (v.outcome, v.phrase, v.position, v.sense) == ("info", "salary expectations", "first lines", "question")
+    v = classify(reply("Hello", subject="Second interview"), BUILTIN)
+    assert (v.outcome, v.position) == ("next-round", "subject")
+
+
+def test_thanks_before_a_request_do_not_make_the_request_past():
+    assert verdict("Thanks for getting back to us – could you send us your references?")[0] == "info"
+    assert verdict("Thank you for the update, could you please send your updated CV?")[0] == "info"
+
+
+@pytest.mark.parametrize("body, outcome", [
+    # a question about when you could start is a request for information, in every language;
+    # availability for a meeting stays a next round
+    ("Could you let us know your availability to start and your notice period?", "info"),
+    ("Are you available to start on 1 March?", "info"),
+    ("Could you share your availability for a second interview next week?", "next-round"),
+    ("Können Sie uns Ihre Verfügbarkeit für einen Eintritt mitteilen?", "info"),
+    ("Quand seriez-vous disponible pour commencer ?", "info"),
+    ("Pourriez-vous nous indiquer vos disponibilités pour un second entretien ?", "next-round"),
+    ("¿Podrías indicarnos tu disponibilidad para incorporarte y tu periodo de preaviso?", "info"),
+    ("¿Podrías indicarnos tu disponibilidad para una segunda entrevista?", "next-round"),
+    ("Potresti indicarci la tua disponibilità a iniziare?", "info"),
+    ("Potresti indicarci la tua disponibilità per un colloquio?", "next-round"),
+    ("Kun je je beschikbaarheid om te starten doorgeven?", "info"),
+    ("Kun je je beschikbaarheid voor een tweede gesprek doorgeven?", "next-round"),
+])
+def test_availability_to_start_is_a_request_for_information_not_a_next_round(body, outcome):
+    assert verdict(body)[0] == outcome
+
+
+@pytest.mark.parametrize("body, outcome", [
+    ("Damit wir das Vertragsangebot vorbereiten können, bräuchten wir noch folgende Unterlagen: Ihre Zeugnisse.",
+     "info"),
+    ("Für das Vertragsangebot benötigen wir noch eine Kopie Ihres Ausweises.", "info"),
+    ("So that we can prepare your contract offer, could you send us a copy of your ID?", "info"),
+    ("Pour préparer la proposition de contrat, pourriez-vous nous envoyer une copie de vos diplômes ?", "info"),
+    ("Para preparar la carta de oferta, ¿podrías enviarnos una copia de tu DNI?", "info"),
+    ("Per preparare la lettera di offerta, potresti inviarci una copia dei tuoi documenti?", "info"),
+    ("Anbei erhalten Sie unser Vertragsangebot.", "offer"),  # the document itself
+    ("Please find attached your contract offer.", "offer"),
+    ("Nos complace hacerte una oferta para incorporarte al equipo.", "offer"),
+])
+def test_documents_asked_for_the_contract_offer_are_a_request_and_the_offer_itself_an_offer(body, outcome):
+    assert verdict(body)[0] == outcome
+
+
+@pytest.mark.parametrize("body", [
+    "Leider haben wir uns entschieden, den Prozess mit anderen Kandidat:innen fortzusetzen.",
+    "Wir haben uns entschieden, mit anderen Kandidat*innen weiterzugehen.",
+    "Wir haben uns entschieden, mit anderen KandidatInnen fortzufahren.",
+    "Wir haben uns zugunsten anderer Bewerber_innen entschieden.",
+    "Wir haben anderen Bewerber:innen den Vorzug gegeben.",
+    "We have decided to continue the process with other candidates.",
+    "Nous avons décidé de poursuivre le processus avec d'autres candidat·e·s.",
+    "Hemos decidido continuar el proceso con otros/as candidatos/as.",
+    "Abbiamo deciso di proseguire il processo di selezione con altri candidati.",
+    "We hebben besloten het proces met andere kandidaten voort te zetten.",
+    "Purtroppo non procederemo con la tua candidatura.",
+    "Abbiamo deciso di non proseguire con la sua candidatura.",
+    "Nous ne poursuivrons pas votre candidature.",
+])
+def test_going_on_with_other_candidates_or_not_on_with_yours_is_a_rejection_in_any_gender_form(body):
+    assert verdict(body)[0] == "rejection"
+
+
+@pytest.mark.parametrize("body", [
+    "Wir führen noch Gespräche mit anderen Kandidaten und melden uns bei Ihnen.",
+    "We are still continuing the process with other candidates and will get back to you.",
+])
+def test_other_candidates_still_in_the_process_are_no_rejection(body):
+    assert verdict(body)[0] == "other"

@@ -127,3 +127,27 @@ def test_the_daemon_notifies_each_event_once(world, notification_service):
     assert {n.app_name for n in got} == {APP}
     assert len({n.id for n in got}) == len(got)
     assert all("regret" not in n.summary + n.body for n in got), "a message's text reached the desktop"
+
+
+@pytest.mark.parametrize("failure, advice", [
+    ("address", "check the address"),
+    ("", "check the address"),  # recorded before the kind was kept
+    ("full", "their mailbox is full: try again in a few days, or write to another contact"),
+    ("too-large", "the message was too large: send it again without the attachment (or with a link to it)"),
+    ("other", "the receiving server refused it: check the address, or write to another contact"),
+])
+def test_a_bounce_notice_gives_the_advice_of_its_kind_of_failure(failure, advice, tmp_path):
+    from interview_followup.daemon.engine.attention import notices
+    from interview_followup.daemon.model import Observation
+    from interview_followup.daemon.store.state import State
+
+    state = State.open(tmp_path / "state")
+    try:
+        state.add_observation(Observation("inbox/7", "acme", "bounce",
+                                          datetime.fromisoformat("2026-11-17T17:00:00+01:00"),
+                                          "a bounce of your mail", outcome=failure, address="kim.lee@acme.example"))
+        (notice,) = notices(state).values()
+    finally:
+        state.close()
+    assert notice.title == "Mail to an interview bounced"  # no loop recorded for "acme" here
+    assert notice.body == f"Your mail to kim.lee@acme.example could not be delivered: {advice}."

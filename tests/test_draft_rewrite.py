@@ -72,7 +72,7 @@ def test_an_edited_draft_is_left_and_the_change_reported_once(world):
     content = thank_you(world).get_content()
     assert "Many thanks" in content and "data migration" not in content
     again = world.once("2026-11-17T18:30:00+01:00")
-    assert "edited" not in again.out and "nothing to do" in again.out
+    assert "edited by you" not in again.out and "nothing to do" in again.out
 
 
 def test_a_draft_sent_or_deleted_before_the_change_is_not_written_again(world):

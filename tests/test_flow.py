@@ -103,10 +103,12 @@ def test_reply_from_the_interviewer_closes_the_loop_and_removes_the_untouched_dr
     world.once(AFTER)
     world.once("2026-11-23T09:00:00+01:00")
     assert len(world.drafts()) == 2
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Mon, 23 Nov 2026 11:00:00 +0100")
+    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Mon, 23 Nov 2026 11:00:00 +0100",
+                  body="Dear Alex, unfortunately we have decided to move forward with other candidates. Jane")
     r = world.once("2026-11-23T12:00:00+01:00")
     assert "remove the untouched followup draft" in r.out
-    assert world.drafts() == []
+    # what is left is what the answer asks for: the request for feedback
+    assert [str(d[KEY_HEADER]).partition(".")[2] for d in world.drafts()] == ["feedback-request"]
     st = json.loads(world.cli("status", "--json", now="2026-11-23T12:00:00+01:00").out)
     (loop,) = st["loops"]
     assert loop["status"] == "closed"
@@ -121,7 +123,8 @@ def test_reply_from_the_interviewer_closes_the_loop_and_removes_the_untouched_dr
 def test_reply_before_the_followup_removes_the_followup_reminder(world):
     world.set_calendar(ACME)
     world.once(AFTER)
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Thu, 19 Nov 2026 11:00:00 +0100")
+    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Thu, 19 Nov 2026 11:00:00 +0100",
+                  body="Dear Alex, unfortunately we have decided to move forward with other candidates. Jane")
     r = world.once("2026-11-19T12:00:00+01:00")
     assert "remove the reminder for followup-reminder" in r.out
     assert not any("follow-up" in str(e["SUMMARY"]).lower() for e in world.reminders())
@@ -130,7 +133,8 @@ def test_reply_before_the_followup_removes_the_followup_reminder(world):
 def test_a_colleague_at_the_company_domain_closes_the_loop(world):
     world.set_calendar(ACME)
     world.once(AFTER)
-    world.deliver("INBOX", sender="hr@jobs.acme.example", date="Thu, 19 Nov 2026 11:00:00 +0100")
+    world.deliver("INBOX", sender="hr@jobs.acme.example", date="Thu, 19 Nov 2026 11:00:00 +0100",
+                  body="Dear Alex, unfortunately we have decided to move forward with other candidates. Jane")
     world.once("2026-11-19T12:00:00+01:00")
     st = json.loads(world.cli("status", "--json", now="2026-11-19T12:00:00+01:00").out)
     assert st["loops"][0]["status"] == "closed"
@@ -165,7 +169,8 @@ def test_a_draft_the_user_edited_is_left_alone_and_reported(world):
     new = _mb.MaildirMessage(raw)
     new.set_flags("DS")
     drafts.add(new)
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Tue, 17 Nov 2026 17:00:00 +0100")
+    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Tue, 17 Nov 2026 17:00:00 +0100",
+                  body="Dear Alex, we would like to invite you to a second interview. Jane")
     r = world.once("2026-11-17T18:00:00+01:00")
     assert "edited" in r.out
     assert len(world.drafts()) == 1
@@ -286,7 +291,8 @@ def test_a_state_database_from_a_newer_version_is_refused(world):
 def test_status_lists_each_loop_with_its_steps(world):
     world.set_calendar(ACME)
     world.once(AFTER)
-    out = world.cli("status", now=AFTER).out
+    assert "Acme — Backend Engineer" in world.cli("status", now=AFTER).out
+    out = world.cli("status", "Acme", now=AFTER).out  # the application in detail
     assert "Acme — Backend Engineer" in out
     for step in ("debrief", "thank-you", "followup"):
         assert step in out
@@ -387,7 +393,8 @@ def test_an_answer_in_the_thread_of_your_sent_mail_closes_the_loop_whoever_sends
     world.once("2026-11-17T17:30:00+01:00")
     sent_id = world.folder("Sent").get_message(world.folder("Sent").keys()[0])["Message-ID"]
     world.deliver("INBOX", sender="Recruiting <talent@acme-recruiting.example>",
-                  date="Wed, 18 Nov 2026 10:00:00 +0100", headers={"In-Reply-To": sent_id, "References": sent_id})
+                  date="Wed, 18 Nov 2026 10:00:00 +0100", headers={"In-Reply-To": sent_id, "References": sent_id},
+                  body="Dear Alex, unfortunately we have decided to move forward with other candidates. Jane")
     world.once("2026-11-18T11:00:00+01:00")
     st = json.loads(world.cli("status", "--json", now="2026-11-18T11:00:00+01:00").out)
     assert st["loops"][0]["status"] == "closed"

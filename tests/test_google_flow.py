@@ -103,6 +103,10 @@ def drafts(google: Emulator) -> dict[str, EmailMessage]:
     return {d: message_from_bytes(raw, policy=default) for d, raw in google.gmail.drafts_raw().items()}
 
 
+def steps_of(found: dict[str, EmailMessage]) -> set[str]:
+    return {str(m[KEY_HEADER]).partition(".")[2] for m in found.values()}
+
+
 def draft_for(google: Emulator, step: str) -> tuple[str, EmailMessage]:
     (found,) = [(d, m) for d, m in drafts(google).items() if str(m[KEY_HEADER]).endswith(f".{step}")]
     return found
@@ -140,7 +144,8 @@ def reply_from_jane(to_message: EmailMessage, date: str) -> bytes:
         f"Subject: Re: {to_message['Subject']}\r\nDate: {date}\r\n"
         "Message-ID: <jane-answer-1@acme.example>\r\n"
         f"In-Reply-To: {msgid}\r\nReferences: {msgid}\r\n\r\n"
-        "Thank you, Alex. It was a pleasure to meet you too.\r\n"  # an answer; a promise would keep the loop open
+        # an answer; a courtesy or a promise alone would keep the loop open
+        "Thank you, Alex. Unfortunately we have decided to move forward with other candidates.\r\n"
     ).encode()
 
 
@@ -208,7 +213,7 @@ def test_the_sent_thank_you_is_followed_up_in_its_thread_and_the_answer_closes_t
     assert answer.thread_id == sent.thread_id
     r = world.once("2026-11-23T12:00:00+01:00")
     assert "remove the untouched followup draft" in r.out
-    assert drafts(google) == {}
+    assert steps_of(drafts(google)) == {"feedback-request"}  # what the rejection asks for, nothing else
     loop = status(world, "2026-11-23T12:00:00+01:00")
     assert loop["status"] == "closed"
     assert loop["reason"].startswith("closed") and "thread" in loop["reason"]  # why: Jane answered in the thread
@@ -226,14 +231,15 @@ def test_an_answer_before_the_followup_date_removes_the_future_reminders(world, 
     r = world.once("2026-11-18T11:00:00+01:00")
     assert "note the answer for Acme" in r.out
     assert "remove the reminder for followup-reminder" in r.out
-    assert steps(reminders(google)) == {"debrief", "thank-you-reminder"}  # both in the past
+    # the debrief and the thank-you's reminders are in the past; the rejection asks for feedback
+    assert steps(reminders(google)) == {"debrief", "thank-you-reminder", "feedback-request-reminder"}
     loop = status(world, "2026-11-18T11:00:00+01:00")
     assert loop["status"] == "closed"
     assert loop["reason"].startswith("closed") and "thread" in loop["reason"]
     assert {s["name"]: s["state"] for s in loop["steps"]}["followup"] == "cancelled"
     assert "nothing to do" in world.once(FOLLOWUP_DAY).out
-    assert drafts(google) == {}
-    assert steps(reminders(google)) == {"debrief", "thank-you-reminder"}
+    assert steps_of(drafts(google)) == {"feedback-request"}
+    assert steps(reminders(google)) == {"debrief", "thank-you-reminder", "feedback-request-reminder"}
 
 
 def test_an_interview_cancelled_in_google_calendar_cancels_the_loop_and_removes_its_drafts_and_reminders(world, google):

@@ -445,7 +445,8 @@ def test_a_followup_step_yields_a_task_in_the_list(tmp_path, google_emulator, mo
     world.once("2026-11-17T19:00:00+01:00")  # the thank-you went out: no nudge, and no task for it
     assert "thank-you-nudge" not in tasks_by_step()
 
-    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Thu, 19 Nov 2026 11:00:00 +0100")
+    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Thu, 19 Nov 2026 11:00:00 +0100",
+                  body="Dear Alex, we would like to invite you to a second interview. Jane")
     world.once("2026-11-19T12:00:00+01:00")  # the employer answered: the follow-up and its task go
     assert "followup-reminder" not in tasks_by_step()
 

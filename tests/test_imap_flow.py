@@ -24,7 +24,8 @@ AFTER = "2026-11-17T16:00:00+01:00"
 REPLY = (
     b"From: Jane Doe <jane.doe@acme.example>\r\nTo: alex@example.org\r\n"
     b"Subject: Re: Thank you\r\nDate: Tue, 17 Nov 2026 16:30:00 +0100\r\n"
-    b"Message-ID: <reply-1@acme.example>\r\n\r\nThank you, Alex. It was a pleasure to meet you too.\r\n"
+    b"Message-ID: <reply-1@acme.example>\r\n\r\nThank you, Alex. Unfortunately we have decided to move "
+    b"forward with other candidates.\r\n"  # an answer: a courtesy alone would keep the loop open
 )
 
 
@@ -80,7 +81,8 @@ def test_the_whole_loop_runs_on_imap(imap_world, dovecot):
     dovecot.deliver(REPLY)
     r = imap_world.once("2026-11-17T17:00:00+01:00")
     assert "remove the untouched thank-you draft" in r.out
-    assert drafts(dovecot) == {}
+    # what is left is what the rejection asks for
+    assert [str(d[KEY_HEADER]).partition(".")[2] for _, d in drafts(dovecot).values()] == ["feedback-request"]
     assert loop_status(imap_world, "2026-11-17T17:00:00+01:00") == "closed"
 
 

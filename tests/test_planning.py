@@ -117,7 +117,8 @@ def test_phone_channel_plans_a_call_reminder_instead_of_a_draft():
 
 
 def test_reply_closes_the_loop_and_cancels_what_is_pending():
-    reply = Observation("r1", "abcd1234", "reply", datetime(2026, 11, 19, 10, 0, tzinfo=BERLIN), "from Jane")
+    reply = Observation("r1", "abcd1234", "reply", datetime(2026, 11, 19, 10, 0, tzinfo=BERLIN), "from Jane",
+                        outcome="rejection", phrase="other candidates")
     p = plan_at(datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN), observations=[reply])
     assert p.status == "closed" and "from Jane" in p.reason
     assert p.step("followup").state == "cancelled" and not p.step("followup").want
@@ -197,18 +198,39 @@ def test_a_request_for_information_cancels_the_followup_and_reminds_to_answer():
     assert p.step("followup").state == "cancelled"
 
 
-def test_an_unclear_reply_cancels_the_followup_and_does_nothing_else():
-    p = plan_at(REPLY_AT, observations=[reply(REPLY_AT)])
-    assert p.status == "closed" and p.outcome == "answered"
-    assert p.step("followup").state == "cancelled"
-    assert not [s.name for s in p.steps if s.want and s.due > REPLY_AT]  # past reminders stay as they were
+def test_a_courtesy_reply_does_not_close_the_loop():
+    polite = Observation("r1", "abcd1234", "reply", REPLY_AT, "a reply from Jane Doe, who interviewed you",
+                         outcome="other", address="jane@acme.example")
+    p = plan_at(REPLY_AT, observations=[polite])
+    assert p.status == "open" and p.outcome == "" and p.closed_at is None
+    assert p.step("followup").state == "scheduled" and p.step("followup").due == datetime(2026, 11, 23, 9, 0,
+                                                                                          tzinfo=BERLIN)
+    assert "a message from Jane Doe on Thu 2026-11-19 may be their answer" in p.reason
+    assert p.stage == "waiting on them" and "a message from Jane Doe on Thu 2026-11-19 may be it" in p.stage_detail
+
+
+def test_the_followup_after_a_courtesy_reply_is_still_drafted_when_due():
+    polite = reply(REPLY_AT)
+    p = plan_at(datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN), observations=[polite])
+    assert p.step("followup").state == "due" and p.step("followup").want
+
+
+def test_silence_after_a_courtesy_reply_counts_from_that_reply():
+    timing = Timing(extra_followups=0)
+    sent_followup = sent(datetime(2026, 11, 23, 9, 30, tzinfo=BERLIN), "followup")
+    polite = reply(datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN))
+    then = datetime(2026, 11, 23, 12, 0, tzinfo=BERLIN) + timedelta(days=timing.give_up_days)
+    silent = plan_at(then, observations=[sent_followup], timing=timing)
+    assert silent.outcome == "no-response"
+    p = plan_at(then, observations=[sent_followup, polite], timing=timing)
+    assert p.status == "open" and p.outcome == ""
 
 
 def test_a_later_decisive_reply_decides_after_an_earlier_polite_one():
     later = REPLY_AT + timedelta(days=3)
     p = plan_at(later, observations=[reply(REPLY_AT), reply(later, "rejection", "not to proceed")])
     assert p.outcome == "rejected" and p.step("feedback-request").want
-    assert p.closed_at == REPLY_AT
+    assert p.closed_at == later
 
 
 # --- absences, bounces, silence ---------------------------------------------------------

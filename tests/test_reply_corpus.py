@@ -115,8 +115,12 @@ def test_the_manifest_uses_known_values_only() -> None:
         assert want.get("automatic", "auto-reply") in ("auto-reply", "bounce", "list", "calendar", "system"), name
         if want["kind"] == "out-of-office":
             date.fromisoformat(want["returns_on"])
+        if "promised_by" in want:
+            assert want.get("outcome") == "other", name
+            date.fromisoformat(want["promised_by"])
         if want["kind"] == "bounce":
             assert "@" in want["address"], name
+            assert want.get("failure", "address") in ("address", "full", "too-large", "other"), name
 
 
 def test_no_automatic_message_is_ever_a_reply() -> None:
@@ -152,6 +156,23 @@ def test_out_of_office_notices_and_bounces_carry_the_day_and_the_address() -> No
             wrong.append(f"{c.file}: back on {c.want['returns_on']}, got {c.got.returns_on}")
         if c.want["kind"] == "bounce" and c.got.address != c.want["address"]:
             wrong.append(f"{c.file}: bounced {c.want['address']}, got {c.got.address}")
+        if c.want["kind"] == "bounce" and c.got.outcome != c.want.get("failure", "address"):
+            wrong.append(f"{c.file}: failed for {c.want.get('failure', 'address')}, got {c.got.outcome}")
+    assert wrong == []
+
+
+def test_a_reply_that_decides_nothing_is_never_read_as_deciding() -> None:
+    """A courtesy, an acknowledgement or a promise read as a rejection, an offer, a next
+    round or a request would close (or advance) the loop: a false closure."""
+    wrong = [f"{c.file}: read as {c.got_class} ({c.got.phrase!r})"
+             for c in cases() if c.want_class == "other" and c.got_class not in ("other", "ignored")]
+    assert wrong == []
+
+
+def test_promised_answer_days_are_exact() -> None:
+    wrong = [f"{c.file}: promised by {c.want['promised_by']}, got {c.got.returns_on if c.got else None}"
+             for c in cases() if "promised_by" in c.want
+             and (c.got is None or c.got.returns_on != date.fromisoformat(c.want["promised_by"]))]
     assert wrong == []
 
 

@@ -252,6 +252,13 @@ def test_a_reply_that_only_says_they_will_get_back_to_you_is_no_closure(world):
     ("Wir melden uns bis Freitag, 4. Dezember bei Ihnen.", date(2026, 12, 4)),
     ("Nous reviendrons vers vous d'ici le 4 décembre.", date(2026, 12, 4)),
     ("Nos pondremos en contacto antes del 4 de diciembre.", date(2026, 12, 4)),
+    ("Wir melden uns bis Ende Januar verbindlich bei Ihnen.", date(2027, 1, 31)),
+    ("We will get back to you by the end of the month.", date(2026, 11, 30)),
+    ("Nous reviendrons vers vous d'ici fin décembre.", date(2026, 12, 31)),
+    ("Ti faremo sapere entro la fine di gennaio.", date(2027, 1, 31)),
+    ("We nemen voor 3 februari een besluit en laten het je dan meteen weten.", date(2027, 2, 3)),
+    ("Before 3 December we will let you know our decision.", date(2026, 12, 3)),
+    ("We will get back to you by the 25th.", date(2026, 11, 25)),
     ("We will be in touch as soon as we have news.", None),
     ("Thanks for meeting us on Tuesday 17 November. We will be in touch.", None),  # a date, but not the promised one
     ("We'll be in touch. On 4 December we have our team meeting.", None),  # another sentence
@@ -306,7 +313,7 @@ def test_declined_and_cancelled_interviews_are_listed_with_their_reason(world):
     assert found["Acme"]["status"] == "cancelled" and found["Acme"]["stage"] == "closed (declined)"
     assert "you declined it" in found["Acme"]["reason"]
     assert found["Globex"]["stage"] == "closed (cancelled)" and "the event was cancelled" in found["Globex"]["reason"]
-    text = world.cli("status", now="2026-11-16T09:00:00+01:00").out
+    text = world.cli("status", "--all", now="2026-11-16T09:00:00+01:00").out
     assert "closed (declined): you declined it" in text and "closed (cancelled): the event was cancelled" in text
 
 
@@ -333,14 +340,32 @@ def test_an_event_removed_from_the_calendar_is_listed_as_cancelled_with_that_rea
 # --- a closed loop shows no due step; status at a glance -----------------------------
 
 
+def test_a_courtesy_reply_keeps_the_loop_open_and_is_shown_as_maybe_their_answer(world):
+    world.set_calendar(ACME)
+    world.once(AFTER)
+    world.once("2026-11-23T09:00:00+01:00")  # the follow-up is due
+    world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Mon, 23 Nov 2026 11:00:00 +0100",
+                  body="Thanks for your note, Alex. Have a good week!")
+    world.once("2026-11-23T12:00:00+01:00")
+    loop = loops(world, "2026-11-23T12:00:00+01:00")["Acme"]
+    assert loop["status"] == "open" and loop["stage"] == "waiting on you"
+    assert "a message from Jane Doe on Mon 2026-11-23 may be their answer" in loop["reason"]
+    assert "followup" in drafts_by_step(world)  # the follow-up stays
+    text = world.cli("status", now="2026-11-23T12:00:00+01:00").out
+    assert "a message from Jane Doe on Mon 2026-11-23 may be their answer" in text
+    history = world.cli("history", "Acme", now="2026-11-23T12:00:00+01:00").out
+    assert "a message from Jane Doe may be their answer" in history
+
+
 def test_a_closed_loop_shows_no_due_step(world):
     world.set_calendar(ACME)
     world.once(AFTER)
     world.once("2026-11-23T09:00:00+01:00")  # the debrief, thank-you and follow-up reminders are past
     world.deliver("INBOX", sender="Jane Doe <jane.doe@acme.example>", date="Mon, 23 Nov 2026 11:00:00 +0100")
+    world.cli("close", "Acme", "--outcome", "other", now="2026-11-23T11:30:00+01:00")
     world.once("2026-11-23T12:00:00+01:00")
     loop = loops(world, "2026-11-23T12:00:00+01:00")["Acme"]
-    assert loop["status"] == "closed" and loop["stage"] == "closed (answered)"
+    assert loop["status"] == "closed" and loop["stage"] == "closed (other)"
     no_due_step_when_closed(loop)
     steps = {s["name"]: s for s in loop["steps"]}
     assert steps["debrief"]["state"] == "skipped" and "no longer needed" in steps["debrief"]["detail"]
@@ -390,7 +415,9 @@ def test_status_says_where_each_loop_stands_in_words_read_at_a_glance(world):
     assert acme["stage"] == "waiting on them" and acme["stage_detail"] == "their answer; follow-up on Mon 2026-11-23"
     text = world.cli("status", now="2026-11-17T18:00:00+01:00").out
     assert "waiting on them: their answer; follow-up on Mon 2026-11-23" in text
-    assert "Globex — Data Analyst  [" in text and "Wed 2026-11-18 10:00  upcoming\n" in text
+    assert "Globex — Data Analyst" in text and "upcoming: the interview tomorrow 10:00" in text
+    detail = world.cli("status", "Globex", now="2026-11-17T18:00:00+01:00").out
+    assert "Globex — Data Analyst  [" in detail and "Wed 2026-11-18 10:00  upcoming\n" in detail
     data = json.loads(world.cli("status", "--json", now="2026-11-17T18:00:00+01:00").out)
     assert {"status", "reason", "outcome", "stage", "stage_detail", "found_late"} <= set(data["loops"][0])
 

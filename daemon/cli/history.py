@@ -22,8 +22,8 @@ from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import Config
 from interview_followup.daemon.engine.reconcile import plans_from_state
-from interview_followup.daemon.model import Observation
-from interview_followup.daemon.store.state import Entry, State
+from interview_followup.daemon.board.timeline import loop_history, mail_words  # noqa: F401 (mail_words: moved there)
+from interview_followup.daemon.store.state import State
 
 
 def cmd_history(config: Config, clock: Clock, args: argparse.Namespace) -> int:
@@ -32,16 +32,9 @@ def cmd_history(config: Config, clock: Clock, args: argparse.Namespace) -> int:
         iv = find_loop(state, args.loop)
         now = clock.now()
         plan = next(p for p in plans_from_state(state, config, now) if p.interview.loop_id == iv.loop_id)
-        entries = state.history(iv.loop_id)
-        if not any(e.kind == "found" for e in entries):  # a loop found before history was kept
-            first_seen = next(seen for x, seen in state.loops() if x.loop_id == iv.loop_id)
-            why = f": an interview because {iv.found_by}" if iv.found_by else ""
-            entries.insert(0, Entry(iv.loop_id, first_seen, "found", f"found {iv.title!r}{why}"))
-        entries += [Entry(iv.loop_id, o.at, "mail", mail_words(o))
-                    for o in state.observations() if o.loop_id == iv.loop_id]
+        entries = loop_history(state, iv)  # the board's timeline shows the same (``board.timeline``)
     finally:
         state.close()
-    entries.sort(key=lambda e: e.at)  # stable: entries of one moment keep their order
     p = plan.interview
     if args.json:
         data = {"loop_id": p.loop_id, "company": p.company, "role": p.role, "title": p.title,
@@ -67,19 +60,3 @@ def cmd_history(config: Config, clock: Clock, args: argparse.Namespace) -> int:
         lines.append(f"  {s.name:<19} {s.due.astimezone(tz):%a %Y-%m-%d %H:%M}  {s.state:<9}  {s.detail}")
     print(logs.scrub("\n".join(logs.neutral(line) for line in lines)))
     return 0
-
-
-def mail_words(o: Observation) -> str:
-    """A message matched to the loop: what it is, what it says, and why it was matched."""
-    said = f' ("{o.phrase}")' if o.phrase else ""
-    if o.kind == "sent":
-        what = f"you sent the {o.step}" if o.step else "you sent mail"
-    elif o.kind == "out-of-office":
-        what = "an out-of-office notice" + (f", back on {o.returns_on:%a %Y-%m-%d}" if o.returns_on else "")
-    elif o.kind == "bounce":
-        what = f"a bounce: your mail to {o.address or 'them'} was not delivered"
-    elif o.promises_answer:
-        what = "a reply promising an answer" + (f" by {o.returns_on:%a %Y-%m-%d}" if o.returns_on else "") + said
-    else:
-        what = f"a reply: {o.outcome or 'other'}{said}"
-    return f"{what}; matched: {o.reason}"

@@ -28,7 +28,7 @@ from interview_followup.daemon.model import CLOSE_OUTCOMES, Debrief, Person
 from interview_followup.daemon.cli import debrief as debrief_options
 from interview_followup.daemon.cli.debrief import CLEARABLE
 from interview_followup.daemon.store.state import State, exclusive
-from interview_followup.daemon.cli.status import as_json, as_text, health_text
+from interview_followup.daemon.cli.status import as_json, as_text, health_text, overview_text
 
 EX_USER = 2
 EX_TEMPFAIL = 75
@@ -72,8 +72,19 @@ def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="keep running: a pass at every due step and every poll interval")
     run.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
 
-    st = sub.add_parser("status", help="each loop and its steps")
+    st = sub.add_parser("status", help="the search at a glance: today's to-dos and one line per application; "
+                                       "with LOOP, that application's rounds and steps")
+    st.add_argument("loop", nargs="?", metavar="LOOP",
+                    help="show this application in detail, each round with its steps (a loop id from `status`, "
+                         "a prefix of it, the company name, or a part of the event's title)")
+    st.add_argument("--all", action="store_true", help="list the closed applications too")
     st.add_argument("--json", action="store_true", help="machine-readable output (see daemon/cli/status.py)")
+    board = sub.add_parser("board", help="write the board: one HTML page of the whole search (the daemon keeps "
+                                         "one up to date in the data folder)")
+    board.add_argument("--output", type=Path, metavar="FILE",
+                       help="where to write it (default: board.html in the data folder, "
+                            "$XDG_DATA_HOME/interview-followup)")
+    board.add_argument("--open", action="store_true", help="open it in the web browser afterwards")
 
     db = sub.add_parser("debrief", help="record what you learnt in the interview")
     db.add_argument("loop", help="the loop id from `status`, a prefix of it, or the company name")
@@ -231,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{preview_words(clock, config)}.", file=sys.stderr)
             return run_forever(config, clock, args.dry_run or preview)
         if args.command == "status":
-            return cmd_status(config, clock, args.json)
+            return cmd_status(config, clock, args.json, loop=args.loop, show_closed=args.all)
+        if args.command == "board":
+            from interview_followup.daemon.cli.board import cmd_board
+
+            return cmd_board(config, clock, args)
         if args.command == "debrief":
             return cmd_debrief(config, clock, args, preview=preview)
         if args.command in ("close", "reopen", "snooze", "skip", "track", "ignore"):
@@ -281,6 +296,10 @@ def cmd_once(config: Config, clock: Clock, dry_run: bool, preview: bool = False)
         print(f"- {logs.neutral_lines(report.refused)}")
         return 0
     print_report(report)
+    if not dry_run:
+        from interview_followup.daemon.cli.board import refresh_after_pass
+
+        refresh_after_pass(config, clock)
     if not dry_run and not report.errors:
         print()
         cmd_status(config, clock, False)
@@ -298,13 +317,45 @@ def _read_only_plans(config: Config, clock: Clock, with_health: bool = False):
         state.close()
 
 
-def cmd_status(config: Config, clock: Clock, as_json_output: bool) -> int:
-    plans, artifacts, health, problems = _read_only_plans(config, clock, with_health=True)
+def cmd_status(config: Config, clock: Clock, as_json_output: bool, loop: str | None = None,
+               show_closed: bool = False) -> int:
+    """Without ``loop``: the providers, today's to-dos and one line per application (the
+    closed ones with ``show_closed``); with it: that application's rounds in detail."""
+    from interview_followup.daemon.board.snapshot import drafts_place, read
+    from interview_followup.daemon.board.summary import overview
+    from interview_followup.daemon.board.write import board_path
+
+    state = State.in_memory_copy(config.state_dir)
+    try:
+        snap = read(state, config, clock.now())
+        chosen = find_application(state, loop, snap.plans) if loop else None
+    finally:
+        state.close()
+    plans = [p for p in snap.plans if chosen is None or (p.application or p.interview.loop_id) == chosen]
+    ov = overview(snap, config, drafts_place(config, clock))
+    today = tuple(x for x in ov.today if chosen is None or x.loop_id in {p.interview.loop_id for p in plans})
+    board = board_path(config)
     if as_json_output:
-        print(as_json(plans, artifacts, clock.now(), health, problems))
+        print(as_json(plans, snap.artifacts, clock.now(), snap.health, snap.problems, board, today))
+    elif chosen is not None:
+        print(as_text(plans, snap.artifacts, config.tz), end="")
     else:
-        print(health_text(health, config.tz, problems) + as_text(plans, artifacts, config.tz), end="")
+        print(health_text(snap.health, config.tz, snap.problems)
+              + overview_text(ov, config.tz, show_closed=show_closed, board=board if board.exists() else None),
+              end="")
     return 0
+
+
+def find_application(state: State, text: str, plans) -> str:
+    """The application (the loop id of its first round) ``text`` names: what ``find_loop``
+    finds, or a company name all of whose loops are rounds of one application."""
+    app_of = {p.interview.loop_id: p.application or p.interview.loop_id for p in plans}
+    named = {app_of[iv.loop_id] for iv, _ in state.loops()
+             if iv.company.casefold() == text.casefold() and iv.loop_id in app_of}
+    if len(named) == 1 and not any(iv.loop_id == text for iv, _ in state.loops()):
+        return named.pop()
+    iv = find_loop(state, text)
+    return app_of.get(iv.loop_id, iv.loop_id)
 
 
 def find_loop(state: State, text: str):

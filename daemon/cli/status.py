@@ -1,4 +1,7 @@
-"""What ``status`` shows: each loop with its steps, as text or as JSON for scripts.
+"""What ``status`` shows: the job search at a glance (``overview_text``: the providers, a
+"today" block, one line per application, most urgent first; ``board.summary`` makes the
+data, the board page shows the same), one application in detail (``as_text``: each round
+with its steps), or every loop as JSON for scripts.
 
 JSON shape (stable; new keys may be added):
 {"now": ISO,
@@ -19,7 +22,11 @@ JSON shape (stable; new keys may be added):
              "state": "scheduled"|"due"|"done"|"missed"|"cancelled"|"skipped",
              "detail", "written": artifact status or null, "note"}]}],
  "skipped": [{"item": "part:id", "part": "calendar"|"mailbox"|"plan"|"reconcile"|"reminders",
-   "detail": "ExceptionType: text", "since": ISO, "seen": ISO}]}
+   "detail": "ExceptionType: text", "since": ISO, "seen": ISO}],
+ "board": the board page's path (``interview-followup board``),
+ "today": [{"due": ISO, "what", "loop_id", "step", "company", "role", "subject", "where", "link",
+   "overdue": bool}] (what to do by the end of the day: ``board.summary``)}
+(``status LOOP --json``: the same, with only the loops of that application.)
 ("problem" "unexpected": the provider failed with an exception nobody planned for; "skipped":
 items a pass left out after one, see ``engine.reconcile``.)
 
@@ -43,8 +50,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from interview_followup.daemon.board.summary import CLOSED, Application, Overview, Todo, when_words
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.loop.planning import LoopPlan
 from interview_followup.daemon.model import Command
@@ -67,7 +76,8 @@ WRITTEN = {
 
 
 def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime,
-            health: dict[str, Health] | None = None, problems: dict[str, Problem] | None = None) -> str:
+            health: dict[str, Health] | None = None, problems: dict[str, Problem] | None = None,
+            board: Path | None = None, today: tuple[Todo, ...] = ()) -> str:
     loops = []
     for p in plans:
         iv = p.interview
@@ -120,8 +130,12 @@ def as_json(plans: list[LoopPlan], artifacts: dict[str, Artifact], now: datetime
     last = last_pass(health or {})
     skipped = [{"item": p.item, "part": p.part, "detail": p.detail, "since": p.since.isoformat(),
                 "seen": p.seen.isoformat()} for p in (problems or {}).values()]
+    todo = [{"due": x.due.isoformat(), "what": x.what, "loop_id": x.loop_id, "step": x.step, "company": x.company,
+             "role": x.role, "subject": x.subject, "where": x.where, "link": x.link, "overdue": x.overdue}
+            for x in today]
     text = json.dumps({"now": now.isoformat(), "providers": providers, "last_pass": last.isoformat() if last else None,
-                       "loops": loops, "skipped": skipped}, indent=2, ensure_ascii=False)
+                       "loops": loops, "skipped": skipped, "board": str(board) if board else None, "today": todo},
+                      indent=2, ensure_ascii=False)
     return logs.scrub(text.translate(_JSON_ESCAPES))
 
 
@@ -236,3 +250,80 @@ def as_text(plans: list[LoopPlan], artifacts: dict[str, Artifact], tz: ZoneInfo)
                 lines.append(f"  {'':<19} note: {a.note}")
         lines.append("")
     return _lines(lines).rstrip() + "\n"
+
+
+def overview_text(ov: Overview, tz: ZoneInfo, *, show_closed: bool = False, board: Path | None = None) -> str:
+    """The search at a glance: a "today" block (what to do by the end of the day, the
+    longest overdue first; the interviews of the day), then one line per application, most
+    urgent first ("!" where something needs you or a look), the closed ones with --all."""
+    now = ov.now
+    lines = [f"Today, {now.astimezone(tz):%a %Y-%m-%d}:"]
+    for w in ov.warnings:
+        lines.append(f"  ! {w}")
+    for x in ov.today:
+        who = x.company or "unknown company"
+        if x.step == "interview":
+            lines.append(f"  - the interview with {who}{_role(x.role)} at {x.due.astimezone(tz):%H:%M}"
+                         + (f" ({x.where})" if x.where else ""))
+            continue
+        due = when_words(x.due, now, tz)
+        line = f"  {'!' if x.overdue else '-'} {x.what} — {who}{_role(x.role)}, due {due}"
+        if x.subject:
+            line += f": draft \"{x.subject}\""
+        if x.where:
+            line += f" {x.where}" if x.where.startswith("in ") else f" ({x.where})"
+        lines.append(line)
+        if x.link:
+            lines.append(f"      {x.link}")
+    if not ov.today and not ov.warnings:
+        lines.append("  nothing to do today")
+    shown = [a for a in ov.applications if show_closed or a.column != CLOSED]
+    hidden = len(ov.applications) - len(shown)
+    lines.append("")
+    if not ov.applications:
+        lines.append("No interviews found yet.")
+    else:
+        lines.append("Applications, most urgent first (`status LOOP` shows one in detail):")
+        width = max((len(_head(a)) for a in shown), default=0)
+        for a in shown:
+            mark = "!" if a.column == "you" or (a.attention and a.column != CLOSED) else " "
+            lines.append(f"{mark} {_head(a):<{width}}  round {a.round}  {line_words(a, now, tz)}  [{a.loop_id}]")
+            for flag in a.attention:
+                lines.append(f"  {'':<{width}}  ! {flag}")
+        if hidden:
+            lines.append(f"({hidden} closed application{'' if hidden == 1 else 's'} not shown: `status --all` "
+                         "lists them)")
+    if board is not None:
+        lines.append("")
+        lines.append(f"Board: {board} (`interview-followup board --open` to look at it)")
+    return _lines(lines).rstrip() + "\n"
+
+
+def line_words(a: Application, now: datetime, tz: ZoneInfo) -> str:
+    """Where an application stands and what comes next, in one phrase: "waiting on you: send
+    the follow-up, due since today 09:00", "upcoming: the interview tomorrow 15:00",
+    "waiting on them: their answer; follow-up on Fri 2026-11-27", "closed (rejected)"."""
+    words = a.stage_words()
+    if a.closed and a.stage_detail:  # how it closed, in short
+        detail = a.stage_detail if len(a.stage_detail) <= 70 else a.stage_detail[:69] + "…"
+        words += f": {detail}"
+    if a.latest.found_late:
+        words += " (found late: no thank-you)"
+    if not a.next_step or a.next_at is None:
+        return words
+    when = when_words(a.next_at, now, tz)
+    if a.column == "you":
+        return f"{words}, due {when}"
+    if a.column == "upcoming":
+        return f"{words}: {a.next_step} {when}"
+    if "follow-up on" in a.stage_detail and "follow-up" in a.next_step:
+        return words  # the stage says it already
+    return f"{words}; next: {a.next_step.removeprefix('send the ')} {when}"
+
+
+def _head(a) -> str:
+    return f"{a.company or 'unknown company'}" + (f" — {a.role}" if a.role else "")
+
+
+def _role(role: str) -> str:
+    return f" ({role})" if role else ""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from interview_followup.daemon.keys import artifact_key
+from interview_followup.daemon.loop.planning import bounce_advice
 from interview_followup.daemon.model import Reminder
 from interview_followup.daemon.store.state import CREATED, INTENT_CREATE, INTENT_REMOVE, OPEN_INTENTS, REMOVED, Artifact, State
 
@@ -141,16 +142,21 @@ def notices(state: State) -> dict[str, Notice]:
                 f"{company(o.loop_id)} will answer{by}",
                 f"The follow-up waits until then. `{APP} status` shows what comes next.",
             )
+        elif o.kind == "reply" and o.undecided:  # it may be their answer: the user reads it
+            out[f"reply:{o.loop_id}:{o.ref}"] = Notice(
+                f"A message from {o.sender_words} ({company(o.loop_id)}) may be their answer",
+                f"Read it; if it decides, `{APP} close` the loop. The follow-up stays planned.",
+            )
         elif o.kind == "reply":
             said = OUTCOME_WORDS.get(o.outcome, "")
             out[f"reply:{o.loop_id}:{o.ref}"] = Notice(
                 f"{company(o.loop_id)} answered" + (f": {said}" if said else ""),
                 f"`{APP} status` shows what comes next.",
             )
-        elif o.kind == "bounce":
+        elif o.kind == "bounce":  # the advice follows the kind of failure (address, full, too large)
             out[f"bounce:{o.loop_id}:{o.ref}"] = Notice(
                 f"Mail to {company(o.loop_id)} bounced",
-                f"Your mail to {o.address or 'an interviewer'} could not be delivered: check the address.",
+                f"Your mail to {o.address or 'an interviewer'} could not be delivered: {bounce_advice(o)}.",
             )
     for h in state.health().values():
         if not h.ok and h.problem == "sign-in":

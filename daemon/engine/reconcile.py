@@ -38,8 +38,7 @@ from interview_followup.daemon.calendar.detection import Detector, event_title
 from interview_followup.daemon.loop.steering import event_says, said_of
 from interview_followup.daemon.loop.drafting import (
     Templates,
-    addressees,
-    answer_from_a_person,
+    draft_recipients,
     check_draft,
     render_draft,
     values_for,
@@ -49,10 +48,13 @@ from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient
 from interview_followup.daemon.mail.parse import body_digest
 from interview_followup.daemon.model import IGNORED, Draft, Interview, Person, Reminder, StoredDraft, loop_id_for
 from interview_followup.daemon.loop.planning import (
+    BOUNCE_STEPS,
     DONE,
     LoopFacts,
     LoopPlan,
     Step,
+    bounce_advice,
+    bounce_step,
     decide_by,
     group_rounds,
     next_due,
@@ -100,6 +102,8 @@ REMINDER_TEMPLATES = {
     "answer-offer": "answer_offer",
     "answer-info": "answer_info",
     "check-address": "check_address",
+    "retry-later": "retry_later",
+    "resend-smaller": "resend_smaller",
     "move-on": "move_on",
     "confirm-interview": "confirm_interview",
 }
@@ -124,6 +128,8 @@ TASKS = {
     "answer-offer": "decision-time",
     "answer-info": "",
     "check-address": "",
+    "retry-later": "",
+    "resend-smaller": "",
     "confirm-interview": "",
 }
 
@@ -776,9 +782,8 @@ class Engine:
         cfg = self.config
         iv = p.interview
         answer = self._answer(p) if step.name in ANSWERING else None
-        to = addressees(iv, debrief, cfg.profile.emails)  # never the user
-        if answer is not None and answer.address and answer_from_a_person(answer.address, iv):
-            to = [next((x for x in to if x.email.lower() == answer.address.lower()), Person(answer.address))]
+        # never the user, never a robot: a tracking system's answer goes to the loop's people
+        to, no_one = draft_recipients(iv, debrief, cfg.profile.emails, answer.address if answer is not None else "")
         code, _ = self.draft_language(p, debrief)
         extra = self._extra(p, code)
         template = self._draft_template(step.name, iv.loop_id, code)
@@ -793,6 +798,8 @@ class Engine:
         warnings = check_draft(text.body, iv, attachments, cfg.drafts.max_words, names=names) \
             if step.name == "thank-you" else []
         warnings += language.left_out(cfg.profile, code, self.templates.source(template, code))
+        if no_one and not (step.name == "thank-you" and not iv.interviewers):  # else check_draft says it
+            warnings.append(no_one)
         sender = Person(cfg.profile.email, cfg.profile.name)
         if answer is not None:
             answers = answer.message_id
@@ -934,6 +941,9 @@ class Engine:
         iv = p.interview
         # for the user: in the profile's language where the reminder has a template in it
         values = self._values(p, debriefs.get(iv.loop_id), self.templates.language_of(reminder_template(step.name)))
+        if step.name in BOUNCE_STEPS.values():  # the addresses whose bounce asks for this
+            values["bounced"] = ", ".join(sorted({o.address for o in self._seen.get(iv.loop_id, ())
+                                                  if o.kind == "bounce" and o.address and bounce_step(o) == step.name}))
         about = task_of(step.name)
         draft = artifacts.get(f"{iv.loop_id}.{about}") if about else None
         template = reminder_template(step.name)
@@ -1087,12 +1097,14 @@ def _noted(o, loop: str) -> str:
     if o.kind == "out-of-office":
         return f"note an absence for {loop}: back on {o.returns_on.isoformat()} ({o.reason})"
     if o.kind == "bounce":
-        return f"note a bounce for {loop}: your mail to {o.address} was not delivered"
+        return f"note a bounce for {loop}: your mail to {o.address} was not delivered: {bounce_advice(o)}"
     said = f' ("{o.phrase}")' if o.phrase else ""
     if o.promises_answer:
         by = f" by {o.returns_on.isoformat()}" if o.returns_on else ""
         return f"note a promise for {loop}: they will answer{by}{said}, {o.reason}"
-    return f"note the answer for {loop}: {o.outcome or 'other'}{said}, {o.reason}"
+    if o.undecided:
+        return f"note a message that may be the answer for {loop}: {o.reason}"
+    return f"note the answer for {loop}: {o.outcome}{said}, {o.reason}"
 
 
 def _replace(iv, **changes):

@@ -70,12 +70,6 @@ def build_message(
     msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = message_id(key, sender.domain if sender.email else "")
-    refs = tuple(r for r in (one_line(x) for x in references) if r)
-    if in_reply_to:
-        msg["In-Reply-To"] = one_line(in_reply_to)
-        refs = refs or (one_line(in_reply_to),)
-    if refs:
-        msg["References"] = " ".join(refs)
     msg[KEY_HEADER] = key
     msg["X-Mailer"] = "interview-followup (drafts only, never sends)"
     msg.set_content(body.replace("\x00", ""), charset="utf-8")
@@ -85,4 +79,56 @@ def build_message(
         msg.add_attachment(
             path.read_bytes(), maintype=maintype, subtype=subtype, filename=one_line(path.name)
         )
-    return msg.as_bytes(policy=_DRAFT_POLICY), warnings
+    return _with_thread(msg.as_bytes(policy=_DRAFT_POLICY), in_reply_to, references), warnings
+
+
+# A Message-ID as it may be written back: "<...>" of printable ASCII without spaces or angle
+# brackets (RFC 5322 msg-id; Outlook's run past 100 characters).
+_MSGID_TOKEN = re.compile(r"<[!-;=?-~]{1,994}>")
+_LINE_MAX = 998  # RFC 5322: the hard limit of a line, without its CRLF
+
+
+def thread_ids(*values: str) -> list[str]:
+    """The Message-IDs in ``values``, in order, each once (anything else is left out)."""
+    return list(dict.fromkeys(t for v in values for t in _MSGID_TOKEN.findall(one_line(v))))
+
+
+def thread_headers(in_reply_to: str, references: tuple[str, ...] = ()) -> bytes:
+    """The In-Reply-To and References fields, exactly as the ids came: never RFC 2047
+    encoded and never split inside an id, whatever their length (Python's folding turns an
+    unbreakable word longer than the line into encoded words, which breaks threading).
+    References is folded between ids only, when a line would pass 998 characters."""
+    replying = thread_ids(in_reply_to)
+    refs = thread_ids(*references) or replying
+    out = b""
+    if replying:
+        out += _folded("In-Reply-To", replying)
+    if refs:
+        out += _folded("References", refs)
+    return out
+
+
+def _folded(name: str, ids: list[str]) -> bytes:
+    lines, line = [], f"{name}:"
+    for token in ids:
+        if len(line) + 1 + len(token) > _LINE_MAX and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += " " + token
+    lines.append(line)
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+def _with_thread(raw: bytes, in_reply_to: str, references: tuple[str, ...]) -> bytes:
+    """``raw`` with the thread fields written in after its Message-ID (see ``thread_headers``)."""
+    fields = thread_headers(in_reply_to, references)
+    if not fields:
+        return raw
+    head_end = raw.find(b"\r\n\r\n")
+    at = raw.find(b"\r\nMessage-ID:", 0, head_end)
+    if at < 0:
+        return raw[: head_end + 2] + fields + raw[head_end + 2 :]
+    end = raw.find(b"\r\n", at + 2)
+    while raw[end + 2 : end + 3] in (b" ", b"\t"):  # a folded Message-ID: after its last line
+        end = raw.find(b"\r\n", end + 2)
+    return raw[: end + 2] + fields + raw[end + 2 :]

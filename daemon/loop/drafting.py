@@ -19,6 +19,9 @@ from string import Template
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from interview_followup.daemon.common.addresses import is_robot
+from interview_followup.daemon.employers.agencies import on_behalf
+from interview_followup.daemon.employers.companies import domain_in
 from interview_followup.daemon.loop.compose import one_line
 from interview_followup.daemon.common.languages import code_problem
 from interview_followup.daemon.common.languages import name as language_name
@@ -54,6 +57,8 @@ NAMES = (
     "answer_offer",
     "answer_info",
     "check_address",
+    "retry_later",
+    "resend_smaller",
     "move_on",
     "draft_held",
     "confirm_interview",
@@ -223,14 +228,60 @@ def values_for(
     }
 
 
-_NO_REPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply|notifications?\b|mailer|bounce", re.IGNORECASE)
+# Mailboxes no person reads, by their local part: no-reply and do-not-reply boxes, mail
+# systems, notification and calendar senders (``common.addresses.is_robot`` has more).
+_NO_REPLY = re.compile(
+    r"(?:^|[-_.+])(?:no[-_.]?reply|noreply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer|mailer[-_.]?daemon|"
+    r"postmaster|bounces?|notifications?|notify|calendar[-_.]?notifications?|automated|auto[-_.]?confirm|"
+    r"auto[-_.]?reply|autoresponder|system|alerts?|invitations?|jobs?[-_.]?notifications?)(?:$|[-_.+\d])",
+    re.IGNORECASE,
+)
+
+
+def robot_reason(address: str, interview: Interview | None = None) -> str:
+    """Why no person reads mail to ``address``, in words ("an applicant tracking system
+    (Greenhouse)", "a no-reply address"), or "" for a person (or a team) who may. A domain
+    of the interview's own company is never a tracking system's (interviewing at one)."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    if not local:
+        return "no address"
+    own = interview.domains if interview is not None else ()
+    behalf = on_behalf(domain)
+    if behalf is not None and behalf.kind == "ats" and not any(domain_in(domain, d) for d in own):
+        return f"{behalf.name}, an applicant tracking system"
+    if _NO_REPLY.search(local) or is_robot(address):
+        return "a no-reply or system address"
+    return ""
 
 
 def answer_from_a_person(address: str, interview: Interview) -> bool:
     """Whether a draft answering mail from ``address`` should go back to it (a person, an
-    agency, a recruiting team) rather than to the interviewers (a no-reply robot)."""
-    local = address.rpartition("@")[0]
-    return bool(local) and not _NO_REPLY.search(local)
+    agency, a recruiting team) rather than to the loop's people (a robot: ``robot_reason``)."""
+    return not robot_reason(address, interview)
+
+
+def draft_recipients(
+    interview: Interview, debrief: Debrief | None, user_emails: tuple[str, ...], answering: str = ""
+) -> tuple[list[Person], str]:
+    """Who a draft goes to, and a note when it goes to no one.
+
+    ``answering``: the address of the employer's message the draft answers, if any: the
+    draft goes back to it when a person reads it; a tracking system or no-reply sender is
+    replaced by the loop's people (its interviewers and contact, never a robot among them).
+    When no one is left, the draft has no To and the note says to add the recruiter's
+    address (a draft without To is written: the reminder carries the note)."""
+    people = addressees(interview, debrief, user_emails)
+    if answering and answer_from_a_person(answering, interview):
+        return [next((p for p in people if p.email.lower() == answering.lower()), Person(answering))], ""
+    if people:
+        return people, ""
+    if answering:
+        why = robot_reason(answering, interview)
+        return [], (f"the draft has no recipient: their message came from {answering} ({why}, which no person "
+                    "reads) and the loop has no contact: add the recruiter's address in To before sending "
+                    f"(or record it: interview-followup debrief {interview.loop_id} --contact \"Name <address>\")")
+    return [], ("the draft has no recipient: add the recruiter's address in To before sending "
+                f"(or record it: interview-followup debrief {interview.loop_id} --contact \"Name <address>\")")
 
 
 def check_draft(
@@ -290,9 +341,11 @@ def check_draft(
 
 
 def addressees(interview: Interview, debrief: Debrief | None, user_emails: tuple[str, ...]) -> list[Person]:
-    """Who a draft of the loop goes to: ``recipients``, never the user."""
+    """Who a draft of the loop goes to: ``recipients``, never the user, never a robot (a
+    tracking system's or a no-reply address in the calendar: ``robot_reason``)."""
     mine = {e.lower() for e in user_emails}
-    return [p for p in recipients(interview, debrief) if p.email.lower() not in mine]
+    return [p for p in recipients(interview, debrief)
+            if p.email.lower() not in mine and not robot_reason(p.email, interview)]
 
 
 def render_draft(

@@ -22,9 +22,12 @@ The rules (every time is configurable in ``[timing]``):
   and "no response" (a *move-on* reminder, ``give_up_days`` later) only after the last one
   allowed was really sent: an unsent draft is never given up on, and a give-up removes no
   draft.
-- A reply that only promises an answer ("we will get back to you by Friday 4 December":
-  ``Observation.promises_answer``) closes nothing; a follow-up not yet sent moves to the
-  working day after the day it names (never earlier), and the give-up counts from there.
+- A reply that decides nothing (``Observation.undecided``: a courtesy, an acknowledgement,
+  a promise, words with no decisive cue) closes nothing: the follow-up stays planned, the
+  loop says "a message from X may be their answer", and the give-up counts from it. One
+  that promises an answer ("we will get back to you by Friday 4 December":
+  ``Observation.promises_answer``) moves a follow-up not yet sent to the working day after
+  the day it names (never earlier), and the give-up counts from there.
 - An employer's reply closes the loop: every step not yet done is cancelled, except
   reminders already in the past; drafts not sent are no longer wanted (the engine removes
   them if untouched). A cancelled interview cancels every step. A request for information
@@ -309,7 +312,10 @@ def plan_loop(
     # a reply that only promises an answer ("we will get back to you by Friday") keeps the
     # loop waiting: it moves the follow-up after the day it names, it closes nothing
     promises = sorted((o for o in after_start if o.promises_answer), key=lambda o: o.at)
-    replies = sorted((o for o in after_start if o.kind == "reply" and not o.promises_answer), key=lambda o: o.at)
+    # a reply that decides nothing else (a courtesy, an acknowledgement) closes nothing either:
+    # it may be their answer, which the user reads (and ``close``s the loop with, if it is)
+    maybes = sorted((o for o in after_start if o.undecided and not o.promises_answer), key=lambda o: o.at)
+    replies = sorted((o for o in after_start if o.kind == "reply" and not o.undecided), key=lambda o: o.at)
     # the user's close is an answer, and their word wins over the employer's
     yours = closed_by_you(steer.close, iv) if not iv.cancelled else None
     if yours is not None:
@@ -332,8 +338,11 @@ def plan_loop(
     follow_due, follow_why = followup_time(iv, facts.debrief, timing, tz)
 
     sent = sorted((o for o in after_start if o.kind == "sent"), key=lambda o: o.at)
+    # mail without a draft's key: the thank-you when it went to one of the loop's people or
+    # in the loop's thread before the follow-up was due (not mail to someone else there)
     thanks_sent = next(
-        (o.at for o in sent if o.step == "thank-you" or (not o.step and o.at < follow_due)), None
+        (o.at for o in sent if o.step == "thank-you" or (not o.step and o.outcome != "domain" and o.at < follow_due)),
+        None,
     )
 
     # the follow-ups: the first, then at most ``extra_followups`` more, each sent before the next
@@ -350,8 +359,9 @@ def plan_loop(
         if by is not None and morning_after(by, timing, tz) > due:
             due = morning_after(by, timing, tz)
             why = f"the working day after {by.isoformat()}, when they said they would answer"
-        if done is None and name not in steer.skips:
-            done = next((o.at for o in sent if not o.step and o.at >= due and all(o.at != c[3] for c in chain)), None)
+        if done is None and name not in steer.skips:  # only mail in the loop's thread is the follow-up
+            done = next((o.at for o in sent if not o.step and o.outcome == "thread" and o.at >= due
+                         and all(o.at != c[3] for c in chain)), None)
         chain.append((name, due, why, done))
         if done is None:
             break
@@ -369,7 +379,7 @@ def plan_loop(
         info_replied = next((o.at for o in sent if o.at >= answer.at), None)
         if info_replied is not None and not any(o.at > info_replied for o in replies):
             waited_from = info_replied
-    for o in promises:
+    for o in sorted([*promises, *maybes], key=lambda o: o.at):
         if waited_from is not None and o.at >= waited_from:
             waited_from = max(waited_from, o.at, morning_after(o.returns_on, timing, tz) if o.returns_on else o.at)
     give_up_at = morning_on(waited_from + timedelta(days=timing.give_up_days), timing, tz) if waited_from else None
@@ -462,15 +472,15 @@ def plan_loop(
         _after_answer(answer, now, timing, tz, add, sent)
     for o in after_start:
         if o.kind == "bounce" and o.address:
-            key = "check-address"
+            key = bounce_step(o)
             if not any(s.name == key for s in steps):
                 at = awake(o.at, timing, tz)
-                add(key, "reminder", at, timed(at), f"your mail to {o.address} bounced: check the address")
+                add(key, "reminder", at, timed(at), f"your mail to {o.address} bounced: {bounce_advice(o)}")
     if silent:
         add("move-on", "reminder", give_up_at, timed(give_up_at), "no answer: time to move on")
 
-    bounced = sorted({o.address for o in after_start if o.kind == "bounce" and o.address})
-    flags = tuple(f"your mail to {a} bounced — check the address" for a in bounced)
+    bounced = sorted({(o.address, bounce_advice(o)) for o in after_start if o.kind == "bounce" and o.address})
+    flags = tuple(f"your mail to {a} bounced — {advice}" for a, advice in bounced)
     if iv.cancelled:
         status, outcome, reason = "cancelled", "", f"cancelled: {cancelled_why(iv)}"
     elif yours is not None:
@@ -494,17 +504,21 @@ def plan_loop(
         reason = f"next round on {round_.next_start.astimezone(tz):%a %Y-%m-%d}"
     elif silent:
         status, outcome, reason = "closed", "no-response", "closed: no response after your follow-ups"
-    elif promises:
-        said = f" (\"{promises[-1].phrase}\")"
+    elif promises or maybes:
+        last = max([*promises, *maybes], key=lambda o: o.at)
         status, outcome = "open", ""
-        reason = f"open: they said they would answer{_by(promises[-1], tz)}{said}: {promises[-1].reason}"
+        if last.promises_answer:
+            reason = f"open: they said they would answer{_by(last, tz)} (\"{last.phrase}\"): {last.reason}"
+        else:
+            reason = (f"open: a message from {last.sender_words} on {last.at.astimezone(tz):%a %Y-%m-%d} may be "
+                      f"their answer (it decides nothing the program can read): {last.reason}")
     else:
         status, outcome, reason = "open", "", ""
     if facts.written and CONFIRM in facts.written:  # asked while uncertain, now settled: the question goes
         steps.append(Step(iv.loop_id, CONFIRM, "reminder", awake(facts.first_seen, timing, tz), DONE, False,
                           "answered: it is an interview"))
     found_late = thanks_state == SKIPPED and not iv.cancelled
-    stage, detail, steps = glance(iv, status, outcome, steps, now, tz, answer=answer, promises=promises,
+    stage, detail, steps = glance(iv, status, outcome, steps, now, tz, answer=answer, promises=promises, maybes=maybes,
                                   waited_from=waited_from if silent else None, info_replied=info_replied,
                                   next_start=round_.next_start if next_round_at else None)
     return LoopPlan(iv, status, reason, tuple(steps), closed_at, outcome, round_.application, round_.number, flags,
@@ -585,9 +599,30 @@ def base_step(name: str) -> str:
     return name
 
 
+# a bounce's reminder and advice by the kind of failure (a bounce's ``Observation.outcome``;
+# "" in bounces recorded before the kind was kept)
+BOUNCE_STEPS = {"address": "check-address", "other": "check-address", "full": "retry-later",
+                "too-large": "resend-smaller"}
+BOUNCE_ADVICE = {
+    "address": "check the address",
+    "other": "the receiving server refused it: check the address, or write to another contact",
+    "full": "their mailbox is full: try again in a few days, or write to another contact",
+    "too-large": "the message was too large: send it again without the attachment (or with a link to it)",
+}
+
+
+def bounce_step(o: Observation) -> str:
+    """The reminder step a bounce brings: what to do depends on why it failed."""
+    return BOUNCE_STEPS.get(o.outcome, "check-address")
+
+
+def bounce_advice(o: Observation) -> str:
+    return BOUNCE_ADVICE.get(o.outcome, BOUNCE_ADVICE["address"])
+
+
 # steps an answer (or your close) brings: a snooze of the whole loop given before them does not hold them
 _ANSWER_STEPS = ("feedback-request", "feedback-request-reminder", "decision-time", "answer-offer", "answer-info",
-                 "check-address", "move-on")
+                 "check-address", "retry-later", "resend-smaller", "move-on")
 
 
 def steered(name: str, due: datetime, steer: Steering, moved: dict[str, timedelta], timing: Timing,
@@ -650,7 +685,8 @@ def action(step: Step) -> str:
 
 
 def glance(iv: Interview, status: str, outcome: str, steps: list[Step], now: datetime, tz: ZoneInfo, *,
-           answer: Observation | None = None, promises: list[Observation] = (), waited_from: datetime | None = None,
+           answer: Observation | None = None, promises: list[Observation] = (), maybes: list[Observation] = (),
+           waited_from: datetime | None = None,
            info_replied: datetime | None = None, next_start: datetime | None = None,
            ) -> tuple[str, str, list[Step]]:
     """(stage, what it means, the steps): "waiting on you" while something is the user's
@@ -686,6 +722,9 @@ def glance(iv: Interview, status: str, outcome: str, steps: list[Step], now: dat
         what = "their answer to what you sent them"
     elif outcome == "next-round":
         what = "the date of the next round"
+    elif maybes and (not promises or maybes[-1].at > promises[-1].at):
+        what = (f"their answer (a message from {maybes[-1].sender_words} on "
+                f"{maybes[-1].at.astimezone(tz):%a %Y-%m-%d} may be it)")
     elif promises:
         by = promises[-1].returns_on
         what = f"their answer, promised by {by:%a %Y-%m-%d}" if by else "their answer, which they promised"

@@ -20,25 +20,41 @@ The checks, in this order (the first that fires decides):
 4. **auto-reply** — RFC 3834 ``Auto-Submitted`` other than "no", ``Precedence:
    auto_reply``, ``X-Autoreply``/``X-Autorespond`` (and the rarer ``X-Autoreply-From``,
    ``X-Mail-Autoreply``, ``X-Precedence``), ``X-Apple-Action: vacation``, an out-of-office
-   subject in English, German, French, Spanish, Italian, Dutch or Portuguese, or an empty
-   return path. With ``Auto-Submitted: auto-generated``/``auto-notified`` or an empty
-   return path alone, and no out-of-office sign, the kind is **system** (RFC 3834: such
-   mail answers no message). ``returns_on`` is the first day the person is back, read
+   subject in English, German, French, Spanish, Italian, Dutch or Portuguese, an
+   acknowledgement subject ("Application received", "Eingangsbestätigung", "Accusé de
+   réception", ...), or an empty return path. Mail with none of these (an Exchange inbox
+   rule's "reply with a template", a sieve script) is an auto-reply when its first lines
+   read as one (``_auto_reply_text``: two signs of an absence in any of the six languages —
+   "I am currently out of the office", "limited access to email", "your message will not
+   be forwarded", "in urgent cases" — or one and the template's "Thank you for your
+   message", or one and a header that supports it: ``X-Auto-Response-Suppress``,
+   ``X-MS-Exchange-Inbox-Rules-Loop`` or ``X-MS-Exchange-Generated-Message-Source``),
+   unless its first line greets the
+   reader by name, which no template does. With ``Auto-Submitted: auto-generated``/
+   ``auto-notified`` or an empty return path alone, and no out-of-office sign, the kind is
+   **system** (RFC 3834: such mail answers no message). ``returns_on`` is the first day the person is back, read
    from the subject and text (see ``return_date``).
 5. **list** — ``List-Id`` (RFC 2919), ``Precedence: bulk|list|junk``, or
    ``List-Unsubscribe`` on mail that is neither part of a thread nor about the reader's
    application. ``List-Unsubscribe`` alone is weak evidence: SparkPost adds it to every
    message by default and SendGrid with subscription tracking does too, so an applicant
-   tracking system's message about your application may carry it.
+   tracking system's message about your application may carry it. But a survey or a
+   newsletter (its wording in the subject or first lines: "survey", "how was your
+   interview", "Ihre Meinung zählt", "view this email in your browser", ... — and nothing
+   in it that decides, by ``classify``) with ``List-Unsubscribe`` is **list** even when it
+   names your application; one from a no-reply address that links a survey service
+   (Qualtrics, SurveyMonkey, Typeform, ...) is **system**.
 
 Not used, on purpose:
 
-- ``X-Auto-Response-Suppress``: Outlook and Exchange put it on ordinary mail to ask for no
-  auto-replies; helpdesks that filtered on it lost real messages (osTicket #5320, the
-  Jitbit "do not use X-Auto-Response-Suppress" report).
-- ``X-MS-Exchange-Inbox-Rules-Loop``: Exchange adds it when an inbox rule redirected or
-  forwarded a message, not only to automatic replies; Exchange's own out-of-office
-  notices are recognised by their ``Auto-Submitted`` header and subject anyway.
+- ``X-Auto-Response-Suppress`` alone: Outlook and Exchange put it on ordinary mail to ask
+  for no auto-replies; helpdesks that filtered on it lost real messages (osTicket #5320,
+  the Jitbit "do not use X-Auto-Response-Suppress" report). It only supports what the
+  first lines say (rule 4).
+- ``X-MS-Exchange-Inbox-Rules-Loop`` and ``X-MS-Exchange-Generated-Message-Source``
+  alone: Exchange adds the first when an inbox rule redirected or forwarded a message, not
+  only to automatic replies, and the second to anything an Exchange agent generated. Both
+  only support what the first lines say (rule 4), like ``X-Auto-Response-Suppress``.
 - ``Feedback-ID`` and other sending-service markers: transactional mail carries them too.
 """
 
@@ -47,6 +63,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from interview_followup.daemon.keys import KEY_HEADER, message_id
 from interview_followup.daemon.model import Automatic, MailMessage
 from interview_followup.daemon.common.textmatch import SCAN_LIMIT, fold, fold_word
 
@@ -65,13 +82,15 @@ _BOUNCE_SUBJECT = re.compile(
 _DELAY_SUBJECT = re.compile(
     _TAG + r"(?:delivery status notification \(delay\)|delayed mail|warning: message .{0,80} delayed|"
     r"message delayed|delivery delayed|mail delivery delayed|zustellung verzogert|"
-    r"remise differee|entrega retrasada)",
+    r"remise differee|entrega retrasada|delayed\s*:|warning: could not send message|"
+    r"delivery status notification \(delayed?\)|verzogert\s*:|retarde\s*:)",
 )
 _FAILURE_WORDS = re.compile(
     r"(?:could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|"
     r"permanent(?:ly)? (?:error|fatal)|user unknown|no such user|does not exist|"
     r"address rejected|mailbox unavailable|konnte nicht zugestellt|n'a pas pu etre remis|"
-    r"no se pudo entregar)"
+    r"no se pudo entregar|wasn't delivered|was not delivered|mailbox (?:is )?full|over quota|"
+    r"message (?:is )?too large|address not found)"
 )
 _RECEIPT_SUBJECT = re.compile(
     _TAG + r"(?:read|not read|gelesen|nicht gelesen|lu|non lu|leido|no leido|letto|gelezen)\s*:"
@@ -113,6 +132,72 @@ _OOF_SUBJECT = re.compile(
     r"|\bis out of (?:the )?office\b"
 )
 _OOF_HEADERS = ("x-autoreply", "x-autorespond", "x-autoreply-from", "x-mail-autoreply")
+# Acknowledgements a system sends by itself ("Application received", "Eingangsbestätigung").
+_ACK_SUBJECT = re.compile(
+    _TAG + r"(?:application received|we(?:'ve| have) received your (?:application|message|e-?mail)|"
+    r"thank you for (?:your application|applying)|bewerbungseingang|eingangsbestatigung|"
+    r"eingang ihrer bewerbung|accuse de reception|confirmation de reception|acuse de recibo|"
+    r"confirmacion de recepcion|conferma di ricezione|ontvangstbevestiging)"
+)
+# The text of an auto-reply sent without any header that says so (an Exchange inbox rule
+# "reply using a template", a Zimbra or sieve script): what its first lines say, in the six
+# languages. *Strong*: five kinds of sign (the writer's absence, no access to mail, mail not
+# forwarded, whom to ask in urgent cases, what happens on return), each counted once
+# whatever the language; *opening*: the thanks a template starts with. Read on the first
+# ``_FIRST_LINES`` lines only.
+_OOF_TEXT_STRONG = tuple(re.compile("|".join(alternatives)) for alternatives in (
+    (  # the writer is away
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently |now |presently )?(?:out of (?:the )?office|"
+        r"away from (?:the |my )?(?:office|desk)|on (?:annual |parental |maternity |paternity |sick |business )?"
+        r"(?:leave|vacation|holidays?))",
+        r"\b(?:ich bin|bin ich) (?:[\w.,]+ ){0,8}?(?:nicht im buro|nicht im hause|nicht erreichbar|abwesend|"
+        r"im urlaub|ausser haus)",
+        r"\bje suis (?:actuellement )?(?:absente?|en conges?|en vacances|hors du bureau|en deplacement)",
+        r"\b(?:estoy|me encuentro|estare) (?:[\w.,]+ ){0,2}?(?:fuera de la oficina|ausente|de vacaciones)",
+        r"\b(?:sono|saro) (?:[\w.,]+ ){0,8}?(?:fuori (?:sede|ufficio)|assente|in ferie)",
+        r"\b(?:ik ben|ben ik) (?:[\w.,]+ ){0,8}?(?:afwezig|niet op kantoor|met vakantie|op vakantie|niet bereikbaar)",
+    ),
+    (  # no or little access to mail meanwhile
+        r"\b(?:limited|no|restricted|intermittent) access to (?:my )?e-?mails?",
+        r"\b(?:without|(?:do not|don't|won't|will not) have) (?:any )?access to (?:my )?e-?mails?",
+        r"\b(?:eingeschrankten|keinen|begrenzten|ohne) (?:zugriff|zugang) (?:auf|zu) (?:meine |meinen )?e-?mails",
+        r"\bacces (?:limite|restreint) (?:a (?:mes|ma) )?(?:e-?mails?|messagerie|courriels?)",
+        r"\b(?:je n'ai pas|je n'aurai pas|sans) (?:d')?acces a (?:mes |ma )?(?:e-?mails?|messagerie|courriels?)",
+        r"\bacceso limitado al correo|\b(?:no tengo|no tendre|sin) acceso al? (?:mi )?(?:correo|e-?mail)",
+        r"\baccesso limitato (?:alla posta|alle e-?mail)",
+        r"\b(?:non ho|non avro|senza) (?:alcun )?accesso "
+        r"(?:alla (?:mia )?posta|alle (?:mie )?e-?mail|alla (?:mia )?casella)",
+        r"\b(?:geen|beperkt) toegang tot (?:mijn )?e-?mail",
+    ),
+    (  # what happens to mail meanwhile
+        r"\b(?:e-?mails?|messages?) (?:will|is|are) not (?:be )?(?:forwarded|read|monitored)",
+        r"\b(?:nachricht|e-?mail) wird nicht weitergeleitet",
+        r"\b(?:message|e-?mail|courriel) ne sera (?:ni )?pas (?:transfere|lu)",
+        r"\b(?:bericht|e-?mail) wordt niet doorgestuurd",
+    ),
+    (  # whom to ask in urgent cases
+        r"\b(?:for|in case of) (?:urgent|immediate) (?:matters|requests|enquiries|inquiries|assistance|questions)",
+        r"\bin urgent cases\b|\bin dringenden fallen\b|\ben cas d'urgence\b|\ben caso de urgencia\b",
+        r"\bper (?:questioni|comunicazioni) urgenti\b|\bin dringende gevallen\b|\bvoor dringende zaken\b",
+    ),
+    (  # what happens on return
+        r"\b(?:upon|on|after) my return\b|\bnach meiner ruckkehr\b|\b(?:des|a) mon retour\b",
+        r"\ba mi (?:regreso|vuelta)\b|\bal mio rientro\b|\bna mijn terugkeer\b",
+    ),
+))
+_OOF_TEXT_OPENING = re.compile(
+    r"\b(?:thank you|thanks|many thanks) for (?:your|the) (?:e-?mail|message|mail)|"
+    r"\b(?:vielen )?danke? fur (?:ihre|deine|die) (?:e-?mail|nachricht|mail)|"
+    r"\bmerci (?:pour|de) (?:votre|ton|le|ce) (?:message|e-?mail|courriel)|"
+    r"\bgracias por (?:su|tu|el) (?:correo|mensaje|e-?mail)|"
+    r"\bgrazie (?:per|del) (?:la sua |il suo |la vostra |il vostro |la tua |il tuo |il |la |l' ?)?"
+    r"(?:e-?mail|messaggio|mail)|"
+    r"\b(?:bedankt|dank) voor (?:uw|je|jouw|het) (?:bericht|e-?mail|mail)"
+)
+# Headers that support what the first lines say (never alone: see the module's "Not used").
+_SUPPORTING_HEADERS = ("x-auto-response-suppress", "x-ms-exchange-inbox-rules-loop",
+                       "x-ms-exchange-generated-message-source")
+_FIRST_LINES = 12
 _NULL_PATHS = ("<>", "<mailer-daemon>", "mailer-daemon")
 
 # --- lists ----------------------------------------------------------------------------
@@ -152,24 +237,174 @@ def _bounce(msg: MailMessage) -> Automatic | None:
     if msg.failed_recipients:
         reason = ("a delivery report with failed recipients" if report
                   else "X-Failed-Recipients: " + ", ".join(msg.failed_recipients))
-        return Automatic("bounce", reason, bounced=msg.failed_recipients)
+        return _failed(msg, reason, msg.failed_recipients)
     subject = _subject(msg)
     if _DELAY_SUBJECT.search(subject):
-        return Automatic("system", "a delivery delay notice")
+        return Automatic("system", "a delivery delay notice: nothing failed yet")
     failed_subject = _BOUNCE_SUBJECT.search(subject)
     if report and not failed_subject:
         return Automatic("system", "a delivery report without a failed recipient (a delay or success notice)")
+    if report and msg.delivery and all(_is_delay(action, status) for _, action, status, _ in msg.delivery):
+        return Automatic("system", "a delivery report of a delay: nothing failed yet")
     sender = msg.sender.email if msg.sender else ""
     system_sender = _local_part(msg) in _SYSTEM_SENDERS
+    notice = fold_word(_notice_text(msg))
     if failed_subject:
         why = f"a bounce subject ({msg.subject.strip()[:60]})"
-    elif system_sender and _FAILURE_WORDS.search(fold_word(_body(msg))):
+    elif system_sender and _FAILURE_WORDS.search(notice):
         why = f"a failure notice from {sender}"
     elif system_sender:
         return Automatic("system", f"sent by the mail system ({sender})")
     else:
         return None
-    return Automatic("bounce", why, bounced=_addresses_in_bounce_text(msg))
+    if _DELAY_WORDS.search(notice) and not _FINAL_WORDS.search(notice):
+        return Automatic("system", "a delivery delay notice: nothing failed yet")
+    return _failed(msg, why, _addresses_in_bounce_text(msg))
+
+
+# --- what kind of failure a bounce reports ----------------------------------------------
+#
+# From the DSN Status code (RFC 3463) of the recipient when it is specific: X.1.x (bad
+# mailbox, bad domain: the address), X.2.2 (mailbox full), X.2.3 and X.3.4 (message too
+# large); else from the words of the report (the recipient's Diagnostic-Code first, then
+# the text about the recipient, then the whole notice), as Exchange, Postfix, Gmail, Exim,
+# Zimbra, Amazon SES and SendGrid write them; else "other" (refused for a reason the
+# sender cannot fix by themselves: policy, spam, a blocked server).
+
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+_FULL_WORDS = re.compile(
+    r"mailbox (?:is )?full|mailbox (?:size limit|quota)|over (?:the |their |his |her )?(?:storage )?quota|overquota|"
+    r"quota (?:exceeded|exceed|has been exceeded)|exceeded (?:the |their )?(?:storage|quota)|"
+    r"exceeded storage allocation|insufficient (?:system )?storage|out of storage|inbox is full|"
+    r"mailbox has exceeded|mailbox (?:would exceed|exceeds) |storage (?:quota|space) (?:exceeded|full)|"
+    r"quotaexceeded|postfach (?:ist )?voll|speicherplatz|boite (?:aux lettres |de reception )?(?:est )?pleine|"
+    r"buzon (?:esta )?lleno|casella (?:di posta )?(?:e )?piena|mailbox vol"
+)
+_LARGE_WORDS = re.compile(
+    r"message (?:is )?too (?:large|big)|(?:mail|email|e-mail) (?:is )?too (?:large|big)|message size exceeds|"
+    r"size exceeds|exceeds? (?:the )?(?:maximum|max|fixed|allowed|permitted) (?:message )?size|"
+    r"message size limit|message (?:file )?too big|\bis too (?:large|big)\b|too (?:large|big) to (?:be )?deliver|message length exceeds|sizelimit|recipsizelimit|"
+    r"too large for (?:this|the) recipient|size limits|message exceeded|"
+    r"nachricht (?:ist )?zu gross|message trop (?:volumineux|gros|grand)|mensaje (?:es )?demasiado grande|"
+    r"messaggio troppo grande"
+)
+_ADDRESS_WORDS = re.compile(
+    r"user unknown|unknown user|no such (?:user|recipient|mailbox|address|account)|does ?n[o']t exist|"
+    r"address (?:not found|rejected|unknown|couldn't be found|could not be found)|"
+    r"recipient (?:not found|unknown|rejected|address rejected|invalid)|recipientnotfound|"
+    r"(?:wasn't|was not|couldn't be|could not be) found|unknown (?:to |recipient )?address|"
+    r"invalid (?:recipient|address|mailbox|user)|mailbox (?:unavailable|not found|disabled|inactive|does not)|"
+    r"account (?:is |has been )?(?:disabled|inactive|suspended|deleted)|unrouteable address|"
+    r"host or domain name not found|domain (?:not found|does not exist|name not found|couldn't be found)|"
+    r"no mx|nxdomain|name service error|dns error|unknown (?:domain|host)|bad destination|"
+    r"no mailbox here|address not found|not a valid (?:address|recipient)|"
+    r"unbekannt|existiert nicht|nicht gefunden|inconnu|n'existe pas|introuvable|desconocido|no existe|"
+    r"sconosciuto|non esiste|onbekend|bestaat niet"
+)
+_DELAY_WORDS = re.compile(
+    r"\bdelayed\b|has not (?:yet )?been delivered|not yet been delivered|will (?:continue to )?(?:retry|try again)|"
+    r"still (?:being retried|trying)|warning only|do not need to resend|delivery incomplete|"
+    r"will be retried|will retry|temporary (?:problem|failure)|verzogert|retardee|retrasad"
+)
+_FINAL_WORDS = re.compile(
+    r"permanent|gave up|giving up|could not be delivered|couldn't be delivered|wasn't delivered|"
+    r"was not delivered|undeliverable|failed permanently|delivery has failed|retry timeout exceeded"
+)
+_FAILURE_ORDER = (("full", _FULL_WORDS), ("too-large", _LARGE_WORDS), ("address", _ADDRESS_WORDS))
+_NEAR = 600  # characters of a text report read after a failed address, for its reason
+
+
+def _is_delay(action: str, status: str) -> bool:
+    return action.startswith("delayed") or (not action and status.startswith("4."))
+
+
+def _failed(msg: MailMessage, why: str, bounced: tuple[str, ...]) -> Automatic:
+    """The bounce of ``bounced``, each with its kind of failure and the words that say so."""
+    notice = _notice_text(msg)
+    folded = fold_word(notice)
+    reports = {who: (status, diagnostic) for who, _, status, diagnostic in msg.delivery if who}
+    kinds, words = [], []
+    for address in bounced:
+        status, diagnostic = reports.get(address.lower(), ("", ""))
+        near = _near(folded, address.lower())
+        kind, said = _failure_kind(status, diagnostic, near, folded)
+        kinds.append(kind)
+        words.append(said)
+    return Automatic("bounce", why, bounced=bounced, failures=tuple(kinds), failure_words=tuple(words),
+                     returned=_returned(msg))
+
+
+def _failure_kind(status: str, diagnostic: str, near: str, notice: str) -> tuple[str, str]:
+    """(kind, words) of one failed recipient: its Status code, its diagnostic, the text
+    about it, the whole notice (see above)."""
+    diagnostic = " ".join(diagnostic.split())[:160]
+    code = None
+    for text in (status, diagnostic, near, notice):
+        code = _STATUS.search(text)
+        if code is not None:
+            kind = _kind_of_status(int(code.group(2)), int(code.group(3)))
+            if kind:
+                return kind, diagnostic or code.group(0)
+            break  # a generic code (5.0.0, 5.7.1): the words decide
+    for text in (fold_word(diagnostic), near, notice):
+        for kind, pattern in _FAILURE_ORDER:
+            found = pattern.search(text)
+            if found:
+                return kind, diagnostic or found.group(0)
+    # refused by policy (X.7.x: spam, blocked, not authorised) with no word of the address;
+    # anything else unexplained is most often the address
+    policy = code is not None and code.group(2) == "7"
+    return ("other" if policy else "address"), diagnostic or (code.group(0) if code else "")
+
+
+def _kind_of_status(subject: int, detail: int) -> str:
+    if subject == 1:
+        return "address"
+    if (subject, detail) == (2, 2):
+        return "full"
+    if (subject, detail) in ((2, 3), (3, 4)):
+        return "too-large"
+    if (subject, detail) == (2, 1):  # mailbox disabled, not accepting messages
+        return "address"
+    return ""
+
+
+def _near(folded: str, address: str) -> str:
+    """The text after the first mention of ``address`` in a report, where its reason is."""
+    at = folded.find(address) if address else -1
+    return folded[at:at + _NEAR] if at >= 0 else ""
+
+
+def _notice_text(msg: MailMessage) -> str:
+    """The part of a text report that describes the failure (before the returned message)."""
+    text = _body(msg)
+    cut = _RETURNED_PART.search(fold_word(text))
+    return text[: _source_offset(text, cut.start())] if cut else text
+
+
+# Header lines of the returned message quoted in a text report ("Message-ID: <...>", also
+# folded over several lines), and Exchange's "Original message ID".
+_QUOTED_ID = re.compile(
+    r"^[ \t>]*(?:message-id|in-reply-to|references|original message id|x-original-message-id)[ \t]*:"
+    r"((?:[ \t]*<[^<>\s]{1,998}>)*(?:[ \t]*\r?\n[ \t]+<[^<>\s]{1,998}>)*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED_KEY = re.compile(rf"^[ \t>]*{re.escape(KEY_HEADER)}[ \t]*:[ \t]*([^\s<>]{{1,200}})[ \t]*$",
+                         re.IGNORECASE | re.MULTILINE)
+_ID_TOKEN = re.compile(r"<[^<>\s]{1,998}>")
+
+
+def _returned(msg: MailMessage) -> tuple[str, ...]:
+    """The Message-IDs of the message a bounce returns: from its parts (``MailMessage.returned_ids``)
+    and from the headers a text report quotes."""
+    found: dict[str, None] = dict.fromkeys(msg.returned_ids)
+    text = _body(msg)
+    for m in _QUOTED_ID.finditer(text):
+        for token in _ID_TOKEN.findall(m.group(1)):
+            found.setdefault(token, None)
+    for m in _QUOTED_KEY.finditer(text):
+        found.setdefault(message_id(m.group(1), ""), None)
+    return tuple(found)
 
 
 def _addresses_in_bounce_text(msg: MailMessage) -> tuple[str, ...]:
@@ -250,6 +485,12 @@ def _auto_reply(msg: MailMessage) -> Automatic | None:
         signs.append("X-Apple-Action: vacation")
     if _OOF_SUBJECT.search(_subject(msg)):
         signs.append("an out-of-office subject")
+    if _ACK_SUBJECT.search(_subject(msg)):
+        signs.append("an acknowledgement subject")
+    if not signs and not generated:
+        text_sign = _auto_reply_text(msg)
+        if text_sign:
+            signs.append(text_sign)
     if not generated and msg.header("return-path").strip().lower() in _NULL_PATHS:
         generated = "an empty return path"
     if not signs and not generated:
@@ -262,12 +503,73 @@ def _auto_reply(msg: MailMessage) -> Automatic | None:
     return Automatic("system", generated)
 
 
+def _auto_reply_text(msg: MailMessage) -> str:
+    """Why the first lines of ``msg`` are an auto-reply's template, or "": two signs of an
+    absence (or one and the template's opening thanks, or one and a supporting Exchange
+    header: ``_SUPPORTING_HEADERS``), and no greeting of the reader by name, which a template
+    cannot write ("Hi Alex, I'm out of the office this week but ..." is a person)."""
+    lines = [line for line in _first_lines(msg) if line.strip()][:_FIRST_LINES]
+    if not lines or _greets_reader(lines[0], msg):
+        return ""
+    text = re.sub(r"\s+", " ", fold_word("\n".join(lines)))
+    strong = sum(1 for pattern in _OOF_TEXT_STRONG if pattern.search(text))
+    supported = any(msg.header(name) for name in _SUPPORTING_HEADERS)
+    if strong >= 2 or (strong and (_OOF_TEXT_OPENING.search(text) or supported)):
+        return "an out-of-office text in its first lines"
+    return ""
+
+
+def _first_lines(msg: MailMessage) -> list[str]:
+    from interview_followup.daemon.mail.classify import own_words  # (classify needs nothing from here)
+
+    return own_words(_body(msg)[:4000]).split("\n")
+
+
+def _greets_reader(line: str, msg: MailMessage) -> bool:
+    names = {fold_word(p.name.split()[0]) for p in msg.to if p.name and p.name.split()}
+    words = re.findall(r"[\w'-]+", fold_word(line))[:4]
+    return bool(names & set(words))
+
+
+# Mail about the reader's experience, or a company's news: a survey or a newsletter, never
+# an answer. Read on the subject and the first lines (a rejection may end with a survey link).
+_SURVEY_WORDS = re.compile(
+    r"\b(?:survey|umfrage|sondage|encuesta|sondaggio|enquete|questionnaire about|rate your|"
+    r"how (?:was|did) (?:your|you find|we do)|how did we do|(?:tell|share with) us about your experience|"
+    r"candidate experience|interview experience|(?:ihre|deine) meinung (?:zahlt|ist uns wichtig)|"
+    r"wie zufrieden waren sie|votre avis (?:compte|nous interesse)|su opinion (?:cuenta|nos importa)|"
+    r"la sua opinione|uw mening|newsletter|digest|view (?:this e-?mail|it|this message) in (?:your|a) browser|"
+    r"manage (?:your )?(?:e-?mail )?preferences|job alert)\b"
+)
+_SURVEY_LINKS = re.compile(
+    r"\b(?:qualtrics\.com|surveymonkey\.|typeform\.com|medallia\.|questionpro\.com|alchemer\.com|"
+    r"forms\.gle|survey\.|/surveys?/)"
+)
+_NOREPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|donotreply|noreply|no_reply)\b")
+
+
+def _survey(msg: MailMessage) -> bool:
+    """A survey or a newsletter: its wording in the subject or first lines, and nothing in it
+    that decides an application (``classify``)."""
+    head = fold_word(f"{msg.subject[:500]}\n" + "\n".join(_first_lines(msg)[:_FIRST_LINES]))
+    if not _SURVEY_WORDS.search(head):
+        return False
+    from interview_followup.daemon.mail.classify import Rules, classify
+
+    return classify(msg, Rules.builtin()).outcome == "other"
+
+
 def _list(msg: MailMessage) -> Automatic | None:
     if msg.header("list-id"):
         return Automatic("list", f"List-Id: {msg.header('list-id')[:80]}")
     precedence = msg.header("precedence").strip().lower()
     if precedence in _BULK_PRECEDENCE:
         return Automatic("list", f"Precedence: {precedence}")
+    if msg.header("list-unsubscribe") and _survey(msg):
+        return Automatic("list", "List-Unsubscribe on a survey or newsletter")
+    if (_NOREPLY.match(_local_part(msg)) and _SURVEY_LINKS.search(fold_word(_body(msg)))
+            and _survey(msg)):
+        return Automatic("system", "a survey from a no-reply address")
     if msg.header("list-unsubscribe"):
         in_thread = bool(msg.in_reply_to or msg.references)
         about_you = _ABOUT_YOUR_APPLICATION.search(fold_word(f"{msg.subject[:SCAN_LIMIT]}\n{_body(msg)}"))
@@ -283,7 +585,12 @@ def _list(msg: MailMessage) -> Automatic | None:
 # ISO 2026-12-07; numeric 07.12.2026 / 7.12. (always day first) and 12/07/2026,
 # 12-07-26 (day or month first: see _order); "7 December 2026", "7. Dezember",
 # "1er décembre", "7 de diciembre de 2026", "3rd of December"; "December 7th, 2026";
-# and a weekday alone ("Friday"). A cue before (or, for "wieder", "je serai de retour",
+# and a weekday alone ("Friday"). The text is read with every run of white space as one
+# space (a cue broken by a line wrap, "back in the\noffice on", "tot en\nmet", is found),
+# after blanking the lines that give office hours or a weekly schedule (a signature's
+# "Office hours: Monday to Friday, 9:00-17:00", "Sprechzeiten: Mo-Fr 9-17 Uhr", "part-time:
+# Mon-Wed", any line with a range of clock times): their days are no absence.
+# A cue before (or, for "wieder", "je serai de retour",
 # ..., after) the date says what it means:
 #   back    "back on X", "returning X", "ab X wieder im Büro", "de retour le X",
 #           "estaré de vuelta el X"                       -> X
@@ -341,6 +648,20 @@ def _alternation(names: dict[str, int]) -> str:
 
 _MONTH = rf"(?:{_alternation(_MONTHS)})(?![a-z])"
 _WD = rf"(?:(?:{_alternation(_WEEKDAYS)})(?![a-z])|(?:{_alternation(_WEEKDAY_ABBR)})(?=[.,]))"
+# A day of the month alone ("back on the 25th", "ab dem 25. wieder", "de retour le 25",
+# "hasta el 25", "fino al 25", "terug op de 25e"): an English ordinal, or a number after the
+# article or preposition its language writes before it (looked at behind, not taken, so that
+# the cues and range words before it read as before), or after a weekday. Never followed by
+# a month (then it is a full date), another number, a time or a percentage.
+_DAY_END = (rf"(?![\w°]|[./-]?\d|\.?\s*(?:of\s+|de\s+|di\s+|del\s+)?{_MONTH}"
+            rf"|\s*(?:%|uhr\b|h\b|am\b|pm\b|a\.m\.|p\.m\.|:\d))")
+_DAY_ONLY = rf"""(?P<dd_en>\d{{1,2}})(?:st|nd|rd|th){_DAY_END}
+    |(?:(?<=\bam\ )|(?<=\bden\ )|(?<=\bdem\ )|(?<=\bzum\ )|(?<=\bvom\ ))(?P<dd_de>\d{{1,2}})\.{_DAY_END}
+    |(?:(?<=\ble\ )|(?<=\bau\ )|(?<=\bdu\ )|(?<=\bel\ )|(?<=\bal\ )|(?<=\bdel\ )|(?<=\bdia\ )|(?<=\bil\ )
+       |(?<=\bdal\ )|(?<=\bgiorno\ ))(?P<dd_ro>\d{{1,2}})(?:er|o|°)?{_DAY_END}
+    |(?<=\bde\ )(?P<dd_nl>\d{{1,2}})(?:ste|de|e){_DAY_END}
+    |(?(wd)(?P<dd_wd>\d{{1,2}})(?:st|nd|rd|th|ste|de|er|e|o|°|\.)?{_DAY_END}|(?!))"""
+_DAY_GROUPS = ("dd_en", "dd_de", "dd_ro", "dd_nl", "dd_wd")
 _DATE = re.compile(
     rf"(?<![\w.])(?:(?P<wd>{_WD})[.,]{{0,2}}\s+(?:(?:the|den|dem|le|el)\s+)?)?(?:"
     rf"(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?!\d)"
@@ -348,6 +669,7 @@ _DATE = re.compile(
     rf"(?:,?\s*(?:de\s+)?(?P<y1>\d{{4}})(?!\d))?"
     rf"|(?P<n1>\d{{1,2}})(?P<sep>[./-])(?P<n2>\d{{1,2}})(?:(?P=sep)(?P<ny>\d{{4}}|\d{{2}})(?!\d))?(?![\d/-])"
     rf"|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d])(?:,?\s*(?P<y2>\d{{4}})(?!\d))?"
+    rf"|(?x:{_DAY_ONLY})"
     rf")|(?<![\w.])(?P<wo>(?:{_alternation(_WEEKDAYS)}))(?![a-z])"
 )
 _TIME_AFTER = re.compile(r"\s*(?:uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.|:\d)")
@@ -356,7 +678,7 @@ _FILL = (
     r"(?:[\s,:]|\b(?:on|the|from|by|as of|starting|again|in the office|to the office|to work|"
     r"at work|at my desk|in|am|ab|dem|den|zum|im buro|le|du|au|des|a partir du|a partir de|"
     r"au bureau|el|del|a partir del|desde el|desde|al|a la oficina|en la oficina|il|in ufficio|"
-    r"op|vanaf|per|op kantoor)\b)*"
+    r"op|vanaf|per|op kantoor|op de|dia|el dia|giorno|il giorno)\b)*"
 )
 # (language, meaning, cue that ends where the date starts)
 _CUES_BEFORE = tuple(
@@ -420,7 +742,7 @@ def return_date(text: str, sent: date | None, sender_domain: str = "") -> date |
     day-first or month-first and neither the language, the sender's domain, a weekday nor
     the sending day decides.
     """
-    folded = fold(text[:20_000]).text
+    folded = _WHITE.sub(" ", _SCHEDULE_LINE.sub(_blank_line, fold(text[:20_000]).text))
     matches = list(_DATE.finditer(folded))
     best: tuple[int, int, date] | None = None
     for i, m in enumerate(matches):
@@ -448,6 +770,26 @@ def return_date(text: str, sent: date | None, sender_domain: str = "") -> date |
     return best[2] if best else None
 
 
+# A line that gives office hours or a weekly schedule (a signature's "Office hours: Mon-Fri
+# 9-17", "Sprechzeiten: Mo-Fr 9-17 Uhr", "part-time: Mon-Wed"): its days are no absence.
+# It is blanked before dates are read; so is every line with a range of clock times.
+_SCHEDULE_LINE = re.compile(
+    r"^.*(?:\b(?:office|opening|working|business|core|support) hours\b|\bpart[- ]time\b|"
+    r"\b(?:sprechzeiten|burozeiten|offnungszeiten|arbeitszeiten|servicezeiten|geschaftszeiten|"
+    r"kernzeiten|teilzeit)\b|\bhoraires?\b|\bheures (?:de bureau|d'ouverture)\b|\btemps partiel\b|"
+    r"\bhorario\b|\borario\b|\b(?:werktijden|openingstijden|kantooruren|deeltijd)\b|"
+    r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:h|uhr|am|pm)?\s*(?:-|to|bis|a|al)\s*\d{1,2}(?:[:.]\d\d)?\s*(?:h|uhr|am|pm)\b|"
+    r"\b\d{1,2}[:.]\d\d\s*(?:-|to|bis|a|al)\s*\d{1,2}[:.]\d\d\b|"
+    r"\b(?:mon|mo|lun|ma)\s*(?:-|to|bis|a)\s*(?:fri|fr|ven|vie|vr|thu|do|jeu)\b).*$",
+    re.MULTILINE,
+)
+_WHITE = re.compile(r"\s+")
+
+
+def _blank_line(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
 def _cue(before: str, after: str, range_end: bool) -> tuple[str, str] | None:
     for lang, pattern in _CUES_AFTER:
         if pattern.match(after):
@@ -463,6 +805,9 @@ def _cue(before: str, after: str, range_end: bool) -> tuple[str, str] | None:
 def _resolve(m: re.Match[str], sent: date | None, lang: str, domain: str) -> date | None:
     """The date a match names, or None when it is invalid, implausible or ambiguous."""
     weekday = _weekday(m.group("wd"))
+    day_only = next((m.group(g) for g in _DAY_GROUPS if m.group(g)), None)
+    if day_only is not None:
+        return _day_of_month(int(day_only), sent, weekday)
     if m.group("wo"):
         if sent is None:
             return None
@@ -492,6 +837,23 @@ def _resolve(m: re.Match[str], sent: date | None, lang: str, domain: str) -> dat
     if len(candidates) == 2:
         return _order(m, list(candidates), lang, domain)
     return next(iter(candidates), None)
+
+
+def _day_of_month(day: int, sent: date | None, weekday: int | None) -> date | None:
+    """A day of the month alone: that day in the month of ``sent`` when it is not before
+    it, else in the next month that has it (and falls on ``weekday`` when one is written)."""
+    if sent is None or not 1 <= day <= 31:
+        return None
+    year, month = sent.year, sent.month
+    for _ in range(13):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            found = None
+        if found is not None and found >= sent and (weekday is None or found.weekday() == weekday):
+            return found if found <= sent + _HORIZON else None
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _weekday(name: str | None) -> int | None:

@@ -5,9 +5,10 @@
 rule came from. The rules are phrases a user can read and extend:
 
 - built in: ``daemon/data/reply_rules.toml``, per language (English, German, French,
-  Spanish), per outcome, each phrase *strong* (it says the outcome by itself: "we have
-  decided to move forward with other candidates") or *weak* (it often comes with it:
-  "we will keep your CV on file");
+  Spanish, Italian, Dutch), per outcome, each phrase *strong* (it says the outcome by
+  itself: "we have decided to move forward with other candidates"), *mention* (it names a
+  later stage or its paper: "second interview", "offer letter") or *weak* (it often comes
+  with it: "we will keep your CV on file");
 - the user's: config ``[replies]`` ``rejection``, ``offer``, ``next_round``, ``info``
   (phrases added to the outcome) and ``ignore`` (phrases taken out of the text before
   anything is matched — a recruiter's signature that links a booking page, say).
@@ -30,19 +31,35 @@ What is read:
 - at most ``SCAN_LIMIT`` (64 KiB) characters of the subject and of the body (the parser
   keeps 20,000 of the body), in time linear in their length.
 
-Deciding:
+Deciding, by evidence (``evidence``): each rule's first match is a ``Cue`` with its outcome,
+its strength, its position (subject, first lines, later; an invitation) and its sense
+(statement, question, request, past event, later stage, negation); the outcome is the one
+of the strongest cue.
 
-- A match is skipped when one of the four words before it, in the same clause, is a
-  negation (not, n't, no, never, nicht, kein..., ne, n', pas, jamais, nunca, ...): "we are
-  not moving forward with other candidates" is no rejection. Phrases that carry their own
-  negation ("we will not be moving forward with your application") are written whole.
-- Priority: first by tier — a phrase from the config, then a strong built-in phrase, then
-  a weak one; within a tier, offer > rejection > next-round > info. An offer mail may
-  mention references or a start date; a rejection may offer a call for feedback; an
-  invitation may ask for availability — the more decisive outcome wins. "Unfortunately"
-  alone is no rule: "unfortunately I'm travelling next week, could we schedule ..." is
-  a scheduling reply.
-- Nothing found: "other", with phrase "".
+- Strength: a phrase from the config 30, a strong or *mention* built-in phrase 20, a weak
+  one 10; 2 more in the subject line. An iCalendar invitation (METHOD:REQUEST) is a next
+  round of strength 20; a message shaped as one (a video meeting to join, with its ID),
+  10. Below ``DECIDES`` (5) nothing decides.
+- Negation: a match is no evidence when one of the four words before it, in the same
+  clause, is a negation (not, n't, no, never, nicht, kein..., ne, n', pas, jamais, nunca,
+  niet, geen, ...): "we are not moving forward with other candidates" is no rejection.
+  Phrases that carry their own negation ("we will not be moving forward with your
+  application") are written whole.
+- Past event: a next round, an offer or a request named after "thank you for", "after",
+  "following", "during", "nach", "lors de", "suite à", "tras", ... in its clause, or
+  followed by "last week", "yesterday", "gestern", ..., is no evidence: "thanks again for
+  coming in for the second interview" asks for nothing.
+- Later stage: a next round or an offer named as the purpose of a request ("before we
+  move you to the final round, could you send ...", "to prepare the contract, ...", "damit
+  wir das Vertragsangebot vorbereiten können, ...") or a
+  *mention* phrase in a sentence with a strong request for information ("for the final
+  round we need your salary expectations") counts ``NAMED`` (5): the request decides.
+- A tie goes to the more decisive outcome, offer > rejection > next-round > info: an offer
+  mail may mention references or a start date; a rejection may offer a call for feedback;
+  an invitation may ask for availability. "Unfortunately" alone is no rule:
+  "unfortunately I'm travelling next week, could we schedule ..." is a scheduling reply.
+- Nothing found: "other", with phrase "" — a reply that decides nothing (the planner keeps
+  the loop open and shows it as maybe their answer).
 """
 
 from __future__ import annotations
@@ -60,9 +77,16 @@ from interview_followup.daemon.common.textmatch import SCAN_LIMIT, Folded, compi
 if TYPE_CHECKING:
     from interview_followup.daemon.config import Replies
 
-OUTCOMES = ("offer", "rejection", "next-round", "info")  # in order of priority
+OUTCOMES = ("offer", "rejection", "next-round", "info")  # the order that breaks a tie of strength
 KEYS = {"offer": "offer", "rejection": "rejection", "next_round": "next-round", "info": "info"}
-TIERS = ("config", "strong", "weak")
+# "mention": a phrase that names a stage or a document of a later step ("second interview",
+# "offer letter"): as strong as a strong phrase, but a request for information in its
+# sentence is what that sentence says.
+TIERS = ("config", "strong", "weak", "mention")
+STRENGTH = {0: 30, 1: 20, 2: 10, 3: 20}  # by tier
+SUBJECT_BONUS = 2  # a cue in the subject line (not our own subject coming back)
+NAMED = 5  # a later stage named in a request, or as the purpose of one ("before the final round")
+DECIDES = 5  # the least strength that decides; below it the reply is "other"
 RULES_FILE = "reply_rules.toml"
 
 
@@ -113,8 +137,8 @@ def parse_rules(data: dict) -> tuple[Rule, ...]:
             if key not in KEYS:
                 raise ValueError(f"{RULES_FILE}: [{lang}.{key}] is not one of {', '.join(KEYS)}")
             for tier_name, phrases in tiers.items():
-                if tier_name not in ("strong", "weak"):
-                    raise ValueError(f"{RULES_FILE}: {lang}.{key}.{tier_name} is not strong or weak")
+                if tier_name not in TIERS[1:]:
+                    raise ValueError(f"{RULES_FILE}: {lang}.{key}.{tier_name} is not strong, weak or mention")
                 for phrase in phrases:
                     try:
                         pattern = compile_phrase(phrase)
@@ -124,23 +148,199 @@ def parse_rules(data: dict) -> tuple[Rule, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Cue:
+    """One piece of evidence: a rule's words found in the message, and how they are meant."""
+
+    outcome: str
+    strength: int  # after position and sense (``STRENGTH``, ``SUBJECT_BONUS``, ``NAMED``; 0: does not count)
+    position: str  # "subject", "first lines", "later" or "invitation" (an iCalendar METHOD:REQUEST)
+    sense: str  # "statement", "question", "request", "past event", "later stage" or "negation"
+    phrase: str  # as the message has it
+    source: str  # where the rule came from
+    at: int = 0  # offset in the text read
+
+
 def classify(msg: MailMessage, rules: Rules) -> Verdict:
-    """What ``msg`` says, by the first rule in priority order that matches its own words."""
-    folded = fold(reply_text(msg))
-    text = _blank(folded.text, rules.ignore)
-    best: tuple[int, int, int, Rule, int, int] | None = None
-    for rule in rules.rules:
-        for m in rule.pattern.finditer(text):
-            if _negated(text, m):
-                continue
-            rank = (rule.tier, OUTCOMES.index(rule.outcome), m.start())
-            if best is None or rank < best[:3]:
-                best = (*rank, rule, m.start(), m.end())
-            break
-    if best is None:
+    """What ``msg`` says: the outcome of its strongest piece of evidence (``evidence``);
+    a tie goes to the more decisive outcome (``OUTCOMES``), then to the earlier words."""
+    cues = [c for c in evidence(msg, rules) if c.strength >= DECIDES]
+    if not cues:
         return Verdict("other")
-    rule, start, end = best[3], best[4], best[5]
-    return Verdict(rule.outcome, _phrase(folded, start, end), rule.source)
+    best = min(cues, key=lambda c: (-c.strength, OUTCOMES.index(c.outcome), c.at))
+    return Verdict(best.outcome, best.phrase, best.source, position=best.position, sense=best.sense)
+
+
+def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
+    """Every cue in the words the person wrote, the first match of each rule, with its
+    strength after position and sense:
+
+    - in the subject (when it is not ours coming back): ``SUBJECT_BONUS`` more;
+    - negated ("we are not moving forward with other candidates"): does not count;
+    - a past event ("thank you for the second interview", "nach Ihrem zweiten Gespräch",
+      "lors de votre entretien", "the onsite last week"): a next round, an offer or a request
+      named that way does not count;
+    - a later stage named as the purpose of a request ("before we move you to the final
+      round, could you send ...") or a *mention* phrase in a sentence that asks for
+      information ("for the final round we need your salary expectations"): ``NAMED``,
+      so that the request decides;
+    - an invitation (iCalendar METHOD:REQUEST) is a next round, as strong as a strong
+      phrase; a message shaped as one (a meeting link and its ID) as a weak one.
+    """
+    subject, body = reply_parts(msg)
+    folded = fold(f"{subject}\n\n{body}".strip() if subject else body)
+    text = _blank(folded.text, rules.ignore)
+    subject_end = len(fold(subject).text) if subject else -1
+    first_end = _first_lines_end(text, max(subject_end, 0))
+    raw: list[tuple[Rule, re.Match[str]]] = []
+    for rule in rules.rules:
+        denied = None
+        for m in rule.pattern.finditer(text):
+            if not _negated(text, m):
+                raw.append((rule, m))
+                break
+            denied = denied or m
+        else:
+            if denied is not None:  # kept, to be shown as a negation
+                raw.append((rule, denied))
+    info_sentences = {_sentence_of(text, m.start()) for rule, m in raw
+                      if rule.outcome == "info" and rule.tier in (0, 1) and not _negated(text, m)}
+    cues = []
+    for rule, m in raw:
+        strength = STRENGTH[rule.tier]
+        position = ("subject" if m.start() < subject_end else
+                    "first lines" if m.start() < first_end else "later")
+        if position == "subject":
+            strength += SUBJECT_BONUS
+        sense = _sense(text, m)
+        if _negated(text, m):
+            sense, strength = "negation", 0
+        elif rule.outcome != "rejection" and _past(text, m):
+            sense, strength = "past event", 0
+        elif rule.outcome in ("next-round", "offer") and (
+                _purpose(text, m) or (rule.tier == 3 and _sentence_of(text, m.start()) in info_sentences)):
+            sense, strength = "later stage", min(strength, NAMED)
+        cues.append(Cue(rule.outcome, strength, position, sense, _phrase(folded, m.start(), m.end()),
+                        rule.source, m.start()))
+    cues.extend(_invitation(msg, text, folded))
+    return cues
+
+
+def _invitation(msg: MailMessage, text: str, folded: Folded) -> list[Cue]:
+    if msg.calendar_method == "REQUEST":
+        what = re.sub(r"\s+", " ", msg.subject or "").strip()[:120]
+        return [Cue("next-round", STRENGTH[1], "invitation", "statement",
+                    f"an invitation: {what}" if what else "an invitation", "an iCalendar invitation (METHOD:REQUEST)",
+                    -1)]
+    m = _MEETING.search(text)
+    if m:
+        return [Cue("next-round", STRENGTH[2], "later", "statement", _phrase(folded, m.start(), m.end()),
+                    "a meeting invitation's text", m.start())]
+    return []
+
+
+# what an invitation sent by mail carries: a video meeting to join, with its ID
+_MEETING = re.compile(
+    r"(?<!\w)(?:join (?:the |a )?(?:zoom|microsoft teams|teams|google meet|webex)(?: video)? meeting|"
+    r"click here to join the meeting|join with google meet|meet\.google\.com/[a-z]{3}-|zoom\.us/j/\d|"
+    r"teams\.microsoft\.com/l/meetup-join|webex\.com/(?:meet|join)|an microsoft teams-besprechung teilnehmen|"
+    r"participer a une reunion microsoft teams|unirse a la reunion de (?:zoom|microsoft teams))"
+)
+
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n\s*\n")
+_CLAUSE = re.compile(r"[.;:!?,()\n]|\s-+\s")  # (a dash: "thanks for getting back - could you ...")
+
+
+def _sentence_of(text: str, at: int) -> int:
+    """Where the sentence holding ``at`` starts (an id for "the same sentence")."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, max(0, at - 400), at):
+        start = m.end()
+    return start
+
+
+def _sentence(text: str, m: re.Match[str]) -> str:
+    start = _sentence_of(text, m.start())
+    limit = min(len(text), m.end() + 400)
+    end = _SENTENCE_END.search(text, m.end(), limit)
+    return text[start:end.end() if end else limit]
+
+
+_REQUEST = re.compile(
+    r"\b(?:please|could you|can you|would you|kindly|bitte|konnten sie|konnen sie|wurden sie|"
+    r"merci de|pourriez|pouvez-vous|veuillez|por favor|podria|podrias|puede|puedes|"
+    r"potrebbe|potresti|per favore|zou je|zou u|kunt u|kun je|graag)\b"
+)
+
+
+def _sense(text: str, m: re.Match[str]) -> str:
+    sentence = _sentence(text, m)
+    if sentence.rstrip().endswith("?") or "?" in sentence[-3:]:
+        return "question"
+    if _REQUEST.search(sentence):
+        return "request"
+    return "statement"
+
+
+def _clause_before(text: str, m: re.Match[str], reach: int = 70) -> str:
+    window = text[max(0, m.start() - reach):m.start()]
+    ends = list(_CLAUSE.finditer(window))
+    return window[ends[-1].end():] if ends else window
+
+
+# Words that put what follows in the past: "thank you for (coming to) the second interview",
+# "after / following / since / during your onsite", and their translations. A conjunction
+# after them starts a new thought ("thanks for your time and we'd like to invite you").
+_PAST_BEFORE = re.compile(
+    r"\b(?:thank you|thanks|thanks again|many thanks|grateful|enjoyed|after|following|since|during|"
+    r"feedback (?:from|on)|danke|dank|nach|seit|wahrend|merci|apres|suite a|lors d[eu]|depuis|pendant|"
+    r"gracias|despues de|tras|durante|desde|grazie|dopo|bedankt|tijdens)\b"
+)
+_CONJUNCTION = re.compile(
+    r"\b(?:and|but|so|und|aber|sondern|et|mais|donc|y|pero|ma|maar|en|could|would|can|please|bitte|"
+    r"pourriez|podria|podrias|potrebbe|kunt|zou)\b"
+)
+_PAST_AFTER = re.compile(
+    r"^[^.;!?\n]{0,25}?\b(?:last (?:week|monday|tuesday|wednesday|thursday|friday)|yesterday|earlier today|"
+    r"this morning|ago|(?:was|went|were) (?:great|good|very|really|a|positive|productive)|took place|"
+    r"letzte woche|letzten (?:montag|dienstag|mittwoch|donnerstag|freitag)|gestern|vergangene woche|"
+    r"heute morgen|stattgefunden|la semaine derniere|hier\b|ce matin|la semana pasada|ayer|esta manana|"
+    r"la settimana scorsa|ieri|vorige week|gisteren|vanochtend)"
+)
+# Words that make what follows the purpose of a request, not an invitation: "before we move
+# you to the final round, could you ...", "to prepare the contract, please send ...".
+_PURPOSE_BEFORE = re.compile(
+    r"\b(?:before|ahead of|prior to|to prepare|in preparation for|in order to|so (?:that )?(?:we|i) can|"
+    r"vor dem|vor der|vor ihrem|bevor|zur vorbereitung|um (?:den|die|das|ihren|ihre) |damit (?:wir|ich) |"
+    r"avant|en vue d|pour preparer|afin de|pour que (?:nous|je) |antes de|para preparar|de cara a|"
+    r"para que (?:podamos|pueda) |para poder|prima d|per preparare|per poter|affinche|in modo da|voordat|"
+    r"ter voorbereiding|zodat (?:we|wij|ik) )"
+)
+
+
+def _past(text: str, m: re.Match[str]) -> bool:
+    before = _clause_before(text, m)
+    joins = list(_CONJUNCTION.finditer(before))
+    if joins:
+        before = before[joins[-1].end():]
+    before = " ".join(before.split()[-8:])  # the marker a few words before the cue at most
+    return bool(_PAST_BEFORE.search(before) or _PAST_AFTER.match(text, m.end()))
+
+
+def _purpose(text: str, m: re.Match[str]) -> bool:
+    return bool(_PURPOSE_BEFORE.search(_clause_before(text, m)))
+
+
+def _first_lines_end(text: str, start: int) -> int:
+    """Where the first lines of the body end: its first two paragraphs after a greeting,
+    and at most 400 characters."""
+    end = start
+    for _ in range(3):
+        nxt = text.find("\n\n", end + 1)
+        if nxt < 0:
+            return len(text)
+        end = nxt
+    return min(end, start + 400)
 
 
 def _phrase(folded: Folded, start: int, end: int) -> str:
@@ -185,10 +385,16 @@ _SIGNATURE = re.compile(r"^--\s?$")
 def reply_text(msg: MailMessage) -> str:
     """The subject (unless it answers or forwards ours) and the body without quoted mail
     and signature: the words this message's author wrote."""
+    subject, body = reply_parts(msg)
+    return f"{subject}\n\n{body}".strip()
+
+
+def reply_parts(msg: MailMessage) -> tuple[str, str]:
+    """(subject, body) of ``reply_text``: the subject "" when it answers or forwards ours."""
     subject = (msg.subject or "")[:SCAN_LIMIT]
     if _REPLY_PREFIX.match(subject):
         subject = ""
-    return f"{subject}\n\n{own_words(msg.body[:SCAN_LIMIT])}".strip()
+    return subject.strip(), own_words(msg.body[:SCAN_LIMIT])
 
 
 def own_words(body: str) -> str:
@@ -225,7 +431,7 @@ def _is_quote_header(line: str) -> bool:
 
 _NEGATIONS = frozenset(
     "not no never cannot nicht kein keine keinen keinem keiner nie niemals ne pas jamais "
-    "nunca tampoco non".split()
+    "nunca tampoco non niet geen nooit".split()
 )
 _CLAUSE_END = re.compile(r"[.;:!?,\n]")
 _WORD = re.compile(r"[\w']+")

@@ -10,6 +10,16 @@ Rules:
 - ``failed_recipients``: the addresses a delivery report (RFC 3464, ``message/delivery-status``
   or ``message/global-delivery-status``) gives with ``Action: failed`` — ``Final-Recipient``,
   else ``Original-Recipient`` — and those of ``X-Failed-Recipients`` (Exim), lower case.
+- ``delivery``: of a delivery report, one (address, action, status, diagnostic) per
+  recipient block (``Final-Recipient`` else ``Original-Recipient``; lower case; the
+  ``Status`` code and ``Diagnostic-Code`` as written), failed or delayed alike.
+- ``returned_ids``: the Message-IDs of the message a report returns (a ``message/rfc822``
+  or ``message/global`` part, or the headers of a ``text/rfc822-headers`` part): its
+  Message-ID, then its In-Reply-To and References; the Message-ID of this program's draft
+  when the returned message carries its key header (``keys.message_id``, any domain); and a
+  report's ``X-Original-Message-ID``. Any message carrying another whole gets them (a
+  forwarded message too): only bounce matching reads them.
+- ``reply_to``: the Reply-To addresses, as From is read.
 - ``calendar_method``: the METHOD of the first iCalendar part (``text/calendar`` or
   ``application/ics``), from its ``method`` parameter or its ``METHOD:`` line, upper case.
 - Text never contains CR or LF where a single line is expected (subject, names).
@@ -89,7 +99,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TypeVar
 
-from interview_followup.daemon.keys import KEY_HEADER
+from interview_followup.daemon.keys import KEY_HEADER, message_id
 from interview_followup.daemon.mail.htmltext import html_text, strip_tags
 from interview_followup.daemon.model import MailMessage, Person
 
@@ -124,6 +134,10 @@ AUTO_HEADERS = (
     "x-autoreply-from",
     "x-mail-autoreply",
     "x-precedence",
+    # Exchange: an inbox rule acted on the message (also when it only forwarded it), and the
+    # agent that generated it ("Mailbox Rules Agent"): supporting signs only (automatic.py)
+    "x-ms-exchange-inbox-rules-loop",
+    "x-ms-exchange-generated-message-source",
 )
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -345,6 +359,9 @@ def _parse_message(raw: bytes, ref: str, folder: str) -> MailMessage:
         body=_safe(lambda: _body_text(msg, enough=MAX_BODY)[:MAX_BODY], ""),
         failed_recipients=_safe(lambda: _failed_recipients(msg), ()),
         calendar_method=_safe(lambda: _calendar_method(msg), ""),
+        reply_to=_safe(lambda: _addresses(msg, "reply-to"), ()),
+        returned_ids=_safe(lambda: _returned_ids(msg), ()),
+        delivery=_safe(lambda: _delivery(msg), ()),
     )
 
 
@@ -623,6 +640,10 @@ def _with_repaired_boundary(raw: bytes, msg: Message) -> Message:
 
 
 _REPORT_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_RETURNED_MESSAGES = ("message/rfc822", "message/global")
+_RETURNED_HEADERS = ("text/rfc822-headers", "message/rfc822-headers", "message/global-headers",
+                     "text/rfc822-header")
+_ORIGINAL_ID_FIELDS = ("x-original-message-id", "original-message-id")
 _CALENDAR_TYPES = ("text/calendar", "application/ics")
 _ADDRESS_TYPE = re.compile(r"^\s*[\w.-]+\s*;\s*")
 
@@ -641,6 +662,75 @@ def _failed_recipients(msg: Message) -> tuple[str, ...]:
             who = fields.get("final-recipient") or fields.get("original-recipient") or ""
             _add_address(found, _ADDRESS_TYPE.sub("", who))
     return tuple(found)
+
+
+def _delivery(msg: Message) -> tuple[tuple[str, str, str, str], ...]:
+    out: list[tuple[str, str, str, str]] = []
+    for part in msg.walk():
+        if part.get_content_type() not in _REPORT_TYPES:
+            continue
+        for fields in _report_blocks(part):
+            who = fields.get("final-recipient") or fields.get("original-recipient") or ""
+            action = fields.get("action", "").strip().lower()
+            if not who and not action:
+                continue  # the per-message block
+            found: dict[str, None] = {}
+            _add_address(found, _ADDRESS_TYPE.sub("", who))
+            out.append((next(iter(found), ""), action, fields.get("status", "").strip()[:40],
+                        fields.get("diagnostic-code", "")[:MAX_TEXT_CHARS]))
+            if len(out) >= MAX_ADDRESSES:
+                return tuple(out)
+    return tuple(out)
+
+
+def _returned_ids(msg: Message) -> tuple[str, ...]:
+    """The Message-IDs of the message a report returns (see the module rules)."""
+    found: dict[str, None] = {}
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype in _REPORT_TYPES:
+            for fields in _report_blocks(part):
+                for name in _ORIGINAL_ID_FIELDS:
+                    for token in _MSGID.findall(fields.get(name, "")):
+                        found.setdefault(token, None)
+            continue
+        if ctype in _RETURNED_MESSAGES:
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else None
+            if isinstance(inner, Message):
+                values = {name: _raw_values(inner, name) for name in _RETURNED_FIELDS}
+            else:
+                values = _header_fields(_part_text(part))
+        elif ctype in _RETURNED_HEADERS:
+            values = _header_fields(_part_text(part))
+        else:
+            continue
+        for name in ("message-id", "in-reply-to", "references"):
+            for token in _ids(values.get(name, ())):
+                found.setdefault(token, None)
+        key = _one_line(_unfold(_first(values.get(KEY_HEADER.lower(), []))))
+        if key and not any(c.isspace() or c in "<>" for c in key):
+            found.setdefault(message_id(key, ""), None)
+        if len(found) > MAX_ADDRESSES:
+            break
+    return tuple(found)[:MAX_ADDRESSES]
+
+
+_RETURNED_FIELDS = ("message-id", "in-reply-to", "references", KEY_HEADER.lower())
+
+
+def _header_fields(text: str) -> dict[str, list[str]]:
+    """The fields ``_RETURNED_FIELDS`` of a header block given as text (lines folded the
+    usual way), up to its first blank line."""
+    out: dict[str, list[str]] = {}
+    text = text[:MAX_HEAD_BYTES].replace("\r\n", "\n")
+    head = re.split(r"\n[ \t]*\n", text.lstrip("\n"), maxsplit=1)[0]
+    for line in _FOLD.sub(" ", head).split("\n"):
+        name, sep, value = line.partition(":")
+        name = name.strip().lower()
+        if sep and name in _RETURNED_FIELDS:
+            out.setdefault(name, []).append(value.strip())
+    return out
 
 
 def _add_address(found: dict[str, None], addr: str) -> None:

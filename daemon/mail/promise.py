@@ -3,15 +3,24 @@
 ``promised_answer(text, sent, sender_domain)`` reads the words a person wrote (quoted mail
 already taken out: ``classify.reply_text``) and returns a ``Promise`` when they say they
 will answer ("we will get back to you", "you will hear from us", "wir melden uns", "nous
-reviendrons vers vous", "nos pondremos en contacto", ...), with the day by which when the
+reviendrons vers vous", "nos pondremos en contacto", "ti faremo sapere", "we laten het je
+weten", ...; a line wrap inside the words is no break), with the day by which when the
 same passage names one:
 
 - a date after a cue, read as ``automatic`` reads return dates ("by Friday 4 December",
   "before 2026-12-04", "bis Freitag, 4. Dezember", "d'ici le 4 décembre", "antes del 4 de
   diciembre"); a weekday alone is the next such day after the message ("by Friday"), or
   that day of the next week when "next week" follows it;
+- a day of the month alone ("by the 25th", "bis zum 25.", "avant le 25"): the next such day;
+- the end of a month ("by the end of January", "bis Ende Januar", "d'ici fin janvier", "a
+  finales de enero", "entro fine gennaio", "voor eind januari"; "the end of the month"): its
+  last day, the next such month from the message's;
 - "this week", "by the end of the week" (Friday of the message's week), "next week" (Friday of
   the next week) and "within two weeks", "in the next 10 days" (the message's day plus that).
+
+A date in front of the promise counts after a strong cue only ("by", "before", "bis",
+"vor dem", "avant le", "antes del", "entro", "prima del", "voor", "uiterlijk": "We nemen
+voor 3 februari een besluit en laten het je weten").
 
 A day before the message, or more than ``HORIZON`` after it, is no promise date (the
 promise still counts, without a day). The caller only asks when the reply decides
@@ -22,11 +31,11 @@ be in touch" is what it is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from interview_followup.daemon.common.textmatch import fold
-from interview_followup.daemon.mail.automatic import _DATE, _TIME_AFTER, _resolve
+from interview_followup.daemon.mail.automatic import _DATE, _MONTH, _MONTHS, _TIME_AFTER, _resolve
 
 HORIZON = timedelta(days=120)  # nobody promises an answer further away
 _WINDOW = 140  # characters around the promising words where its day is looked for
@@ -57,6 +66,15 @@ _PROMISES = re.compile(
     r"|(?:le|te|les) (?:informaremos|informare|contactaremos|contactare|escribiremos|escribire|"
     r"daremos una respuesta|dare una respuesta|comunicaremos|comunicare)"
     r"|tendra(?:s)? noticias (?:nuestras|mias)"
+    # Italian
+    r"|(?:ti|le|vi) (?:faremo|faro) sapere|(?:ti|la|vi) (?:ricontatteremo|ricontattero|contatteremo|contattero|"
+    r"aggiorneremo|aggiornero)|(?:ti|le|vi) (?:daremo|daro) (?:una |un )?(?:risposta|riscontro|aggiornamento)"
+    r"|(?:avrai|avra|riceverai|ricevera) (?:presto )?(?:nostre notizie|notizie da (?:noi|me)|una risposta|un riscontro)"
+    # Dutch
+    r"|(?:laten|laat) (?:(?:we|wij|ik) )?(?:het )?(?:je|u|jou) (?:\w+ ){0,3}?weten"
+    r"|(?:we|wij|ik) (?:nemen|neem) (?:\w+ ){0,3}?contact (?:met (?:je|u|jou) )?op"
+    r"|(?:je|u) (?:hoort|hoor|krijgt|krijg) (?:\w+ ){0,3}?(?:van ons|van mij|bericht|een reactie|antwoord)"
+    r"|(?:we|wij|ik) (?:komen|kom) (?:\w+ ){0,3}?(?:bij (?:je|u) )?(?:op )?terug"
     r")\b"
 )
 
@@ -65,40 +83,63 @@ _CUE = re.compile(
     r"(?:\b(?:by|before|until|till|on|no later than|not later than|at the latest (?:by|on)|latest by|"
     r"bis(?: zum| spatestens| spaetestens)?|spatestens(?: am| bis)?|spaetestens(?: am| bis)?|am|vor dem|"
     r"d'ici(?: le| au| a)?|avant le|le|au plus tard le|au plus tard|"
-    r"antes del?|el|para el|a mas tardar el|hasta el)"
-    r"(?:\s+(?:the|end of|the end of|ende|fin|finales de))?)\s*[,:]?\s*$"
+    r"antes del?|el|para el|a mas tardar el|hasta el|"
+    r"entro(?: il)?|prima del?|per il|voor|uiterlijk(?: op)?|op)"
+    r"(?:\s+(?:the|de|end of|the end of|ende|fin|finales de))?)\s*[,:]?\s*$"
 )
 # what the words may be in front of a date that comes before the promise ("By Friday, we
 # will ..."): a strong cue only
 _CUE_BEFORE = re.compile(
-    r"\b(?:by|before|no later than|bis(?: zum| spatestens)?|spatestens(?: am| bis)?|d'ici(?: le| au)?|"
-    r"avant le|au plus tard le|antes del?|a mas tardar el)\s*[,:]?\s*$"
+    r"\b(?:by|before|no later than|bis(?: zum| spatestens)?|spatestens(?: am| bis)?|vor dem|d'ici(?: le| au)?|"
+    r"avant le|au plus tard le|antes del?|a mas tardar el|entro(?: il)?|prima del?|voor|uiterlijk(?: op)?)"
+    r"(?:\s+(?:the|de))?\s*[,:]?\s*$"
+)
+# The end of a month: "(by) the end of January", "Ende Januar", "(d'ici) fin janvier", "fin de
+# enero", "(a) finales de enero", "(entro la) fine di gennaio", "eind januari", "einde van
+# januari"; or of this month: "the end of the month", "Ende des Monats", "Monatsende", "fin
+# du mois", "finales de mes", "fine mese", "eind van de maand".
+_MONTH_END = re.compile(
+    r"\b(?:(?:the )?end of|ende|fin(?: de| d')?|finales de|fine(?: di| del mese di)?|eind(?:e)?(?: van)?)\s+"
+    rf"(?:(?P<month>{_MONTH})\.?(?:\s+(?P<year>\d{{4}})(?!\d))?"
+    r"|(?P<this>(?:the|this) month|des (?:monats|laufenden monats)|(?:du|ce) mois|(?:de )?(?:este |el )?mes|"
+    r"(?:del |questo )?mese|(?:de|deze) maand))\b"
+    r"|\b(?P<this2>monatsende|fine mese|fin de mes|eind van de maand)\b"
+)
+# a cue in front of a month's end that comes before the promise ("Bis Ende Januar melden wir uns")
+_MONTH_END_CUE = re.compile(
+    r"\b(?:by|before|bis|vor|d'ici|avant|au plus tard|antes de|a mas tardar|a|entro|prima d[ei]|voor|uiterlijk)"
+    r"(?:\s+(?:the|la|el|de|het))?\s*$"
 )
 _NEXT_WEEK = re.compile(
     r"\b(?:(?:in the course of |early |late |by the end of |end of |the end of )?next week|"
     r"(?:nachste|naechste|kommende|nachsten|naechsten|kommenden) woche|"
-    r"la semaine prochaine|(?:la )?(?:proxima semana|semana que viene))\b"
+    r"la semaine prochaine|(?:la )?(?:proxima semana|semana que viene)|"
+    r"(?:la )?(?:prossima settimana|settimana prossima)|(?:in de loop van )?volgende week|komende week)\b"
 )
 _THIS_WEEK = re.compile(
     r"\b(?:this week|(?:by )?(?:the )?end of (?:the|this) week|diese woche|(?:bis )?ende der woche|"
-    r"cette semaine|(?:d'ici )?la fin de la semaine|esta semana|(?:a )?finales de (?:la|esta) semana)\b"
+    r"cette semaine|(?:d'ici )?la fin de la semaine|esta semana|(?:a )?finales de (?:la|esta) semana|"
+    r"questa settimana|(?:entro )?(?:la )?fine (?:della|di questa) settimana|deze week|(?:voor )?het einde van de week)\b"
 )
 _NUMBER = (r"(\d{1,2}|an?|one|two|three|four|a couple of|ein|einer|einem|zwei|drei|vier|"
-           r"un|une|deux|trois|quatre|una|dos|tres|cuatro)")
+           r"un|une|deux|trois|quatre|una|dos|tres|cuatro|uno|due|tre|quattro|een|twee|drie|vier)")
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple of": 2,
           "ein": 1, "einer": 1, "einem": 1, "zwei": 2, "drei": 3, "vier": 4,
-          "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "una": 1, "dos": 2, "tres": 3, "cuatro": 4}
+          "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "una": 1, "dos": 2, "tres": 3, "cuatro": 4,
+          "uno": 1, "due": 2, "tre": 3, "quattro": 4, "een": 1, "twee": 2, "drie": 3}
 _WITHIN = re.compile(
     r"\b(?:within(?: the next)?|in the (?:next|coming)|in|over the next|"
     r"innerhalb(?: von)?(?: der nachsten| der naechsten)?|in den (?:nachsten|naechsten|kommenden)|in|binnen|"
     r"sous|dans les|dans|d'ici|"
-    r"en (?:los|las) (?:proximos|proximas)|dentro de|en)\s+"
+    r"en (?:los|las) (?:proximos|proximas)|dentro de|en|entro|nei prossimi|nelle prossime|binnen|"
+    r"in de (?:komende|volgende))\s+"
     + _NUMBER +
     r"\s+(?:prochain(?:e)?s?\s+)?(day|days|week|weeks|tag|tage|tagen|woche|wochen|jour|jours|semaine|semaines|"
-    r"dia|dias|semana|semanas)\b"
+    r"dia|dias|semana|semanas|giorno|giorni|settimana|settimane|dag|dagen|week|weken)\b"
 )
 
-_WHO = re.compile(r"\b(?:we|i|they|she|he|the team|wir|ich|nous|je)\s*$")  # who promises, for the phrase
+_WRAP = re.compile(r"(?<!\n)[ \t]*\n(?![ \t]*\n)")
+_WHO = re.compile(r"\b(?:we|i|they|she|he|the team|wir|ich|nous|je|wij|ik)\s*$")  # who promises, for the phrase
 
 
 @dataclass(frozen=True)
@@ -110,6 +151,9 @@ class Promise:
 def promised_answer(text: str, sent: date, sender_domain: str = "") -> Promise | None:
     """The answer ``text`` promises (see the module), or None when it promises none."""
     folded = fold(text[:20_000])
+    # a line wrapped inside the words ("we will get back\nto you") reads as one line; a
+    # paragraph break stays one (same length: the offsets still point into ``folded``)
+    folded = replace(folded, text=_WRAP.sub(lambda w: " " * len(w.group(0)), folded.text))
     m = _PROMISES.search(folded.text)
     if m is None:
         return None
@@ -123,12 +167,16 @@ def promised_answer(text: str, sent: date, sender_domain: str = "") -> Promise |
     para_end = folded.text.find("\n\n", m.end(), end)
     before = _sentence_end(folded.text[(para_start + 2 if para_start >= 0 else start):m.start()])
     after = _sentence_start(folded.text[m.end():(para_end if para_end >= 0 else end)])
-    return Promise(phrase, _day(after, before, sent, sender_domain))
+    return Promise(phrase, _day(after, before, sent, sender_domain, inside=folded.text[m.start():m.end()]))
 
 
-def _day(after: str, before: str, sent: date, domain: str) -> date | None:
+def _day(after: str, before: str, sent: date, domain: str, inside: str = "") -> date | None:
+    """The day in the words after the promise, else before it, else inside it ("we laten
+    het je volgende week weten")."""
     for found in (_dated(after, sent, domain, _CUE, first=True), _relative(after, sent),
-                  _dated(before, sent, domain, _CUE_BEFORE, first=False), _within(before, sent)):
+                  _dated(before, sent, domain, _CUE_BEFORE, first=False), _within(before, sent),
+                  _month_end(before, sent, cued=True), _dated(inside, sent, domain, _CUE, first=True),
+                  _relative(inside, sent)):
         if found is not None and sent <= found <= sent + HORIZON:
             return found
     return None
@@ -187,15 +235,36 @@ def _within(text: str, sent: date) -> date | None:
         return None
     n = m.group(1)
     count = int(n) if n.isdigit() else _WORDS[n]
-    weeks = m.group(2).startswith(("week", "woche", "semaine", "semana"))
+    weeks = m.group(2).startswith(("week", "woche", "semaine", "semana", "settiman"))
     return sent + timedelta(days=count * (7 if weeks else 1))
 
 
+def _month_end(text: str, sent: date, cued: bool = False) -> date | None:
+    """The last day of the month a "by the end of January" names (the first such month from
+    the message's, unless a year is written), or of the message's month for "the end of the
+    month". ``cued``: only after a cue ("by", "bis", "d'ici", "voor", ...) right before it."""
+    for m in _MONTH_END.finditer(text):
+        if cued and not _MONTH_END_CUE.search(text[max(0, m.start() - 30):m.start()]):
+            continue
+        if m.group("month"):
+            month = _MONTHS[m.group("month")]
+            year = int(m.group("year")) if m.group("year") else sent.year + (month < sent.month)
+        else:
+            year, month = sent.year, sent.month
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return None
+
+
 def _relative(text: str, sent: date) -> date | None:
-    """A span after the promise: "within two weeks", "next week", "by the end of the week"."""
+    """A span after the promise: "within two weeks", "next week", "by the end of the week",
+    "by the end of January"."""
     within = _within(text, sent)
     if within is not None:
         return within
+    month_end = _month_end(text, sent)
+    if month_end is not None:
+        return month_end
     if _NEXT_WEEK.search(text):
         return _in_next_week(4, sent)
     if _THIS_WEEK.search(text):
@@ -210,6 +279,6 @@ def _in_next_week(weekday: int, sent: date) -> date:
 
 def _lang(text: str) -> str:
     """The language that decides a numeric date's order (day first unless English)."""
-    if re.search(r"\b(?:bis|wir|uns|ihnen|vous|nous|le|nos|usted|el|del)\b", text):
+    if re.search(r"\b(?:bis|wir|uns|ihnen|vous|nous|le|nos|usted|el|del|entro|il|ti|voor|uiterlijk|wij|ons)\b", text):
         return "de"  # any day-first language reads the same
     return ""

@@ -38,11 +38,13 @@ configuration running so far stays in force.
 systemd (``Type=notify``): READY=1 once the first pass is done, STATUS= with the open
 loops and the next step after every pass, WATCHDOG=1 from this loop (never from another
 thread) at half the watchdog interval, so a pass that hangs lets the watchdog restart
-the service. Desktop notifications: see ``daemon.engine.attention``.
+the service. Desktop notifications: see ``daemon.engine.attention``. The board page
+(``daemon.board.write``) is rewritten after every pass that changed what it shows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import signal
@@ -51,6 +53,8 @@ from datetime import datetime, timedelta, timezone
 
 import schedule
 
+from interview_followup.daemon.board import snapshot
+from interview_followup.daemon.board.write import Refresher, board_path
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.engine.attention import Desktop, Notice, notices
 from interview_followup.daemon.clock import Clock
@@ -169,6 +173,8 @@ class Daemon:
         self.passes = 0
         self.last_status = ""
         self.job: ClockJob | None = None  # the poll
+        self.board = Refresher()  # the board page, rewritten after a pass that changed it
+        self.board_seen = ""  # the plans (and day) the board was last made from
 
     # --- life ------------------------------------------------------------------------
 
@@ -335,6 +341,16 @@ class Daemon:
             if logs.never_contained(exc):
                 raise
             self._bug("the status after the pass", exc)
+        try:
+            self._refresh_board(report)
+        except FollowupError as exc:
+            if str(exc) not in self.warned:
+                log.warning("the board page was not written: %s", logs.error_text(exc))
+            self.warned.add(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the page is not worth the loop
+            if logs.never_contained(exc):
+                raise
+            self._bug("the board page after the pass", exc)
         give_back_free_memory()  # the resident size follows what is in use, not the busiest pass
 
     def _text(self, exc: BaseException) -> str:
@@ -384,6 +400,25 @@ class Daemon:
             if key not in self.told:
                 self._tell(notice)
         self.told |= set(found)
+
+    def _refresh_board(self, report: PassReport) -> None:
+        """Rewrite the board page (``board.write``) after a pass that changed what it shows:
+        one that did something, or whose plans (or day) differ from the last pass's. An idle
+        pass compares a digest and reads nothing more."""
+        if self.dry_run or report.plans is None:
+            return
+        now = self.clock.now()
+        seen = hashlib.sha256(f"{now.astimezone(self.config.tz).date()}{report.plans!r}".encode()).hexdigest()
+        if not report.actions and seen == self.board_seen and board_path(self.config).exists():
+            return
+        state = State.in_memory_copy(self.config.state_dir)
+        try:
+            snap = snapshot.read(state, self.config, now, timelines=True, plans=report.plans)
+        finally:
+            state.close()
+        mailbox = self.providers.mailbox if self.providers is not None else None
+        self.board.refresh(snap, self.config, snapshot.drafts_place(self.config, self.clock, mailbox))
+        self.board_seen = seen
 
     def _notice_keys(self) -> set[str]:
         try:

@@ -71,6 +71,13 @@ def make_draft(key: str = "3f2a9c1b.thank-you", subject: str = "Thank you for to
     return Draft(key=key, message=msg.as_bytes())
 
 
+# Message-IDs as Exchange Online writes them: longer than a 78-character line with its name
+OUTLOOK_IDS = (
+    "<AM0PR10MB3201A5B2C5D7E8F90A1B2C3D4E5F6A7B8C9D0E@AM0PR10MB3201.EURPRD10.PROD.OUTLOOK.COM>",
+    "<DB9PR10MB7777C0FFEE00111142228333444455556666@DB9PR10MB7777.EURPRD10.PROD.OUTLOOK.COM>",
+)
+
+
 def subjects(messages) -> list[str]:
     return sorted(m.subject for m in messages)
 
@@ -157,6 +164,25 @@ class MailboxContract:
         assert parsed.subject == "Merci — entretien chez Zoë"
         assert parsed.body.strip() == "Grüße, Zoë!"
         assert parsed.key == draft.key
+
+    def test_thread_headers_of_a_draft_are_stored_as_written(self, mailbox):
+        """Outlook's Message-IDs run past 77 characters: In-Reply-To and References must
+        reach the Drafts folder byte for byte, never RFC 2047-encoded (or the reply does
+        not thread)."""
+        from interview_followup.daemon.loop.compose import build_message
+        from interview_followup.daemon.model import Person
+
+        raw, _ = build_message(key="3f2a9c1b.feedback-request", sender=Person("alex@example.org", "Alex Example"),
+                               to=[Person("jane.doe@acme.example", "Jane Doe")], subject="Re: Your application",
+                               body="Dear Jane,\n\nthank you.\n", when=NOW, in_reply_to=OUTLOOK_IDS[-1],
+                               references=OUTLOOK_IDS)
+        mailbox.write_draft(Draft("3f2a9c1b.feedback-request", raw))
+        found = mailbox.find_draft("3f2a9c1b.feedback-request")
+        assert found is not None
+        head = found.message.replace(b"\r\n", b"\n").partition(b"\n\n")[0]
+        assert b"\nIn-Reply-To: " + OUTLOOK_IDS[-1].encode() + b"\n" in head
+        assert b"\nReferences: " + " ".join(OUTLOOK_IDS).encode() + b"\n" in head
+        assert b"=?" not in head.partition(b"\nIn-Reply-To:")[2].partition(b"\nX-")[0]
 
     # --- reading ----------------------------------------------------------------------
 
