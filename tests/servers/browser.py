@@ -14,9 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 
-from .fixtures import in_ci
+from .fixtures import unless_present
 
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = Path("/usr/bin/chromedriver")
@@ -35,11 +34,7 @@ def require_browser() -> None:
             import selenium  # noqa: F401
         except ImportError:
             missing = "selenium is not installed: pip install -e '.[test]'"
-    if not missing:
-        return
-    if in_ci():
-        pytest.fail(f"{missing} (CI=true: a missing browser fails the run)", pytrace=False)
-    pytest.skip(missing)
+    unless_present(missing, "browser")
 
 
 class Browser:

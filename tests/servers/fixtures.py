@@ -26,10 +26,16 @@ def require_dovecot(tls: bool = False) -> None:
         missing = INSTALL_HINT
     elif tls and not find_binary("openssl"):
         missing = "openssl is not installed (it makes the test certificate): apt-get install openssl"
+    unless_present(missing)
+
+
+def unless_present(missing: str, what: str = "server") -> None:
+    """Nothing when ``missing`` is ""; else the test fails in CI (a missing ``what`` fails
+    the run) and is skipped elsewhere, saying what to install."""
     if not missing:
         return
     if in_ci():
-        pytest.fail(f"{missing} (CI=true: a missing server fails the run)", pytrace=False)
+        pytest.fail(f"{missing} (CI=true: a missing {what} fails the run)", pytrace=False)
     pytest.skip(missing)
 
 
@@ -96,11 +102,7 @@ def imap_user(dovecot_server: Dovecot) -> str:
 def require_radicale() -> None:
     from .radicale import INSTALL_HINT, radicale_installed
 
-    if radicale_installed():
-        return
-    if in_ci():
-        pytest.fail(f"{INSTALL_HINT} (CI=true: a missing server fails the run)", pytrace=False)
-    pytest.skip(INSTALL_HINT)
+    unless_present("" if radicale_installed() else INSTALL_HINT)
 
 
 def _running_radicale():
