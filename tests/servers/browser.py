@@ -14,7 +14,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-
 from .fixtures import unless_present
 
 CHROMIUM = Path("/usr/bin/chromium")
