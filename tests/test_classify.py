@@ -432,3 +432,101 @@ def test_going_on_with_other_candidates_or_not_on_with_yours_is_a_rejection_in_a
 ])
 def test_other_candidates_still_in_the_process_are_no_rejection(body):
     assert verdict(body)[0] == "other"
+
+
+# --- issue 16, development messages d_*: softened rejections, rounds worded many ways -----
+
+
+@pytest.mark.parametrize("body", [
+    "The other two candidates will move on to the final round.",
+    "Die anderen Bewerber:innen kommen in die nächste Runde, leider ohne Sie.",
+    "Wir haben uns für eine*n andere*n Kandidat*in entschieden.",
+    "Les autres candidats passent à l'étape suivante.",
+    "Otros candidatos pasarán a la siguiente fase.",
+    "Altri candidati passeranno alla fase finale.",
+    "Andere kandidaten gaan door naar de volgende ronde.",
+    "We are not in a position to offer you the role.",
+    "Unfortunately we are unable to offer you the position.",
+    "Leider können wir Ihnen die Stelle nicht anbieten.",
+    "No estamos en condiciones de ofrecerle el puesto.",
+    "Non siamo in grado di offrirle la posizione.",
+    "Helaas kunnen we je geen aanbod doen.",
+    "The position was filled internally.",
+    "Die Stelle wurde intern besetzt.",
+    "Le poste a finalement été pourvu en interne.",
+    "El puesto se ha cubierto internamente.",
+    "La posizione è stata coperta internamente.",
+    "De vacature is intern ingevuld.",
+    "Your profile does not quite match what we need.",
+    "Ihr Profil passt leider nicht zu unseren Anforderungen.",
+    "Votre profil ne correspond pas tout à fait à ce que nous recherchons.",
+    "Su perfil no se ajusta a lo que buscamos.",
+    "Il tuo profilo non corrisponde a quanto cerchiamo.",
+    "Jouw profiel sluit helaas niet aan bij de functie.",
+    "I'm sorry to disappoint you.",
+    "Leider müssen wir Sie enttäuschen.",
+    "Nous sommes désolés de vous décevoir.",
+    "Lamentamos decepcionarle.",
+    "Ci dispiace deluderti.",
+    "Helaas moeten we je teleurstellen.",
+])
+def test_softened_rejections_in_six_languages(body):
+    assert verdict(body)[0] == "rejection"
+
+
+@pytest.mark.parametrize("subject", [
+    "Update on your application – unfortunately not successful this time",
+    "Ihre Bewerbung – Absage",
+    "Votre candidature – malheureusement",
+    "Su candidatura – lamentablemente",
+    "La tua candidatura – esito negativo",
+    "Je sollicitatie – helaas",
+])
+def test_a_subject_that_says_rejection_decides_and_the_same_words_in_the_body_do_not(subject):
+    assert verdict("Dear Alex,\n\nthank you for your time.", subject=subject)[0] == "rejection"
+    assert verdict(f"Dear Alex,\n\n{subject}: we need your notice period.")[0] == "info"
+
+
+@pytest.mark.parametrize("body", [
+    "Could you share a few times when you'd be available next week?",
+    "Quels seraient les créneaux où vous seriez disponible ?",
+    "Potresti indicarmi due o tre momenti in cui saresti disponibile?",
+    "Il prossimo passo sarebbe un colloquio tecnico con il team.",
+    "The next step would be a technical interview with Kim.",
+    "We willen graag de volgende stap met je zetten; ik plan het gesprek zelf in.",
+    "We'd like to invite you to the final round. After that we will make a decision.",
+])
+def test_next_rounds_worded_many_ways(body):
+    assert verdict(body)[0] == "next-round"
+
+
+@pytest.mark.parametrize("body", [
+    "We will decide next week who moves on to the next round.",
+    "Wir entscheiden nächste Woche, wer in die nächste Runde kommt.",
+    "Nous déciderons la semaine prochaine qui passera à l'étape suivante.",
+    "Het laatste gesprek is verschoven naar morgen. Daarna nemen we een besluit.",
+    "The final interviews are on Tuesday. We will then make a decision.",
+    "We are still deciding whether to make you an offer.",
+])
+def test_a_stage_or_an_offer_in_a_decision_still_to_come_decides_nothing(body):
+    assert verdict(body)[0] == "other"
+
+
+@pytest.mark.parametrize("text, by", [
+    ("He promised us a decision within the next 10 days.", "2026-11-28"),
+    ("Wir werden in 10 Tagen entscheiden.", "2026-11-28"),
+    ("Prenderemo una decisione entro 10 giorni.", "2026-11-28"),
+    ("Tomaremos una decisión en 10 días.", "2026-11-28"),
+    ("We nemen binnen 10 dagen een besluit.", "2026-11-28"),
+    ("Sie erhalten bis spätestens 04.12. eine Antwort.", "2026-12-04"),
+    ("Vous recevrez une réponse d'ici la fin de la semaine prochaine.", "2026-11-27"),
+    ("Ti faccio sapere entro la fine della settimana prossima.", "2026-11-27"),
+    ("The panel will decide early next week, and you'll hear from me.", "2026-11-27"),
+    ("We nemen daarna een besluit. Je hoort uiterlijk vrijdag van ons.", "2026-11-20"),
+])
+def test_promised_decisions_and_their_days(text, by):
+    from datetime import date
+
+    from interview_followup.daemon.mail.promise import promised_answer
+    promise = promised_answer(text, date(2026, 11, 18))
+    assert promise is not None and promise.by == date.fromisoformat(by)

@@ -8,7 +8,8 @@ rule came from. The rules are phrases a user can read and extend:
   Spanish, Italian, Dutch), per outcome, each phrase *strong* (it says the outcome by
   itself: "we have decided to move forward with other candidates"), *mention* (it names a
   later stage or its paper: "second interview", "offer letter") or *weak* (it often comes
-  with it: "we will keep your CV on file");
+  with it: "we will keep your CV on file"), or *subject* (it says the outcome only as a
+  subject line: "Update on your application – unfortunately", "Absage");
 - the user's: config ``[replies]`` ``rejection``, ``offer``, ``next_round``, ``info``
   (phrases added to the outcome) and ``ignore`` (phrases taken out of the text before
   anything is matched — a recruiter's signature that links a booking page, say).
@@ -36,8 +37,9 @@ its strength, its position (subject, first lines, later; an invitation) and its 
 (statement, question, request, past event, later stage, negation); the outcome is the one
 of the strongest cue.
 
-- Strength: a phrase from the config 30, a strong or *mention* built-in phrase 20, a weak
-  one 10; 2 more in the subject line. An iCalendar invitation (METHOD:REQUEST) is a next
+- Strength: a phrase from the config 30, a strong, *mention* or *subject* built-in phrase 20
+  (a *subject* one counts in the subject line only), a weak one 10; 2 more in the subject
+  line. An iCalendar invitation (METHOD:REQUEST) is a next
   round of strength 20; a message shaped as one (a video meeting to join, with its ID),
   10. Below ``DECIDES`` (5) nothing decides.
 - Negation: a match is no evidence when one of the four words before it, in the same
@@ -54,6 +56,15 @@ of the strongest cue.
   wir das Vertragsangebot vorbereiten können, ...") or a
   *mention* phrase in a sentence with a strong request for information ("for the final
   round we need your salary expectations") counts ``NAMED`` (5): the request decides.
+- Within a longer phrase: a cue whose words lie inside the words of a cue of another
+  outcome is read as part of it: "unable to offer you the position" is a rejection, and the
+  "offer you the position" inside it no offer.
+- Undecided: a next round or an offer named in a decision still to be taken ("the panel
+  will decide who moves on to the next round", "entscheiden, ob wir Ihnen ein Angebot
+  machen"), or a
+  stage only named (*mention*) in a sentence followed by one that says a decision comes
+  ("the last interview has moved to tomorrow. We will then make a decision"), is no
+  evidence: the stage is the process's, not the reader's.
 - A tie goes to the more decisive outcome, offer > rejection > next-round > info: an offer
   mail may mention references or a start date; a rejection may offer a call for feedback;
   an invitation may ask for availability. "Unfortunately" alone is no rule:
@@ -82,8 +93,10 @@ KEYS = {"offer": "offer", "rejection": "rejection", "next_round": "next-round", 
 # "mention": a phrase that names a stage or a document of a later step ("second interview",
 # "offer letter"): as strong as a strong phrase, but a request for information in its
 # sentence is what that sentence says.
-TIERS = ("config", "strong", "weak", "mention")
-STRENGTH = {0: 30, 1: 20, 2: 10, 3: 20}  # by tier
+# "subject": a phrase that says the outcome when it is the subject line ("Absage",
+# "Update on your application – unfortunately"), and nothing in the body.
+TIERS = ("config", "strong", "weak", "mention", "subject")
+STRENGTH = {0: 30, 1: 20, 2: 10, 3: 20, 4: 20}  # by tier
 SUBJECT_BONUS = 2  # a cue in the subject line (not our own subject coming back)
 NAMED = 5  # a later stage named in a request, or as the purpose of one ("before the final round")
 DECIDES = 5  # the least strength that decides; below it the reply is "other"
@@ -138,7 +151,7 @@ def parse_rules(data: dict) -> tuple[Rule, ...]:
                 raise ValueError(f"{RULES_FILE}: [{lang}.{key}] is not one of {', '.join(KEYS)}")
             for tier_name, phrases in tiers.items():
                 if tier_name not in TIERS[1:]:
-                    raise ValueError(f"{RULES_FILE}: {lang}.{key}.{tier_name} is not strong, weak or mention")
+                    raise ValueError(f"{RULES_FILE}: {lang}.{key}.{tier_name} is not strong, weak, mention or subject")
                 for phrase in phrases:
                     try:
                         pattern = compile_phrase(phrase)
@@ -155,10 +168,12 @@ class Cue:
     outcome: str
     strength: int  # after position and sense (``STRENGTH``, ``SUBJECT_BONUS``, ``NAMED``; 0: does not count)
     position: str  # "subject", "first lines", "later" or "invitation" (an iCalendar METHOD:REQUEST)
-    sense: str  # "statement", "question", "request", "past event", "later stage" or "negation"
+    sense: str  # "statement", "question", "request", "past event", "later stage", "undecided",
+    # "negation" or "within another" (its words inside a longer cue of another outcome)
     phrase: str  # as the message has it
     source: str  # where the rule came from
     at: int = 0  # offset in the text read
+    end: int = 0  # where its words end in the text read
 
 
 def classify(msg: MailMessage, rules: Rules) -> Verdict:
@@ -195,7 +210,9 @@ def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
     raw: list[tuple[Rule, re.Match[str]]] = []
     for rule in rules.rules:
         denied = None
-        for m in rule.pattern.finditer(text):
+        if rule.tier == 4 and subject_end <= 0:
+            continue  # a subject phrase, and no subject of their own
+        for m in rule.pattern.finditer(text, 0, subject_end if rule.tier == 4 else len(text)):
             if not _negated(text, m):
                 raw.append((rule, m))
                 break
@@ -217,13 +234,28 @@ def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
             sense, strength = "negation", 0
         elif rule.outcome != "rejection" and _past(text, m):
             sense, strength = "past event", 0
+        elif rule.outcome in ("next-round", "offer") and _undecided(text, m, rule.tier == 3):
+            sense, strength = "undecided", 0
         elif rule.outcome in ("next-round", "offer") and (
                 _purpose(text, m) or (rule.tier == 3 and _sentence_of(text, m.start()) in info_sentences)):
             sense, strength = "later stage", min(strength, NAMED)
         cues.append(Cue(rule.outcome, strength, position, sense, _phrase(folded, m.start(), m.end()),
-                        rule.source, m.start()))
+                        rule.source, m.start(), m.end()))
+    cues = _within_longer(cues)
     cues.extend(_invitation(msg, text, folded))
     return cues
+
+
+def _within_longer(cues: list[Cue]) -> list[Cue]:
+    """A cue whose words lie inside a longer cue of another outcome counts nothing: "unable
+    to offer you the position" holds "offer you the position"."""
+    out = []
+    for c in cues:
+        if c.strength and any(o.strength and o.outcome != c.outcome and o.at <= c.at and c.end <= o.end
+                              and o.end - o.at > c.end - c.at for o in cues):
+            c = Cue(c.outcome, 0, c.position, "within another", c.phrase, c.source, c.at, c.end)
+        out.append(c)
+    return out
 
 
 def _invitation(msg: MailMessage, text: str, folded: Folded) -> list[Cue]:
@@ -305,7 +337,11 @@ _PAST_AFTER = re.compile(
     r"this morning|ago|(?:was|went|were) (?:great|good|very|really|a|positive|productive)|took place|"
     r"letzte woche|letzten (?:montag|dienstag|mittwoch|donnerstag|freitag)|gestern|vergangene woche|"
     r"heute morgen|stattgefunden|la semaine derniere|hier\b|ce matin|la semana pasada|ayer|esta manana|"
-    r"la settimana scorsa|ieri|vorige week|gisteren|vanochtend)"
+    r"la settimana scorsa|ieri|vorige week|gisteren|vanochtend|"
+    # an opinion of it: "het tweede gesprek als heel prettig ervaren", "hat uns sehr gefallen"
+    r"als (?:\w+ ){0,2}?(?:prettig|fijn|leuk|positief|plezierig|goed) ervaren|"
+    r"(?:hat|haben) (?:uns |mir )?(?:\w+ )?gefallen|(?:s'est|a ete) (?:tres |vraiment )?(?:bien passe|agreable)|"
+    r"(?:fue|ha sido) (?:muy )?(?:agradable|positiv[oa]|interesante)|(?:e stato|e andato) (?:molto )?(?:piacevole|bene|positivo))"
 )
 # Words that make what follows the purpose of a request, not an invitation: "before we move
 # you to the final round, could you ...", "to prepare the contract, please send ...".
@@ -316,6 +352,52 @@ _PURPOSE_BEFORE = re.compile(
     r"para que (?:podamos|pueda) |para poder|prima d|per preparare|per poter|affinche|in modo da|voordat|"
     r"ter voorbereiding|zodat (?:we|wij|ik) )"
 )
+
+
+# A decision still to be taken about who goes on: "decide who moves on to the next round",
+# "entscheiden, wer in die nächste Runde kommt", "décider qui passera à l'étape suivante",
+# "decidir quién pasa a la siguiente fase", "decidere chi passerà", "beslissen wie doorgaat",
+# "decide whether to make you an offer", "entscheiden, ob wir Ihnen ein Angebot machen".
+_UNDECIDED_BEFORE = re.compile(
+    r"\b(?:decide|decides|deciding|decision (?:on|about|as to)|"
+    r"entscheiden|entscheidet|entscheidung (?:daruber|uber|dazu)|"
+    r"decider|deciderons|decideront|decision (?:sur|quant a)|"
+    r"decidir|decidiremos|decidiran|decision sobre|"
+    r"decidere|decideremo|decideranno|decisione su|"
+    r"beslissen|besluiten)\b[^.;!?\n]{0,40}?"
+    r"\b(?:who|whom|whether|if|wer|wen|ob|qui|si|quien|quienes|chi|se|wie|of)\b"
+)
+# A decision that comes after the stage: "we will then decide", "wir entscheiden danach",
+# "nous prendrons ensuite une décision", "tomaremos una decisión", "prenderemo una decisione",
+# "we nemen daarna een besluit".
+_DECISION_TO_COME = re.compile(
+    r"\b(?:(?:will|'ll|shall|going to|then) (?:\w+ ){0,2}?(?:decide|make (?:a|our|the|their|its|a final) decision|"
+    r"reach (?:a|our|the|their) decision|come to a decision|take (?:a|the|our) decision)|"
+    r"decision (?:will|is going to) be (?:made|taken)|"
+    r"(?:werden|wird|wollen|mochten) (?:\w+ ){0,4}?(?:entscheiden|(?:eine|die|unsere|ihre) entscheidung treffen)|"
+    r"entscheidung (?:\w+ ){0,3}?(?:fallen|treffen|getroffen werden)|(?:danach|anschliessend|dann) entscheiden|"
+    r"(?:prendrons|prendront|prendra|allons prendre|vont prendre|va prendre) (?:\w+ )?(?:une|la|notre|leur|sa) decision|"
+    r"deciderons|decideront|"
+    r"(?:tomaremos|tomaran|tomara|vamos a tomar|van a tomar|va a tomar) (?:\w+ )?(?:una|la|nuestra|su) decision|"
+    r"decidiremos|decidiran|"
+    r"(?:prenderemo|prenderanno|prendera) (?:\w+ )?(?:una|la) decisione|decideremo|decideranno|"
+    r"(?:nemen|neemt|zullen|gaan) (?:\w+ ){0,3}?(?:een|het|de|ons) (?:besluit|beslissing)|"
+    r"(?:beslissen|besluiten) (?:we|wij|ze|zij)\b)"
+)
+
+
+def _undecided(text: str, m: re.Match[str], mention: bool) -> bool:
+    """A stage or an offer in a decision still to be taken (``_UNDECIDED_BEFORE`` in its
+    clause); or a stage only named, with a decision to come after it (``_DECISION_TO_COME``
+    in the rest of its sentence or in the next one)."""
+    if _UNDECIDED_BEFORE.search(text, max(_sentence_of(text, m.start()), m.start() - 120), m.start()):
+        return True
+    if not mention:
+        return False
+    end = _SENTENCE_END.search(text, m.end(), min(len(text), m.end() + 400))
+    limit = end.end() if end else min(len(text), m.end() + 400)
+    nxt = _SENTENCE_END.search(text, limit, min(len(text), limit + 400))
+    return bool(_DECISION_TO_COME.search(text, m.end(), nxt.end() if nxt else min(len(text), limit + 400)))
 
 
 def _past(text: str, m: re.Match[str]) -> bool:

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from interview_followup.daemon.common.textmatch import fold
+from interview_followup.daemon.common.textmatch import Folded, fold
 from interview_followup.daemon.mail.automatic import _DATE, _MONTH, _MONTHS, _TIME_AFTER, _resolve
 
 HORIZON = timedelta(days=120)  # nobody promises an answer further away
@@ -49,32 +49,51 @@ _PROMISES = re.compile(
     r"give you (?:an? )?(?:answer|update|decision|feedback))"
     r"|you(?:'ll| will| should| can expect to) hear (?:back )?from (?:us|me)"
     r"|(?:expect|hope) to have (?:an? )?(?:answer|decision|news|update) for you"
+    r"|(?:will|'ll|shall|going to|hope to|aim to|plan to|expect to)\s+(?:(?!not\b|never\b)\w+\s+){0,2}?"
+    r"(?:decide|make (?:a|our|the|their|its|a final) decision|reach a decision|come to a decision|pass (?:it|this|the news) on)"
+    r"|(?:promised|promise|promises) (?:me|us|you) (?:an? )?(?:final )?(?:decision|answer|update|feedback)"
+    r"|(?:a|an|the|their|our|his|her) (?:final )?(?:decision|answer|feedback)(?= (?:within|by|before|no later than|in the next|"
+    r"early next|next week|this week|by the end of|at the end of))"
+    r"|you(?:'ll| will| should)? (?:receive|get|have) (?:\w+ ){0,3}?(?:answer|decision|feedback|update|response|news)"
     # German
     r"|(?:melden|zuruckmelden|zurueckmelden) (?:uns|mich)|(?:melden|melde) (?:wir|ich) (?:uns|mich)"
     r"|(?:wir|ich) (?:\w+ ){0,4}?(?:uns|mich) (?:\w+ ){0,6}?(?:melden|zuruckmelden)"
     r"|(?:geben|gebe|werden) (?:wir |ich )?(?:ihnen|dir|euch) (?:\w+ ){0,6}?(?:bescheid|ruckmeldung|eine antwort)"
     r"|(?:sie|du) (?:horen|horst) (?:\w+ ){0,4}?von (?:uns|mir)"
     r"|(?:wir|ich) (?:\w+ ){0,4}?(?:kommen|komme) (?:\w+ ){0,4}?auf (?:sie|dich) zuruck"
+    r"|melde (?:mich|ich mich)|(?:sie|du) (?:erhalten|erhaltst|bekommen|bekommst) (?:[\w.,]+ ){0,8}?"
+    r"(?:ruckmeldung|antwort|bescheid|nachricht|entscheidung)"
+    r"|(?:werden|wird|wollen) (?:\w+ ){0,4}?(?:entscheiden|(?:eine|die|unsere) entscheidung treffen)"
+    r"|entscheidung (?:\w+ ){0,3}?(?:fallen|treffen|getroffen)"
     # French
     r"|(?:reviendrons|reviendrai|revenons|reviens|revenir) vers (?:vous|toi)"
     r"|(?:vous|te) (?:tiendrons|tiendrai|tenir) (?:au courant|informee?s?)"
     r"|(?:vous|te) (?:recontacterons|recontacterai|contacterons|contacterai|recontacter)"
     r"|vous aurez (?:de nos|des) nouvelles"
     r"|(?:vous|te) (?:donnerons|donnerai|communiquerons|communiquerai) (?:une|notre|ma) (?:reponse|decision)"
+    r"|(?:prendrons|prendront|prendra|prendrai) (?:\w+ )?(?:une|la|notre|leur|sa|ma) decision|deciderons|decideront"
+    r"|(?:vous|tu) (?:recevrez|recevras|aurez|auras) (?:\w+ ){0,3}?(?:reponse|retour|decision|nouvelles)"
+    r"|(?:te|vous) (?:tiens|tenons) au courant"
     # Spanish
     r"|(?:nos pondremos|me pondre|ponernos|volveremos a ponernos) en contacto"
     r"|(?:le|te|les) (?:informaremos|informare|contactaremos|contactare|escribiremos|escribire|"
     r"daremos una respuesta|dare una respuesta|comunicaremos|comunicare)"
     r"|tendra(?:s)? noticias (?:nuestras|mias)"
+    r"|(?:tomaremos|tomaran|tomara|tomare) (?:\w+ )?(?:una|la|nuestra|su|mi) decision|decidiremos|decidiran"
+    r"|(?:recibira|recibiras|tendra|tendras) (?:\w+ ){0,3}?(?:respuesta|noticias|decision|novedades)"
     # Italian
     r"|(?:ti|le|vi) (?:faremo|faro) sapere|(?:ti|la|vi) (?:ricontatteremo|ricontattero|contatteremo|contattero|"
     r"aggiorneremo|aggiornero)|(?:ti|le|vi) (?:daremo|daro) (?:una |un )?(?:risposta|riscontro|aggiornamento)"
-    r"|(?:avrai|avra|riceverai|ricevera) (?:presto )?(?:nostre notizie|notizie da (?:noi|me)|una risposta|un riscontro)"
+    r"|(?:avrai|avra|riceverai|ricevera) (?:\w+ ){0,3}?(?:notizie|risposta|riscontro|aggiornamento)"
+    r"|(?:ti|le|vi) faccio sapere"
+    r"|(?:prenderemo|prenderanno|prendera|prendero) (?:\w+ )?(?:una|la) decisione|decideremo|decideranno"
     # Dutch
     r"|(?:laten|laat) (?:(?:we|wij|ik) )?(?:het )?(?:je|u|jou) (?:\w+ ){0,3}?weten"
     r"|(?:we|wij|ik) (?:nemen|neem) (?:\w+ ){0,3}?contact (?:met (?:je|u|jou) )?op"
     r"|(?:je|u) (?:hoort|hoor|krijgt|krijg) (?:\w+ ){0,3}?(?:van ons|van mij|bericht|een reactie|antwoord)"
     r"|(?:we|wij|ik) (?:komen|kom) (?:\w+ ){0,3}?(?:bij (?:je|u) )?(?:op )?terug"
+    r"|(?:nemen|neemt|neem) (?:\w+ ){0,3}?(?:een|het|de) (?:besluit|beslissing)"
+    r"|(?:je|u) (?:ontvangt|ontvang) (?:\w+ ){0,3}?(?:antwoord|bericht|reactie|besluit|uitsluitsel|terugkoppeling)"
     r")\b"
 )
 
@@ -154,9 +173,16 @@ def promised_answer(text: str, sent: date, sender_domain: str = "") -> Promise |
     # a line wrapped inside the words ("we will get back\nto you") reads as one line; a
     # paragraph break stays one (same length: the offsets still point into ``folded``)
     folded = replace(folded, text=_WRAP.sub(lambda w: " " * len(w.group(0)), folded.text))
-    m = _PROMISES.search(folded.text)
-    if m is None:
-        return None
+    found = None
+    for m in _PROMISES.finditer(folded.text):  # the first promise that names a day, else the first
+        promise = _promise(folded, m, sent, sender_domain)
+        if promise.by is not None:
+            return promise
+        found = found or promise
+    return found
+
+
+def _promise(folded: Folded, m: re.Match[str], sent: date, sender_domain: str) -> Promise:
     who = _WHO.search(folded.text[max(0, m.start() - 12):m.start()])
     first = m.start() - len(who.group(0)) if who and not m.group(0).startswith(("you", "vous", "te ")) else m.start()
     phrase = re.sub(r"\s+", " ", folded.original(first, m.end())).strip()
