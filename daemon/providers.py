@@ -84,6 +84,13 @@ class CalendarSource(Protocol):
     def read(self, start: datetime, end: datetime) -> CalendarRead:
         """Every event occurrence overlapping [start, end), recurring ones expanded."""
 
+    def change_token(self) -> str | None:
+        """A short text that is the same as long as ``read`` of a window would give the same
+        answer, and differs once the source may have changed (for the daemon's nothing-changed
+        check). Costs at most the source's own change check: a ``stat`` of its files, one
+        PROPFIND for the CalDAV markers, one incremental sync request. None when the source
+        cannot tell cheaply: every pass then reads it."""
+
     def check(self) -> list[Check]: ...
 
     def close(self) -> None: ...

@@ -10,7 +10,8 @@ Rules:
   calendar's change marker. A pass starts with one PROPFIND of the calendar home that
   returns every calendar's ``DAV:sync-token`` (else ``CS:getctag``): a calendar whose
   marker did not change costs nothing more, so a pass where nothing changed is one
-  request (plus the sign-in challenge on the first request of a process).
+  request (plus the sign-in challenge on the first request of a process). ``change_token``
+  makes that request and counts the syncs that changed something.
 - A changed calendar is synchronised with a ``sync-collection`` REPORT (RFC 6578) from
   the kept token where the server has sync tokens (an answer truncated with 507 is
   followed with the new token), else by a PROPFIND of its members' ETags; the objects
@@ -129,6 +130,7 @@ class CalDavCalendar:
         self._tombstones: dict[str, _Tombstone] = {}  # by object path
         self._parsed: dict[tuple[str, str], ParsedCalendar] = {}  # by (path, etag)
         self._loaded = False
+        self._generation = 0  # counts the syncs that changed what is kept (``change_token``)
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> CalDavCalendar:
@@ -139,10 +141,20 @@ class CalDavCalendar:
     def read(self, start: datetime, end: datetime) -> CalendarRead:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("the window must be time-zone aware")
+        self._up_to_date()
+        return self._between(start, end)
+
+    def change_token(self) -> str:
+        """The count of syncs that changed something, after one sync: one PROPFIND of the
+        calendar home when no calendar's marker changed."""
+        self._up_to_date()
+        return f"{id(self)}:{self._generation}"
+
+    def _up_to_date(self) -> None:
         self._load_cache()
         if self._sync():
+            self._generation += 1
             self._save_cache()
-        return self._between(start, end)
 
     def check(self) -> list[Check]:
         who = self.settings.username or "no sign-in"
@@ -162,6 +174,7 @@ class CalDavCalendar:
         self._tombstones.clear()
         self._parsed.clear()
         self._loaded = False
+        self._generation += 1
 
     # --- syncing -------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ Source rules:
 - Later reads are incremental: one ``events.list`` with the sync token (and nothing that
   Google refuses with it: no timeMin/timeMax/q/privateExtendedProperty); when nothing
   changed that is one request. A window reaching outside the synced range, or a 410 (the
-  token expired), means a full sync again.
+  token expired), means a full sync again. ``change_token`` makes that request and counts
+  the syncs that changed the events kept.
 - A deleted event comes back as little more than its id: an event known from before is
   reported as ``cancelled`` (so the core cancels its loop), with what was known of it;
   a cancelled occurrence of a recurring event takes its time from ``originalStartTime``
@@ -182,6 +183,7 @@ class GoogleCalendar(GoogleProvider):
         self._sync_token = ""
         self._range: tuple[datetime, datetime] | None = None  # what the full sync covered
         self._loaded = False
+        self._generation = 0  # counts the changes to ``_items`` (``change_token``)
 
     @classmethod
     def open(cls, settings: CalendarSettings, context: ProviderContext) -> GoogleCalendar:
@@ -207,6 +209,21 @@ class GoogleCalendar(GoogleProvider):
             self._save_cache()
         return self._between(start, end)
 
+    def change_token(self) -> str | None:
+        """The count of changes applied, after one incremental sync (one request when
+        nothing changed); None before a full sync, or when the sync token expired (the
+        next ``read`` syncs in full)."""
+        self._load_cache()
+        if not self._sync_token:
+            return None
+        try:
+            if self._incremental():
+                self._save_cache()
+        except _SyncTokenGone:
+            self._sync_token = ""
+            return None
+        return f"{id(self)}:{self._generation}"
+
     def check(self) -> list[Check]:
         token = token_check(self.api)
         if not token.ok:
@@ -226,6 +243,7 @@ class GoogleCalendar(GoogleProvider):
         self._sync_token = ""
         self._range = None
         self._loaded = False
+        self._generation += 1
 
     # --- syncing -------------------------------------------------------------------
 
@@ -264,6 +282,7 @@ class GoogleCalendar(GoogleProvider):
         self._items = items
         self._sync_token = answer.get("nextSyncToken", "")
         self._range = (lo, hi)
+        self._generation += 1
 
     def _incremental(self) -> bool:
         """Apply the changes since the sync token; True when there were any."""
@@ -282,6 +301,8 @@ class GoogleCalendar(GoogleProvider):
         for item in updates:
             self._merge(self._items, item, known=self._items)
             changed = True
+        if updates:
+            self._generation += 1
         new_token = answer.get("nextSyncToken", "")
         if new_token != self._sync_token:
             changed = True

@@ -25,7 +25,7 @@ Rules for files:
   ctime_ns changes (coarse file-system clocks make mtime and size alone miss rewrites).
   The parse leaves out the single events far outside the window (``ical.parse_window``:
   it serves the windows of the next 30 days); a read whose window leaves it parses the
-  file again.
+  file again. ``change_token`` is those stamps, for the daemon's nothing-changed check.
 - Bounded: a file larger than ``calendar.max_megabytes`` (50 by default) is not read (a
   problem names it; like any unreadable file, its last good parse stands in for it).
 """
@@ -36,16 +36,13 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.calendar.ical import (
-    ParsedCalendar,
-    event_problem,
-    newer_by,
-    parse_calendar,
-    parse_window,
-)
+
+if TYPE_CHECKING:  # icalendar is imported when a calendar is read, not when the config is loaded
+    from interview_followup.daemon.calendar.ical import ParsedCalendar
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
 from interview_followup.integrations.ics_feed import IcsFeed, feed_address
@@ -113,6 +110,8 @@ class _Copy:
 def _newest(found: list[_Copy], problems: list[str]) -> CalendarEvent:
     """The newest of the copies of one occurrence (see the module's rules); a copy in
     another file that says something else is named in ``problems``."""
+    from interview_followup.daemon.calendar.ical import event_problem, newer_by
+
     kept = max(found, key=lambda c: c.rank)
     for other in found:
         if other is kept or other.path == kept.path or replace(other.event, source="") == replace(
@@ -204,6 +203,20 @@ class IcsCalendar:
         result.events = sorted(chosen, key=lambda e: (e.start, e.uid))
         return result
 
+    def change_token(self) -> str:
+        """The files' (name, mtime_ns, size, inode, ctime_ns), as the parse cache compares
+        them: a ``stat`` per file (and a listing for a folder), nothing read."""
+        stamps = []
+        for path in self._files():
+            try:
+                st = path.stat()
+            except FileNotFoundError:  # removed between listing and stat
+                continue
+            except OSError as exc:
+                raise Transient(f"{KEY} {path}: {exc}") from exc
+            stamps.append(f"{path.name}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}:{st.st_ctime_ns}")
+        return "|".join(stamps)
+
     def check(self) -> list[Check]:
         try:
             files = self._files()
@@ -256,6 +269,8 @@ class IcsCalendar:
         """The parse of ``path``, again only when it changed (or when ``window`` leaves
         what the cached parse holds; without a window, any parse will do); a file over
         ``max_bytes`` is not read."""
+        from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar, parse_window
+
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)

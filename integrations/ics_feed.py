@@ -35,6 +35,7 @@ import zlib
 from datetime import datetime
 from http.client import HTTPException
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import (
@@ -48,9 +49,11 @@ from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import fsync_dir
-from interview_followup.daemon.calendar.ical import ParsedCalendar, parse_calendar, parse_window
 from interview_followup.daemon.model import CalendarRead, Check
 from interview_followup.daemon.common.net import is_loopback
+
+if TYPE_CHECKING:  # imported when a feed is parsed
+    from interview_followup.daemon.calendar.ical import ParsedCalendar
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +151,11 @@ class IcsFeed:
         """Every occurrence overlapping [start, end) in the published calendar."""
         return self._fetch((start, end)).between(start, end, self.tz)
 
+    def change_token(self) -> None:
+        """None: whether a published calendar changed is known only by asking for it (the
+        conditional request of ``read``), so every pass reads it."""
+        return None
+
     def check(self) -> list[Check]:
         try:
             parsed = self._fetch()
@@ -242,6 +250,8 @@ class IcsFeed:
     def _parse(self, body: bytes, window: tuple[datetime, datetime] | None = None) -> ParsedCalendar:
         """The parse of ``body``, reused while the bytes stay the same and it holds what
         ``window`` may show (see ``ical.parse_window``; without a window, any parse will do)."""
+        from interview_followup.daemon.calendar.ical import parse_calendar, parse_window
+
         same = self._parsed_body is body or self._parsed_body == body
         if self._parsed is None or not same or (window is not None and not self._parsed.serves(*window)):
             self._parsed = parse_calendar(body, source=self.shown, window=parse_window(*window) if window else None)

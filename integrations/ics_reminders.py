@@ -41,17 +41,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from icalendar import Calendar, Component
-from icalendar.parser import Contentline
-from icalendar.prop import vText
-
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import os_error, replace_file
 from interview_followup.daemon.keys import REMINDER_PROPERTY, key_from_uid, reminder_uid
 from interview_followup.daemon.model import Check, Reminder
 from interview_followup.daemon.providers import ProviderContext
 
-from .ical_reminders import PRODID, event, normalised, reminder_of, stamp
+# icalendar (and ``ical_reminders``, built on it) is imported where a file is read or
+# written, not when the configuration names this sink: ``status`` and ``--version`` stay quick.
 
 _NAME = re.compile(r"^([A-Za-z0-9-]+)([:;])")
 # What common.files.replace_file names its temp file: "." + name + "." + 8 of mkstemp's
@@ -166,6 +163,8 @@ class IcsReminders:
         return None
 
     def put(self, reminder: Reminder) -> None:
+        from .ical_reminders import normalised, stamp
+
         wanted = normalised(reminder)
         doc, before = self._load()
         if self.context.dry_run:
@@ -272,6 +271,8 @@ class IcsReminders:
         if not raw.strip():
             return None
         try:
+            from icalendar import Calendar
+
             text = raw.decode("utf-8-sig")
             Calendar.from_ical(text)  # the library must accept it too
             return _split(text)
@@ -284,6 +285,10 @@ class IcsReminders:
 
     def _reminder_of(self, block: _Block) -> Reminder | None:
         """The reminder an event of ours holds; None if it cannot be read (a put fixes it)."""
+        from icalendar import Component
+
+        from .ical_reminders import reminder_of
+
         try:
             vevent = Component.from_ical(block.text())
         except Exception:  # noqa: BLE001 - edited beyond recognition
@@ -358,6 +363,9 @@ def _short(exc: BaseException) -> str:
 
 def _split(text: str) -> _Doc:
     """The calendar's structure, keeping every line's text (raises ValueError if broken)."""
+    from icalendar.parser import Contentline
+    from icalendar.prop import vText
+
     logical = _logical(text, re.split(r"\r\n|\n|\r", text))
     if not logical or _marker(logical[0], "BEGIN") != "VCALENDAR":
         raise ValueError("it does not start with BEGIN:VCALENDAR")
@@ -425,6 +433,10 @@ def _logical(text: str, physical: list[str] | None = None) -> list[str]:
 
 def _header(props: list[str], calendar_name: str) -> list[str]:
     """Calendar properties: the file's own, with ours added and the name kept current."""
+    from icalendar import Calendar
+
+    from .ical_reminders import PRODID
+
     cal = Calendar()
     defaults = {"VERSION": "2.0", "PRODID": PRODID, "CALSCALE": "GREGORIAN", "METHOD": "PUBLISH"}
     if props:
@@ -452,6 +464,8 @@ def _header(props: list[str], calendar_name: str) -> list[str]:
 
 
 def _sequence(block: _Block) -> int:
+    from icalendar import Component
+
     try:
         return int(Component.from_ical(block.text()).get("sequence", 0))
     except Exception:
@@ -459,5 +473,7 @@ def _sequence(block: _Block) -> int:
 
 
 def _event_block(r: Reminder, dtstamp: datetime, sequence: int) -> _Block:
+    from .ical_reminders import event
+
     return _Block(name="VEVENT", uid=reminder_uid(r.key),
                   lines=_logical(event(r, dtstamp, sequence).to_ical().decode("utf-8")))

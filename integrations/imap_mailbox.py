@@ -23,7 +23,9 @@ Rules:
   (the cursor format is in ``_Cursor``). A pass where nothing arrived is one command per
   folder, whatever the folder's size: a NOOP on the inbox, which stays open read-only
   between passes, and a STATUS of Sent. New mail always raises UIDNEXT, so flag changes
-  (what CONDSTORE's HIGHESTMODSEQ would add) never need a FETCH. When UIDVALIDITY changes,
+  (what CONDSTORE's HIGHESTMODSEQ would add) never need a FETCH. When the NOOP reports new
+  mail, the open inbox is searched from the cursor's UID as it stands (no EXAMINE again: the
+  UIDVALIDITY is the one it was opened with). When UIDVALIDITY changes,
   only messages that arrived since the previous pass began are reported.
 - Dry run: nothing is appended or removed; reading works as usual.
 - The server's SEARCH is never trusted alone: a draft is found, replaced or removed only
@@ -378,8 +380,11 @@ class ImapMailbox:
                 raise
             if status[b"UIDVALIDITY"] == entry.get("uv") and status[b"UIDNEXT"] == entry.get("next"):
                 return [], entry  # nothing arrived: one STATUS, no FETCH
-        uidvalidity = self._select(folder, readonly=True)
-        uidnext = int(self._selected.get(b"UIDNEXT", 0))
+        if parked:  # NOOP said mail arrived in the folder kept open: no EXAMINE again
+            uidvalidity, uidnext = int(entry["uv"]), int(entry.get("next", 1))
+        else:
+            uidvalidity = self._select(folder, readonly=True)
+            uidnext = int(self._selected.get(b"UIDNEXT", 0))
         keep: Callable[[dict], bool] | None = None
         if entry is not None and entry.get("f") == folder and entry.get("uv") == uidvalidity:
             start = int(entry.get("next", 1))  # ``start:*`` also matches the last UID below it
@@ -402,7 +407,7 @@ class ImapMailbox:
                     continue  # older than the window: its header was read, it is not parsed
                 ref = f"{folder}/{uidvalidity}/{uid}"
                 try:
-                    out.append((_internaldate(item), ref, parse_message(_body(item), ref=ref, folder=role)))
+                    out.append((_internaldate(item), ref, parse_message(_body(item), ref=ref, folder=role, lazy=True)))
                 except Exception as exc:  # noqa: BLE001 - one message: the others are read
                     logs.skipped(f"IMAP message {ref}", exc)
             progress.tick(len(batch))

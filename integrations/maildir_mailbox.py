@@ -371,7 +371,7 @@ class MaildirMailbox:
             elif raw is not False:
                 ref = f"{role}/{uniq}"
                 try:
-                    out.append((ts, uniq, parse_message(raw, ref=ref, folder=role)))
+                    out.append((ts, uniq, parse_message(raw, ref=ref, folder=role, lazy=True)))
                 except Exception as exc:  # noqa: BLE001 - one message: the others are read
                     logs.skipped(f"Maildir message {ref}", exc)
         return out

@@ -19,6 +19,7 @@ from contracts.calendar_contract import (
     ZONE,
     CalendarSourceContract,
     context,
+    retitled,
     split_by_uid,
 )
 from interview_followup.daemon.common import toml_schema as schema
@@ -74,10 +75,16 @@ class TestCalDavCalendarContract(CalendarSourceContract):
         self.server, self.user = radicale_server, caldav_user
 
     def make_source(self, tmp_path: Path, ics: bytes) -> CalDavCalendar:
-        url = self.server.make_calendar(self.user, "Interviews")
-        for part in split_by_uid(ics):
-            self.server.put(url, part)
+        self.url = self.server.make_calendar(self.user, "Interviews")
+        self.parts = split_by_uid(ics)
+        for i, part in enumerate(self.parts):
+            self.server.put(self.url, part, name=f"event-{i}.ics")
         return open_source(tmp_path, self.server, self.user)
+
+    def retitle(self, tmp_path: Path, uid: str, title: str) -> None:
+        for i, part in enumerate(self.parts):
+            if f"UID:{uid}".encode() in part:
+                self.server.put(self.url, retitled(part, uid, title), name=f"event-{i}.ics")
 
 
 # --- configuration -----------------------------------------------------------------------

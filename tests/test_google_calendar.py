@@ -120,6 +120,11 @@ class TestGoogleCalendarContract(CalendarSourceContract):
         import_ics(self.emulator, ics)
         return open_source(tmp_path, self.emulator)
 
+    def retitle(self, tmp_path: Path, uid: str, title: str) -> None:
+        for event in self.emulator.calendar.events("primary"):
+            if event.get("iCalUID") == uid:
+                self.emulator.calendar.update_event("primary", event["id"], {"summary": title})
+
 
 class TestGoogleRemindersContract(ReminderSinkContract):
     @pytest.fixture

@@ -17,6 +17,7 @@ from contracts.calendar_contract import (
     ZONE,
     CalendarSourceContract,
     context,
+    retitled,
     split_by_uid,
 )
 from interview_followup.daemon.common import toml_schema as schema
@@ -36,6 +37,10 @@ class TestIcsFile(CalendarSourceContract):
         (tmp_path / "calendar.ics").write_bytes(ics)
         return open_calendar(tmp_path, "calendar.ics")  # relative to the config folder
 
+    def retitle(self, tmp_path: Path, uid: str, title: str) -> None:
+        path = tmp_path / "calendar.ics"
+        path.write_bytes(retitled(path.read_bytes(), uid, title))
+
 
 class TestIcsFolder(CalendarSourceContract):
     """The same calendar split into one file per UID, as a folder of saved invites."""
@@ -46,6 +51,12 @@ class TestIcsFolder(CalendarSourceContract):
         for i, part in enumerate(split_by_uid(ics)):
             (folder / f"invite-{i}.ics").write_bytes(part)
         return open_calendar(tmp_path, folder)
+
+    def retitle(self, tmp_path: Path, uid: str, title: str) -> None:
+        for path in (tmp_path / "invites").iterdir():
+            data = path.read_bytes()
+            if f"UID:{uid}".encode() in data:
+                path.write_bytes(retitled(data, uid, title))
 
 
 # --- configuration ---------------------------------------------------------------------
@@ -156,13 +167,15 @@ def test_the_newest_file_wins_for_the_same_occurrence(tmp_path: Path) -> None:
 @pytest.fixture
 def parse_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = ics_module.parse_calendar
+    from interview_followup.daemon.calendar import ical  # imported where a calendar is parsed
+
+    real = ical.parse_calendar
 
     def counting(data: bytes, *, source: str, **options):
         calls.append(source)
         return real(data, source=source, **options)
 
-    monkeypatch.setattr(ics_module, "parse_calendar", counting)
+    monkeypatch.setattr(ical, "parse_calendar", counting)
     return calls
 
 

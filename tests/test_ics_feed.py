@@ -27,6 +27,7 @@ from contracts.calendar_contract import (
     WINDOW,
     CalendarSourceContract,
     context,
+    retitled,
 )
 from interview_followup.daemon.common import toml_schema as schema
 from interview_followup.daemon.errors import NeedsUser, Transient
@@ -135,13 +136,15 @@ def open_feed(tmp_path: Path, url: str, **settings: object) -> IcsFeed:
 @pytest.fixture
 def parse_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = feed_module.parse_calendar
+    from interview_followup.daemon.calendar import ical  # imported where a calendar is parsed
+
+    real = ical.parse_calendar
 
     def counting(data: bytes, *, source: str, **options):
         calls.append(source)
         return real(data, source=source, **options)
 
-    monkeypatch.setattr(feed_module, "parse_calendar", counting)
+    monkeypatch.setattr(ical, "parse_calendar", counting)
     return calls
 
 
@@ -155,6 +158,9 @@ class TestIcsFeed(CalendarSourceContract):
     def make_source(self, tmp_path: Path, ics: bytes) -> IcsFeed:
         self.server.set_body(ics)
         return open_feed(tmp_path, self.server.url())
+
+    def retitle(self, tmp_path: Path, uid: str, title: str) -> None:
+        self.server.set_body(retitled(self.server.body, uid, title))
 
 
 # --- settings and addresses -------------------------------------------------------------

@@ -14,21 +14,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interview_followup.daemon import __version__
-from interview_followup.daemon.common import logs
-from interview_followup.daemon.clock import Clock, FixedClock, OffsetClock, SystemClock
-from interview_followup.daemon.config import Config, default_config_path, load
-from interview_followup.daemon.engine.reconcile import PassReport, one_pass, plans_from_state
 from interview_followup.daemon.errors import NeedsUser, Transient
-from interview_followup.daemon.model import CLOSE_OUTCOMES, Debrief, Person
-from interview_followup.daemon.cli import debrief as debrief_options
-from interview_followup.daemon.cli.debrief import CLEARABLE
-from interview_followup.daemon.store.state import State, exclusive
-from interview_followup.daemon.cli.status import as_json, as_text, health_text, overview_text
+
+if TYPE_CHECKING:  # the rest is imported by the commands that need it: start-up stays quick
+    from interview_followup.daemon.clock import Clock
+    from interview_followup.daemon.config import Config
+    from interview_followup.daemon.engine.reconcile import PassReport
+    from interview_followup.daemon.store.state import State
 
 EX_USER = 2
 EX_TEMPFAIL = 75
@@ -41,7 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; ``completion`` and ``manpage`` are generated from it.
     ``config_default`` replaces this machine's default config path in the help (the man page)."""
+    from interview_followup.daemon.cli.debrief import CLEARABLE
     from interview_followup.daemon.cli.help_text import epilog
+    from interview_followup.daemon.config import default_config_path
 
     ap = argparse.ArgumentParser(
         prog="interview-followup",
@@ -146,6 +145,8 @@ EVENT_HELP = ("the event's UID, its loop id, or its title as `status --json` and
 
 def _steering_parsers(sub) -> None:
     """The commands that steer a loop or an event (``cli.steer``, ``cli.history``)."""
+    from interview_followup.daemon.model import CLOSE_OUTCOMES
+
     close = sub.add_parser("close", help="close a loop yourself: you know how it ended")
     close.add_argument("loop", help=LOOP_HELP)
     close.add_argument("--outcome", required=True, choices=CLOSE_OUTCOMES, metavar="OUTCOME",
@@ -174,6 +175,8 @@ def _steering_parsers(sub) -> None:
 
 
 def make_clock(now: str | None, *, moving: bool) -> Clock:
+    from interview_followup.daemon.clock import FixedClock, OffsetClock, SystemClock
+
     if not now:
         return SystemClock()
     try:
@@ -189,6 +192,8 @@ def is_preview(args: argparse.Namespace, clock: Clock) -> bool:
     """Time travel never destroys: a ``--now`` later than the real clock previews that
     moment and writes nothing, unless ``--commit`` says to make it real. (A ``--now`` in the
     past replays it; the engine refuses one before the state's last pass.)"""
+    from interview_followup.daemon.clock import SystemClock
+
     if args.commit and not args.now:
         raise NeedsUser("--commit goes with --now: it makes a pass at a later moment real")
     return bool(args.now) and not args.commit and clock.now() > SystemClock().now()
@@ -199,8 +204,27 @@ def preview_words(clock: Clock, config: Config) -> str:
             "is written (add --commit to make it real)")
 
 
+def asks_version(argv: list[str]) -> bool:
+    """``--version`` among the options before the command: answered without building the
+    parser (which imports the configuration and the model), as argparse would answer it."""
+    for i, arg in enumerate(argv):
+        if arg == "--version":
+            return True
+        if arg in ("--config", "--now"):
+            return asks_version(argv[i + 2:])
+        if not arg.startswith("-") or arg == "--":
+            return False
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
+    if asks_version(sys.argv[1:] if argv is None else argv):
+        print(f"interview-followup {__version__}")
+        raise SystemExit(0)  # what argparse's version action does
     args = parse_args(argv)
+    from interview_followup.daemon.common import logs
+    from interview_followup.daemon.config import default_config_path, load
+
     logs.setup(args.verbose)
     os.umask(0o077)
     try:
@@ -272,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_report(report: PassReport, out=None) -> None:
+    from interview_followup.daemon.common import logs
+
     out = out or sys.stdout
     for line in report.actions:
         print(f"- {logs.neutral_lines(line)}", file=out)
@@ -285,6 +311,8 @@ def print_report(report: PassReport, out=None) -> None:
 
 def cmd_once(config: Config, clock: Clock, dry_run: bool, preview: bool = False) -> int:
     from interview_followup.daemon.cli.progress import terminal_progress
+    from interview_followup.daemon.common import logs
+    from interview_followup.daemon.engine.reconcile import one_pass
 
     with terminal_progress() as progress:  # on a terminal, after a second: counts on stderr
         report = one_pass(config, clock, dry_run, progress=progress)
@@ -309,6 +337,9 @@ def cmd_once(config: Config, clock: Clock, dry_run: bool, preview: bool = False)
 
 
 def _read_only_plans(config: Config, clock: Clock, with_health: bool = False):
+    from interview_followup.daemon.engine.reconcile import plans_from_state
+    from interview_followup.daemon.store.state import State
+
     state = State.in_memory_copy(config.state_dir)
     try:
         found = plans_from_state(state, config, clock.now()), state.artifacts()
@@ -324,6 +355,8 @@ def cmd_status(config: Config, clock: Clock, as_json_output: bool, loop: str | N
     from interview_followup.daemon.board.snapshot import drafts_place, read
     from interview_followup.daemon.board.summary import overview
     from interview_followup.daemon.board.write import board_path
+    from interview_followup.daemon.cli.status import as_json, as_text, health_text, overview_text
+    from interview_followup.daemon.store.state import State
 
     state = State.in_memory_copy(config.state_dir)
     try:
@@ -380,6 +413,8 @@ def parse_person(text: str) -> Person:
     name, addr = parseaddr(text)
     if "@" not in addr or any(c in text for c in "\r\n\0"):
         raise NeedsUser(f"--contact {text!r} is not an email address")
+    from interview_followup.daemon.model import Person
+
     return Person(addr.lower(), name)
 
 
@@ -410,6 +445,14 @@ def _added(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
 def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace, preview: bool = False) -> int:
     """Record what the user learnt; with ``preview`` (a later ``--now``), on a copy of the
     state that is thrown away: it says what would be recorded, and writes nothing."""
+    from dataclasses import replace
+
+    from interview_followup.daemon.cli import debrief as debrief_options
+    from interview_followup.daemon.common import logs
+    from interview_followup.daemon.engine.reconcile import plans_from_state
+    from interview_followup.daemon.model import Debrief
+    from interview_followup.daemon.store.state import State, exclusive
+
     if args.show and not debrief_options.has_changes(args):  # only a look: no lock, nothing written
         state = State.in_memory_copy(config.state_dir)
         try:

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Callable
 
 from interview_followup.daemon.common import logs
@@ -73,6 +75,7 @@ from interview_followup.daemon.mail.classify import Rules
 from interview_followup.daemon.mail.replies import Known, understand
 from interview_followup.daemon.store.state import (
     CREATED,
+    DB_NAME,
     GONE,
     HELD,
     INTENT_CREATE,
@@ -174,6 +177,24 @@ class PassReport:
     notices: dict[str, Notice] | None = None
     # why the pass did nothing at all (its moment is before the state's last pass), or ""
     refused: str = ""
+    # for the daemon's nothing-changed check (``engine.idle``): every part ran whole, with
+    # nothing skipped; the mailbox cursor the state holds after the pass; the state files'
+    # stamp taken under the pass's lock once the state was closed
+    whole: bool = False
+    mail_cursor: str | None = None
+    state_stamp: str = ""
+
+
+@dataclass(frozen=True)
+class MailRead:
+    """What ``Mailbox.read_new(before, ...)`` answered, read ahead by the daemon's
+    nothing-changed check: the pass uses it instead of asking again (a mailbox may answer
+    a second question with the same cursor differently: an IMAP NOOP reports new mail
+    once)."""
+
+    before: str | None
+    messages: list
+    cursor: str
 
 
 def describe(iv: Interview) -> str:
@@ -208,6 +229,7 @@ class Engine:
         self.report = PassReport()
         self.stopping: Callable[[], bool] = lambda: False  # true: end the pass after the step in flight
         self.progress: Progress = no_progress  # counts of long work, for a display on a terminal
+        self.mail_read: MailRead | None = None  # the mailbox's answer, read ahead (see ``MailRead``)
         self._seen: dict[str, list] = {}  # loop id -> its observations, read once per reconcile
         self._planned: dict[str, tuple[Step, ...]] = {}  # loop id -> its planned steps, in this reconcile
         # items skipped after an unexpected error in this pass: "part:item" -> (part, detail)
@@ -233,6 +255,8 @@ class Engine:
                 self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run))):
             self.done.add("reminders")
         self.report.next_due = next_due(plans, self.now)
+        self.report.whole = self.done >= {"calendar", "mailbox", "plan", "reconcile", "reminders"} \
+            and not self.skipped and not self.stopping()
         self._record_health()
         self.report.plans = plans_from_state(self.state, self.config, self.now, self._skip_loop)
         self.report.notices = {} if self.dry_run else self._notices()
@@ -514,8 +538,13 @@ class Engine:
     def sync_mail(self) -> None:
         since = self.now - timedelta(days=self.config.detection.lookback_days)
         before = self.state.cursor("mailbox")
-        messages, cursor = self.providers.mailbox.read_new(before, since)
+        ahead, self.mail_read = self.mail_read, None
+        if ahead is not None and ahead.before == before:
+            messages, cursor = ahead.messages, ahead.cursor
+        else:
+            messages, cursor = self.providers.mailbox.read_new(before, since)
         if not messages and cursor == before:
+            self.report.mail_cursor = before
             return  # nothing new: no write to the state at all
         known = self._known()
         by_id = {iv.loop_id: iv for iv in known.interviews}
@@ -530,6 +559,7 @@ class Engine:
                     ref = str(getattr(msg, "ref", ""))
                     self._skip("mailbox", ref, f"the message {_short(ref)}", exc)
             self.state.set_cursor("mailbox", cursor)
+        self.report.mail_cursor = cursor
 
     def _note(self, msg, known: Known, by_id: dict[str, Interview]) -> None:
         """What one message means, recorded."""
@@ -1188,7 +1218,8 @@ def going_back(state: State, now: datetime, config: Config, dry_run: bool = Fals
 
 
 def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Providers | None = None,
-             stopping: Callable[[], bool] = lambda: False, progress: Progress = no_progress) -> PassReport:
+             stopping: Callable[[], bool] = lambda: False, progress: Progress = no_progress,
+             mail_read: MailRead | None = None) -> PassReport:
     """A whole pass under the state lock; in a dry run against a throw-away copy of the state.
     A pass at a moment before the last one the state records does nothing (``going_back``).
 
@@ -1197,24 +1228,54 @@ def one_pass(config: Config, clock: Clock, dry_run: bool = False, providers: Pro
     run picks up the rest, since every step is recorded as it is done. ``progress`` gets
     the counts of long work (events read, messages read), from the engine and from the
     providers this call opens (those given keep the ``progress`` they were opened with).
+    ``mail_read``: the mailbox's answer read ahead by the daemon (used when the state's
+    cursor is the one it was read from).
     """
     with exclusive(config.state_dir):
-        state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
-        own = providers is None
+        report = _locked_pass(config, clock, dry_run, providers, stopping, progress, mail_read)
+        if not dry_run:
+            report.state_stamp = state_stamp(config.state_dir)  # still under the lock
+        return report
+
+
+def state_stamp(directory: Path) -> str:
+    """The state files' (size, mtime_ns, ctime_ns, inode), "" when unknown: whatever writes
+    the state (a command, another pass) changes it. An empty write-ahead log counts as none:
+    a reader makes one, and a write either is in it or was copied into the database."""
+    parts = []
+    for name in (DB_NAME, DB_NAME + "-wal"):
         try:
-            refused = going_back(state, clock.now(), config, dry_run)
-            if refused is not None:
-                return refused
-            if providers is None:
-                providers = open_providers(config, clock, dry_run, progress)
-            if dry_run:
-                providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
-            templates = Templates(config.templates_dir, config.profile.language)
-            engine = Engine(config, state, providers, clock.now(), templates, dry_run)
-            engine.stopping = stopping
-            engine.progress = progress
-            return engine.run_pass()
-        finally:
-            if own and providers is not None:
-                providers.close()
-            state.close()
+            st = os.stat(directory / name)
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        except OSError:
+            return ""
+        parts.append("-" if name != DB_NAME and st.st_size == 0 else
+                     f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")
+    return "|".join(parts)
+
+
+def _locked_pass(config: Config, clock: Clock, dry_run: bool, providers: Providers | None,
+                 stopping: Callable[[], bool], progress: Progress, mail_read: MailRead | None) -> PassReport:
+    """``one_pass`` under the lock."""
+    state = State.in_memory_copy(config.state_dir) if dry_run else State.open(config.state_dir)
+    own = providers is None
+    try:
+        refused = going_back(state, clock.now(), config, dry_run)
+        if refused is not None:
+            return refused
+        if providers is None:
+            providers = open_providers(config, clock, dry_run, progress)
+        if dry_run:
+            providers = Providers(providers.calendar, DryRunMailbox(providers.mailbox), DryRunReminders(providers.reminders))
+        templates = Templates(config.templates_dir, config.profile.language)
+        engine = Engine(config, state, providers, clock.now(), templates, dry_run)
+        engine.stopping = stopping
+        engine.progress = progress
+        engine.mail_read = mail_read
+        return engine.run_pass()
+    finally:
+        if own and providers is not None:
+            providers.close()
+        state.close()

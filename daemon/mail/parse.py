@@ -37,6 +37,20 @@ Rules:
   other form goes to the standard library. Together a parse costs about a third of what
   it did (some 0.3 ms for a 4 KiB message).
 
+Two stages (``parse_message(..., lazy=True)``, what the Maildir and IMAP mailboxes use): the
+header block alone is read at once (raw values, as ``message_date`` reads them), giving every
+field but ``LAZY_FIELDS`` (``headers``, ``body``, ``failed_recipients``, ``calendar_method``,
+``returned_ids``, ``delivery``); those are read from the whole message, by the one-stage
+parse, when one of them is first asked for. Matching asks only for mail it ties to a loop,
+or that may be a bounce (``replies.understand``), so most mail of a first pass is never
+parsed beyond its header block. ``failed_recipients`` of a message that has no
+``delivery-status`` anywhere in it comes from the header block too. Every field equals what
+``parse_message`` gives at once (tests/test_two_stage_parse.py over the reply corpus), except
+that the standard parser's budget is spent by the header block alone first. A lazy message
+keeps the message's bytes until its body is read: messages over ``LAZY_MAX_BYTES`` (64 KiB)
+are parsed whole at once. Pickled or copied with ``dataclasses.replace``, a lazy message
+reads its body first.
+
 Bounds — one message, however hostile, costs at most about a second and some tens of MB
 (tests/test_mail_hostile.py; the mailboxes read at most 2 MiB of a message). Real mail is
 far below each of them, and reads exactly as it would without them:
@@ -323,8 +337,13 @@ def _parse(raw: bytes) -> Message:
         return reading.root
 
 
-def parse_message(raw: bytes, *, ref: str, folder: str) -> MailMessage:
-    """The ``MailMessage`` of ``raw``; fields that cannot be read are left empty."""
+def parse_message(raw: bytes, *, ref: str, folder: str, lazy: bool = False) -> MailMessage:
+    """The ``MailMessage`` of ``raw``; fields that cannot be read are left empty.
+
+    ``lazy``: read the header block only now, and the body (with what is read from the
+    parts: ``LAZY_FIELDS``) when it is first asked for (see the module rules)."""
+    if lazy and len(raw) <= LAZY_MAX_BYTES:
+        return _lazy_message(raw, ref, folder)
     reading = _Reading()
     token = _READING.set(reading)
     try:
@@ -365,6 +384,171 @@ def _parse_message(raw: bytes, ref: str, folder: str) -> MailMessage:
     )
 
 
+# --- two stages: the header block now, the body when asked for ------------------------------
+
+LAZY_MAX_BYTES = 64 * 1024  # larger messages are parsed whole at once: a lazy one keeps its bytes
+LAZY_FIELDS = ("headers", "body", "failed_recipients", "calendar_method", "returned_ids", "delivery")
+_DELIVERY_STATUS = b"delivery-status"
+
+
+def _lazy_field(name: str) -> property:
+    slot = "_lazy_" + name
+
+    def get(self):
+        values = self.__dict__
+        if slot not in values:
+            self._fill()
+        return values[slot]
+
+    def put(self, value):  # the dataclass __init__ (``dataclasses.replace``) sets it
+        self.__dict__[slot] = value
+
+    return property(get, put, doc=f"``MailMessage.{name}``, read from the body when first asked for")
+
+
+class _LazyMessage(MailMessage):
+    """A ``MailMessage`` whose ``LAZY_FIELDS`` are read from the whole message when one of
+    them is first asked for; equal in every field to what ``parse_message`` gives at once."""
+
+    headers = _lazy_field("headers")
+    body = _lazy_field("body")
+    failed_recipients = _lazy_field("failed_recipients")
+    calendar_method = _lazy_field("calendar_method")
+    returned_ids = _lazy_field("returned_ids")
+    delivery = _lazy_field("delivery")
+
+    def _fill(self) -> None:
+        load = self.__dict__.pop("_load", None)
+        values = load() if load is not None else {}
+        for name in LAZY_FIELDS:
+            self.__dict__.setdefault("_lazy_" + name, values.get(name, MailMessage.__dataclass_fields__[name].default))
+
+    def __eq__(self, other):  # equal to the MailMessage of the same fields, lazy or not
+        if not isinstance(other, MailMessage):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in MailMessage.__dataclass_fields__)
+
+    __hash__ = MailMessage.__hash__
+
+    def __reduce__(self):  # a plain MailMessage, read whole
+        return (MailMessage, tuple(getattr(self, f) for f in MailMessage.__dataclass_fields__))
+
+    @property
+    def body_read(self) -> bool:
+        """Whether the body has been read (for tests and benchmarks)."""
+        return "_load" not in self.__dict__
+
+
+def _lazy_message(raw: bytes, ref: str, folder: str) -> MailMessage:
+    reading = _Reading()
+    token = _READING.set(reading)
+    try:
+        head = _head_of(raw)
+        msg = _header_fields_of(head, ref, folder) if head is not None else {}
+        # no part can be a delivery report: failed recipients come from X-Failed-Recipients
+        # alone (the header block is read as a whole message without parts would be)
+        cheap = head is not None and _DELIVERY_STATUS not in raw.lower()
+        failed = _safe(lambda: _failed_recipients(head), ()) if cheap else None
+    finally:
+        _READING.reset(token)
+    seen = dict(reading.cut)
+    out = _LazyMessage(ref=ref, folder=folder, **msg) if head is not None else None
+    if out is None:  # the head could not be read: read it all now, as parse_message does
+        return parse_message(raw, ref=ref, folder=folder)
+    for name in LAZY_FIELDS:  # set to their defaults by the dataclass: read when asked for
+        del out.__dict__["_lazy_" + name]
+    if failed is not None:
+        out.__dict__["_lazy_failed_recipients"] = failed
+    if reading.cut:
+        _warn_once(out, reading)
+
+    def load() -> dict:
+        whole = _Reading()
+        token = _READING.set(whole)
+        try:
+            values = _body_fields_of(raw)
+        finally:
+            _READING.reset(token)
+        new = [what for what in whole.cut if what not in seen]
+        if new:
+            log.warning("mail %s (Message-ID %s): %s", _printable(ref, 200) or "(no reference)",
+                        _printable(out.message_id, 200) or "(none)", "; ".join(new))
+        return values
+
+    out.__dict__["_load"] = load
+    return out
+
+
+_last_head: tuple[bytes, Message | None, tuple[str, ...]] = (b"", None, ())  # see _head_of
+
+
+def _head_of(raw: bytes) -> Message | None:
+    """The header block of ``raw`` as ``parse_message`` reads it (raw values, bounded), without
+    its body; None if it cannot be read. The last one read is kept with what it had to cut:
+    a mailbox that read a message's Date (``message_date``) and then the message does not
+    parse its header block twice."""
+    global _last_head
+    reading = _Reading()
+    token = _READING.set(reading)
+    try:
+        raw = _bounded_head(raw)
+        end = len(raw)
+        for sep in (b"\n\n", b"\r\n\r\n"):
+            found = raw.find(sep, 0, end)
+            if found >= 0:
+                end = found + len(sep)
+        block = raw[:end]
+        last = _last_head
+        if last[1] is not None and last[0] == block:
+            head, cut = last[1], last[2]
+        else:
+            try:
+                head = _HEAD_PARSER.parsebytes(block)
+            except Exception:
+                head = None
+            cut = tuple(reading.cut)
+            _last_head = (block, head, cut)
+    finally:
+        _READING.reset(token)
+    for what in cut:
+        _note(what)
+    return head
+
+
+def _header_fields_of(msg: Message, ref: str, folder: str) -> dict:
+    """The fields of a ``MailMessage`` read from the header block alone (not ``LAZY_FIELDS``)."""
+    return dict(
+        message_id=_safe(lambda: _first_id(_raw_values(msg, "message-id")), ""),
+        in_reply_to=_safe(lambda: _ids(_raw_values(msg, "in-reply-to")), ()),
+        references=_safe(lambda: _ids(_raw_values(msg, "references")), ()),
+        sender=_safe(lambda: next(iter(_addresses(msg, "from")), None), None),
+        to=_safe(lambda: _addresses(msg, "to"), ()),
+        cc=_safe(lambda: _addresses(msg, "cc"), ()),
+        subject=_safe(lambda: _text_header(msg, "subject"), ""),
+        date=_safe(lambda: _date(msg), None),
+        key=_safe(lambda: _one_line(_unfold(_first(_raw_values(msg, KEY_HEADER.lower())))), ""),
+        reply_to=_safe(lambda: _addresses(msg, "reply-to"), ()),
+    )
+
+
+def _body_fields_of(raw: bytes) -> dict:
+    """``LAZY_FIELDS`` of ``raw``, read from the whole message as ``parse_message`` reads them."""
+    try:
+        msg = _parse(raw)
+        msg = _with_repaired_boundary(raw, msg)
+    except Exception:
+        _note("the message could not be parsed")
+        return {}
+    return dict(
+        headers=_safe(lambda: _auto_headers(msg), ()),
+        body=_safe(lambda: _body_text(msg, enough=MAX_BODY)[:MAX_BODY], ""),
+        failed_recipients=_safe(lambda: _failed_recipients(msg), ()),
+        calendar_method=_safe(lambda: _calendar_method(msg), ""),
+        returned_ids=_safe(lambda: _returned_ids(msg), ()),
+        delivery=_safe(lambda: _delivery(msg), ()),
+    )
+
+
 _warned: dict[str, None] = {}
 
 
@@ -392,14 +576,9 @@ def message_date(raw: bytes) -> datetime | None:
     """The Date of ``raw`` (a whole message, or its header), as ``parse_message`` gives it,
     without parsing the rest: the header is read for raw values only, and only up to the
     first blank line."""
-    raw = _bounded_head(raw)
-    end = len(raw)
-    for sep in (b"\n\n", b"\r\n\r\n"):
-        found = raw.find(sep, 0, end)
-        if found >= 0:
-            end = found + len(sep)
     try:
-        return _date(_HEAD_PARSER.parsebytes(raw[:end]))
+        head = _head_of(raw)
+        return _date(head) if head is not None else None
     except Exception:
         return None
 
@@ -511,7 +690,10 @@ def _text_header(msg: Message, name: str) -> str:
         return ""
     key, raw = fields[0]
     value = None
-    if _affordable("".join(_LINESEP.split(raw))):
+    plain = "".join(_LINESEP.split(raw))
+    if len(plain) <= _SHARED_CACHE_MAX and plain.isascii() and "=?" not in plain and plain.isprintable():
+        value = plain  # what the standard library gives for plain text (tests/test_two_stage_parse.py)
+    elif _affordable("".join(_LINESEP.split(raw))):
         try:
             value = str(_POLICY.header_fetch_parse(key, raw))
         except Exception:

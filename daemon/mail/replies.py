@@ -33,15 +33,22 @@ A message matches a loop by, strongest first:
    ``agencies``) and be dated within ``BEHALF_WINDOW`` of the interview's start.
 Among several loops the strongest reason wins (for rule 5: the company named by the
 sender above the subject above the body), then the most recent interview.
+
+Order of the work: the tie to a loop is found first, from the header fields (the body only
+for rule 5). Mail tied to no loop can mean something only as a bounce, so it is examined
+(``automatic.examine``, which reads the body) only when it may be one (``_may_be_bounce``);
+the rest of a mailbox's mail is never read past its header block (see ``parse``, two stages).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from interview_followup.daemon.employers.agencies import PLACES, on_behalf, where_named, writes_for_others
+from interview_followup.daemon.mail import automatic as _automatic
 from interview_followup.daemon.mail.automatic import examine
 from interview_followup.daemon.mail.classify import Rules, classify, reply_text
 from interview_followup.daemon.mail.promise import promised_answer
@@ -105,12 +112,16 @@ def understand(msg: MailMessage, known: Known, now: datetime, rules: Rules) -> O
         return _match_sent(msg, known, when)
     if msg.sender and msg.sender.email in known.user_emails:
         return None
+    # the tie first (the header fields; the body only for mail on an agency's behalf): mail
+    # tied to no loop means something only as a bounce, and only what may be one is examined
+    found = _best_loop(msg, known, when)
+    if found is None and not _may_be_bounce(msg):
+        return None
     auto = examine(msg)
     if auto is not None:
         if auto.kind == "bounce":
             return _bounce(msg, auto, known, when)
         if auto.kind == "auto-reply" and auto.returns_on is not None:
-            found = _best_loop(msg, known, when)
             if found is None:
                 return None
             return Observation(
@@ -124,7 +135,6 @@ def understand(msg: MailMessage, known: Known, now: datetime, rules: Rules) -> O
                 address=msg.sender.email if msg.sender else "",
             )
         return None
-    found = _best_loop(msg, known, when)
     if found is None:
         return None
     verdict = classify(msg, rules)
@@ -163,6 +173,32 @@ def match(msg: MailMessage, known: Known, now: datetime) -> Observation | None:
     return Observation(
         msg.ref, found.interview.loop_id, "reply", when, f"a reply {found.reason}", message_id=msg.message_id
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _on_behalf_cached(domain: str, agencies: tuple[str, ...]):
+    return on_behalf(domain, agencies)
+
+
+def _on_behalf(domain: str, agencies) -> object:
+    """``on_behalf``, answered once per sender domain (a first pass asks it for every message)."""
+    try:
+        return _on_behalf_cached(domain, tuple(agencies))
+    except TypeError:
+        return on_behalf(domain, agencies)
+
+
+def _may_be_bounce(msg: MailMessage) -> bool:
+    """Whether ``examine`` may find ``msg`` a bounce, read without its body: it names failed
+    recipients, has a bounce subject or comes from a mail system (the ways ``automatic``
+    tells a bounce; a superset of them, so nothing it would find is missed)."""
+    if msg.failed_recipients:
+        return True
+    senders, subject = getattr(_automatic, "_SYSTEM_SENDERS", None), getattr(_automatic, "_BOUNCE_SUBJECT", None)
+    if senders is None or subject is None or not hasattr(_automatic, "_subject"):
+        return True  # automatic.py reads bounces another way now: examine everything
+    local = msg.sender.email.partition("@")[0].lower() if msg.sender else ""
+    return local in senders or bool(subject.search(_automatic._subject(msg)))
 
 
 # --- matching --------------------------------------------------------------------------
@@ -268,7 +304,7 @@ def _best_loop(msg: MailMessage, known: Known, when: datetime) -> _Match | None:
     if not msg.sender:
         return None
     sender = msg.sender
-    behalf = on_behalf(sender.domain, known.agency_domains)
+    behalf = _on_behalf(sender.domain, known.agency_domains)
     best: _Match | None = None
     for iv in _loops_at(known, when):
         thread, in_thread = _thread(msg, iv, known)

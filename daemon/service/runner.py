@@ -38,7 +38,11 @@ configuration running so far stays in force.
 systemd (``Type=notify``): READY=1 once the first pass is done, STATUS= with the open
 loops and the next step after every pass, WATCHDOG=1 from this loop (never from another
 thread) at half the watchdog interval, so a pass that hangs lets the watchdog restart
-the service. Desktop notifications: see ``daemon.engine.attention``. The board page
+the service. Desktop notifications: see ``daemon.engine.attention``.
+
+Cheap when idle: before each pass the providers' change checks are asked (the calendar's
+``change_token``, the mailbox's ``read_new`` from the last cursor, the state files' stamp);
+when nothing changed and no step fell due the pass is left out (``daemon.engine.idle``). The board page
 (``daemon.board.write``) is rewritten after every pass that changed what it shows.
 """
 
@@ -46,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import signal
 import threading
@@ -57,6 +62,7 @@ from interview_followup.daemon.board import snapshot
 from interview_followup.daemon.board.write import Refresher, board_path
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.engine.attention import Desktop, Notice, notices
+from interview_followup.daemon.engine.idle import Quiet
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.config import Config, load
 from interview_followup.daemon.engine.reconcile import PassReport, one_pass, plans_from_state
@@ -175,6 +181,8 @@ class Daemon:
         self.job: ClockJob | None = None  # the poll
         self.board = Refresher()  # the board page, rewritten after a pass that changed it
         self.board_seen = ""  # the plans (and day) the board was last made from
+        self.quiet = Quiet()  # the last whole pass, to leave out passes where nothing changed
+        self._restore_signals = None  # puts back the handlers found before ``run``
 
     # --- life ------------------------------------------------------------------------
 
@@ -206,27 +214,51 @@ class Daemon:
                 self.job.run()  # one pass; the poll interval starts again from now
                 self.notifier.watchdog()  # a long pass that did finish is no hang
         self.notifier.stopping()
+        if self._restore_signals is not None:
+            self._restore_signals()
         self._close()
         log.info("stopped")
         self.notifier.close()
         return 0
 
     def _install_signal_handlers(self) -> None:
-        def on_stop(signum, _frame):
-            if self.stop.is_set() and signum == signal.SIGINT:
+        """The handlers only write the signal's number to a pipe: no lock, no Event, no
+        logging in them, for the main thread may be inside any of those when a signal comes
+        (an Event set from a handler that interrupted that Event's own ``wait`` or ``clear``
+        takes its lock a second time and hangs for good, SIGTERM included). The ``signals``
+        thread reads the pipe and does the rest. A second SIGINT interrupts at once."""
+        read, write = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(write, False)
+
+        def on_signal(signum, _frame):
+            if signum == signal.SIGINT and self.stop.is_set():
                 raise KeyboardInterrupt  # asked twice at a terminal: stop now
-            if not self.stop.is_set():
-                log.info("%s: stopping after the step in flight", signal.Signals(signum).name)
-            self.stop.set()
-            self.wake.set()
+            try:
+                os.write(write, bytes((signum,)))
+            except OSError:  # full: thousands unread, the thread has enough to act on
+                pass
 
-        def on_hup(_signum, _frame):
-            self.reload_requested.set()
-            self.wake.set()
+        def relay() -> None:
+            while data := os.read(read, 512):
+                for signum in data:
+                    if signum == signal.SIGHUP:
+                        self.reload_requested.set()
+                    else:
+                        if not self.stop.is_set():
+                            log.info("%s: stopping after the step in flight", signal.Signals(signum).name)
+                        self.stop.set()
+                    self.wake.set()
+            os.close(read)
 
-        signal.signal(signal.SIGTERM, on_stop)
-        signal.signal(signal.SIGINT, on_stop)
-        signal.signal(signal.SIGHUP, on_hup)
+        threading.Thread(target=relay, daemon=True, name="signals").start()
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+
+        def restore() -> None:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            os.close(write)  # the thread reads the end and closes its side
+
+        self._restore_signals = restore
 
     def _start(self) -> None:
         """Open the providers and the mail watcher for ``self.config``; schedule the poll."""
@@ -296,6 +328,7 @@ class Daemon:
         self.config = new
         self.warned.clear()
         self.failures = 0
+        self.quiet = Quiet()  # a new configuration: the next pass runs whole
         self._start()
         log.info("SIGHUP: configuration reloaded from %s", path)
         return True
@@ -310,9 +343,16 @@ class Daemon:
                 self._bug("opening the providers", problem)
             report = PassReport(errors=[f"opening the providers: {self._text(problem)}"],
                                 needs_user=isinstance(problem, NeedsUser))
+            self.quiet.baseline = None
         else:
+            started = self.clock.now()
+            probe = self.quiet.check(self.providers, self.config, started)
+            if probe.quiet:
+                log.debug("nothing changed since the last pass: no pass needed")
+                return
             try:
-                report = one_pass(self.config, self.clock, self.dry_run, self.providers, self.stop.is_set)
+                report = one_pass(self.config, self.clock, self.dry_run, self.providers, self.stop.is_set,
+                                  mail_read=probe.mail)
             except Transient as exc:  # the state is busy or the disk full, say: try again soon
                 report = PassReport(errors=[logs.error_text(exc)])
             except NeedsUser as exc:  # the state folder needs the user: say so, keep running
@@ -322,6 +362,7 @@ class Daemon:
                     raise
                 self._bug("the pass", exc)
                 report = PassReport(errors=[f"the pass failed unexpectedly: {logs.unexpected(exc)}"])
+            self.quiet.after(report, probe, self.config, started)
         self._log(report)
         self.wake_at = report.next_due
         transient = any(problem in ("transient", "unexpected") for problem, _ in report.failing.values())

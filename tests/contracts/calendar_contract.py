@@ -119,6 +119,11 @@ class CalendarSourceContract:
     def make_source(self, tmp_path: Path, ics: bytes) -> CalendarSource:
         raise NotImplementedError
 
+    def retitle(self, tmp_path: Path, uid: str, title: str) -> None:
+        """Give the event ``uid`` the SUMMARY ``title`` where the source made by
+        ``make_source`` reads it (as a user editing the event would)."""
+        raise NotImplementedError
+
     @pytest.fixture
     def source(self, tmp_path: Path) -> Iterator[CalendarSource]:
         src = self.make_source(tmp_path, CONTRACT_ICS)
@@ -197,10 +202,41 @@ class CalendarSourceContract:
         assert [e.start.day for e in _by_uid(read, WEEKLY_UID)] == [21, 28, 4]
         assert _by_uid(read, TIMED_UID) == []
 
+    def test_the_change_token_stays_the_same_while_nothing_changes(self, source: CalendarSource) -> None:
+        source.read(*WINDOW)  # (before a first read a source may not know: None)
+        token = source.change_token()
+        assert token is None or isinstance(token, str)
+        assert source.change_token() == token
+        source.read(*WINDOW)
+        assert source.change_token() == token
+
+    def test_the_change_token_differs_once_an_event_changed(self, source: CalendarSource, tmp_path: Path) -> None:
+        source.read(*WINDOW)
+        token = source.change_token()
+        self.retitle(tmp_path, TIMED_UID, "Interview with Acme (second round)")
+        after = source.change_token()
+        assert after is None or after != token  # None: the source cannot tell, every pass reads it
+        (event,) = _by_uid(source.read(*WINDOW), TIMED_UID)
+        assert event.summary == "Interview with Acme (second round)"
+        assert source.change_token() == after
+
     def test_check_returns_check_items(self, source: CalendarSource) -> None:
         checks = source.check()
         assert checks and all(isinstance(c, Check) for c in checks)
         assert all(c.ok for c in checks), checks
+
+
+def retitled(ics: bytes, uid: str, title: str) -> bytes:
+    """``ics`` with the SUMMARY of the events of ``uid`` replaced by ``title``."""
+    chunks = ics.split(b"BEGIN:VEVENT")
+    for i, chunk in enumerate(chunks[1:], 1):
+        block, end, rest = chunk.partition(b"END:VEVENT")
+        if f"UID:{uid}".encode() in block:
+            lines = [f"SUMMARY:{title}".encode() if line.startswith(b"SUMMARY:") else line
+                     for line in block.split(b"\r\n" if b"\r\n" in block else b"\n")]
+            block = (b"\r\n" if b"\r\n" in chunk else b"\n").join(lines)
+        chunks[i] = block + end + rest
+    return b"BEGIN:VEVENT".join(chunks)
 
 
 def split_by_uid(ics: bytes) -> list[bytes]:
