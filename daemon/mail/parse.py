@@ -362,26 +362,7 @@ def _parse_message(raw: bytes, ref: str, folder: str) -> MailMessage:
     except Exception:  # the parser is lenient, but a message is never worth a crash
         _note("the message could not be parsed")
         return MailMessage(ref=ref, folder=folder)
-    return MailMessage(
-        ref=ref,
-        folder=folder,
-        message_id=_safe(lambda: _first_id(_raw_values(msg, "message-id")), ""),
-        in_reply_to=_safe(lambda: _ids(_raw_values(msg, "in-reply-to")), ()),
-        references=_safe(lambda: _ids(_raw_values(msg, "references")), ()),
-        sender=_safe(lambda: next(iter(_addresses(msg, "from")), None), None),
-        to=_safe(lambda: _addresses(msg, "to"), ()),
-        cc=_safe(lambda: _addresses(msg, "cc"), ()),
-        subject=_safe(lambda: _text_header(msg, "subject"), ""),
-        date=_safe(lambda: _date(msg), None),
-        headers=_safe(lambda: _auto_headers(msg), ()),
-        key=_safe(lambda: _one_line(_unfold(_first(_raw_values(msg, KEY_HEADER.lower())))), ""),
-        body=_safe(lambda: _body_text(msg, enough=MAX_BODY)[:MAX_BODY], ""),
-        failed_recipients=_safe(lambda: _failed_recipients(msg), ()),
-        calendar_method=_safe(lambda: _calendar_method(msg), ""),
-        reply_to=_safe(lambda: _addresses(msg, "reply-to"), ()),
-        returned_ids=_safe(lambda: _returned_ids(msg), ()),
-        delivery=_safe(lambda: _delivery(msg), ()),
-    )
+    return MailMessage(ref=ref, folder=folder, **_header_fields_of(msg, ref, folder), **_part_fields_of(msg))
 
 
 # --- two stages: the header block now, the body when asked for ------------------------------
@@ -539,6 +520,11 @@ def _body_fields_of(raw: bytes) -> dict:
     except Exception:
         _note("the message could not be parsed")
         return {}
+    return _part_fields_of(msg)
+
+
+def _part_fields_of(msg: Message) -> dict:
+    """``LAZY_FIELDS`` of a parsed message."""
     return dict(
         headers=_safe(lambda: _auto_headers(msg), ()),
         body=_safe(lambda: _body_text(msg, enough=MAX_BODY)[:MAX_BODY], ""),
