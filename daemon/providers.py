@@ -29,6 +29,7 @@ imports them first, and a missing one is a ``NeedsUser`` naming the package to i
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -191,7 +192,9 @@ class WatchableMailbox(Protocol):
 
 def provider_class(role: str, kind: str) -> Any:
     """The class registered for ``kind`` in the group of ``role``, or None."""
-    for ep in entry_points(group=GROUPS[role]):
+    if not any(ep.name == kind for ep in _registered(GROUPS[role])):
+        _entry_points.cache_clear()  # installed since the last reading? read them again
+    for ep in _registered(GROUPS[role]):
         if ep.name == kind:
             try:
                 return ep.load()
@@ -245,7 +248,18 @@ def _why(exc: ImportError) -> str:
 
 
 def known_kinds(role: str) -> list[str]:
-    return sorted(ep.name for ep in entry_points(group=GROUPS[role]))
+    return sorted(ep.name for ep in _registered(GROUPS[role]))
+
+
+def _registered(group: str):
+    """The entry points of ``group``: every group's are read at once, and again only when a
+    kind is not found (``provider_class``); a reading scans every installed package's metadata."""
+    return _entry_points().select(group=group)
+
+
+@functools.cache
+def _entry_points():
+    return entry_points()
 
 
 @dataclass

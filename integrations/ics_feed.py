@@ -27,24 +27,16 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import zlib
 from datetime import datetime
-from http.client import HTTPException
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit, urlunsplit
-from urllib.request import (
-    HTTPRedirectHandler,
-    OpenerDirector,
-    ProxyHandler,
-    Request,
-    build_opener,
-)
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.errors import NeedsUser, Transient
@@ -53,6 +45,8 @@ from interview_followup.daemon.model import CalendarRead, Check
 from interview_followup.daemon.common.net import is_loopback
 
 if TYPE_CHECKING:  # imported when a feed is parsed
+    from urllib.request import OpenerDirector
+
     from interview_followup.daemon.calendar.ical import ParsedCalendar
 
 log = logging.getLogger(__name__)
@@ -97,19 +91,27 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{host}{port}/…"
 
 
-class _SafeRedirects(HTTPRedirectHandler):
-    """Follow redirects only to addresses ``feed_address`` accepts."""
+@functools.cache
+def _safe_redirects() -> type:
+    """The redirect handler (a class made on first use: ``urllib.request`` and ``http.client``
+    are imported only when a feed is fetched, not when the configuration is loaded)."""
+    from urllib.request import HTTPRedirectHandler
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        try:
-            feed_address(newurl)
-        except ValueError:
-            raise NeedsUser(
-                f"{KEY} {shown(req.full_url)}: redirected to {shown(newurl)}, which is not "
-                "https://; the program does not follow it",
-                hint="ask the calendar's owner for its https:// address",
-            ) from None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    class _SafeRedirects(HTTPRedirectHandler):
+        """Follow redirects only to addresses ``feed_address`` accepts."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+            try:
+                feed_address(newurl)
+            except ValueError:
+                raise NeedsUser(
+                    f"{KEY} {shown(req.full_url)}: redirected to {shown(newurl)}, which is not "
+                    "https://; the program does not follow it",
+                    hint="ask the calendar's owner for its https:// address",
+                ) from None
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return _SafeRedirects
 
 
 class IcsFeed:
@@ -175,6 +177,10 @@ class IcsFeed:
     # --- fetching ------------------------------------------------------------------
 
     def _fetch(self, window: tuple[datetime, datetime] | None = None) -> ParsedCalendar:
+        from http.client import HTTPException
+        from urllib.error import HTTPError, URLError
+        from urllib.request import Request
+
         self._load_cache()
         request = Request(self.url, headers={
             "User-Agent": USER_AGENT,
@@ -350,7 +356,9 @@ class IcsFeed:
 
 
 def _opener(url: str) -> OpenerDirector:
-    handlers: list = [_SafeRedirects()]
+    from urllib.request import ProxyHandler, build_opener
+
+    handlers: list = [_safe_redirects()()]
     if is_loopback(urlsplit(url).hostname or ""):
         handlers.append(ProxyHandler({}))  # this machine is never reached through a proxy
     return build_opener(*handlers)

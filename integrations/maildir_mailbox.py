@@ -57,7 +57,6 @@ from interview_followup.daemon.common import logs
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import fsync_dir, os_error
 from interview_followup.daemon.keys import KEY_HEADER
-from interview_followup.daemon.mail.parse import body_digest, message_date, parse_message
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
 from interview_followup.daemon.providers import Progress, ProviderContext
 
@@ -665,3 +664,23 @@ def _fs_errors(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         raise os_error(exc, "Maildir:", path, hint=hint) from None
+
+
+# ``mail.parse`` (and the standard library's email parsing it brings) is imported when mail
+# is first read, not when the configuration loads this class: ``status`` reads no mail.
+def parse_message(*args, **kwargs):
+    from interview_followup.daemon.mail.parse import parse_message
+
+    return parse_message(*args, **kwargs)
+
+
+def body_digest(*args, **kwargs):
+    from interview_followup.daemon.mail.parse import body_digest
+
+    return body_digest(*args, **kwargs)
+
+
+def message_date(*args, **kwargs):
+    from interview_followup.daemon.mail.parse import message_date
+
+    return message_date(*args, **kwargs)

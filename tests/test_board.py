@@ -27,8 +27,9 @@ def search(world):
     return build(world)
 
 
-def board_file(home: Path) -> Path:
-    return home / "xdg_data_home" / "interview-followup" / "board.html"
+def board_file(world) -> Path:
+    """The tests' configuration names a state folder: the page lives beside the state."""
+    return world.root / "state" / "board.html"
 
 
 def test_status_puts_what_is_yours_to_do_first_and_one_line_per_application(search):
@@ -49,7 +50,7 @@ def test_status_puts_what_is_yours_to_do_first_and_one_line_per_application(sear
     assert "Initech" not in rest and "(2 closed applications not shown: `status --all` lists them)" in rest
     every = search.cli("status", "--all", now=NOW).out
     assert "closed (rejected)" in every and "Initech — QA Engineer" in every and "closed (withdrawn)" in every
-    assert f"Board: {board_file(Path(os.environ['XDG_DATA_HOME']).parent)}" in out
+    assert f"Board: {board_file(search)}" in out
 
 
 def test_status_of_one_application_shows_each_round_in_detail(search):
@@ -66,7 +67,7 @@ def test_status_json_is_extended_not_changed(search):
     data = json.loads(search.cli("status", "--json", now=NOW).out)
     assert {"now", "providers", "last_pass", "loops", "skipped"} <= set(data)
     assert len(data["loops"]) == 8  # every loop, closed and every round included
-    assert data["board"].endswith("interview-followup/board.html")
+    assert data["board"] == str(board_file(search))
     first = data["today"][0]
     assert (first["company"], first["what"], first["step"]) == ("Acme", "send the follow-up", "followup")
     assert first["subject"] == "Following up on my interview for the Backend Engineer role"
@@ -91,8 +92,10 @@ def parse(html: str) -> _Page:
     return p
 
 
-def test_the_daemon_and_once_keep_a_private_board_in_the_data_folder(search, private_home):
-    path = board_file(private_home)
+def test_the_daemon_and_once_keep_a_private_board_beside_the_state_it_shows(search, private_home):
+    path = board_file(search)
+    data_folder = Path(os.environ["XDG_DATA_HOME"]) / "interview-followup" / "board.html"
+    assert not data_folder.exists()  # a configuration with its own state folder keeps its page there
     assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600
     html = path.read_text(encoding="utf-8")
     assert "Acme — Backend Engineer" in html and "Waiting on you" in html

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import interview_followup.daemon.engine.plans as plans
 import interview_followup.daemon.engine.reconcile as reconcile
 from conftest import ACME, REPO, World, config, vevent
 from interview_followup.daemon.calendar.detection import Detector
@@ -122,14 +123,14 @@ def test_a_loop_whose_planning_raises_is_left_out_and_the_other_loops_go_on(worl
     world.set_calendar(ACME, INITECH)
     world.once(BEFORE)
     acme = next(iv.loop_id for iv, _ in _loops(world) if iv.company == "Acme")
-    real = reconcile.plan_loop
+    real = plans.plan_loop
 
     def plan_loop(facts, *args):
         if facts.interview.loop_id == acme:
             raise ZeroDivisionError("division by zero")
         return real(facts, *args)
 
-    monkeypatch.setattr(reconcile, "plan_loop", plan_loop)
+    monkeypatch.setattr(plans, "plan_loop", plan_loop)
     r = world.once(AFTER)
     assert f"planning the loop for Acme (Backend Engineer) [{acme}] was skipped" in r.out, r.out
     assert "write the thank-you draft for Initech" in r.out and len(world.drafts()) == 1

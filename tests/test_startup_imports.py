@@ -44,3 +44,42 @@ def test_the_version_line_is_argparse_s():
     from interview_followup.daemon import __version__
 
     assert (out.returncode, out.stdout) == (0, f"interview-followup {__version__}\n")
+
+
+# what ``status`` shows is read from the state: it needs neither the pass (the engine, the
+# calendar detection, the mail rules and parsing) nor the network or calendar libraries
+NOT_FOR_STATUS = (
+    "interview_followup.daemon.engine.reconcile",
+    "interview_followup.daemon.engine.attention",
+    "interview_followup.daemon.calendar.detection",
+    "interview_followup.daemon.calendar.ical",
+    "interview_followup.daemon.mail.classify",
+    "interview_followup.daemon.mail.replies",
+    "interview_followup.daemon.mail.automatic",
+    "interview_followup.daemon.mail.promise",
+    "interview_followup.daemon.mail.parse",
+    "http.client",
+    "urllib.request",
+    *HEAVY,
+)
+
+
+def test_status_on_the_example_imports_neither_the_pass_nor_the_mail_rules(tmp_path):
+    import shutil
+
+    shutil.copy(REPO / "config.example.toml", tmp_path)
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    cli = [sys.executable, "-P", "-m", "interview_followup.daemon", "--config", "config.example.toml",
+           "--now", "2026-11-20T18:00:00+01:00"]
+    subprocess.run([*cli, "--commit", "once"], cwd=tmp_path, capture_output=True, check=True)  # a state to show
+    program = ("import sys\nfrom interview_followup.daemon.cli.main import main\n"
+               "sys.argv = ['interview-followup', '--config', 'config.example.toml',"
+               " '--now', '2026-11-20T18:00:00+01:00', 'status']\n"
+               "assert main() == 0\n"
+               "print('MODULES', ' '.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-P", "-c", program], cwd=tmp_path, capture_output=True, text=True,
+                         check=True).stdout
+    assert "Applications" in out, out
+    loaded = set(out.rpartition("MODULES ")[2].split())
+    wrong = sorted(m for m in loaded if m in NOT_FOR_STATUS or m.split(".")[0] in HEAVY)
+    assert not wrong, wrong

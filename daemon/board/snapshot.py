@@ -13,7 +13,7 @@ from typing import Callable
 
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.config import Config
-from interview_followup.daemon.engine.reconcile import plans_from_state
+from interview_followup.daemon.engine.plans import plans_from_state
 from interview_followup.daemon.errors import FollowupError
 from interview_followup.daemon.loop.planning import LoopPlan
 from interview_followup.daemon.model import Debrief, Observation

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.board.snapshot import DraftsPlace, Snapshot
 from interview_followup.daemon.config import Config
-from interview_followup.daemon.engine.reconcile import draft_template
+from interview_followup.daemon.loop.drafting import draft_template
 from interview_followup.daemon.errors import FollowupError
 from interview_followup.daemon.loop import language
 from interview_followup.daemon.loop.drafting import Templates, values_for

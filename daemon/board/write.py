@@ -2,7 +2,9 @@
 that changed something, the daemon and ``once`` (``Refresher``).
 
 The page lives in the data folder (``board_path``: ``$XDG_DATA_HOME/interview-followup/
-board.html``), private (mode 0600) and replaced atomically (``files.replace_file``: a
+board.html``), or beside the state it shows when the configuration names a state folder
+(``[state] dir``: the bundled example's page stays in ``example-state/``, never in the data
+folder of a real install), private (mode 0600) and replaced atomically (``files.replace_file``: a
 reader sees the old page or the new one). "Changed something": what the page would show
 differs from what was last written, the moment of writing aside; the last page's digest is
 kept in memory, so an idle daemon renders, compares and writes nothing.
@@ -15,10 +17,10 @@ import logging
 import re
 from pathlib import Path
 
-from interview_followup.daemon.board import figures, page, summary
+from interview_followup.daemon.board import summary
 from interview_followup.daemon.board.snapshot import DraftsPlace, Snapshot, home_short
 from interview_followup.daemon.common import files
-from interview_followup.daemon.config import Config
+from interview_followup.daemon.config import Config, default_state_dir
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +31,14 @@ _AS_OF = re.compile(r'<p class="meta">As of <time datetime="[^"]*">[^<]*</time>'
 
 
 def board_path(config: Config) -> Path:
-    return config.data_dir / BOARD_FILE
+    own_state = config.state_dir != default_state_dir()  # the configuration named a state folder
+    return (config.state_dir if own_state else config.data_dir) / BOARD_FILE
 
 
 def html(snap: Snapshot, config: Config, drafts: DraftsPlace | None = None, where: Path | None = None) -> str:
     """The page for ``snap`` (which must hold the timelines: ``snapshot.read(timelines=True)``)."""
+    from interview_followup.daemon.board import figures, page  # not for `status`, which needs only ``board_path``
+
     tz = config.tz
     ov = summary.overview(snap, config, drafts)
     return page.render(ov, tz, timelines=snap.timelines, figures=figures.figures(snap, tz),

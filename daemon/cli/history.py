@@ -21,7 +21,7 @@ from interview_followup.daemon.cli.main import find_loop
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import Config
-from interview_followup.daemon.engine.reconcile import plans_from_state
+from interview_followup.daemon.engine.plans import plans_from_state
 from interview_followup.daemon.board.timeline import loop_history, mail_words  # noqa: F401 (mail_words: moved there)
 from interview_followup.daemon.store.state import State
 

@@ -337,7 +337,7 @@ def cmd_once(config: Config, clock: Clock, dry_run: bool, preview: bool = False)
 
 
 def _read_only_plans(config: Config, clock: Clock, with_health: bool = False):
-    from interview_followup.daemon.engine.reconcile import plans_from_state
+    from interview_followup.daemon.engine.plans import plans_from_state
     from interview_followup.daemon.store.state import State
 
     state = State.in_memory_copy(config.state_dir)
@@ -449,7 +449,7 @@ def cmd_debrief(config: Config, clock: Clock, args: argparse.Namespace, preview:
 
     from interview_followup.daemon.cli import debrief as debrief_options
     from interview_followup.daemon.common import logs
-    from interview_followup.daemon.engine.reconcile import plans_from_state
+    from interview_followup.daemon.engine.plans import plans_from_state
     from interview_followup.daemon.model import Debrief
     from interview_followup.daemon.store.state import State, exclusive
 

@@ -22,7 +22,7 @@ from interview_followup.daemon.cli.main import find_loop, preview_words
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import Config
-from interview_followup.daemon.engine.reconcile import plans_from_state
+from interview_followup.daemon.engine.plans import plans_from_state
 from interview_followup.daemon.errors import NeedsUser
 from interview_followup.daemon.loop.planning import DONE, LoopPlan
 from interview_followup.daemon.loop.steering import steering

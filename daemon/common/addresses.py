@@ -25,6 +25,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import unquote
@@ -33,25 +34,38 @@ _MAILTO = re.compile(r"^\s*mailto:(?://)?", re.IGNORECASE)
 _ANGLED = re.compile(r"<([^<>]*@[^<>]*)>")
 _STRAY = " \t\r\n<>\"'`()[]{},;"
 
-_ROBOT_LOCAL = re.compile(
-    r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify|"
-    r"mailer[-_.]?daemon|postmaster|bounces?|calendar[-_.]?(?:server|notification)s?)(?:$|[-_.+\d])"
-    r"|^microsoftexchange[0-9a-f]{8,}$",
-    re.IGNORECASE,
-)
+
+@functools.cache
+def _robot_local() -> re.Pattern:  # compiled on first use
+    return re.compile(
+        r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify|"
+        r"mailer[-_.]?daemon|postmaster|bounces?|calendar[-_.]?(?:server|notification)s?)(?:$|[-_.+\d])"
+        r"|^microsoftexchange[0-9a-f]{8,}$",
+        re.IGNORECASE,
+    )
+
+
 _SYSTEM_DOMAINS = ("calendar.google.com", "bounces.google.com", "calendar.icloud.com")
-_ROOM_LOCAL = re.compile(
-    r"^(?:room|raum|salle|zaal|conf|confroom|conference|meetingroom|meeting-room|"
-    r"boardroom|resource|ressource)(?:$|[-_.\d])",
-    re.IGNORECASE,
-)
-_ROOM_NAME = re.compile(
-    r"^(?:room|raum|salle|zaal|vergaderzaal|besprechungsraum|konferenzraum|meeting\s*room|"
-    r"conference\s*room|conf\.?\s*room|boardroom|salle\s+de\s+r[ée]union|sala\s+(?:de\s+)?reuniones|"
-    r"sala\s+riunioni)(?:$|[\s\-:#.\d])|^sala\s*(?:\d|[a-z]$)"
-    r"|\b(?:meeting|conference|besprechungs|konferenz)\s*-?\s*(?:room|raum)\b",
-    re.IGNORECASE,
-)
+
+
+@functools.cache
+def _room_local() -> re.Pattern:  # compiled on first use
+    return re.compile(
+        r"^(?:room|raum|salle|zaal|conf|confroom|conference|meetingroom|meeting-room|"
+        r"boardroom|resource|ressource)(?:$|[-_.\d])",
+        re.IGNORECASE,
+    )
+
+
+@functools.cache
+def _room_name() -> re.Pattern:  # compiled on first use
+    return re.compile(
+        r"^(?:room|raum|salle|zaal|vergaderzaal|besprechungsraum|konferenzraum|meeting\s*room|"
+        r"conference\s*room|conf\.?\s*room|boardroom|salle\s+de\s+r[ée]union|sala\s+(?:de\s+)?reuniones|"
+        r"sala\s+riunioni)(?:$|[\s\-:#.\d])|^sala\s*(?:\d|[a-z]$)"
+        r"|\b(?:meeting|conference|besprechungs|konferenz)\s*-?\s*(?:room|raum)\b",
+        re.IGNORECASE,
+    )
 
 
 def clean_address(value: object) -> str:
@@ -80,7 +94,7 @@ def is_robot(email: str) -> bool:
     domain = domain.rstrip(".")
     if any(domain == d or domain.endswith("." + d) for d in _SYSTEM_DOMAINS):
         return True
-    return bool(_ROBOT_LOCAL.search(local))
+    return bool(_robot_local().search(local))
 
 
 def is_room(email: str, name: str = "") -> bool:
@@ -88,7 +102,7 @@ def is_room(email: str, name: str = "") -> bool:
     local, _, domain = email.strip().lower().rpartition("@")
     if domain.rstrip(".").endswith("resource.calendar.google.com"):
         return True
-    return bool(_ROOM_LOCAL.search(local)) or bool(_ROOM_NAME.search(name.strip()))
+    return bool(_room_local().search(local)) or bool(_room_name().search(name.strip()))
 
 
 _GROUP_WORDS = frozenset(

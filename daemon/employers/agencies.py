@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -108,12 +109,14 @@ def recruiting_agencies() -> tuple[tuple[str, str], ...]:
 
 # Words in a domain's registered label that say it recruits for others
 # ("acme-recruiting.com", "talentsearch-partners.de", "uitzendbureau-x.nl").
-_AGENCY_LABEL = re.compile(
-    r"recruit|staffing|headhunt|personalberat|personaldienst|zeitarbeit|personalvermittl|"
-    r"recrut|reclut|werving|uitzend|executive-?search|talent-?(?:search|partners|scout)"
-    r"|(?:^|-)(?:talent|personal|personnel|staff)(?:-|$)",
-    re.IGNORECASE,
-)
+@functools.cache
+def _agency_label() -> re.Pattern:  # compiled on first use
+    return re.compile(
+        r"recruit|staffing|headhunt|personalberat|personaldienst|zeitarbeit|personalvermittl|"
+        r"recrut|reclut|werving|uitzend|executive-?search|talent-?(?:search|partners|scout)"
+        r"|(?:^|-)(?:talent|personal|personnel|staff)(?:-|$)",
+        re.IGNORECASE,
+    )
 
 
 def writes_for_others(domain: str, agency_domains: Iterable[str] = ()) -> str:
@@ -134,7 +137,7 @@ def _writes_for_others(domain: str, agency_domains: tuple[str, ...]) -> str:
     for pattern, name in recruiting_agencies():
         if _domain_matches(domain, pattern):
             return f"{name}, a recruiting agency"
-    if _AGENCY_LABEL.search(organisation_label(domain)):
+    if _agency_label().search(organisation_label(domain)):
         return f"the agency at {domain}"
     return ""
 

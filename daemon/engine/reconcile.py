@@ -39,12 +39,15 @@ from interview_followup.daemon.config import Config
 from interview_followup.daemon.calendar.detection import Detector, event_title
 from interview_followup.daemon.loop.steering import event_says, said_of
 from interview_followup.daemon.loop.drafting import (
+    DRAFT_TEMPLATES,  # noqa: F401 - named here as before
     Templates,
+    draft_template,
     draft_recipients,
     check_draft,
     render_draft,
     values_for,
 )
+from interview_followup.daemon.engine.plans import _LOOPS_TOLD, plans_from_state
 from interview_followup.daemon.loop import language, quality
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient
 from interview_followup.daemon.mail.parse import body_digest
@@ -52,15 +55,12 @@ from interview_followup.daemon.model import IGNORED, Draft, Interview, Person, R
 from interview_followup.daemon.loop.planning import (
     BOUNCE_STEPS,
     DONE,
-    LoopFacts,
     LoopPlan,
     Step,
     bounce_advice,
     bounce_step,
     decide_by,
-    group_rounds,
     next_due,
-    plan_loop,
 )
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.providers import (
@@ -110,12 +110,6 @@ REMINDER_TEMPLATES = {
     "move-on": "move_on",
     "confirm-interview": "confirm_interview",
 }
-DRAFT_TEMPLATES = {
-    "thank-you": "thank_you",
-    "followup": "followup",
-    "feedback-request": "feedback_request",
-    "decision-time": "decision_time",
-}
 # what a draft is called in a reminder about it
 DRAFT_NAMES = {"thank-you": "thank-you draft", "followup": "follow-up draft",
                "feedback-request": "feedback request draft", "decision-time": "draft asking for time to decide"}
@@ -135,14 +129,6 @@ TASKS = {
     "resend-smaller": "",
     "confirm-interview": "",
 }
-
-
-def draft_template(step: str, thanked: bool = True) -> str:
-    """The template of a draft step. ``thanked``: a thank-you was really sent (seen in
-    Sent); without one the first follow-up does not thank "again" (``followup_first``)."""
-    if step == "followup" and not thanked:
-        return "followup_first"
-    return "followup_again" if step.startswith("followup-") else DRAFT_TEMPLATES[step]
 
 
 def reminder_template(step: str) -> str:
@@ -1004,55 +990,6 @@ def _decision_words(iv: Interview) -> str:
         return "maybe an interview (uncertain: you are asked, nothing is drafted)" + (
             f" because {iv.found_by}" if iv.found_by else "")
     return f"an interview because {iv.found_by}" if iv.found_by else "an interview"
-
-
-def plans_from_state(state: State, config: Config, now: datetime,
-                     skip: Callable[[str, Interview, BaseException], None] | None = None) -> list[LoopPlan]:
-    """The plan for every loop the state knows, at ``now`` (what ``planning.plan`` does,
-    one loop at a time): a loop whose planning raises unexpectedly is left out and given to
-    ``skip(loop_id, interview, exc)`` (by default logged as a contained bug); the others
-    are planned as usual. Should grouping the rounds fail, each loop is planned alone."""
-    debriefs = state.debriefs()
-    observations: dict[str, list] = {}
-    for o in state.observations():
-        observations.setdefault(o.loop_id, []).append(o)
-    written: dict[str, set[str]] = {}  # the steps whose artifact was ever written, per loop
-    for a in state.artifacts().values():
-        written.setdefault(a.loop_id, set()).add(a.step)
-    commands = state.commands()
-    facts = [
-        LoopFacts(iv, first_seen, debriefs.get(iv.loop_id), tuple(observations.get(iv.loop_id, ())),
-                  frozenset(written.get(iv.loop_id, ())), tuple(c for c in commands if c.concerns(iv)))
-        for iv, first_seen in state.loops()
-    ]
-    skip = skip or _skip_loop_once
-    try:
-        rounds = group_rounds(facts)
-    except Exception as exc:  # noqa: BLE001 - contained: each loop is planned alone
-        if logs.never_contained(exc):
-            raise
-        logs.log_bug("grouping the interviews into rounds", exc)
-        rounds = {}
-    plans = []
-    for f in facts:
-        try:
-            plans.append(plan_loop(f, now, config.timing, config.tz, rounds.get(f.interview.loop_id)))
-        except Exception as exc:  # noqa: BLE001 - contained: the other loops are planned
-            if logs.never_contained(exc):
-                raise
-            skip(f.interview.loop_id, f.interview, exc)
-    return plans
-
-
-_LOOPS_TOLD: set[str] = set()  # loops whose planning failed, logged in this process
-
-
-def _skip_loop_once(loop_id: str, iv: Interview, exc: BaseException) -> None:
-    """Outside a pass (``status``, the daemon's status line): a loop whose planning fails is
-    logged once per process (the pass records it in the state's problems for ``status``)."""
-    if loop_id not in _LOOPS_TOLD:
-        _LOOPS_TOLD.add(loop_id)
-        logs.log_bug(f"planning the loop {loop_id}", exc)
 
 
 def addressed_to(raw: bytes) -> str:

@@ -6,24 +6,31 @@ here, and an address that contains one is refused, so no calendar text can add a
 
 from __future__ import annotations
 
-import mimetypes
+import functools
 import re
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interview_followup.daemon.keys import KEY_HEADER, message_id
 from interview_followup.daemon.model import Person
+
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 _CONTROL = re.compile(r"[\r\n\x00]+")
 # Header lines up to the hard limit of 998 characters (78 is a recommendation): where
 # Python folds a non-ASCII name or subject it may split it into encoded words at a space,
 # and mail programs drop the space between encoded words (RFC 2047), showing
 # "JoséŁukasiewicz". Unfolded, a header keeps its spaces inside one encoded word.
-_DRAFT_POLICY = SMTP.clone(max_line_length=998)
+# (``email`` is imported when a draft is built, not when ``status`` imports ``one_line``.)
+@functools.cache
+def _draft_policy():
+    from email.policy import SMTP
+
+    return SMTP.clone(max_line_length=998)
+
+
 _ADDR = re.compile(r"^[^@\s<>\"(),;:\\\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
@@ -36,6 +43,8 @@ def safe_address(person: Person) -> Address | None:
     """The header address of ``person``, or None if the address itself is unsafe."""
     if not _ADDR.match(person.email or ""):
         return None
+    from email.headerregistry import Address
+
     local, _, domain = person.email.rpartition("@")
     return Address(display_name=one_line(person.name), username=local, domain=domain)
 
@@ -53,6 +62,10 @@ def build_message(
     attachments: tuple[Path, ...] = (),
 ) -> tuple[bytes, list[str]]:
     """The draft's bytes and the warnings met while building it (refused addresses)."""
+    import mimetypes
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
     warnings: list[str] = []
     msg = EmailMessage()
     from_addr = safe_address(sender)
@@ -79,7 +92,7 @@ def build_message(
         msg.add_attachment(
             path.read_bytes(), maintype=maintype, subtype=subtype, filename=one_line(path.name)
         )
-    return _with_thread(msg.as_bytes(policy=_DRAFT_POLICY), in_reply_to, references), warnings
+    return _with_thread(msg.as_bytes(policy=_draft_policy()), in_reply_to, references), warnings
 
 
 # A Message-ID as it may be written back: "<...>" of printable ASCII without spaces or angle

@@ -10,6 +10,7 @@ one (``Templates`` says where each language's are looked for). Event text is onl
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +69,22 @@ _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 # is bounded by this many times the body's length), and people named in one problem line.
 CHECKED_NAMES = 50
 SHOWN_PEOPLE = 10
+
+
+DRAFT_TEMPLATES = {
+    "thank-you": "thank_you",
+    "followup": "followup",
+    "feedback-request": "feedback_request",
+    "decision-time": "decision_time",
+}
+
+
+def draft_template(step: str, thanked: bool = True) -> str:
+    """The template of a draft step. ``thanked``: a thank-you was really sent (seen in
+    Sent); without one the first follow-up does not thank "again" (``followup_first``)."""
+    if step == "followup" and not thanked:
+        return "followup_first"
+    return "followup_again" if step.startswith("followup-") else DRAFT_TEMPLATES[step]
 
 
 @dataclass(frozen=True)
@@ -230,12 +247,14 @@ def values_for(
 
 # Mailboxes no person reads, by their local part: no-reply and do-not-reply boxes, mail
 # systems, notification and calendar senders (``common.addresses.is_robot`` has more).
-_NO_REPLY = re.compile(
-    r"(?:^|[-_.+])(?:no[-_.]?reply|noreply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer|mailer[-_.]?daemon|"
-    r"postmaster|bounces?|notifications?|notify|calendar[-_.]?notifications?|automated|auto[-_.]?confirm|"
-    r"auto[-_.]?reply|autoresponder|system|alerts?|invitations?|jobs?[-_.]?notifications?)(?:$|[-_.+\d])",
-    re.IGNORECASE,
-)
+@functools.cache
+def _no_reply() -> re.Pattern:  # compiled on first use
+    return re.compile(
+        r"(?:^|[-_.+])(?:no[-_.]?reply|noreply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer|mailer[-_.]?daemon|"
+        r"postmaster|bounces?|notifications?|notify|calendar[-_.]?notifications?|automated|auto[-_.]?confirm|"
+        r"auto[-_.]?reply|autoresponder|system|alerts?|invitations?|jobs?[-_.]?notifications?)(?:$|[-_.+\d])",
+        re.IGNORECASE,
+    )
 
 
 def robot_reason(address: str, interview: Interview | None = None) -> str:
@@ -249,7 +268,7 @@ def robot_reason(address: str, interview: Interview | None = None) -> str:
     behalf = on_behalf(domain)
     if behalf is not None and behalf.kind == "ats" and not any(domain_in(domain, d) for d in own):
         return f"{behalf.name}, an applicant tracking system"
-    if _NO_REPLY.search(local) or is_robot(address):
+    if _no_reply().search(local) or is_robot(address):
         return "a no-reply or system address"
     return ""
 
