@@ -107,6 +107,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo, UTC
@@ -160,6 +161,8 @@ class ParsedCalendar:
     # (UID, recurrence id or "") -> (SEQUENCE, LAST-MODIFIED, DTSTAMP) of each component read
     versions: dict[tuple[str, str], tuple[int, datetime, datetime]] = field(default_factory=dict)
     floating: list[tuple[str, str]] = field(default_factory=list)  # (SUMMARY, UID) at floating times
+    # UID -> the version of its group (see ``_note_keys``): its expansions are cached under it
+    expansion_keys: dict[str, str | None] = field(default_factory=dict)
 
     def version(self, uid: str, recurrence_id: str = "") -> tuple[int, datetime, datetime]:
         """(SEQUENCE, LAST-MODIFIED, DTSTAMP) of the component an occurrence comes from:
@@ -215,7 +218,9 @@ class ParsedCalendar:
         notes: list[str] = []
         try:
             with work_budget(limits.SERIES_STEPS):
-                occurrences, capped = _occurrences(group, start, end)
+                key = self.expansion_keys.get(uid)
+                got = _cached_occurrences(key, group, start, end) if key else None
+                occurrences, capped = got if got is not None else _occurrences(group, start, end)
             recurring = _is_recurring(group)
             events = [self._event(occ, uid, tz, recurring, notes) for occ in occurrences]
         except TooMuchWork:
@@ -325,6 +330,122 @@ def _occurrences(
                 return out, True
             out.append(occurrence.as_component(False))
     return out, False
+
+
+# --- expansions kept between reads ------------------------------------------------------
+#
+# A UID's group is a function of its raw lines (every copy), the calendar's own properties
+# and the VTIMEZONE definitions its lines name: a hash of those is its version. Its
+# occurrences are expanded over the window and a margin (the window moves with the clock),
+# kept, and narrowed to each read's window by the library's own span check
+# (``Occurrence.is_in_span``, as ``between`` does). The work the expansion took is charged
+# to the read's budgets on every use, as if it ran again; an expansion over the margin that
+# reaches ``MAX_OCCURRENCES``, runs out of budget or fails is not used: the read expands the
+# window itself, as without the cache. LRU, at most ``MAX_CACHED_EXPANSIONS`` versions.
+
+EXPAND_BEFORE = timedelta(days=1)
+EXPAND_AFTER = timedelta(days=7)
+
+
+@dataclass(slots=True)
+class _Expansion:
+    start: datetime
+    end: datetime
+    items: list[tuple[object, icalendar.Event]] | None  # None: expand each window itself
+    steps: int
+    too_much: bool = False  # the expansion ran out of its budget: so would the window's
+
+
+_EXPANSIONS: OrderedDict[str, _Expansion] = OrderedDict()
+
+
+def clear_expansion_cache() -> None:
+    """Forget every kept expansion."""
+    _EXPANSIONS.clear()
+
+
+def _note_keys(parsed: ParsedCalendar, raw: _RawCalendar, events: list[_Block]) -> None:
+    """The version of each UID of ``events`` (None when it cannot be told: a UID in two
+    VCALENDARs of one file)."""
+    texts: dict[str, list[str]] = {}
+    for block in events:
+        uid = block.value("UID").strip()
+        if uid:
+            texts.setdefault(uid, []).append("\n".join(block.lines))
+    if not texts:
+        return
+    zones = {
+        b.value("TZID"): "\n".join(b.lines) for b in raw.blocks if b.name == "VTIMEZONE"
+    }
+    head = "\n".join(raw.header).encode()
+    for uid, parts in texts.items():
+        if uid in parsed.expansion_keys:
+            parsed.expansion_keys[uid] = None
+            continue
+        digest = hashlib.sha256(head)
+        used: set[str] = set()
+        for text in parts:
+            digest.update(b"\0")
+            digest.update(text.encode("utf-8", "surrogatepass"))
+            if "TZID" in text.upper():
+                for m in _TZID_PARAM.finditer(text):
+                    used.add(m.group(1) if m.group(1) is not None else m.group(2))
+        for tzid in sorted(used):
+            digest.update(b"\1" + tzid.encode("utf-8", "surrogatepass") + b"\2")
+            digest.update(zones.get(tzid, "").encode("utf-8", "surrogatepass"))
+        parsed.expansion_keys[uid] = digest.hexdigest()
+
+
+def _cached_occurrences(
+    key: str, group: icalendar.Calendar, start: datetime, end: datetime
+) -> tuple[list[icalendar.Event], bool] | None:
+    """``_occurrences`` from the kept expansion of this version, or None: expand it.
+    Raises ``TooMuchWork`` (the open budget spent) when the expansion needs more work than
+    the budget has left: expanding again would not fit either, and an interrupted dateutil
+    rule must not be asked again (its cache would then run on uncounted)."""
+    try:
+        entry = _EXPANSIONS.get(key)
+        if entry is not None and entry.start <= start and end <= entry.end:
+            _EXPANSIONS.move_to_end(key)
+        else:
+            entry = _expand_wide(group, start - EXPAND_BEFORE, end + EXPAND_AFTER)
+            _EXPANSIONS[key] = entry
+            _EXPANSIONS.move_to_end(key)
+            while len(_EXPANSIONS) > limits.MAX_CACHED_EXPANSIONS:
+                _EXPANSIONS.popitem(last=False)
+    except Exception:  # noqa: BLE001 - expanded the usual way, which reports what is wrong
+        return None
+    if entry.too_much or (entry.items is not None and not limits.charge(entry.steps)):
+        limits.exhaust()
+        raise TooMuchWork("the recurrence rule needs too much work to expand")
+    if entry.items is None:
+        return None
+    try:
+        return [component for occ, component in entry.items if occ.is_in_span(start, end)], False
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _expand_wide(group: icalendar.Calendar, start: datetime, end: datetime) -> _Expansion:
+    items: list[tuple[object, icalendar.Event]] | None = []
+    too_much = False
+    with limits.separate_budget(limits.SERIES_STEPS) as spent:
+        try:
+            series_list = recurring_ical_events.of(group).series
+            for series in series_list:
+                for occurrence in series.between(start, end):
+                    if len(items) == limits.MAX_OCCURRENCES:
+                        raise _Capped
+                    items.append((occurrence, occurrence.as_component(False)))
+        except TooMuchWork:
+            items, too_much = None, True
+        except Exception:  # noqa: BLE001 - the cap, bad data: expanded the usual way
+            items = None
+    return _Expansion(start, end, items, spent[0], too_much)
+
+
+class _Capped(Exception):
+    """An expansion over the margin reached ``MAX_OCCURRENCES``."""
 
 
 # A parse made for the window [start, end) keeps the single events that may fall into
@@ -864,6 +985,7 @@ def _read_components(parsed: ParsedCalendar, raw: _RawCalendar) -> icalendar.Cal
     events = _unique(events)
     if parsed.window is not None:
         events = _within(events, *parsed.window)
+    _note_keys(parsed, raw, events)
     together = _calendar(header, [line for b in events for line in b.lines])
     if together is not None:
         return together

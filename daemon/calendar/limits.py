@@ -188,3 +188,41 @@ else:  # pragma: no cover - a dateutil without this helper: the other bounds sti
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, the last one "…" when it was cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+# Expansions of events kept between reads (``ical``: one per event version, for a
+# window): enough for tens of thousands of events in the window, so an idle daemon
+# re-expands nothing; the least recently used ones go first, so memory stays bounded.
+MAX_CACHED_EXPANSIONS = 20_000
+
+
+@contextmanager
+def separate_budget(steps: int) -> Iterator[list[int]]:
+    """A budget of ``steps`` of its own (the open one is neither limited nor charged);
+    what was spent is in the yielded list's only item when the block ends."""
+    outer = getattr(_local, "left", None)
+    spent = [0]
+    _local.left = steps
+    try:
+        yield spent
+    finally:
+        spent[0] = steps - _local.left
+        _local.left = outer
+
+
+def charge(steps: int) -> bool:
+    """Spend ``steps`` from the open budget (False, and nothing spent, when it has not as
+    many left)."""
+    left = getattr(_local, "left", None)
+    if left is None:
+        return True
+    if steps > left:
+        return False
+    _local.left = left - steps
+    return True
+
+
+def exhaust() -> None:
+    """Spend all the open budget (as the step past it would): raise ``TooMuchWork`` next."""
+    if getattr(_local, "left", None) is not None:
+        _local.left = -1
