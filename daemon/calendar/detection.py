@@ -302,12 +302,13 @@ class Detector:
         decision = self.decide(event)
         return decision.words if decision.certainty else ""
 
-    def decide(self, event: CalendarEvent) -> Decision:
+    def decide(self, event: CalendarEvent, hints: Hints | None = None) -> Decision:
         """Whether ``event`` is an interview (clear, uncertain or none) and why, weighed by
         ``calendar.evidence``; the user's tag makes a clear one."""
         if self.is_ours(event):
             return NONE
-        return self.evidence.weigh(event, parse_hints(event.description), self.tagged(event))
+        hints = hints if hints is not None else parse_hints(event.description)
+        return self.evidence.weigh(event, hints, self.tagged(event))
 
     def tagged(self, event: CalendarEvent) -> str:
         """Why ``event`` carries one of the user's tags, in words, or ""."""
@@ -342,16 +343,16 @@ class Detector:
         return found
 
     def _interview(self, event: CalendarEvent, declined_too: bool, tracked: bool) -> Interview | None:
-        decision = self.decide(event)
+        hints = parse_hints(event.description)  # read once: for the decision and the interview
+        decision = self.decide(event, hints)
         certainty, found_by = decision.certainty, decision.words if decision.certainty else ""
         if tracked and not self.is_ours(event) and certainty != CLEAR:
             # the user's word settles it; what the event said by itself stays readable
             certainty, found_by = CLEAR, TRACKED + (f" (by itself uncertain: {found_by})" if found_by else "")
-        if not certainty or (not declined_too and self.declined(event)):
+        declined = self.declined(event)
+        if not certainty or (not declined_too and declined):
             return None
-        warnings: list[str] = []
-        hints = parse_hints(event.description)
-        warnings.extend(hints.warnings)
+        warnings: list[str] = list(hints.warnings)
         interviewers = self.interviewers(event, hints.contact)
         if len(interviewers) > limits.MAX_ATTENDEES:
             warnings.append(
@@ -364,16 +365,16 @@ class Detector:
         organizer = Person(clean_address(organizer.email).lower(), organizer.name) if organizer else None
         # the organizer's domain names the employer even when it is a robot (noreply@acme.com)
         people = [p for p in (*interviewers, hints.contact, organizer) if p is not None]
+        description = _plain_text(event.description[: limits.MAX_HINT_CHARS])  # read once, used thrice
         # a description that speaks of "our client": its writer's domain is an agency's
-        for_client = (organizer.domain,) if organizer and _FOR_CLIENT.search(
-            _plain_text(event.description[: limits.MAX_HINT_CHARS])) else ()
+        for_client = (organizer.domain,) if organizer and _FOR_CLIENT.search(description) else ()
         domains = self.employer_domains(people, for_client)
         names = [p.name for p in interviewers if p.name] + ([self.user_name] if self.user_name else [])
         title_company, title_role = company_from_title(
             event.summary, self.detection.keywords, self.tags, names
         )
         texts = (plain_title(clean_text(event.summary[: limits.MAX_TITLE_CHARS])),
-                 _plain_text(event.description[: limits.MAX_HINT_CHARS]), event.location[: limits.MAX_TITLE_CHARS],
+                 description, event.location[: limits.MAX_TITLE_CHARS],
                  # "Marlowe Kestrel Bank Recruiting" as the sender's name
                  "\n".join(p.name for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p and p.name))
         tenant = "" if domains or hints.company else tenant_of(
@@ -383,8 +384,7 @@ class Detector:
             warnings.append(NO_COMPANY)
         size, reason = size_of(company, domains, self.companies, hints.size)
         start, end = self.times(event)
-        language = from_text(event.summary[: limits.MAX_TITLE_CHARS],
-                             _plain_text(event.description[: limits.MAX_HINT_CHARS]))
+        language = from_text(event.summary[: limits.MAX_TITLE_CHARS], description)
         return Interview(
             loop_id=loop_id_for(event.uid, event.recurrence_id),
             uid=event.uid,
@@ -400,8 +400,8 @@ class Detector:
             size_reason=reason,
             domains=domains,
             all_day=event.all_day,
-            cancelled=event.status == "cancelled" or self.declined(event),
-            cancelled_reason="you declined it" if self.declined(event) else (
+            cancelled=event.status == "cancelled" or declined,
+            cancelled_reason="you declined it" if declined else (
                 "the event was cancelled" if event.status == "cancelled" else ""),
             timezone=event.timezone or self.tz.key,
             warnings=tuple(warnings),
