@@ -8,7 +8,7 @@ Rules:
   stray brackets, quotes and white space, a trailing dot. What is left is the address, its
   case kept; ``""`` when no address is left.
 - ``is_robot``: an address no person reads: no-reply and do-not-reply boxes, notification,
-  bounce, mailer-daemon and postmaster boxes, calendar servers (Google's
+  alert, invitation, auto-reply and system boxes, bounce, mailer-daemon and postmaster boxes, calendar servers (Google's
   ``calendar.google.com`` and its subdomains, Exchange's ``MicrosoftExchange...``
   system mailbox).
 - ``is_room``: a room or resource by its address (``room-4.12@``, ``conf.berlin@``,
@@ -39,7 +39,8 @@ _STRAY = " \t\r\n<>\"'`()[]{},;"
 def _robot_local() -> re.Pattern:  # compiled on first use
     return re.compile(
         r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify|"
-        r"mailer[-_.]?daemon|postmaster|bounces?|calendar[-_.]?(?:server|notification)s?)(?:$|[-_.+\d])"
+        r"mailer|mailer[-_.]?daemon|postmaster|bounces?|calendar[-_.]?(?:server|notification)s?|automated|"
+        r"auto[-_.]?confirm|auto[-_.]?reply|autoresponder|system|alerts?|invitations?)(?:$|[-_.+\d])"
         r"|^microsoftexchange[0-9a-f]{8,}$",
         re.IGNORECASE,
     )

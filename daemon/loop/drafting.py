@@ -10,7 +10,6 @@ one (``Templates`` says where each language's are looked for). Event text is onl
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -245,18 +244,6 @@ def values_for(
     }
 
 
-# Mailboxes no person reads, by their local part: no-reply and do-not-reply boxes, mail
-# systems, notification and calendar senders (``common.addresses.is_robot`` has more).
-@functools.cache
-def _no_reply() -> re.Pattern:  # compiled on first use
-    return re.compile(
-        r"(?:^|[-_.+])(?:no[-_.]?reply|noreply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer|mailer[-_.]?daemon|"
-        r"postmaster|bounces?|notifications?|notify|calendar[-_.]?notifications?|automated|auto[-_.]?confirm|"
-        r"auto[-_.]?reply|autoresponder|system|alerts?|invitations?|jobs?[-_.]?notifications?)(?:$|[-_.+\d])",
-        re.IGNORECASE,
-    )
-
-
 def robot_reason(address: str, interview: Interview | None = None) -> str:
     """Why no person reads mail to ``address``, in words ("an applicant tracking system
     (Greenhouse)", "a no-reply address"), or "" for a person (or a team) who may. A domain
@@ -268,7 +255,7 @@ def robot_reason(address: str, interview: Interview | None = None) -> str:
     behalf = on_behalf(domain)
     if behalf is not None and behalf.kind == "ats" and not any(domain_in(domain, d) for d in own):
         return f"{behalf.name}, an applicant tracking system"
-    if _no_reply().search(local) or is_robot(address):
+    if is_robot(address):
         return "a no-reply or system address"
     return ""
 
