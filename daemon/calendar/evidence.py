@@ -47,7 +47,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -142,7 +142,7 @@ class Vocabulary:
     endings: tuple[tuple[str, str], ...] = ()  # (ending, kind)
     max_words: int = 1
 
-    @property
+    @cached_property
     def prefix_lengths(self) -> tuple[int, ...]:
         return tuple(sorted({len(p) for p in self.prefixes}))
 
@@ -185,9 +185,32 @@ class Found:
     end: int = 0
 
 
+# the shipped vocabulary's words found in the texts read lately: a series repeats its title
+# and description in every occurrence, and passes read the same events again (bounded:
+# emptied when they hold more than ``MAX_FOUND_CHARS`` characters of text)
+_FOUND: dict[str, tuple[Found, ...]] = {}
+_found_chars = 0
+MAX_FOUND_CHARS = 1_000_000
+
+
 def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
     """The vocabulary's words in ``text``, in order, each phrase once per kind."""
-    vocab = vocab or vocabulary()
+    shipped = vocabulary()
+    if vocab is not None and vocab is not shipped:
+        return _find(text, vocab)
+    global _found_chars
+    known = _FOUND.get(text)
+    if known is None:
+        known = tuple(_find(text, shipped))
+        if _found_chars + len(text) > MAX_FOUND_CHARS:
+            _FOUND.clear()
+            _found_chars = 0
+        _FOUND[text] = known
+        _found_chars += len(text)
+    return list(known)
+
+
+def _find(text: str, vocab: Vocabulary) -> list[Found]:
     text = unicodedata.normalize("NFC", text)  # "ä" as one letter: a combining mark is no \w
     words = words_of(text)
     lengths = vocab.prefix_lengths
@@ -282,6 +305,19 @@ class _Tally:
             self.against.append(f"the {place} contains {quoted!r}{says}")
 
 
+MAX_REMEMBERED = 20_000  # entries (or characters of text) a memo of ``Evidence`` holds
+
+
+def _remembered(memo: dict, key: object, value: Any, size: int) -> Any:
+    """``value`` kept in ``memo`` under ``key`` (the memo emptied first when it is full),
+    unless it is bigger than a memo holds."""
+    if size <= MAX_REMEMBERED // 10:
+        if len(memo) >= MAX_REMEMBERED // 10:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
 class Evidence:
     """Weighs events for one user (``Detector`` makes one)."""
 
@@ -297,6 +333,10 @@ class Evidence:
         self.tz = tz
         self.keyword_re = keyword_re
         self.agencies = tuple(agencies)
+        # what depends on an event's text or people alone, for the events read lately (the
+        # occurrences of a series share them; ``_remembered`` bounds them)
+        self._named: dict[tuple[str, str], str] = {}
+        self._mine: dict[tuple, frozenset[str]] = {}
 
     def weigh(self, event: CalendarEvent, hints: Any = None, tagged: str = "") -> Decision:
         """The decision about ``event``. ``hints``: its description's hints (``company``,
@@ -359,6 +399,13 @@ class Evidence:
         """How the event names the user: "interviewer" when a line names them beside the
         word for interviewers ("Interviewers: Sam Rivera, Greta Lindholm"), "candidate"
         when it names them anywhere else, "" when it does not."""
+        key = (title, description)
+        found = self._named.get(key)
+        if found is None:
+            found = _remembered(self._named, key, self._naming(title, description), len(title) + len(description))
+        return found
+
+    def _naming(self, title: str, description: str) -> str:
         named = "candidate" if self._names_user(title) else ""
         for line in description[: limits.MAX_HINT_CHARS].splitlines()[:500]:
             if self._names_user(line):
@@ -371,13 +418,18 @@ class Evidence:
     def addresses_of_user(self, event: CalendarEvent) -> set[str]:
         """The user's addresses on this event: the configured ones, and any the event gives
         the user's name ("Rivera, Sam <sam.rivera@work.example>")."""
-        me = set(self.user_emails)
-        if self.user_name:
+        if not self.user_name:
+            return set(self.user_emails)
+        people = (event.organizer, *event.attendees[: limits.MAX_ATTENDEES])
+        found = self._mine.get(people)
+        if found is None:
+            me = set(self.user_emails)
             full = " ".join(self.user_name)
-            for who in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]):
+            for who in people:
                 if who is not None and who.name and same_name(who.name, full):
                     me.add(who.email.strip().lower())
-        return me
+            found = _remembered(self._mine, people, frozenset(me), len(people))
+        return set(found)
 
     def _people(self, event: CalendarEvent, t: _Tally, me: set[str]) -> None:
         org = event.organizer

@@ -109,7 +109,16 @@ class Rule:
     tier: int  # index in TIERS
     phrase: str  # as written in the rule file or config
     source: str  # "built-in (de)" or "config: replies.offer"
-    pattern: re.Pattern[str]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The phrase compiled, on first use (a pass with no reply to read compiles none)."""
+        return _compiled(self.phrase)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(phrase: str) -> re.Pattern[str]:
+    return compile_phrase(phrase)
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,7 @@ class Rules:
         if replies is not None:
             for key, outcome in KEYS.items():
                 for phrase in getattr(replies, key):
-                    extra.append(Rule(outcome, 0, phrase, f"config: replies.{key}", compile_phrase(phrase)))
+                    extra.append(Rule(outcome, 0, phrase, f"config: replies.{key}"))
             ignore = tuple(compile_phrase(p) for p in replies.ignore)
         return cls((*extra, *_builtin_rules()), ignore)
 
@@ -138,12 +147,14 @@ class Rules:
 @lru_cache(maxsize=1)
 def _builtin_rules() -> tuple[Rule, ...]:
     text = resources.files("interview_followup.daemon.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
-    return parse_rules(tomllib.loads(text))
+    # the shipped file's phrases compile (tests/test_classify.py): compiled on first use
+    return parse_rules(tomllib.loads(text), check=False)
 
 
-def parse_rules(data: dict) -> tuple[Rule, ...]:
+def parse_rules(data: dict, check: bool = True) -> tuple[Rule, ...]:
     """Rules from the rule file's shape: ``[LANG.OUTCOME]`` tables of ``strong`` and ``weak``
-    phrase lists. Raises ValueError naming the entry that cannot be used."""
+    phrase lists. Raises ValueError naming the entry that cannot be used (with ``check``,
+    each phrase compiled to see that it can be)."""
     out = []
     for lang, outcomes in data.items():
         for key, tiers in outcomes.items():
@@ -154,10 +165,11 @@ def parse_rules(data: dict) -> tuple[Rule, ...]:
                     raise ValueError(f"{RULES_FILE}: {lang}.{key}.{tier_name} is not strong, weak, mention or subject")
                 for phrase in phrases:
                     try:
-                        pattern = compile_phrase(phrase)
+                        if check:
+                            _compiled(phrase)
                     except (re.error, ValueError) as exc:
                         raise ValueError(f"{RULES_FILE}: {lang}.{key}: {phrase!r}: {exc}") from None
-                    out.append(Rule(KEYS[key], TIERS.index(tier_name), phrase, f"built-in ({lang})", pattern))
+                    out.append(Rule(KEYS[key], TIERS.index(tier_name), phrase, f"built-in ({lang})"))
     return tuple(out)
 
 
