@@ -60,3 +60,32 @@ def test_provider_health_keeps_when_a_failure_began_and_when_it_last_worked(tmp_
     h = s.health()["mailbox"]
     assert h.ok and h.since == h.last_ok == t0 + timedelta(hours=3)
     s.close()
+
+
+def test_an_intent_waits_for_the_disk_and_what_follows_it_does_not(tmp_path):
+    """The intent before an outside write is on the disk when ``record`` returns
+    (``synchronous=FULL``); the status after the write and the history line are committed
+    without waiting (a power cut may lose them; the intent is then settled by its key)."""
+    s = st.State.open(tmp_path)
+    now = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    said: list[str] = []
+    s.conn.set_trace_callback(said.append)
+
+    def settings_when(statement: str) -> str:
+        at = next(i for i, text in enumerate(said) if text.startswith(statement))
+        pragmas = [t for t in said[:at] if t.startswith("PRAGMA synchronous")]
+        return pragmas[-1] if pragmas else "PRAGMA synchronous=FULL"
+
+    intent = st.Artifact("k1", "loop1", "thank-you", "draft", st.INTENT_CREATE)
+    s.record(intent, now)
+    assert settings_when("INSERT INTO artifacts") == "PRAGMA synchronous=FULL"
+    said.clear()
+    s.record(st.Artifact("k1", "loop1", "thank-you", "draft", st.CREATED, "ref"), now)
+    assert settings_when("INSERT INTO artifacts") == "PRAGMA synchronous=NORMAL"
+    assert said[-1] == "PRAGMA synchronous=FULL"  # back for the next intent
+    said.clear()
+    s.add_history("loop1", now, "draft", "wrote the thank-you draft")
+    assert settings_when("INSERT INTO history") == "PRAGMA synchronous=NORMAL"
+    assert s.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert s.artifacts()["k1"].status == st.CREATED
+    s.close()

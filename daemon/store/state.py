@@ -495,8 +495,27 @@ class State:
                 for r in rows]
 
     def add_history(self, loop_id: str, at: datetime, kind: str, text: str) -> None:
-        self.conn.execute("INSERT INTO history(loop_id, at, kind, text) VALUES (?,?,?,?)",
-                          (loop_id, at.isoformat(), kind, text))
+        """One line of a loop's history; it reaches the disk with the next intent or
+        checkpoint (``_unhurried``): it tells what happened, it decides nothing."""
+        with self._unhurried():
+            self.conn.execute("INSERT INTO history(loop_id, at, kind, text) VALUES (?,?,?,?)",
+                              (loop_id, at.isoformat(), kind, text))
+
+    @contextmanager
+    def _unhurried(self, unhurried: bool = True) -> Iterator[None]:
+        """Statements committed without waiting for the disk (``synchronous=NORMAL``).
+        Killing the process loses nothing committed either way (the write-ahead log is in
+        the system's cache); only a power cut may lose such commits, and since the log is
+        written in order, any later commit that waits for the disk (an intent) takes them
+        to the disk with it. Inside a transaction the transaction's commit decides."""
+        if not unhurried or self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA synchronous=FULL")
 
     def history(self, loop_id: str) -> list[Entry]:
         """The loop's history, in the order it was written."""
@@ -629,7 +648,14 @@ class State:
         return {r[0]: Artifact(*r) for r in rows}
 
     def record(self, a: Artifact, now: datetime) -> None:
-        """Record an artifact's status, committed at once (intents must be durable)."""
+        """Record an artifact's status, committed at once. An intent is on the disk before
+        this returns (the write it announces may follow at once); any other status may wait
+        for the next intent or checkpoint to reach the disk (``_unhurried``): a power cut
+        that loses it leaves the intent, which the next pass settles by the key."""
+        with self._unhurried(a.status not in OPEN_INTENTS):
+            self._record(a, now)
+
+    def _record(self, a: Artifact, now: datetime) -> None:
         self.conn.execute(
             "INSERT INTO artifacts(key, loop_id, step, kind, status, ref, digest, note, inputs, previous, updated) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET status=excluded.status, "
