@@ -701,7 +701,8 @@ _CUES_BEFORE = tuple(
         ("es", "back", r"\b(?:de vuelta|de regreso|regresare|regreso|volvere|vuelvo|"
                        r"me reincorporo|me reincorporare|reincorporacion|de nuevo disponible|"
                        r"nuevamente disponible)"),
-        ("it", "back", r"\b(?:di ritorno|rientrero|rientro|tornero|(?:saro )?di nuovo (?:in ufficio|disponibile|raggiungibile))"),
+        ("it", "back", r"\b(?:di ritorno|rientrero|rientro(?: previsto| prevista)?|tornero|"
+                       r"(?:saro )?di nuovo (?:in ufficio|disponibile|raggiungibile))"),
         ("nl", "back", r"\b(?:terug|weer (?:aanwezig|op kantoor|bereikbaar|beschikbaar|aan het werk))"),
     )
 )
