@@ -73,7 +73,11 @@ CASES = {
     "en_configured_agency_invitation": Case(
         "Call – Acme backend role", CLEAR, attendees=(MYSELF,), organizer=Person("rita@hays.example", "Rita"),
         companies=Companies(agencies=("hays.example",))),
-    "en_word_only_in_the_description": Case("Acme", CLEAR, description="Interview with Jane Doe, Engineering Manager"),
+    # only the description speaks of it (as a mentor's call "to prepare your interviews" does): asked, not drafted
+    "en_word_only_in_the_description_is_asked": Case("Acme", UNCERTAIN, description="Interview with Jane Doe, Engineering Manager"),
+    "en_word_in_the_description_and_a_recruiter": Case(
+        "Acme", CLEAR, description="Interview with Jane Doe, Engineering Manager",
+        organizer=Person("recruiting@acme.example", "Acme Recruiting")),
     "en_screen_alone_on_a_saturday_with_a_video_link": Case(
         "Phone screen", CLEAR, attendees=ALONE, start=SATURDAY, description=ZOOM),
     "en_your_own_keyword": Case(

@@ -387,6 +387,11 @@ class Evidence:
         if positive <= 0 or hiring < 1:
             return Decision("", tuple(t.reasons), tuple(t.against), hiring, t.support)
         certainty = CLEAR if hiring >= 2 and hiring + t.support >= 3 else UNCERTAIN
+        if certainty == CLEAR and not title_vocab and not t.people:
+            # a thank-you needs more than a description that speaks of interviews (a mentor's
+            # call "to prepare your interviews"): the title or the people must say it too
+            certainty = UNCERTAIN
+            t.against.append("only its description speaks of hiring")
         return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support)
 
     def _names_user(self, text: str) -> bool:
