@@ -16,7 +16,10 @@ Rules every provider keeps (the contract tests in ``tests/contracts`` check them
   ``context.progress``; that is all a provider knows of how (or whether) they are shown.
 
 Providers are registered as entry points in the groups ``interview_followup.calendar``,
-``interview_followup.reminders`` and ``interview_followup.mailbox``. Each entry point
+``interview_followup.reminders`` and ``interview_followup.mailbox``. The built-in ones are
+also in ``BUILT_IN`` (a test keeps it in step with pyproject.toml): a built-in kind is found
+without reading the installed packages' entry points (tens of milliseconds at every start),
+which are read only for a kind that is not built in, or to list every kind. Each entry point
 names a class with a ``Settings`` dataclass (its config keys, validated by
 ``daemon.config``) and a classmethod ``open(settings, context)``.
 
@@ -36,7 +39,6 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -49,6 +51,26 @@ GROUPS = {
     "calendar": "interview_followup.calendar",
     "reminders": "interview_followup.reminders",
     "mailbox": "interview_followup.mailbox",
+}
+
+# the kinds shipped with the program, as pyproject.toml registers them: role -> kind -> "module:Class"
+_INTEGRATIONS = "interview_followup.integrations"
+BUILT_IN = {
+    "calendar": {
+        "ics": f"{_INTEGRATIONS}.ics_calendar:IcsCalendar",
+        "google": f"{_INTEGRATIONS}.google_calendar:GoogleCalendar",
+        "caldav": f"{_INTEGRATIONS}.caldav_calendar:CalDavCalendar",
+    },
+    "reminders": {
+        "ics": f"{_INTEGRATIONS}.ics_reminders:IcsReminders",
+        "google": f"{_INTEGRATIONS}.google_calendar:GoogleReminders",
+        "caldav": f"{_INTEGRATIONS}.caldav_reminders:CalDavReminders",
+    },
+    "mailbox": {
+        "maildir": f"{_INTEGRATIONS}.maildir_mailbox:MaildirMailbox",
+        "imap": f"{_INTEGRATIONS}.imap_mailbox:ImapMailbox",
+        "gmail": f"{_INTEGRATIONS}.gmail_mailbox:GmailMailbox",
+    },
 }
 
 
@@ -107,6 +129,11 @@ class ReminderSink(Protocol):
 
     def remove(self, key: str) -> None:
         """Remove the reminder with ``key``; absent is fine."""
+
+    def flush(self) -> None:
+        """Make the puts and removes made since the last ``flush`` durable, or raise (then
+        some or all of them may be lost: the caller redoes them). ``find`` sees them before.
+        A sink that writes each change at once does nothing here."""
 
     def place(self) -> str:
         """Where the reminders go, in words the user recognises (a file, a calendar's name),
@@ -191,17 +218,21 @@ class WatchableMailbox(Protocol):
 
 
 def provider_class(role: str, kind: str) -> Any:
-    """The class registered for ``kind`` in the group of ``role``, or None."""
-    if not any(ep.name == kind for ep in _registered(GROUPS[role])):
-        _entry_points.cache_clear()  # installed since the last reading? read them again
-    for ep in _registered(GROUPS[role]):
-        if ep.name == kind:
-            try:
+    """The class registered for ``kind`` in the group of ``role``, or None. A built-in kind
+    (``BUILT_IN``) is imported directly; the entry points are read only for another."""
+    try:
+        if kind in BUILT_IN[role]:
+            module, _, name = BUILT_IN[role][kind].partition(":")
+            return getattr(importlib.import_module(module), name)
+        if not any(ep.name == kind for ep in _registered(GROUPS[role])):
+            _entry_points.cache_clear()  # installed since the last reading? read them again
+        for ep in _registered(GROUPS[role]):
+            if ep.name == kind:
                 return ep.load()
-            except ImportError as exc:  # a broken install: say so in one line, not a traceback
-                raise NeedsUser(
-                    f'{role}.kind = "{kind}" cannot be loaded ({_why(exc)}; reinstall interview-followup)'
-                ) from None
+    except ImportError as exc:  # a broken install: say so in one line, not a traceback
+        raise NeedsUser(
+            f'{role}.kind = "{kind}" cannot be loaded ({_why(exc)}; reinstall interview-followup)'
+        ) from None
     return None
 
 
@@ -248,7 +279,8 @@ def _why(exc: ImportError) -> str:
 
 
 def known_kinds(role: str) -> list[str]:
-    return sorted(ep.name for ep in _registered(GROUPS[role]))
+    """Every kind of ``role``: the built-in ones and those other packages register."""
+    return sorted({*BUILT_IN[role], *(ep.name for ep in _registered(GROUPS[role]))})
 
 
 def _registered(group: str):
@@ -259,6 +291,8 @@ def _registered(group: str):
 
 @functools.cache
 def _entry_points():
+    from importlib.metadata import entry_points  # not at import: it costs more than the rest of start-up
+
     return entry_points()
 
 

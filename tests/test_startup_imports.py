@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 
 HEAVY = ("icalendar", "recurring_ical_events", "imapclient", "googleapiclient", "caldav")
@@ -47,7 +49,9 @@ def test_the_version_line_is_argparse_s():
 
 
 # what ``status`` shows is read from the state: it needs neither the pass (the engine, the
-# calendar detection, the mail rules and parsing) nor the network or calendar libraries
+# calendar detection, the mail rules and parsing) nor the network or calendar libraries; nor
+# the installed packages' metadata (the built-in providers are found without their entry
+# points), nor the email package (which importlib.metadata would bring)
 NOT_FOR_STATUS = (
     "interview_followup.daemon.engine.reconcile",
     "interview_followup.daemon.engine.attention",
@@ -60,6 +64,11 @@ NOT_FOR_STATUS = (
     "interview_followup.daemon.mail.parse",
     "http.client",
     "urllib.request",
+    "importlib.metadata",
+    "email",
+    "email.message",
+    "email.utils",
+    "ssl",
     *HEAVY,
 )
 
@@ -83,3 +92,84 @@ def test_status_on_the_example_imports_neither_the_pass_nor_the_mail_rules(tmp_p
     loaded = set(out.rpartition("MODULES ")[2].split())
     wrong = sorted(m for m in loaded if m in NOT_FOR_STATUS or m.split(".")[0] in HEAVY)
     assert not wrong, wrong
+
+
+def test_the_built_in_providers_are_the_ones_pyproject_registers():
+    """``providers.BUILT_IN`` finds a built-in kind without reading the entry points: it
+    must name what the entry points name, no more, no less."""
+    import tomllib
+
+    from interview_followup.daemon.providers import BUILT_IN, GROUPS
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    registered = {role: project["entry-points"][group] for role, group in GROUPS.items()}
+    assert BUILT_IN == registered
+
+
+def test_an_unknown_kind_still_reads_the_entry_points(monkeypatch):
+    from interview_followup.daemon import providers
+
+    class Point:
+        name = "elsewhere"
+
+        def load(self):
+            return Point
+
+    class Points:
+        def select(self, group):
+            return [Point()] if group == providers.GROUPS["calendar"] else []
+
+    monkeypatch.setattr(providers, "_entry_points", lambda: Points())
+    monkeypatch.setattr(providers._entry_points, "cache_clear", lambda: None, raising=False)
+    assert providers.provider_class("calendar", "elsewhere") is Point
+    assert providers.provider_class("calendar", "nowhere") is None
+    assert "elsewhere" in providers.known_kinds("calendar") and "ics" in providers.known_kinds("calendar")
+
+
+def test_the_commands_listed_for_a_quick_start_are_the_parser_s():
+    from interview_followup.daemon.cli.main import COMMANDS, build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert tuple(sub.choices) == COMMANDS
+
+
+@pytest.mark.parametrize("argv", [
+    ["status"], ["--config", "c.toml", "--now", "2026-11-20T18:00+01:00", "status", "acme", "--all", "--json"],
+    ["--config=c.toml", "-v", "--commit", "once", "--dry-run"], ["run", "--dry-run"],
+    ["debrief", "acme", "--note", "a", "--note", "b", "--clear", "notes", "--answer-by", "2026-12-01"],
+    ["close", "acme", "--outcome", "offer", "--note", "n"], ["snooze", "acme", "followup", "--until", "2026-12-01"],
+    ["reopen", "acme"], ["skip", "acme", "thank-you"], ["track", "uid"], ["ignore", "uid"], ["history", "a", "--json"],
+    ["board", "--output", "b.html", "--open"], ["doctor"], ["init"], ["install-service", "--no-sandbox", "--print"],
+    ["uninstall-service", "--dry-run"], ["config", "check"], ["completion", "fish"],
+])
+def test_a_command_s_own_parser_reads_it_as_the_whole_one_does(argv):
+    """``parse_args`` builds only the parser of the command named (``command_named``)."""
+    from interview_followup.daemon.cli.main import build_parser, command_named
+
+    only = command_named(argv)
+    assert only is not None
+    assert build_parser(only=only).parse_args(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--help"], ["-h", "status"], ["--conf", "c.toml", "status"], ["--config", "-c.toml", "status"],
+    ["--", "status"], ["-vv", "status"], ["stat"], ["--now"], ["--config", "c.toml"], ["acme", "status"],
+])
+def test_the_whole_parser_reads_what_is_not_plain(argv):
+    from interview_followup.daemon.cli.main import command_named
+
+    assert command_named(argv) is None
+
+
+@pytest.mark.parametrize("argv", [["status", "--bogus"], ["status", "-h"], ["close", "acme"],
+                                  ["snooze", "acme", "--until", "tomorrow"], ["config"], ["completion", "tcsh"]])
+def test_a_command_s_own_parser_says_what_the_whole_one_says(argv, capsys):
+    from interview_followup.daemon.cli.main import build_parser, command_named
+
+    said = []
+    for parser in (build_parser(only=command_named(argv)), build_parser()):
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args(argv)
+        out = capsys.readouterr()
+        said.append((exit_.value.code, out.out, out.err))
+    assert said[0] == said[1]

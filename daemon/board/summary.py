@@ -19,18 +19,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.board.snapshot import DraftsPlace, Snapshot
 from interview_followup.daemon.config import Config
-from interview_followup.daemon.loop.drafting import draft_template
 from interview_followup.daemon.errors import FollowupError
-from interview_followup.daemon.loop import language
-from interview_followup.daemon.loop.drafting import Templates, values_for
 from interview_followup.daemon.loop.planning import (DONE, DUE, SCHEDULED, UPCOMING, WAITING_ON_YOU, LoopPlan,
                                                      Step, action)
 from interview_followup.daemon.model import Person
 from interview_followup.daemon.store.state import CREATED, HELD, LEFT, PROBLEMS
+
+if TYPE_CHECKING:  # the drafting (templates, languages, names) is imported once a subject is rendered
+    from interview_followup.daemon.loop.drafting import Templates
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,9 @@ class _Subjects:
         self.templates: Templates | None = None
 
     def of(self, p: LoopPlan, s: Step) -> str:
+        from interview_followup.daemon.loop import language
+        from interview_followup.daemon.loop.drafting import Templates, draft_template, values_for
+
         cfg = self.config
         iv = p.interview
         try:

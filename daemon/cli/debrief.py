@@ -10,13 +10,15 @@ with it are added, so ``--clear notes --note TEXT`` replaces the notes.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.languages import SHIPPED, code_problem
-from interview_followup.daemon.config import Config
 from interview_followup.daemon.errors import NeedsUser
-from interview_followup.daemon.model import Debrief, Interview
+
+if TYPE_CHECKING:  # the parser reads CLEARABLE: importing this module stays cheap
+    from interview_followup.daemon.config import Config
+    from interview_followup.daemon.model import Debrief, Interview
 
 # --clear FIELD -> the Debrief field it empties
 CLEARABLE = {
@@ -34,12 +36,16 @@ CLEARABLE = {
 
 def cleared(debrief: Debrief, fields: list[str]) -> Debrief:
     """``debrief`` without the ``fields`` (names of ``CLEARABLE``)."""
+    from dataclasses import replace
+
     empty = {"answer_by": None, "contact": None, "role": "", "company": "", "language": ""}
     return replace(debrief, **{CLEARABLE[f]: empty.get(CLEARABLE[f], ()) for f in fields})
 
 
 def corrected(debrief: Debrief, args: argparse.Namespace) -> Debrief:
     """``debrief`` with the corrections given (``--role``, ``--company``, ``--language``)."""
+    from dataclasses import replace
+
     changes = {}
     for name in ("role", "company"):
         value = getattr(args, name, None)

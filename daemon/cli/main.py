@@ -31,13 +31,62 @@ EX_USER = 2
 EX_TEMPFAIL = 75
 
 
+# every command, in the order of the parser (a test keeps the two in step)
+COMMANDS = ("once", "run", "status", "board", "debrief", "close", "reopen", "snooze", "skip", "track", "ignore",
+            "history", "doctor", "init", "install-service", "uninstall-service", "config", "completion")
+_GLOBAL_FLAGS = ("--commit", "-v", "--verbose")
+_GLOBAL_WITH_VALUE = ("--config", "--now")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    return build_parser(only=command_named(argv)).parse_args(argv)
 
 
-def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
+def command_named(argv: list[str]) -> str | None:
+    """The command ``argv`` runs, when that is certain without argparse: the options before
+    it are the global ones, spelt out in full, and no value of theirs starts with "-". None
+    otherwise (an abbreviation, ``--help``, ``--``, a mistake): the whole parser then reads
+    ``argv``, as it would have."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _GLOBAL_FLAGS:
+            i += 1
+        elif arg in _GLOBAL_WITH_VALUE and i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+            i += 2
+        elif arg.partition("=")[0] in _GLOBAL_WITH_VALUE and "=" in arg:
+            i += 1
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+class _Unbuilt:
+    """The parser of a command this run does not use (``build_parser``'s ``only``): what is
+    added to it goes nowhere."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: self
+
+
+class _OnlyOne:
+    """The commands' ``add_parser``, building the parser of the command ``only`` alone: the
+    others' (argparse builds each in full, and reads none but the one named) would cost more
+    start-up than ``status`` itself."""
+
+    def __init__(self, sub, only: str) -> None:
+        self.sub, self.only = sub, only
+
+    def add_parser(self, name: str, **kwargs):
+        return self.sub.add_parser(name, **kwargs) if name == self.only else _Unbuilt()
+
+
+def build_parser(config_default: str | None = None, only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; ``completion`` and ``manpage`` are generated from it.
-    ``config_default`` replaces this machine's default config path in the help (the man page)."""
+    ``config_default`` replaces this machine's default config path in the help (the man page).
+    With ``only`` (a command ``command_named`` found), that command's parser is the only one
+    built: it reads that command's arguments as the whole one does, and is all a run needs."""
     from interview_followup.daemon.cli.debrief import CLEARABLE
     from interview_followup.daemon.cli.help_text import epilog
     from interview_followup.daemon.config import default_config_path
@@ -65,6 +114,8 @@ def build_parser(config_default: str | None = None) -> argparse.ArgumentParser:
                          "(without it, a preview)")
     ap.add_argument("-v", "--verbose", action="store_true", help="log more (never secrets or message text)")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    if only is not None:
+        sub = _OnlyOne(sub, only)
 
     once = sub.add_parser("once", help="one pass: read the calendar and mail, do what is due, print it")
     once.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")

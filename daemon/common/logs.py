@@ -27,10 +27,8 @@ with their traceback: they are bugs, and the test suite fails a test that logs o
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import numbers
 import os
 import sys
 import threading
@@ -74,6 +72,8 @@ def hide(secret: str, username: str = "") -> None:
 
 def secret_forms(secret: str, username: str = "") -> set[str]:
     """Every form of ``secret`` that ``hide`` registers (see there)."""
+    import base64  # here: a command that reads no secret (``status``) starts without it
+
     forms = {
         secret,
         secret.replace("\\", "\\\\").replace('"', '\\"'),  # IMAP quoted string, RFC 3501
@@ -208,6 +208,8 @@ def _where(record: logging.LogRecord) -> None:
 
 
 def _neutral_arg(arg: object) -> object:
+    import numbers  # here, not at start-up (loaded once, then a look-up)
+
     if arg is None or isinstance(arg, numbers.Number):
         return arg  # harmless, and keeps %d, %x and %g working
     if isinstance(arg, BaseException):
