@@ -530,6 +530,11 @@ class GoogleReminders(GoogleProvider):
         if self.tasks is not None:
             self.tasks.remove(key)
 
+    def flush(self) -> None:
+        """Nothing to write: each put and remove reached Google when it returned."""
+        if self.tasks is not None:
+            self.tasks.flush()
+
     def place(self) -> str:
         if self.settings.create_calendar:
             return f"the Google calendar {self.settings.create_calendar!r}"

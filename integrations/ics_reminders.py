@@ -8,23 +8,30 @@ Rules:
   description, so that it is never read as an interview even where the UID is rewritten;
   a reminder of ours without them is rewritten once by the next ``put``.
 - ``put`` replaces by UID and never leaves two events with one UID. A put that changes
-  nothing writes nothing; a put that changes the reminder gets a new DTSTAMP and a higher
-  SEQUENCE so that subscribed calendars pick the change up.
+  nothing leaves the file as it is; a put that changes the reminder gets a new DTSTAMP and
+  a higher SEQUENCE so that subscribed calendars pick the change up.
+- One write per pass: ``put`` and ``remove`` change the parsed file in memory (``find``
+  sees the change at once); ``flush`` writes the file once with all of them, and writes
+  nothing when nothing changed. Changes not flushed are dropped by ``close``; the engine
+  records a reminder as written only after ``flush`` returned, so a dropped change is an
+  open intent, redone by the next pass.
 - Everything in the file that is not ours (events whose UID lacks our suffix, time zones,
   to-dos, calendar properties) is kept line for line; only line endings become CRLF.
   The calendar name (X-WR-CALNAME) follows the configuration.
 - A file that cannot be read or parsed raises ``NeedsUser`` and is never overwritten.
 - Writes are atomic and durable: temp file in the same folder, fsync, ``os.replace``,
-  fsync of the folder; a ``put`` has reached the disk when it returns (the engine marks
-  the step done after that). A symlinked file is written through the link. Mode: at most
-  0644. Temp files that a killed write left beside the file (``.<name>.XXXXXXXX.tmp``, the
+  fsync of the folder; the changes have reached the disk when ``flush`` returns (the
+  engine marks the steps done after that). A symlinked file is written through the link.
+  Mode: at most 0644. Temp files that a killed write left beside the file (``.<name>.XXXXXXXX.tmp``, the
   pattern of ``common.files.replace_file``, nothing else) are removed before this
   process's first write, and when the sink is opened if older than a minute.
 - Linear work: the file is read and parsed once, then kept parsed while its inode, size,
   mtime and ctime stay the same (it is stat-ed before each use; a change by someone else
   means it is read again, and a change between our read and our write is ``Transient``,
-  never clobbered). Events are found by UID in a table; each put writes the file once,
-  from blocks encoded once. Nothing is built by repeated string concatenation.
+  never clobbered: the changes not yet written are dropped, and the ``flush`` that
+  follows raises ``Transient`` too, so that none of them is taken as written). Events are
+  found by UID in a table; each flush writes the file once, from blocks encoded once.
+  Nothing is built by repeated string concatenation.
 - Bounded text (``ical_reminders``): a reminder's title is cut to ``MAX_TITLE_CHARS``,
   its description to ``MAX_DESCRIPTION_CHARS``, its link to ``MAX_LINK_CHARS``.
 - Dry run: nothing is written.
@@ -129,7 +136,7 @@ class _Doc:
 
 @dataclass
 class _Cached:
-    stamp: tuple[int, ...]  # (device, inode, size, mtime_ns, ctime_ns)
+    stamp: tuple[int, ...] | None  # (device, inode, size, mtime_ns, ctime_ns); None: no file yet
     doc: _Doc | None  # None: the file is empty
 
 
@@ -144,6 +151,8 @@ class IcsReminders:
         self.context = context
         self._cache: _Cached | None = None
         self._cleaned = False  # temp files of killed writes removed (before the first write)
+        self._dirty = False  # the cached document holds changes not yet written (``flush``)
+        self._lost = False  # changes were dropped since the last flush: the next one raises
 
     @classmethod
     def open(cls, settings: Settings, context: ProviderContext) -> IcsReminders:
@@ -169,30 +178,34 @@ class IcsReminders:
         doc, before = self._load()
         if self.context.dry_run:
             return
+        # everything that may fail comes first; the document is changed only at the end
+        doc = doc or _Doc(props=[], items=[])
+        uid = reminder_uid(wanted.key)
+        found = doc.ours(uid)
+        changed = len(found) != 1
+        if found and doc.items[found[0]].marked() and self._reminder_of(doc.items[found[0]]) == wanted:
+            block = doc.items[found[0]]  # unchanged: keep it as it is, DTSTAMP included
+        else:
+            sequence = _sequence(doc.items[found[0]]) + 1 if found else 0
+            block = _event_block(wanted, stamp(self.context.clock), sequence)
+            changed = True
+        if not changed and not self._dirty and _header(doc.props, self.settings.calendar_name) == doc.props:
+            return  # nothing to write
         try:
-            doc = doc or _Doc(props=[], items=[])
-            uid = reminder_uid(wanted.key)
-            found = doc.ours(uid)
-            changed = len(found) != 1
-            if found and doc.items[found[0]].marked() and self._reminder_of(doc.items[found[0]]) == wanted:
-                block = doc.items[found[0]]  # unchanged: keep it as it is, DTSTAMP included
-            else:
-                sequence = _sequence(doc.items[found[0]]) + 1 if found else 0
-                block = _event_block(wanted, stamp(self.context.clock), sequence)
-                changed = True
             if found:
                 doc.set(found[0], block)
                 for i in found[1:]:
                     doc.delete(i)
             else:
                 doc.append(block)
-            self._write(doc, before, changed)
+            self._cache = _Cached(before, doc)
+            self._dirty = True
         except BaseException:
-            self._cache = None  # the parsed file may now differ from the file: read it again
+            self._drop()
             raise
 
     def remove(self, key: str) -> None:
-        doc, before = self._load()
+        doc, _ = self._load()
         if doc is None or self.context.dry_run:
             return
         found = doc.ours(reminder_uid(key))
@@ -201,10 +214,29 @@ class IcsReminders:
         try:
             for i in found:
                 doc.delete(i)
-            self._write(doc, before, True)
+            self._dirty = True
         except BaseException:
-            self._cache = None
+            self._drop()
             raise
+
+    def flush(self) -> None:
+        """Write the file once with the puts and removes since the last flush (nothing
+        when none changed it). ``Transient`` when changes were dropped meanwhile (the file
+        changed under them) or the file changed since it was read: none is then written."""
+        if self._lost:  # none of the changes since the last flush is written
+            self._cache, self._dirty, self._lost = None, False, False
+            raise Transient(f"reminders file {self.path} changed while it was being updated; "
+                            "its reminders are written again on the next pass")
+        if not self._dirty or self._cache is None or self.context.dry_run:
+            self._dirty = False
+            return
+        try:
+            self._write(self._cache.doc or _Doc(props=[], items=[]), self._cache.stamp)
+        except BaseException:
+            self._drop()
+            self._lost = False  # this flush reports it
+            raise
+        self._dirty = False
 
     def place(self) -> str:
         return str(self.path)
@@ -226,7 +258,16 @@ class IcsReminders:
         return [Check("reminders file", writable, detail + ("" if writable else "; not writable"))]
 
     def close(self) -> None:
+        """Forget the parsed file; changes not flushed are dropped (their intents stay open)."""
         self._cache = None
+        self._dirty = self._lost = False
+
+    def _drop(self) -> None:
+        """Forget the parsed file, and the changes not yet written (the next flush says so)."""
+        self._cache = None
+        if self._dirty:
+            self._lost = True
+        self._dirty = False
 
     # --- reading ----------------------------------------------------------------------
 
@@ -241,7 +282,16 @@ class IcsReminders:
 
     def _load(self) -> tuple[_Doc | None, tuple[int, ...] | None]:
         """The parsed file (None when missing or empty) and the stamp it was read at
-        (None when missing). Read again only when the file changed."""
+        (None when missing). Read again only when the file changed; while it holds changes
+        not yet written, a file changed by someone else drops them and is ``Transient``."""
+        if self._dirty and self._cache is not None:
+            now = self._stamp()
+            if now == self._cache.stamp:
+                return self._cache.doc, now
+            self._drop()
+            what = "vanished" if now is None else "changed"
+            raise Transient(f"{self.path} {what} while it was being updated; "
+                            "its reminders are written again on the next pass")
         for _ in range(3):
             before = self._stamp()
             if before is None:
@@ -297,11 +347,8 @@ class IcsReminders:
 
     # --- writing ----------------------------------------------------------------------
 
-    def _write(self, doc: _Doc, before: tuple[int, ...] | None, changed: bool) -> None:
-        props = _header(doc.props, self.settings.calendar_name)
-        if not changed and props == doc.props:
-            return
-        doc.props = props
+    def _write(self, doc: _Doc, before: tuple[int, ...] | None) -> None:
+        doc.props = _header(doc.props, self.settings.calendar_name)
         data = doc.render()
         target = Path(os.path.realpath(self.path))
         with self._errors():

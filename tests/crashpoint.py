@@ -1,7 +1,10 @@
 """Run the command line, killing the process with SIGKILL around its Nth external write.
 
-Usage: python tests/crashpoint.py N before|after -- ARGS...
-Exits 3 without a kill when the pass made fewer than N writes. Test code only.
+Usage: python tests/crashpoint.py N before|after[:METHOD] -- ARGS...
+The writes counted are the mailbox's draft writes and removals and the reminder sink's
+puts, removes and flushes (the flush is what reaches the file); with ``:METHOD`` (e.g.
+``before:flush``) only the calls of that method. Exits 3 without a kill when the pass
+made fewer than N of them. Test code only.
 """
 
 import os
@@ -13,7 +16,7 @@ from interview_followup.integrations.maildir_mailbox import MaildirMailbox
 
 from interview_followup.daemon.cli.main import main
 
-target, when = int(sys.argv[1]), sys.argv[2]
+target, (when, _, only) = int(sys.argv[1]), sys.argv[2].partition(":")
 argv = sys.argv[sys.argv.index("--") + 1 :]
 count = 0
 
@@ -23,6 +26,8 @@ def wrap(cls, name):
 
     def write(self, *args, **kwargs):
         global count
+        if only and name != only:
+            return real(self, *args, **kwargs)
         count += 1
         if count == target and when == "before":
             os.kill(os.getpid(), signal.SIGKILL)
@@ -34,7 +39,7 @@ def wrap(cls, name):
     setattr(cls, name, write)
 
 
-for cls, names in ((MaildirMailbox, ("write_draft", "remove_draft")), (IcsReminders, ("put", "remove"))):
+for cls, names in ((MaildirMailbox, ("write_draft", "remove_draft")), (IcsReminders, ("put", "remove", "flush"))):
     for name in names:
         wrap(cls, name)
 

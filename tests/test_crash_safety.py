@@ -19,6 +19,8 @@ import sys
 import time
 from collections import Counter
 
+import pytest
+
 from conftest import ACME, REPO, World, vevent
 
 GLOBEX = vevent("globex-1@test", "20261118T100000", "20261118T110000", "Interview: SRE @ Globex",
@@ -207,3 +209,78 @@ def test_a_failed_write_is_retried_on_the_next_pass(world, monkeypatch):
     monkeypatch.setattr(MaildirMailbox, "write_draft", real)
     world.once("2026-11-17T16:05:00+01:00")
     assert len(world.drafts()) == 1
+
+
+# --- the reminders file is written once per pass (issue 17) --------------------------------
+
+
+def _killed(world: World, point: str, n: int, now: str) -> subprocess.CompletedProcess:
+    hook = str(REPO / "tests" / "crashpoint.py")
+    args = command(world, "once", now=now)
+    return subprocess.run([sys.executable, hook, str(n), point, "--", *args[3:]],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def _reminder_steps(world: World) -> dict[str, str]:
+    with sqlite3.connect(world.state_dir / "state.sqlite3") as conn:
+        return dict(conn.execute("SELECT key, status FROM artifacts WHERE kind = 'reminder'"))
+
+
+@pytest.mark.parametrize("points,n", [(("after:put", "after:remove"), 2), (("before:flush",) * 2, 1),
+                                      (("after:flush",) * 2, 1)])
+def test_killed_between_the_puts_the_flush_and_the_records_the_next_pass_ends_with_one_of_each(tmp_path, points, n):
+    """Killed while reminders are put in memory, just before the one write of the pass, or
+    after it and before the steps are recorded: the next pass ends with exactly one copy of
+    each reminder (as a clean run has them) and every step recorded."""
+    passes = [((ACME, GLOBEX), "2026-11-16T09:00:00+01:00"),  # reminders added
+              ((ACME,), "2026-11-17T16:00:00+01:00")]  # Globex's removed
+    reference, crashed = World(tmp_path / "reference"), World(tmp_path / "crashed")
+    for (calendar, now), point in zip(passes, points):
+        reference.set_calendar(*calendar)
+        run_to_end(reference, command(reference, "once", now=now))
+        crashed.set_calendar(*calendar)
+        before = crashed.reminders_file.read_bytes() if crashed.reminders_file.exists() else b""
+        killed = _killed(crashed, point, n, now)
+        assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+        assert_no_duplicates(crashed)
+        assert open_intents(crashed) > 0  # the steps of the killed pass are not recorded as done
+        after = crashed.reminders_file.read_bytes() if crashed.reminders_file.exists() else b""
+        assert (after == before) == (point != "after:flush")  # only the flush writes the file
+        run_to_end(crashed, command(crashed, "once", now=now))
+        assert_no_duplicates(crashed)
+        assert open_intents(crashed) == 0
+        assert snapshot(crashed)[1] == snapshot(reference)[1]
+        assert _reminder_steps(crashed) == _reminder_steps(reference)
+    final = subprocess.run(command(crashed, "once", now=passes[-1][1]), cwd=REPO, capture_output=True, text=True)
+    assert final.returncode == 0 and "nothing to do" in final.stdout, final.stdout + final.stderr
+    assert snapshot(crashed)[1] == snapshot(reference)[1]
+
+
+def test_a_failed_flush_leaves_the_reminders_to_the_next_pass_and_claims_none_of_them(world, monkeypatch):
+    from interview_followup.daemon.errors import Transient
+    from interview_followup.integrations.ics_reminders import IcsReminders
+
+    real = IcsReminders.flush
+
+    def busy(self):
+        raise Transient("reminders file busy")
+
+    def refuse(self):
+        real(self)  # nothing wrong with the file...
+        raise Transient("reminders file busy")  # ...but the answer says otherwise
+
+    world.set_calendar(ACME)
+    monkeypatch.setattr(IcsReminders, "flush", busy)
+    r = world.cli("once", now="2026-11-17T16:00:00+01:00")
+    assert r.code == 75 and "reminders file busy" in r.err + r.out
+    assert "the reminder" not in r.out  # nothing said of reminders that were not written
+    assert "write the thank-you draft" in r.out  # the mailbox's work is kept
+    assert world.reminder_uids() == [] and open_intents(world) == 4
+    monkeypatch.setattr(IcsReminders, "flush", refuse)  # written, then an error: taken as not written
+    assert world.cli("once", now="2026-11-17T16:01:00+01:00").code == 75
+    assert len(world.reminder_uids()) == 4 and open_intents(world) == 4
+    monkeypatch.setattr(IcsReminders, "flush", real)
+    r = world.once("2026-11-17T16:02:00+01:00")
+    assert r.out.count("add the reminder") == 4
+    assert len(world.reminder_uids()) == 4 and len(set(world.reminder_uids())) == 4 and open_intents(world) == 0
+    assert "nothing to do" in world.once("2026-11-17T16:03:00+01:00").out

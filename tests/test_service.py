@@ -702,6 +702,9 @@ def test_no_sign_in_reminder_goes_to_a_reminder_sink_that_fails_itself(world):
         def remove(self, key):
             raise AssertionError("written to a failing sink")
 
+        def flush(self):
+            raise AssertionError("written to a failing sink")
+
     state = State.open(world.state_dir)
     try:
         failing = {"mailbox": ("sign-in", "refused"), "reminders": ("sign-in", "token revoked")}

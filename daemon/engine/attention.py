@@ -18,10 +18,12 @@ means, never quoted.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,15 +58,21 @@ def sign_in_key(role: str) -> str:
 
 
 def account_reminders(state: State, sink, failing: dict[str, tuple[str, str]], now: datetime,
-                      dry_run: bool = False) -> list[str]:
+                      dry_run: bool = False,
+                      later: list[tuple[Callable[[], None], str]] | None = None) -> list[str]:
     """Keep one reminder per calendar or mailbox whose sign-in must be renewed; remove it
     when that provider works again. Returns what was done, in words.
 
     ``failing`` is the pass's role -> (problem, message); a transient failure leaves things
-    as they are. Nothing is done when the reminder sink failed in this pass."""
+    as they are. Nothing is done when the reminder sink failed in this pass.
+
+    Each change is recorded done only once the sink flushed it (``ReminderSink.flush``):
+    with ``later``, the caller flushes, and (record it, what was done) is appended there for
+    each change; without, the sink is flushed here."""
     if "reminders" in failing:
         return []
-    done: list[str] = []
+    changes: list[tuple[Callable[[], None], str]] = [] if later is None else later
+    first = len(changes)
     would = "would " if dry_run else ""
     artifacts = state.artifacts()
     for role in SIGN_IN_ROLES:
@@ -77,14 +85,19 @@ def account_reminders(state: State, sink, failing: dict[str, tuple[str, str]], n
             reminder = _sign_in_reminder(key, role, failure[1], now)
             _record(state, key, role, INTENT_CREATE, now)
             sink.put(reminder)
-            _record(state, key, role, CREATED, now)
-            done.append(f"{would}add the reminder {reminder.title!r}")
+            changes.append((functools.partial(_record, state, key, role, CREATED, now),
+                            f"{would}add the reminder {reminder.title!r}"))
         elif failure is None and current is not None and current.status in (CREATED, *OPEN_INTENTS):
             _record(state, key, role, INTENT_REMOVE, now)
             sink.remove(key)
-            _record(state, key, role, REMOVED, now)
-            done.append(f"{would}remove the reminder to sign in to the {ROLE_WORDS[role]} again: it works again")
-    return done
+            changes.append((functools.partial(_record, state, key, role, REMOVED, now),
+                            f"{would}remove the reminder to sign in to the {ROLE_WORDS[role]} again: it works again"))
+    mine = changes[first:]
+    if later is None and mine:
+        getattr(sink, "flush", lambda: None)()  # a sink made before ``flush`` writes at once
+        for record, _ in mine:
+            record()
+    return [text for _, text in mine]
 
 
 def _sign_in_reminder(key: str, role: str, detail: str, now: datetime) -> Reminder:

@@ -5,6 +5,12 @@ the difference real, recording an intent before every external write and the res
 after it. An intent left open by a crash is resolved by looking for the artifact's key
 before writing again, so no pass ever creates a second copy of anything.
 
+Reminders are written once per pass: each ``put``/``remove`` follows its intent, and one
+``ReminderSink.flush`` after the pass's reminder work (``_write_reminders``, also when a
+part failed or the pass is stopping) makes them durable; only then are they recorded as
+done (and what the pass said of them kept). A flush that fails leaves their intents open
+for the next pass, which puts again (a put replaces by key) and takes back what was said.
+
 Containment: nothing from outside stops a pass. An unexpected exception (one that is no
 ``FollowupError``: a bug, or an answer nobody planned for) is caught where it happened:
 - reading one event (its detection), one message (what it means), planning one loop, or
@@ -224,6 +230,8 @@ class Engine:
         self._problems_before: set[str] | None = None
         self._told: set[str] = set()  # unexpected provider failures logged in this pass
         self._intents: dict[str, str] = {}  # artifact key -> the intent recorded in this pass (for history)
+        # reminder changes put in the sink and not yet flushed: (record it as done, its line in report.actions)
+        self._unwritten: list[tuple[Callable[[], None], int]] = []
 
     # --- the pass ------------------------------------------------------------------
 
@@ -234,12 +242,14 @@ class Engine:
             self.done.add("mailbox")
         plans = self.plans()
         self.done.add("plan")
-        if self._guarded("drafts and reminders", lambda: self.reconcile(plans)) and not self.report.failing \
-                and not self.stopping():
-            self.done.add("reconcile")
-        if self._guarded("reminders", lambda: self.report.actions.extend(account_reminders(
-                self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run))):
-            self.done.add("reminders")
+        reconciled = self._guarded("drafts and reminders", lambda: self.reconcile(plans)) \
+            and not self.report.failing and not self.stopping()
+        accounted = self._guarded("reminders", self._account_reminders)
+        if self._write_reminders():  # the reminders of this pass, in one write
+            if reconciled:
+                self.done.add("reconcile")
+            if accounted:
+                self.done.add("reminders")
         self.report.next_due = next_due(plans, self.now)
         self.report.whole = self.done >= {"calendar", "mailbox", "plan", "reconcile", "reminders"} \
             and not self.skipped and not self.stopping()
@@ -247,6 +257,54 @@ class Engine:
         self.report.plans = plans_from_state(self.state, self.config, self.now, self._skip_loop)
         self.report.notices = {} if self.dry_run else self._notices()
         return self.report
+
+    def _account_reminders(self) -> None:
+        later: list[tuple[Callable[[], None], str]] = []
+        account_reminders(self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run,
+                          later=later)
+        for record, text in later:
+            self.report.actions.append(text)
+            self._unwritten.append((record, len(self.report.actions) - 1))
+
+    def _unflushed(self, record: Callable[[], None], action: str) -> None:
+        """A reminder change put in the sink: ``action`` is said now, and taken back when
+        the flush fails; ``record`` (its step done) runs after the flush."""
+        self._say(action)
+        self._unwritten.append((record, len(self.report.actions) - 1))
+
+    def _write_reminders(self) -> bool:
+        """Flush the reminder sink once (``ReminderSink.flush``), then record the changes
+        it made durable. When it fails, their intents stay open (the next pass does them
+        again), what was said of them is taken back, and the sink fails for this pass as
+        when a step failed. False when it failed."""
+        pending, self._unwritten = self._unwritten, []
+        # a sink made before ``flush`` existed writes each change at once
+        flush = getattr(self.providers.reminders, "flush", lambda: None)
+        try:
+            flush()
+        except (NeedsUser, Transient) as exc:
+            self._take_back(pending)
+            if "reminders" not in self.report.failing:  # else the failure was already told
+                self._failed("reminders", exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - contained: see the module
+            if logs.never_contained(exc):
+                raise
+            self._take_back(pending)
+            self._failed_unexpectedly("reminders", exc)
+            return False
+        if not pending:
+            return True
+        return self._guarded("reminders", lambda: self._record_written(pending))
+
+    def _record_written(self, pending: list[tuple[Callable[[], None], int]]) -> None:
+        with self.state.transaction():
+            for record, _ in pending:
+                record()
+
+    def _take_back(self, pending: list[tuple[Callable[[], None], int]]) -> None:
+        for line in sorted((line for _, line in pending), reverse=True):
+            del self.report.actions[line]
 
     def _guarded(self, part: str, work) -> bool:
         """Run one part of the pass; True when it ran whole. A ``FollowupError`` marks the
@@ -940,17 +998,18 @@ class Engine:
             fresh = current is None or current.status in (REMOVED, INTENT_CREATE)
             self._record(step, INTENT_CREATE if fresh else INTENT_UPDATE, "", digest)
             sink.put(reminder)
-            self._record(step, CREATED, reminder.key, digest)
             verb = "add" if fresh else "update"
-            self._say(f"{verb} the reminder {reminder.title!r} on {self._when(reminder.start)} "
-                      f"in {logs.neutral(sink.place())}")
+            # done once flushed (``_write_reminders``)
+            self._unflushed(lambda: self._record(step, CREATED, reminder.key, digest),
+                            f"{verb} the reminder {reminder.title!r} on {self._when(reminder.start)} "
+                            f"in {logs.neutral(sink.place())}")
             return
         if current is None or current.status not in (CREATED, *OPEN_INTENTS):
             return
         self._record(step, INTENT_REMOVE, current.ref, current.digest)
         sink.remove(step.key)
-        self._record(step, REMOVED, current.ref, current.digest)
-        self._say(f"remove the reminder for {step.name} of {describe(iv)} ({p.reason or step.detail})")
+        self._unflushed(lambda: self._record(step, REMOVED, current.ref, current.digest),
+                        f"remove the reminder for {step.name} of {describe(iv)} ({p.reason or step.detail})")
 
     def _render_reminder(self, p: LoopPlan, step: Step, artifacts, debriefs) -> Reminder:
         cfg = self.config
@@ -1122,6 +1181,9 @@ class DryRunReminders:
         pass
 
     def remove(self, key: str) -> None:
+        pass
+
+    def flush(self) -> None:
         pass
 
     def place(self) -> str:

@@ -6,6 +6,10 @@ provides:
 - fixture ``sink``: an open sink on an empty calendar;
 - method ``stored_keys(sink)``: the keys of every reminder actually stored, one entry per
   stored object (so that duplicates show), read from the calendar itself.
+
+Puts and removes are durable once ``flush`` returned (a sink may keep them until then, as
+the .ics file does to write once per pass); ``find`` sees them at once. The tests flush
+before they read the calendar itself.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ class ReminderSinkContract:
         plain = replace(task, task=False, link="")
         sink.put(plain)
         assert sink.find(task.key) == plain
+        sink.flush()
         assert self.stored_keys(sink) == [task.key]
 
     def test_put_twice_keeps_one_and_updates_it(self, sink):
@@ -76,6 +81,7 @@ class ReminderSinkContract:
         sink.put(moved)
         sink.put(moved)
         assert sink.find(moved.key) == moved
+        sink.flush()
         assert self.stored_keys(sink) == [moved.key]
 
     def test_reminders_are_told_apart_by_key(self, sink):
@@ -86,6 +92,7 @@ class ReminderSinkContract:
         sink.remove(a.key)
         assert sink.find(a.key) is None
         assert sink.find(b.key) == b
+        sink.flush()
         assert self.stored_keys(sink) == [b.key]
 
     def test_remove(self, sink):
@@ -93,6 +100,7 @@ class ReminderSinkContract:
         sink.put(reminder)
         sink.remove(reminder.key)
         assert sink.find(reminder.key) is None
+        sink.flush()
         assert self.stored_keys(sink) == []
 
     def test_removing_an_absent_reminder_is_fine(self, sink):
@@ -107,3 +115,31 @@ class ReminderSinkContract:
         assert sink.find("00000000.nothing") is None
         sink.put(make_reminder())
         assert sink.find("00000000.nothing") is None
+
+    def test_puts_and_removes_are_stored_once_flushed(self, sink):
+        a = make_reminder("aaaaaaaa.debrief", title="A")
+        b = make_reminder("bbbbbbbb.follow-up-reminder", title="B")
+        c = make_reminder("cccccccc.thank-you-reminder", title="C")
+        sink.put(a)
+        sink.put(b)
+        sink.put(c)
+        sink.remove(a.key)
+        moved = replace(b, title="B moved")
+        sink.put(moved)
+        # seen before the flush
+        assert sink.find(a.key) is None
+        assert sink.find(b.key) == moved
+        sink.flush()
+        assert sorted(self.stored_keys(sink)) == sorted([b.key, c.key])
+        assert sink.find(b.key) == moved and sink.find(c.key) == c
+        sink.remove(c.key)
+        sink.flush()
+        assert self.stored_keys(sink) == [b.key]
+
+    def test_a_flush_with_nothing_to_write_is_fine(self, sink):
+        sink.flush()
+        sink.flush()
+        sink.put(make_reminder())
+        sink.flush()
+        sink.flush()
+        assert self.stored_keys(sink) == [make_reminder().key]
