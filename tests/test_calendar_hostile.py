@@ -456,6 +456,7 @@ def written_reminder(tmp_path: Path) -> str:
     sink = IcsReminders.open(Settings(), sink_context(tmp_path))
     sink.put(Reminder(key="3f2a9c1b.debrief", title="Debrief: Interview with Acme",
                       start=datetime(2024, 6, 10, 12, tzinfo=UTC), description="How did the interview go?"))
+    sink.flush()
     return (tmp_path / "reminders.ics").read_bytes().decode()
 
 
@@ -507,6 +508,7 @@ def test_a_reminder_of_an_older_version_gets_its_marks_on_the_next_put(tmp_path:
                       duration=timedelta(0), alarm_before=timedelta(0))
     assert sink.find(wanted.key) == wanted
     sink.put(wanted)
+    sink.flush()
     text = path.read_bytes().decode()
     assert REMINDER_PROPERTY in text and "SEQUENCE:1" in text and text.count("BEGIN:VEVENT") == 1
 
@@ -531,6 +533,7 @@ big = "Interview " + "x" * 5_000_000
 t0 = time.monotonic()
 for i in range(50):
     sink.put(Reminder(key=f"k{i}.debrief", title=big, description=big, start=datetime(2024, 6, 10, 12, tzinfo=timezone.utc)))
+sink.flush()
 seconds = time.monotonic() - t0
 found = sink.find("k0.debrief")
 print(json.dumps({"seconds": seconds, "title": found.title, "description": len(found.description),
@@ -564,6 +567,7 @@ sink = IcsReminders.open(Settings(), ctx)
 t0 = time.monotonic()
 for i in range(5):
     sink.put(Reminder(key=f"k{i}.debrief", title="Debrief", start=datetime(2024, 6, 10, 12, tzinfo=timezone.utc)))
+    sink.flush()  # each pass writes the file once: five passes
 print(json.dumps({"seconds": time.monotonic() - t0, "kept": folded in (base / "reminders.ics").read_bytes().decode()}))
 """
     found = bounded(code, root=str(tmp_path))
@@ -579,6 +583,7 @@ def test_the_reminders_file_is_read_once_while_it_is_unchanged(tmp_path: Path, m
     for i in range(20):
         sink.find("a.debrief")
         sink.put(Reminder(key=f"k{i}.debrief", title="K", start=datetime(2024, 6, 10, 12, tzinfo=UTC)))
+    sink.flush()
     assert reads == []  # its own writes keep the parsed file current
     path = tmp_path / "reminders.ics"
     text = path.read_text()
@@ -597,6 +602,7 @@ def test_temp_files_of_killed_writes_are_removed_before_the_first_write(tmp_path
     sink = IcsReminders.open(Settings(), sink_context(tmp_path))
     assert all(p.exists() for p in ours)  # fresh: maybe a write in progress, left at open
     sink.put(Reminder(key="a.debrief", title="A", start=datetime(2024, 6, 10, 12, tzinfo=UTC)))
+    sink.flush()
     assert not any(p.exists() for p in ours)
     assert all(p.exists() for p in others)
 
@@ -618,6 +624,7 @@ def test_a_temp_file_that_is_a_link_or_a_folder_is_left_alone(tmp_path: Path) ->
     (tmp_path / ".reminders.ics.bbbbbbbb.tmp").mkdir()
     sink = IcsReminders.open(Settings(), sink_context(tmp_path))
     sink.put(Reminder(key="a.debrief", title="A", start=datetime(2024, 6, 10, 12, tzinfo=UTC)))
+    sink.flush()
     assert target.read_text() == "keep me"
     assert (tmp_path / ".reminders.ics.aaaaaaaa.tmp").is_symlink()
     assert (tmp_path / ".reminders.ics.bbbbbbbb.tmp").is_dir()

@@ -102,12 +102,12 @@ _LINK = re.compile(r"<?\b(?:https?|ftp|mailto|tel|sip):[^\s<>]*>?", re.IGNORECAS
 # a mail domain's label that says it is the press ("softwarepraxis-magazin.de", "dailynews.com")
 _MEDIA_LABEL = re.compile(
     r"magazin|zeitung|zeitschrift|journal|gazette|gazzetta|presse\b|(?:^|-)(?:press|news|radio|tv)(?:-|$)|"
-    r"podcast|krant|giornale|periodico|rivista|broadcast",
+    r"podcast|krant|giornale|periodico|rivista|revista|broadcast",
     re.IGNORECASE,
 )
 # words beside which a name is one of the interviewers
 _INTERVIEWER_WORDS = frozenset(
-    """interviewer interviewers interviewerin interviewerinnen panelists panellists intervieweur intervieweurs
+    """interviewer interviewers interviewerin interviewerinnen panel panelists panellists intervieweur intervieweurs
     entrevistador entrevistadora entrevistadores intervistatore intervistatori selezionatori jury commissione
     tribunal entrevistaran entrevistara intervisteranno intervistera gesprachspartner gesprachspartnerin
     gesprachspartnern gesprekspartner gesprekspartners""".split()
@@ -241,6 +241,17 @@ def _find(text: str, vocab: Vocabulary) -> list[Found]:
     return out
 
 
+# "and" between two things a title lists ("Prep + interview", "Vorbereitung und Interview")
+_AND = re.compile(r"\s*(?:\+|&|and|und|et|y|e|en|plus|then|dann|puis|luego|poi|daarna)\s*", re.IGNORECASE)
+
+
+def _joined_to_interview(text: str, prep: Found, found: list[Found]) -> bool:
+    """Whether the prep word ``prep`` is followed, across an "and" alone, by a word that
+    names an interview or a hiring step: the title names both."""
+    return any(f.kind in ("interview", "step") and f.start > prep.end
+               and _AND.fullmatch(text[prep.end:f.start]) for f in found)
+
+
 def without_hiring_words(text: str) -> str:
     """``text`` (NFC) with the words that name an interview or a hiring step blanked out:
     what is left may name the company and the role ("Échange avec le manager – Maréchal"
@@ -342,14 +353,21 @@ class Evidence:
         """The decision about ``event``. ``hints``: its description's hints (``company``,
         ``role``, ``contact``); ``tagged``: why it carries the user's tag, or ""."""
         t = _Tally()
+        press_word = ""  # a word of the press in the description ("Periodista", "Redakteurin")
         title = event.summary[: 4 * limits.MAX_TITLE_CHARS]
         description = event.description[: limits.MAX_HINT_CHARS]
         places = [("title", title), *(("category", c[: limits.MAX_TITLE_CHARS])
                                       for c in event.categories[:MAX_CATEGORIES]), ("description", description)]
         for place, text in places:
             weights = DESCRIPTION_WEIGHT if place == "description" else TITLE_WEIGHT
-            for f in find(_LINK.sub(" ", text)):  # a link's words are no one's words ("meetup-join")
+            plain = unicodedata.normalize("NFC", _LINK.sub(" ", text))  # a link's words are no one's ("meetup-join")
+            found = find(plain)
+            for f in found:
+                if f.kind == "prep" and place != "description" and _joined_to_interview(plain, f, found):
+                    continue  # "Prep + interview Acme": the interview itself, with a prep before it
                 t.word(place, f.kind, f.quoted, weights[f.kind], SAYS[f.kind])
+                if f.kind == "media" and place == "description" and not press_word:
+                    press_word = f.quoted
             m = self.keyword_re.search(unicodedata.normalize("NFC", text)) if self.keyword_re else None
             if m:
                 t.word(place, "interview", m.group(0), weights["interview"], " (your keyword)")
@@ -369,6 +387,10 @@ class Evidence:
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
             t.reasons.append(f"it names you, {you}: you are the candidate")
         self._people(event, t, me)
+        if press_word and "media" in t.counter:
+            # someone of the press, who says so: their interview of you, not an employer's
+            t.counter["media"] = min(t.counter["media"], -4)
+            t.against.append(f"the description contains {press_word!r} (the press)")
         if hints is not None:
             for key in ("contact", "role"):
                 if getattr(hints, key, None):
