@@ -25,7 +25,10 @@ Rules:
   between passes, and a STATUS of Sent. New mail always raises UIDNEXT, so flag changes
   (what CONDSTORE's HIGHESTMODSEQ would add) never need a FETCH. When the NOOP reports new
   mail, the open inbox is searched from the cursor's UID as it stands (no EXAMINE again: the
-  UIDVALIDITY is the one it was opened with). When UIDVALIDITY changes,
+  UIDVALIDITY is the one it was opened with). An EXISTS that came with the answer to another
+  command counts too (imaplib keeps it aside, and the next NOOP does not repeat it), and so
+  does mail that arrived between reading the inbox and opening it again at the end of a
+  read (it is in that EXAMINE's answer only). When UIDVALIDITY changes,
   only messages that arrived since the previous pass began are reported.
 - Dry run: nothing is appended or removed; reading works as usual.
 - The server's SEARCH is never trusted alone: a draft is found, replaced or removed only
@@ -350,7 +353,7 @@ class ImapMailbox:
             found.extend(messages)
             unchanged = unchanged and state.folders[role] is entry
         with session.errors("finishing the pass"):
-            self._park()
+            self._park(state.folders.get("inbox"))
         if unchanged and cursor is not None:
             return [], cursor  # the same cursor: an idle pass writes nothing to the state
         found.sort(key=lambda m: (m[0], m[1]))
@@ -370,7 +373,9 @@ class ImapMailbox:
                 self.session.drop()
                 client, parked = self.session.ensure(), False
             else:
-                if not any(isinstance(r, tuple) and r[1:2] == (b"EXISTS",) for r in responses):
+                # (an EXISTS that came with an earlier command's answer was kept aside)
+                if not any(isinstance(r, tuple) and r[1:2] == (b"EXISTS",) for r in responses) \
+                        and not _take_exists(client):
                     return [], entry  # nothing arrived: one NOOP on the folder kept open
         if entry is not None and entry.get("f") == folder and not parked:
             try:
@@ -386,9 +391,12 @@ class ImapMailbox:
             uidvalidity = self._select(folder, readonly=True)
             uidnext = int(self._selected.get(b"UIDNEXT", 0))
         keep: Callable[[dict], bool] | None = None
+        _take_exists(client)  # what arrived until now is in the SEARCH below; later, in the next NOOP
         if entry is not None and entry.get("f") == folder and entry.get("uv") == uidvalidity:
             start = int(entry.get("next", 1))  # ``start:*`` also matches the last UID below it
             uids = [u for u in sorted(client.search(["UID", f"{start}:*"])) if u >= start]
+            if parked and not uids:
+                return [], entry  # an EXISTS for nothing new (a message gone, flags): the same cursor
         elif last_pass is not None:  # a new UIDVALIDITY (or folder): a bounded resync
             after = datetime.fromtimestamp(last_pass, timezone.utc)
             log.info("IMAP: %r has a new UIDVALIDITY; reading only mail that arrived since"
@@ -414,14 +422,22 @@ class ImapMailbox:
         top = max(uids, default=0)
         return out, {"f": folder, "uv": uidvalidity, "next": max(uidnext, top + 1, 1)}
 
-    def _park(self) -> None:
+    def _park(self, entry: dict | None) -> None:
         """Between passes keep the inbox open read-only (EXAMINE): then a NOOP tells
         whether mail arrived, at a cost that does not grow with the folder (a STATUS can:
-        Dovecot answered it in 16 ms for 50,000 messages, a NOOP in 0.1 ms)."""
+        Dovecot answered it in 16 ms for 50,000 messages, a NOOP in 0.1 ms). Mail that
+        arrived after the inbox was read and before this EXAMINE is in the EXAMINE's
+        answer, not in the next NOOP's: it is kept as an EXISTS for the next read
+        (``entry``: the inbox's new cursor entry)."""
         inbox = self._required("inbox")
         if self.session.selected != (inbox, True):
             self.session.release()
             self._select(inbox, readonly=True)
+            read = entry is not None and entry.get("f") == inbox \
+                and int(self._selected.get(b"UIDVALIDITY", -1)) == entry.get("uv") \
+                and int(self._selected.get(b"UIDNEXT", 0)) <= int(entry.get("next", 0))
+            if read:
+                _take_exists(self.session.client)  # nothing arrived since the inbox was read
 
     def _parked_on(self, folder: str, entry: dict) -> bool:
         return (
@@ -613,6 +629,13 @@ def _flagged_deleted(client) -> set[int]:
     Drafts folder is small), not from a SEARCH DELETED, which a server might answer wrongly."""
     flags = client.fetch(client.search(["ALL"]), ["FLAGS"])
     return {uid for uid, item in flags.items() if b"\\Deleted" in tuple(item.get(b"FLAGS", ()))}
+
+
+def _take_exists(client) -> bool:
+    """Whether an EXISTS came with the answer to an earlier command (imaplib keeps such
+    untagged responses aside, and a NOOP does not report them again); forgets it."""
+    kept = getattr(getattr(client, "_imap", None), "untagged_responses", None)
+    return bool(isinstance(kept, dict) and kept.pop("EXISTS", None))
 
 
 def _body(item: dict) -> bytes:

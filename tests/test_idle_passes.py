@@ -158,3 +158,18 @@ def _loops(world):
         return state.loops()
     finally:
         state.close()
+
+
+def test_the_reply_rules_are_compiled_once_the_daemon_is_ready(daemon):
+    """The first reply after a start is read as fast as the next ones: what reading a
+    reply compiles on first use is compiled after the first pass (``Daemon._warm_up``)."""
+    from interview_followup.daemon.mail import classify
+
+    classify._compiled.cache_clear()
+    daemon.daemon._warm_up()
+    phrases = {rule.phrase for rule in classify.Rules.from_config(daemon.daemon.config.replies).rules}
+    assert classify._compiled.cache_info().currsize >= len(phrases) > 0
+    misses = classify._compiled.cache_info().misses
+    for rule in classify.Rules.from_config(daemon.daemon.config.replies).rules:
+        rule.pattern
+    assert classify._compiled.cache_info().misses == misses

@@ -232,6 +232,41 @@ def test_new_mail_after_the_cursor_is_read_without_rereading_the_folder(dovecot_
     mb.close()
 
 
+def test_mail_announced_during_another_command_is_not_missed_by_the_next_noop(dovecot_server, imap_user, tmp_path):
+    """An EXISTS that came with the answer to another command on the inbox kept open
+    (imaplib keeps it aside) still tells the next read that mail arrived."""
+    mb = open_mailbox(dovecot_server, imap_user, tmp_path)
+    _, cursor = mb.read_new(None, SINCE)
+    dovecot_server.deliver(make_message("arrived while busy"), user=imap_user)
+    mb.session.client.search(["ALL"])  # its answer carries the EXISTS, which a NOOP never repeats
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["arrived while busy"]
+    assert mb.read_new(cursor, SINCE)[0] == []
+    mb.close()
+
+
+def test_mail_arriving_before_the_inbox_is_kept_open_again_is_read_next_time(dovecot_server, imap_user, tmp_path,
+                                                                            monkeypatch):
+    """Mail that arrives after the inbox was read, while Sent is read, is in the answer to
+    the EXAMINE that keeps the inbox open, not in the next NOOP's: it is read next time."""
+    mb = open_mailbox(dovecot_server, imap_user, tmp_path)
+    real = mb._read_folder
+    arrived = []
+
+    def read_folder(role, *args):
+        if role == "sent" and not arrived:
+            arrived.append(dovecot_server.deliver(make_message("arrived meanwhile"), user=imap_user))
+        return real(role, *args)
+
+    monkeypatch.setattr(mb, "_read_folder", read_folder)
+    first, cursor = mb.read_new(None, SINCE)
+    assert first == [] and arrived
+    messages, cursor = mb.read_new(cursor, SINCE)
+    assert [m.subject for m in messages] == ["arrived meanwhile"]
+    assert mb.read_new(cursor, SINCE)[0] == []
+    mb.close()
+
+
 def test_a_uidvalidity_change_does_not_report_old_mail_again(dovecot_server, imap_user, tmp_path):
     mb = open_mailbox(dovecot_server, imap_user, tmp_path)
     an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
