@@ -11,7 +11,6 @@ Glossary:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -77,6 +76,8 @@ class CalendarRead:
 
 def loop_id_for(uid: str, recurrence_id: str = "") -> str:
     """The stable id of the loop for one calendar occurrence."""
+    import hashlib  # here: start-up (status) does not need it
+
     return hashlib.sha256(f"{uid}\x00{recurrence_id}".encode()).hexdigest()[:8]
 
 

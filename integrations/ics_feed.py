@@ -28,7 +28,6 @@ Rules:
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -42,7 +41,6 @@ from zoneinfo import ZoneInfo
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import fsync_dir
 from interview_followup.daemon.model import CalendarRead, Check
-from interview_followup.daemon.common.net import is_loopback
 
 if TYPE_CHECKING:  # imported when a feed is parsed
     from urllib.request import OpenerDirector
@@ -75,6 +73,8 @@ def feed_address(url: str) -> str:
         raise ValueError(f"'{KEY}' must be an https:// or webcal:// address (got {shown})")
     if parts.username is not None or parts.password is not None:
         raise ValueError(f"'{KEY}' must not carry a user name or password")
+    from interview_followup.daemon.common.net import is_loopback  # ipaddress: not at start-up
+
     if scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError(
             f"'{KEY}' uses http:// to {parts.hostname}: the secret address would travel "
@@ -133,6 +133,8 @@ class IcsFeed:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.dry_run = dry_run
+        import hashlib  # here: start-up (status) does not need OpenSSL
+
         digest = hashlib.sha256(self.url.encode()).hexdigest()
         self.cache_file = data_dir / f"ics-feed-{digest[:16]}.cache"
         self._digest = digest
@@ -357,6 +359,8 @@ class IcsFeed:
 
 def _opener(url: str) -> OpenerDirector:
     from urllib.request import ProxyHandler, build_opener
+
+    from interview_followup.daemon.common.net import is_loopback
 
     handlers: list = [_safe_redirects()()]
     if is_loopback(urlsplit(url).hostname or ""):

@@ -45,7 +45,6 @@ import logging
 import math
 import os
 import re
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -593,6 +592,8 @@ def _with_key(data: bytes, key: str) -> bytes:
 
 def _unique_name() -> str:
     now = time.time()  # Maildir names carry the wall-clock delivery time
+    import socket  # here: start-up (status) does not need it
+
     host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
     return f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{next(_counter)}.{host}"
 

@@ -53,7 +53,8 @@ def read(data: bytes):  # noqa: ANN201
 def test_an_unchanged_calendar_is_not_expanded_again(expanded: list[str]) -> None:
     data = calendar([event(i) for i in range(30)])
     parsed, first = read(data)
-    assert sorted(expanded) == sorted(f"ev-{i}@test" for i in range(30))
+    # the series (every third event); an event that does not repeat needs no expansion
+    assert sorted(expanded) == sorted(f"ev-{i}@test" for i in range(30) if i % 3 == 0)
     expanded.clear()
     again = parsed.between(START, END, BERLIN)  # the same parse
     assert expanded == [] and again.events == first.events
@@ -67,10 +68,10 @@ def test_a_changed_event_re_expands_only_itself(expanded: list[str]) -> None:
     events = [event(i) for i in range(30)]
     read(calendar(events))
     expanded.clear()
-    events[7] = event(7, summary="Interview with Acme")
+    events[6] = event(6, summary="Interview with Acme")  # a weekly series
     _, changed = read(calendar(events))
-    assert expanded == ["ev-7@test"]
-    assert [e.summary for e in changed.events if e.uid == "ev-7@test"] == ["Interview with Acme"]
+    assert expanded == ["ev-6@test"]
+    assert {e.summary for e in changed.events if e.uid == "ev-6@test"} == {"Interview with Acme"}
     ical.clear_expansion_cache()
     expanded.clear()
     _, plain = read(calendar(events))  # the same read with nothing kept

@@ -12,7 +12,6 @@ kept in memory, so an idle daemon renders, compares and writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from pathlib import Path
@@ -57,6 +56,8 @@ def write(text: str, target: Path) -> None:
 
 def digest(text: str) -> str:
     """What the page shows, the moment of writing aside."""
+    import hashlib  # here: start-up (status) does not need OpenSSL
+
     return hashlib.sha256(_AS_OF.sub("", text, count=1).encode("utf-8")).hexdigest()
 
 

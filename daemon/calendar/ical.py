@@ -218,9 +218,13 @@ class ParsedCalendar:
         notes: list[str] = []
         try:
             with work_budget(limits.SERIES_STEPS):
-                key = self.expansion_keys.get(uid)
-                got = _cached_occurrences(key, group, start, end) if key else None
-                occurrences, capped = got if got is not None else _occurrences(group, start, end)
+                single = _single_occurrence(group, start, end)
+                if single is not None:
+                    occurrences, capped = single, False
+                else:
+                    key = self.expansion_keys.get(uid)
+                    got = _cached_occurrences(key, group, start, end) if key else None
+                    occurrences, capped = got if got is not None else _occurrences(group, start, end)
             recurring = _is_recurring(group)
             events = [self._event(occ, uid, tz, recurring, notes) for occ in occurrences]
         except TooMuchWork:
@@ -310,6 +314,35 @@ class ParsedCalendar:
         name = _unescape(tzid_from_tzinfo(zone) or "")
         name = self.zone_names.get(name, name)
         return WINDOWS_TO_OLSON.get(name, name)
+
+
+# An event that does not repeat (one VEVENT, no rule, no extra dates, no override) is its
+# own occurrence: it is read as it is when the library's own span test says it overlaps the
+# window, by the library's own start and end (DURATION, a missing DTEND, dates), without
+# building a series and a copy of it for each read (most events of a calendar are such).
+# Anything unusual about it goes the library's whole way, which reports what is wrong.
+SINGLE_EVENT_SHORTCUT = True
+_REPEATS = ("RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID")
+
+
+def _single_occurrence(group: icalendar.Calendar, start: datetime, end: datetime) -> list[icalendar.Event] | None:
+    """``[event]`` or ``[]`` for a group of one event that does not repeat; None otherwise."""
+    events = group.subcomponents
+    if not SINGLE_EVENT_SHORTCUT or len(events) != 1:
+        return None
+    event = events[0]
+    if event.name != "VEVENT" or any(name in event for name in _REPEATS) or "DTSTART" not in event:
+        return None
+    try:
+        from recurring_ical_events.adapters.event import EventAdapter
+        from recurring_ical_events.util import time_span_contains_event
+
+        adapter = EventAdapter(event)
+        return [event] if time_span_contains_event(start, end, adapter.start, adapter.end) else []
+    except TooMuchWork:
+        raise  # a time zone's rules ran out of the budget: asking them again would run uncounted
+    except Exception:  # noqa: BLE001 - the library's whole way says what is wrong
+        return None
 
 
 def _occurrences(
