@@ -174,7 +174,8 @@ def replies_seen(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM observations WHERE kind = 'reply'").fetchall()[0][0]
 
 
-def measure(n: int) -> None:
+def measure(n: int) -> dict[str, float]:
+    """Prints the figures for ``n`` messages; returns the reply latencies and their floor."""
     server = Dovecot()
     try:
         server.start()
@@ -239,6 +240,7 @@ def measure(n: int) -> None:
             proc.terminate()
             proc.wait(timeout=15)
             print(f"{'':>6}           idle daemon resident memory: {int(rss.split()[1]) / 1024:.1f} MB")
+            return {"median": med, "worst": worst, "floor median": fmed, "floor worst": fworst}
     finally:
         server.close()
 

@@ -26,8 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-20T18:00:00+01:00"
 
 
-def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+def main(runs: int | None = None) -> dict[str, float]:
+    """Prints the figures; returns each command's median, in seconds."""
+    n = runs or (int(sys.argv[1]) if len(sys.argv) > 1 else 21)
     exe = Path(sys.executable).with_name("interview-followup")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for package in ("daemon", "integrations"):  # as installed: with bytecode
@@ -58,8 +59,8 @@ def main() -> int:
         target = targets[name]
         verdict = "" if target is None else f"<= {target}x  {'ok' if med / floor <= target else 'MISSED'}"
         print(f"{name:<16} {med * 1000:7.1f} ms  {med / floor:4.1f}x  {verdict}")
-    return 0
+    return {name: statistics.median(runs) for name, runs in times.items()}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
