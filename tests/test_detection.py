@@ -506,3 +506,14 @@ def test_shipped_free_mail_list_covers_the_big_providers() -> None:
         "fastmail.com",
     ):
         assert is_free_mail(domain), domain
+
+
+def test_a_talk_that_names_only_the_agency_is_asked_about_not_drafted() -> None:
+    recruiter = Attendee("callum@hartwell-talent.com", "Callum Bright", "accepted")
+    alone = detector(companies=Companies(agencies=("hartwell-talent.com",)))
+    intro = alone.interview(event("Intro call – Hartwell Talent", attendees=(recruiter, MYSELF)))
+    assert intro is not None and intro.certainty == "uncertain"
+    assert "only the agency is named" in intro.found_by
+    # the agency's talk about a named employer is that employer's interview
+    client = alone.interview(event("Interview – Acme (via Hartwell Talent)", attendees=(recruiter, MYSELF)))
+    assert client is not None and client.certainty == "clear" and client.company == "Acme"

@@ -78,11 +78,12 @@ from interview_followup.daemon.employers.companies import (
     domain_in,
     is_free_mail,
     name_key,
+    organisation_label,
     size_of,
 )
 from interview_followup.daemon.employers.tenants import tenant_of
 from interview_followup.daemon.calendar import limits
-from interview_followup.daemon.calendar.evidence import CLEAR, NONE, Decision, Evidence, without_hiring_words
+from interview_followup.daemon.calendar.evidence import CLEAR, NONE, UNCERTAIN, Decision, Evidence, without_hiring_words
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.languages import from_text
@@ -382,6 +383,12 @@ class Detector:
         company, _ = choose_company(hints.company, title_company, domains, tenant, texts)
         if not company:
             warnings.append(NO_COMPANY)
+        agency = "" if domains or hints.company or not company else _agency_named(company, people, self.companies)
+        if agency and certainty == CLEAR and not tracked:
+            # "Intro call – Hartwell Talent" from the agency itself: a talk with a recruiter
+            # for no employer named yet; asked about, not drafted
+            certainty = UNCERTAIN
+            found_by += f"; but: only the agency is named ({agency}), not an employer"
         size, reason = size_of(company, domains, self.companies, hints.size)
         start, end = self.times(event)
         language = from_text(event.summary[: limits.MAX_TITLE_CHARS], description)
@@ -477,6 +484,22 @@ class Detector:
         last = max(first, event.end.date() - timedelta(days=1))  # DTEND is exclusive
         start = datetime.combine(first, datetime.min.time(), tzinfo=self.tz)
         return start, datetime.combine(last, self.detection.all_day_end, tzinfo=self.tz)
+
+
+def _agency_named(company: str, people: Iterable[Person], companies: Companies) -> str:
+    """The domain of an agency among ``people`` that ``company`` names (the event names the
+    agency, not the employer it recruits for), or ""."""
+    name = _squashed(company)
+    for p in people:
+        if p.domain and writes_for_others(p.domain, companies.agencies):
+            label = _squashed(organisation_label(p.domain))
+            if label and name.startswith(label):  # "Hartwell Talent (Ltd)" for hartwell-talent.com
+                return p.domain
+    return ""
+
+
+def _squashed(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isalnum())
 
 
 def event_title(event: CalendarEvent) -> str:
