@@ -45,7 +45,7 @@ def timed(fn) -> tuple[float, object]:
 def whole_first_pass(data: bytes) -> tuple[float, int]:
     """The daemon's first pass on ``data`` with a fresh state and an empty Maildir, cold
     caches: (wall seconds, interviews followed)."""
-    from idle_5k import CONFIG
+    from idle_5k import empty_world
 
     from interview_followup.daemon.calendar import evidence
     from interview_followup.daemon.clock import FixedClock
@@ -57,10 +57,7 @@ def whole_first_pass(data: bytes) -> tuple[float, int]:
     evidence._FOUND.clear()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "config.toml").write_text(CONFIG)
-        (root / "calendar.ics").write_bytes(data)
-        for sub in ("new", "cur", "tmp"):
-            (root / "Mail" / sub).mkdir(parents=True)
+        empty_world(root, data.decode())
         config = load(root / "config.toml")
         daemon = Daemon(config, FixedClock(NOW))
         try:

@@ -79,6 +79,15 @@ def big_calendar(events: int = 5000, interviews: int = 300, series: int = 150) -
     return "\r\n".join(out) + "\r\n"
 
 
+def empty_world(root: Path, calendar: str) -> None:
+    """``root`` made a daemon's world: the bench configuration, ``calendar`` as its .ics
+    file and an empty Maildir."""
+    (root / "config.toml").write_text(CONFIG)
+    (root / "calendar.ics").write_text(calendar)
+    for sub in ("new", "cur", "tmp"):
+        (root / "Mail" / sub).mkdir(parents=True, exist_ok=True)
+
+
 def fill(maildir: Path, n: int) -> None:
     """``n`` messages of ~1 KiB in the inbox's cur/, dated over the last year (written
     directly: the ``mailbox`` module takes minutes for 50,000)."""

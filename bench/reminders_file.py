@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from idle_5k import NOW, big_calendar  # noqa: E402
+from idle_5k import NOW, big_calendar, empty_world  # noqa: E402
 
 from interview_followup.daemon.clock import FixedClock  # noqa: E402
 from interview_followup.daemon.config import load  # noqa: E402
@@ -32,22 +32,6 @@ from interview_followup.daemon.engine.reconcile import one_pass  # noqa: E402
 from interview_followup.integrations import ics_reminders  # noqa: E402
 from interview_followup.integrations.ics_reminders import IcsReminders  # noqa: E402
 
-CONFIG = """\
-[profile]
-name = "Bench User"
-email = "bench@example.org"
-timezone = "Europe/Berlin"
-[state]
-dir = "state"
-[calendar]
-path = "calendar.ics"
-[mailbox]
-kind = "maildir"
-path = "Mail"
-[reminders]
-kind = "ics"
-path = "reminders.ics"
-"""
 OWN_EVENTS = 50  # the user's own events in the reminders file, kept byte for byte
 
 
@@ -82,10 +66,7 @@ def one_run(calendar: str) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "config.toml").write_text(CONFIG)
-        (root / "calendar.ics").write_text(calendar)
-        for sub in ("new", "cur", "tmp"):
-            (root / "Mail" / sub).mkdir(parents=True)
+        empty_world(root, calendar)
         own = own_file()
         (root / "reminders.ics").write_text(own, newline="")
         ics_reminders.replace_file = replace
