@@ -7,7 +7,6 @@ import errno
 import logging
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from interview_followup.daemon.errors import FollowupError, NeedsUser, Transient
@@ -55,6 +54,8 @@ def replace_file(target: Path, data: bytes, mode: int) -> None:
     """Put ``data`` at ``target`` atomically and durably: a temp file in the same folder
     (removed again on any failure) is written, given ``mode``, fsynced, renamed over
     ``target``, and the folder fsynced. A reader sees the old file or the new one."""
+    import tempfile  # here: start-up (status) writes nothing
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
