@@ -248,6 +248,8 @@ def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
             sense, strength = "past event", 0
         elif rule.outcome in ("next-round", "offer") and _undecided(text, m, rule.tier == 3):
             sense, strength = "undecided", 0
+        elif rule.outcome in ("next-round", "offer") and rule.tier == 3 and _of_others(text, m):
+            sense, strength = "others' stage", 0
         elif rule.outcome in ("next-round", "offer") and (
                 _purpose(text, m) or (rule.tier == 3 and _sentence_of(text, m.start()) in info_sentences)):
             sense, strength = "later stage", min(strength, NAMED)
@@ -410,6 +412,22 @@ def _undecided(text: str, m: re.Match[str], mention: bool) -> bool:
     limit = end.end() if end else min(len(text), m.end() + 400)
     nxt = _SENTENCE_END.search(text, limit, min(len(text), limit + 400))
     return bool(_DECISION_TO_COME.search(text, m.end(), nxt.end() if nxt else min(len(text), limit + 400)))
+
+
+# Who a stage is for, when it is someone else's: "the other candidates finish their final
+# round next week", "zwei andere Kandidaten haben noch ihr zweites Gespräch".
+_OTHERS = re.compile(
+    r"\b(?:other (?:candidates|applicants|finalists|people)|the others|(?:two|three|some|most|all) of them|"
+    r"andere[n]? (?:kandidat|bewerber|finalist)\w*|autres? (?:candidat|finaliste)\w*|"
+    r"otr[oa]s (?:candidat|finalist)\w*|altri (?:candidati|finalisti)|altre candidate|"
+    r"andere (?:kandidaten|sollicitanten|finalisten))\b"
+)
+
+
+def _of_others(text: str, m: re.Match[str]) -> bool:
+    """A stage named in a sentence about other candidates, before it: theirs, not yours."""
+    start = _sentence_of(text, m.start())
+    return bool(_OTHERS.search(text, start, m.start()))
 
 
 def _past(text: str, m: re.Match[str]) -> bool:

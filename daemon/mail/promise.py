@@ -55,11 +55,12 @@ _PROMISES = re.compile(
     r"|(?:a|an|the|their|our|his|her) (?:final )?(?:decision|answer|feedback)(?= (?:within|by|before|no later than|in the next|"
     r"early next|next week|this week|by the end of|at the end of))"
     r"|you(?:'ll| will| should)? (?:receive|get|have) (?:\w+ ){0,3}?(?:answer|decision|feedback|update|response|news)"
+    r"|(?:decision|answer|process|it|this) (?:will|'ll|is going to|may|might) take (?:us )?(?=another|a further|an extra|about|around)"
     # German
     r"|(?:melden|zuruckmelden|zurueckmelden) (?:uns|mich)|(?:melden|melde) (?:wir|ich) (?:uns|mich)"
     r"|(?:wir|ich) (?:\w+ ){0,4}?(?:uns|mich) (?:\w+ ){0,6}?(?:melden|zuruckmelden)"
     r"|(?:geben|gebe|werden) (?:wir |ich )?(?:ihnen|dir|euch) (?:\w+ ){0,6}?(?:bescheid|ruckmeldung|eine antwort)"
-    r"|(?:sie|du) (?:horen|horst) (?:\w+ ){0,4}?von (?:uns|mir)"
+    r"|(?:sie|du) (?:horen|horst) (?:[\w.]+ ){0,4}?von (?:uns|mir)"
     r"|(?:wir|ich) (?:\w+ ){0,4}?(?:kommen|komme) (?:\w+ ){0,4}?auf (?:sie|dich) zuruck"
     r"|melde (?:mich|ich mich)|(?:sie|du) (?:erhalten|erhaltst|bekommen|bekommst) (?:[\w.,]+ ){0,8}?"
     r"(?:ruckmeldung|antwort|bescheid|nachricht|entscheidung)"
@@ -147,7 +148,7 @@ _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple 
           "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "una": 1, "dos": 2, "tres": 3, "cuatro": 4,
           "uno": 1, "due": 2, "tre": 3, "quattro": 4, "een": 1, "twee": 2, "drie": 3}
 _WITHIN = re.compile(
-    r"\b(?:within(?: the next)?|in the (?:next|coming)|in|over the next|"
+    r"\b(?:within(?: the next)?|in the (?:next|coming)|in|over the next|another|a further|an extra|"
     r"innerhalb(?: von)?(?: der nachsten| der naechsten)?|in den (?:nachsten|naechsten|kommenden)|in|binnen|"
     r"sous|dans les|dans|d'ici|"
     r"en (?:los|las) (?:proximos|proximas)|dentro de|en|entro|nei prossimi|nelle prossime|binnen|"
@@ -199,7 +200,9 @@ def _promise(folded: Folded, m: re.Match[str], sent: date, sender_domain: str) -
 def _day(after: str, before: str, sent: date, domain: str, inside: str = "") -> date | None:
     """The day in the words after the promise, else before it, else inside it ("we laten
     het je volgende week weten")."""
-    for found in (_dated(after, sent, domain, _CUE, first=True), _relative(after, sent),
+    # a span right after the words ("will take another two weeks") is what they promise
+    lead = _within(after, sent) if _WITHIN.match(after.lstrip(" ,:")) else None
+    for found in (lead, _dated(after, sent, domain, _CUE, first=True), _relative(after, sent),
                   _dated(before, sent, domain, _CUE_BEFORE, first=False), _within(before, sent),
                   _month_end(before, sent, cued=True), _dated(inside, sent, domain, _CUE, first=True),
                   _relative(inside, sent)):
