@@ -517,3 +517,17 @@ def test_a_talk_that_names_only_the_agency_is_asked_about_not_drafted() -> None:
     # the agency's talk about a named employer is that employer's interview
     client = alone.interview(event("Interview – Acme (via Hartwell Talent)", attendees=(recruiter, MYSELF)))
     assert client is not None and client.certainty == "clear" and client.company == "Acme"
+
+
+@pytest.mark.parametrize("says", [
+    "Ana is the hiring manager. I won't join the call myself.",
+    "Ich bin selbst nicht dabei, Sie sprechen mit Ana.",
+    "Yo no estaré en la llamada.",
+])
+def test_an_organizer_who_writes_they_will_not_join_is_not_thanked(says: str) -> None:
+    recruiter = Person("lena@acme.com", "Lena Recruiter")
+    found = detector().interview(event("Interview with Acme", description=says, organizer=recruiter))
+    assert found is not None and [p.email for p in found.interviewers] == ["jane.doe@acme.com"]
+    # without those words the organizer who scheduled it is thanked too
+    kept = detector().interview(event("Interview with Acme", description="See you then.", organizer=recruiter))
+    assert kept is not None and "lena@acme.com" in [p.email for p in kept.interviewers]

@@ -442,6 +442,12 @@ class Detector:
                     people[email] = Person(email=email, name=name)
         if any(not is_group_mailbox(e) for e in people):  # thank the people, not the team's mailbox
             people = {e: p for e, p in people.items() if not is_group_mailbox(e)}
+        if org is not None and len(people) > 1 and _ABSENT.search(_plain_text(event.description[: limits.MAX_HINT_CHARS])):
+            # the organizer, not invited, writes that they will not join ("I won't join the call
+            # myself"): the others are the interviewers
+            email = clean_address(org.email).lower()
+            if email in people and all(clean_address(a.email).lower() != email for a in event.attendees):
+                people.pop(email)
         if contact is not None and contact.email.lower() not in (*self.user_emails, *people):
             same = " ".join(contact.name.casefold().split())
             people = {e: p for e, p in people.items()
@@ -484,6 +490,19 @@ class Detector:
         last = max(first, event.end.date() - timedelta(days=1))  # DTEND is exclusive
         start = datetime.combine(first, datetime.min.time(), tzinfo=self.tz)
         return start, datetime.combine(last, self.detection.all_day_end, tzinfo=self.tz)
+
+
+# the writer of an invitation (its organizer) saying they will not be there
+_ABSENT = re.compile(
+    r"\b(?:i (?:won't|will not|shan't|am not going to|'m not going to) (?:be )?(?:join(?:ing)?|attend(?:ing)?|on (?:this|the) "
+    r"(?:one|call|meeting)|there|part of (?:it|the call))|i'?m not joining|"
+    r"ich (?:bin|werde) (?:selbst |beim (?:gesprach|gespräch|termin) )?nicht dabei|ich nehme (?:selbst )?nicht teil|"
+    r"je ne serai pas (?:presente?|présente?|là|la|de la partie)|je ne participerai pas|"
+    r"(?:yo )?no (?:estaré|estare|participaré|participare|me uniré|me unire)|"
+    r"non (?:sarò|saro) presente|non (?:parteciperò|partecipero)|non ci (?:sarò|saro)|"
+    r"ik (?:ben|zal) er (?:zelf )?niet bij|ik sluit (?:zelf )?niet aan)\b",
+    re.IGNORECASE,
+)
 
 
 def _agency_named(company: str, people: Iterable[Person], companies: Companies) -> str:
