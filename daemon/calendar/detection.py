@@ -508,17 +508,13 @@ _ABSENT = re.compile(
 def _agency_named(company: str, people: Iterable[Person], companies: Companies) -> str:
     """The domain of an agency among ``people`` that ``company`` names (the event names the
     agency, not the employer it recruits for), or ""."""
-    name = _squashed(company)
+    name = name_key(company)
     for p in people:
         if p.domain and writes_for_others(p.domain, companies.agencies):
-            label = _squashed(organisation_label(p.domain))
+            label = name_key(organisation_label(p.domain))
             if label and name.startswith(label):  # "Hartwell Talent (Ltd)" for hartwell-talent.com
                 return p.domain
     return ""
-
-
-def _squashed(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isalnum())
 
 
 def event_title(event: CalendarEvent) -> str:

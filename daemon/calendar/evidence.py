@@ -185,12 +185,33 @@ class Found:
     end: int = 0
 
 
-# the shipped vocabulary's words found in the texts read lately: a series repeats its title
-# and description in every occurrence, and passes read the same events again (bounded:
-# emptied when they hold more than ``MAX_FOUND_CHARS`` characters of text)
-_FOUND: dict[str, tuple[Found, ...]] = {}
-_found_chars = 0
-MAX_FOUND_CHARS = 1_000_000
+class _Memo:
+    """Answers worked out for the events read lately (the occurrences of a series share
+    their title, description and people; passes read the same events again), kept while
+    their sizes add up to at most ``budget`` and all forgotten when the next would not fit."""
+
+    def __init__(self, budget: int):
+        self.budget, self.used = budget, 0
+        self.kept: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self.kept.get(key)
+
+    def clear(self) -> None:
+        self.kept.clear()
+        self.used = 0
+
+    def keep(self, key: Any, value: Any, size: int) -> Any:
+        if size <= self.budget:
+            if self.used + size > self.budget:
+                self.clear()
+            self.kept[key] = value
+            self.used += size
+        return value
+
+
+# the shipped vocabulary's words found in the texts read lately (by their characters)
+_FOUND = _Memo(1_000_000)
 
 
 def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
@@ -198,15 +219,9 @@ def find(text: str, vocab: Vocabulary | None = None) -> list[Found]:
     shipped = vocabulary()
     if vocab is not None and vocab is not shipped:
         return _find(text, vocab)
-    global _found_chars
     known = _FOUND.get(text)
     if known is None:
-        known = tuple(_find(text, shipped))
-        if _found_chars + len(text) > MAX_FOUND_CHARS:
-            _FOUND.clear()
-            _found_chars = 0
-        _FOUND[text] = known
-        _found_chars += len(text)
+        known = _FOUND.keep(text, tuple(_find(text, shipped)), len(text))
     return list(known)
 
 
@@ -316,19 +331,6 @@ class _Tally:
             self.against.append(f"the {place} contains {quoted!r}{says}")
 
 
-MAX_REMEMBERED = 20_000  # entries (or characters of text) a memo of ``Evidence`` holds
-
-
-def _remembered(memo: dict, key: object, value: Any, size: int) -> Any:
-    """``value`` kept in ``memo`` under ``key`` (the memo emptied first when it is full),
-    unless it is bigger than a memo holds."""
-    if size <= MAX_REMEMBERED // 10:
-        if len(memo) >= MAX_REMEMBERED // 10:
-            memo.clear()
-        memo[key] = value
-    return value
-
-
 class Evidence:
     """Weighs events for one user (``Detector`` makes one)."""
 
@@ -344,10 +346,9 @@ class Evidence:
         self.tz = tz
         self.keyword_re = keyword_re
         self.agencies = tuple(agencies)
-        # what depends on an event's text or people alone, for the events read lately (the
-        # occurrences of a series share them; ``_remembered`` bounds them)
-        self._named: dict[tuple[str, str], str] = {}
-        self._mine: dict[tuple, frozenset[str]] = {}
+        # what depends on an event's text (by its characters) or people (by their number) alone
+        self._named = _Memo(1_000_000)
+        self._mine = _Memo(20_000)
 
     def weigh(self, event: CalendarEvent, hints: Any = None, tagged: str = "") -> Decision:
         """The decision about ``event``. ``hints``: its description's hints (``company``,
@@ -429,7 +430,7 @@ class Evidence:
         key = (title, description)
         found = self._named.get(key)
         if found is None:
-            found = _remembered(self._named, key, self._naming(title, description), len(title) + len(description))
+            found = self._named.keep(key, self._naming(title, description), len(title) + len(description))
         return found
 
     def _naming(self, title: str, description: str) -> str:
@@ -455,7 +456,7 @@ class Evidence:
             for who in people:
                 if who is not None and who.name and same_name(who.name, full):
                     me.add(who.email.strip().lower())
-            found = _remembered(self._mine, people, frozenset(me), len(people))
+            found = self._mine.keep(people, frozenset(me), len(people))
         return set(found)
 
     def _people(self, event: CalendarEvent, t: _Tally, me: set[str]) -> None:

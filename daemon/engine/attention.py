@@ -58,21 +58,17 @@ def sign_in_key(role: str) -> str:
 
 
 def account_reminders(state: State, sink, failing: dict[str, tuple[str, str]], now: datetime,
-                      dry_run: bool = False,
-                      later: list[tuple[Callable[[], None], str]] | None = None) -> list[str]:
+                      dry_run: bool = False) -> list[tuple[Callable[[], None], str]]:
     """Keep one reminder per calendar or mailbox whose sign-in must be renewed; remove it
-    when that provider works again. Returns what was done, in words.
+    when that provider works again. Returns each change put in the sink: (record it as
+    done, what was done in words); the caller flushes the sink (``ReminderSink.flush``)
+    and only then records them.
 
     ``failing`` is the pass's role -> (problem, message); a transient failure leaves things
-    as they are. Nothing is done when the reminder sink failed in this pass.
-
-    Each change is recorded done only once the sink flushed it (``ReminderSink.flush``):
-    with ``later``, the caller flushes, and (record it, what was done) is appended there for
-    each change; without, the sink is flushed here."""
+    as they are. Nothing is done when the reminder sink failed in this pass."""
     if "reminders" in failing:
         return []
-    changes: list[tuple[Callable[[], None], str]] = [] if later is None else later
-    first = len(changes)
+    changes: list[tuple[Callable[[], None], str]] = []
     would = "would " if dry_run else ""
     artifacts = state.artifacts()
     for role in SIGN_IN_ROLES:
@@ -92,12 +88,7 @@ def account_reminders(state: State, sink, failing: dict[str, tuple[str, str]], n
             sink.remove(key)
             changes.append((functools.partial(_record, state, key, role, REMOVED, now),
                             f"{would}remove the reminder to sign in to the {ROLE_WORDS[role]} again: it works again"))
-    mine = changes[first:]
-    if later is None and mine:
-        getattr(sink, "flush", lambda: None)()  # a sink made before ``flush`` writes at once
-        for record, _ in mine:
-            record()
-    return [text for _, text in mine]
+    return changes
 
 
 def _sign_in_reminder(key: str, role: str, detail: str, now: datetime) -> Reminder:

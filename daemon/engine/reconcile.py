@@ -259,10 +259,8 @@ class Engine:
         return self.report
 
     def _account_reminders(self) -> None:
-        later: list[tuple[Callable[[], None], str]] = []
-        account_reminders(self.state, self.providers.reminders, self.report.failing, self.now, self.dry_run,
-                          later=later)
-        for record, text in later:
+        for record, text in account_reminders(self.state, self.providers.reminders, self.report.failing,
+                                               self.now, self.dry_run):
             self.report.actions.append(text)
             self._unwritten.append((record, len(self.report.actions) - 1))
 

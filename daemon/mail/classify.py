@@ -418,9 +418,8 @@ def _undecided(text: str, m: re.Match[str], mention: bool) -> bool:
 # round next week", "zwei andere Kandidaten haben noch ihr zweites Gespräch".
 _OTHERS = re.compile(
     r"\b(?:other (?:candidates|applicants|finalists|people)|the others|(?:two|three|some|most|all) of them|"
-    r"andere[n]? (?:kandidat|bewerber|finalist)\w*|autres? (?:candidat|finaliste)\w*|"
-    r"otr[oa]s (?:candidat|finalist)\w*|altri (?:candidati|finalisti)|altre candidate|"
-    r"andere (?:kandidaten|sollicitanten|finalisten))\b"
+    r"andere[n]? (?:kandidat|bewerber|finalist|sollicitant)\w*|autres? (?:candidat|finaliste)\w*|"
+    r"otr[oa]s (?:candidat|finalist)\w*|altri (?:candidati|finalisti)|altre candidate)\b"
 )
 
 
