@@ -90,8 +90,9 @@ def play(world: World, rng: random.Random | None, durations: dict[int, float], s
         else:
             for _ in range(rng.randint(2, 5)):
                 proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                # most of a pass is start-up: aim most kills at the part that writes
-                time.sleep(durations[i] * rng.choice([rng.uniform(0.0, 1.0), rng.uniform(0.6, 1.05)]))
+                # most of a pass is start-up: aim most kills at the part that writes (which is
+                # short now that the pass writes its reminders at once: aim before its end)
+                time.sleep(durations[i] * rng.choice([rng.uniform(0.0, 1.0), rng.uniform(0.6, 0.97)]))
                 if proc.poll() is None:
                     os.kill(proc.pid, signal.SIGKILL)
                     kills += 1
