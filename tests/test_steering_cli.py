@@ -121,7 +121,7 @@ def test_every_steering_command_end_to_end(world):
     # the snoozed follow-up is written on its day, for the corrected role
     world.once("2026-11-26T09:00:00+01:00")
     assert keys(acme_title) == ["followup", "thank-you"]
-    followup = next(d for d in world.drafts() if str(d[KEY_HEADER]).endswith(".followup"))
+    followup = next(d for d in world.drafts() if str(d[KEY_HEADER]) == f"{acme}.followup")
     assert "Platform Engineer" in followup.get_content() + str(followup["Subject"])
 
     # a preview (a --now later than the clock) writes nothing
