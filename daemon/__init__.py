@@ -3,7 +3,8 @@
 Installed, this folder is ``interview_followup.daemon``. The data flows through the
 sub-packages in this order, and no module imports one that comes later:
 
-    model, config, errors, clock, keys, providers, common/, employers/   (below everything)
+    model, config, errors, clock, keys, frozen, providers, common/,
+    employers/, data/                                                    (below everything)
     calendar/  ->  mail/  ->  loop/  ->  store/                          (the stages)
     engine/                                                              (one pass over them)
     service/   ->  cli/                                                  (running it)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from interview_followup.daemon.common import languages
 from interview_followup.daemon.common import toml_schema as schema
 from interview_followup.daemon.errors import ConfigError, ConfigMissing
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.providers import known_kinds, provider_class
 from interview_followup.daemon.common.textmatch import phrase_problem
 
@@ -39,8 +40,10 @@ DEFAULT_KEYWORDS = (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@dataclass(frozen=True)
+@frozen
 class Profile:
+    """The user: how drafts are signed and which addresses are theirs ([profile])."""
+
     # name and email are required (checked in ``_check``, which says to run ``init``); the
     # empty defaults only let every missing key be reported at once.
     name: str = ""
@@ -60,8 +63,10 @@ class Profile:
         return tuple(e.lower() for e in (self.email, *self.other_emails) if e)
 
 
-@dataclass(frozen=True)
+@frozen
 class Detection:
+    """Which calendar events are interviews, and how far back and ahead to look ([detection])."""
+
     keywords: tuple[str, ...] = DEFAULT_KEYWORDS
     tags: tuple[str, ...] = ("#interview",)
     all_day_end: time = time(17, 0)
@@ -69,8 +74,10 @@ class Detection:
     lookahead_days: int = 90
 
 
-@dataclass(frozen=True)
+@frozen
 class Companies:
+    """What the user knows of employers: their size, agencies, a language per company ([companies])."""
+
     large: tuple[str, ...] = ()  # names or domains you know to be large employers
     small: tuple[str, ...] = ()  # names or domains to treat as small despite the shipped list
     unknown_size: Literal["small", "large"] = "small"
@@ -80,8 +87,10 @@ class Companies:
     languages: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
-@dataclass(frozen=True)
+@frozen
 class Timing:
+    """When each step falls due and when the user is awake ([timing])."""
+
     working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     morning: time = time(9, 0)
     # when the user is awake, "HH:MM-HH:MM" in their time zone: no step falls outside it
@@ -126,8 +135,10 @@ def parse_waking_hours(text: str) -> tuple[time, time]:
     return start, end
 
 
-@dataclass(frozen=True)
+@frozen
 class Drafts:
+    """How drafts are written: length, attachments, own templates, greetings ([drafts])."""
+
     max_words: int = 250
     attachments: tuple[Path, ...] = ()  # files attached to the thank-you (a CV, a portfolio)
     templates_dir: Path | None = None  # default: "templates" beside the config file
@@ -136,7 +147,7 @@ class Drafts:
     greeting_names: Literal["given", "full"] = "given"
 
 
-@dataclass(frozen=True)
+@frozen
 class Replies:
     """Phrases added to the built-in reply rules (``daemon/data/reply_rules.toml``);
     ``ignore`` phrases are taken out of a reply before any rule is matched."""
@@ -148,19 +159,25 @@ class Replies:
     ignore: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class StateSettings:
+    """Where the state lives ([state])."""
+
     dir: Path | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ProviderConfig:
+    """One provider's kind and its validated settings ([calendar], [mailbox], [reminders])."""
+
     kind: str
     settings: Any
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
+    """The whole configuration, validated once by ``load``."""
+
     path: Path
     profile: Profile
     detection: Detection
@@ -184,7 +201,7 @@ class Config:
         return self.path.parent
 
 
-@dataclass(frozen=True)
+@frozen
 class _File:
     """The shape of the file itself; provider tables are checked by the provider's Settings."""
 

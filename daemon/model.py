@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from interview_followup.daemon.errors import NeedsUser, Transient
+from interview_followup.daemon.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Person:
+    """Someone with a mail address: an interviewer, a recruiter, the user."""
+
     email: str
     name: str = ""
 
@@ -31,14 +34,16 @@ class Person:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
-@dataclass(frozen=True)
+@frozen
 class Attendee:
+    """A calendar event's attendee, with their answer to the invitation."""
+
     email: str
     name: str = ""
     partstat: str = "needs-action"  # lower case: accepted, declined, tentative, needs-action, ...
 
 
-@dataclass(frozen=True)
+@frozen
 class CalendarEvent:
     """One occurrence, as a calendar provider hands it to the core.
 
@@ -81,8 +86,10 @@ def loop_id_for(uid: str, recurrence_id: str = "") -> str:
     return hashlib.sha256(f"{uid}\x00{recurrence_id}".encode()).hexdigest()[:8]
 
 
-@dataclass(frozen=True)
+@frozen
 class Interview:
+    """One interview found in the calendar (one occurrence of a series): what its loop is built on."""
+
     loop_id: str
     uid: str
     recurrence_id: str
@@ -123,7 +130,7 @@ TRACKED = "tracked by you"
 CLOSE_OUTCOMES = ("rejected", "offer", "accepted", "withdrawn", "other")
 
 
-@dataclass(frozen=True)
+@frozen
 class Command:
     """What the user told the program about a loop or an event, at ``at`` (the clock's
     moment). Commands are kept in the order given; a later one may take back an earlier
@@ -157,8 +164,10 @@ class Command:
         return self.event == uid or (bool(title) and self.event.casefold() == title.casefold())
 
 
-@dataclass(frozen=True)
+@frozen
 class Debrief:
+    """What the user told the program about an interview: every field may correct the calendar."""
+
     loop_id: str
     recorded_at: datetime
     answer_by: date | None = None
@@ -173,7 +182,7 @@ class Debrief:
     language: str = ""  # the language of this loop's drafts (a code, e.g. "de")
 
 
-@dataclass(frozen=True)
+@frozen
 class MailMessage:
     """A message read from a mailbox, reduced to what reply matching needs.
 
@@ -211,7 +220,7 @@ class MailMessage:
         return ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Draft:
     """A draft to be written to a mailbox. ``message`` is the whole RFC 5322 message."""
 
@@ -220,7 +229,7 @@ class Draft:
     thread_id: str = ""  # provider thread to join (Gmail), when answering a known thread
 
 
-@dataclass(frozen=True)
+@frozen
 class Automatic:
     """Why a message was written by a machine, not by a person (``daemon.mail.automatic``)."""
 
@@ -236,7 +245,7 @@ class Automatic:
     returned: tuple[str, ...] = ()  # of a bounce: the Message-IDs of the message it returns
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     """What a person's reply says (``daemon.mail.classify``)."""
 
@@ -247,7 +256,7 @@ class Verdict:
     sense: str = ""  # how they are meant: "statement", "question", "request" or "later stage"
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredDraft:
     """A draft found in a mailbox: its provider reference and its current bytes."""
 
@@ -256,7 +265,7 @@ class StoredDraft:
     message: bytes
 
 
-@dataclass(frozen=True)
+@frozen
 class Reminder:
     """A calendar reminder the program keeps in the user's calendar."""
 
@@ -270,7 +279,7 @@ class Reminder:
     link: str = ""  # where the draft it is about can be opened, when the mailbox has such an address
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """One line of ``doctor``: what was checked, whether it passed, and the detail."""
 
@@ -286,7 +295,7 @@ class Check:
         return cls(name, False, str(exc) if known else f"{type(exc).__name__}: {exc}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Observation:
     """A message that concerns a loop: the employer's reply, or mail the user sent."""
 

@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.errors import NeedsUser
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import CalendarRead, Check, Draft, MailMessage, Reminder, StoredDraft
 
 GROUPS = {
@@ -84,7 +85,7 @@ def no_progress(task: str, done: int, total: int | None = None, unit: str = "") 
     """The ``Progress`` that shows nothing (the daemon, tests, anything not on a terminal)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ProviderContext:
     """What every provider may need from the core."""
 
@@ -298,6 +299,8 @@ def _entry_points():
 
 @dataclass
 class Providers:
+    """The three providers one configuration names, opened together."""
+
     calendar: CalendarSource
     mailbox: Mailbox
     reminders: ReminderSink

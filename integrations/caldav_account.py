@@ -40,6 +40,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import UID_SUFFIX
 from interview_followup.daemon.common.files import replace_file
 from interview_followup.daemon.common.net import is_loopback
@@ -75,7 +76,7 @@ def is_ours(uid: str) -> bool:
     return uid.endswith(UID_SUFFIX) or uid.endswith(TASK_UID_SUFFIX)
 
 
-@dataclass(frozen=True)
+@frozen
 class AccountSettings:
     """The keys both CalDAV providers have; each provider's ``Settings`` adds its own."""
 
@@ -189,7 +190,7 @@ def xml_text(value: str) -> str:
 # --- calendars -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Collection:
     """A calendar collection as its home listed it."""
 

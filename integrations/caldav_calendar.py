@@ -46,6 +46,7 @@ from urllib.parse import unquote, urlsplit
 from interview_followup.daemon.errors import NeedsUser
 from interview_followup.daemon.calendar.ical import ParsedCalendar, event_problem, newer_by, parse_calendar
 from interview_followup.daemon.common import logs
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
 
@@ -74,7 +75,7 @@ MAX_SYNC_PAGES = 50
 _UID_LINE = re.compile(r"^UID[;:](?:[^:\r\n]*:)?(.+)$", re.MULTILINE | re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings(AccountSettings):
     calendars: tuple[str, ...] = field(default=(), metadata={
         "doc": "The calendars to read interviews from, by name; empty: every calendar that holds events."})

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import quote
@@ -44,6 +44,7 @@ from urllib.parse import quote
 from icalendar import Calendar, Todo
 
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import UID_SUFFIX, reminder_uid
 from interview_followup.daemon.model import Check, Reminder
 from interview_followup.daemon.providers import ProviderContext
@@ -70,7 +71,7 @@ log = logging.getLogger(__name__)
 KEPT_WHEN_DONE = ("STATUS", "COMPLETED", "PERCENT-COMPLETE")  # the user's ticking off
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings(AccountSettings):
     calendar: str = field(default="Interview follow-ups", metadata={
         "doc": "The calendar (its name) the reminders go to.", "ask": True})
@@ -86,7 +87,7 @@ class Settings(AccountSettings):
             raise ValueError("calendar must be a calendar name on one line")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Stored:
     url: str
     etag: str

@@ -66,6 +66,7 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import quote
 
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import KEY_HEADER, message_id
 from interview_followup.daemon.mail.parse import parse_message
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
@@ -86,7 +87,7 @@ SYNCED_AT_REFRESH_S = 3600
 NOT_MAIL = {"DRAFT", "SPAM", "TRASH", "CHAT"}
 NO_SUCH_CALL = (404, 405, 501)  # what a server without users.getProfile answers it
 
-@dataclass(frozen=True)
+@frozen
 class Settings(AccountSettings):
     """Gmail needs nothing beyond the account's keys."""
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 import os
 import random
 import socket
@@ -46,6 +46,7 @@ from typing import Any, Callable
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.files import keep_private
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.providers import missing_package
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ GOOGLE_LIBRARIES = {
 SERVICE_PATHS = {"calendar": "calendar/v3/", "tasks": "", "gmail": ""}
 
 
-@dataclass(frozen=True)
+@frozen
 class AccountSettings:
     """The keys every Google provider has; each provider's ``Settings`` adds its own."""
 

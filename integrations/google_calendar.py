@@ -65,12 +65,13 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import is_our_reminder_text, with_reminder_footer, without_reminder_footer
 from interview_followup.daemon.model import Attendee, CalendarEvent, CalendarRead, Check, Person, Reminder
 from interview_followup.daemon.providers import ProviderContext
@@ -94,7 +95,7 @@ CALENDAR_FILE = "google-reminders-calendar.json"
 UNKEPT_FILE = "google-reminders-unkept.json"  # a server that did not keep a reminder's key
 _OUR_ID = re.compile(r"ifu[0-9a-f]{40}")  # what _event_id makes
 
-@dataclass(frozen=True)
+@frozen
 class CalendarSettings(AccountSettings):
     calendar_id: str = field(
         default="primary",
@@ -107,7 +108,7 @@ class CalendarSettings(AccountSettings):
             raise ValueError("calendar_id must not be empty")
 
 
-@dataclass(frozen=True)
+@frozen
 class RemindersSettings(AccountSettings):
     calendar_id: str = field(
         default="primary",

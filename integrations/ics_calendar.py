@@ -43,6 +43,7 @@ from interview_followup.daemon.errors import NeedsUser, Transient
 
 if TYPE_CHECKING:  # icalendar is imported when a calendar is read, not when the config is loaded
     from interview_followup.daemon.calendar.ical import ParsedCalendar
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import CalendarEvent, CalendarRead, Check
 from interview_followup.daemon.providers import ProviderContext
 from interview_followup.integrations.ics_feed import IcsFeed, feed_address
@@ -50,8 +51,10 @@ from interview_followup.integrations.ics_feed import IcsFeed, feed_address
 KEY = "calendar.path"
 
 
-@dataclass(frozen=True)
+@frozen
 class _Settings:
+    """The settings of [calendar] with kind = "ics"."""
+
     path: Path | None = field(
         default=None,
         metadata={
@@ -94,6 +97,8 @@ class _Settings:
 
 @dataclass
 class _Cached:
+    """The last parse of the calendar, with the file's stamp it was read at."""
+
     stamp: tuple[int, ...]  # (mtime_ns, size, inode, ctime_ns)
     parsed: ParsedCalendar
 

@@ -50,6 +50,7 @@ from pathlib import Path
 
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import os_error, replace_file
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import REMINDER_PROPERTY, key_from_uid, reminder_uid
 from interview_followup.daemon.model import Check, Reminder
 from interview_followup.daemon.providers import ProviderContext
@@ -64,8 +65,10 @@ _TEMP_LETTERS = "[a-z0-9_]{8}"
 STALE_TEMP_SECONDS = 60  # at open: a temp file this old is no write in progress
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
+    """The settings of [reminders] with kind = "ics"."""
+
     path: Path = field(
         default=Path("reminders.ics"),
         metadata={"doc": "The calendar file to import or subscribe to (relative to the config)."},
@@ -136,6 +139,8 @@ class _Doc:
 
 @dataclass
 class _Cached:
+    """The reminders file as last read, with the stamp it was read at."""
+
     stamp: tuple[int, ...] | None  # (device, inode, size, mtime_ns, ctime_ns); None: no file yet
     doc: _Doc | None  # None: the file is empty
 

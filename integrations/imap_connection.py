@@ -28,13 +28,13 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interview_followup.daemon.errors import NeedsUser, SignInExpired, Transient, UnknownOutcome
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.secrets import read_secret
+from interview_followup.daemon.frozen import frozen
 
 if TYPE_CHECKING:
     from imapclient import IMAPClient
@@ -54,7 +54,7 @@ USER_CODES = {
 _CODE = re.compile(r"\[([A-Z-]+)")
 
 
-@dataclass(frozen=True)
+@frozen
 class Endpoint:
     host: str
     port: int

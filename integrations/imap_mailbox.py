@@ -56,6 +56,7 @@ from typing import Literal
 
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.errors import NeedsUser, Transient, UnknownOutcome
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import KEY_HEADER
 from interview_followup.daemon.mail.parse import body_digest, message_date, parse_message
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
@@ -83,7 +84,7 @@ DRAFT_FLAGS = (b"\\Draft", b"\\Seen")
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     host: str = field(metadata={"doc": "The IMAP server, e.g. imap.example.org (required)."})
     port: int = field(default=993, metadata={"doc": "993 for tls; usually 143 for starttls."})
@@ -145,7 +146,7 @@ class Settings:
                              " end IDLE after about 10 minutes)")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Folder:
     name: str
     how: str  # "SPECIAL-USE \\Drafts" or "name (mailbox.drafts)"

@@ -55,6 +55,7 @@ from pathlib import Path
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.errors import NeedsUser, Transient
 from interview_followup.daemon.common.files import fsync_dir, os_error
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import KEY_HEADER
 from interview_followup.daemon.model import Check, Draft, MailMessage, StoredDraft
 from interview_followup.daemon.providers import Progress, ProviderContext
@@ -84,8 +85,10 @@ def _folder_name_problem(name: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
+    """The settings of [mailbox] with kind = "maildir"."""
+
     path: Path = field(
         default=Path("Mail"),
         metadata={"doc": "The Maildir root (relative to the config file's folder)."},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from importlib import resources
+from interview_followup.daemon.data import shipped_text
 from pathlib import Path
 
 import pytest
@@ -228,7 +228,7 @@ def test_the_config_carries_the_reply_phrases(tmp_path: Path):
 
 
 def test_the_built_in_rules_cover_every_outcome_in_every_language():
-    data = tomllib.loads(resources.files("interview_followup.daemon.data").joinpath("reply_rules.toml").read_text("utf-8"))
+    data = tomllib.loads(shipped_text("reply_rules.toml"))
     for lang in ("en", "de", "fr", "es"):
         assert set(data[lang]) == set(KEYS), lang
         for key in KEYS:

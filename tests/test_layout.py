@@ -11,7 +11,7 @@ PKG = "interview_followup"
 
 # Lower numbers come first in the flow; a module may import its own rank or lower ones.
 RANKS = {
-    "model": 0, "config": 0, "errors": 0, "clock": 0, "keys": 0, "providers": 0,
+    "model": 0, "config": 0, "errors": 0, "clock": 0, "keys": 0, "frozen": 0, "providers": 0,
     "common": 0, "employers": 0, "data": 0,
     "calendar": 1, "mail": 2, "loop": 3, "store": 4, "engine": 5, "board": 6, "service": 7, "cli": 8,
 }

@@ -12,17 +12,17 @@ first answer.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.board.snapshot import Snapshot
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.loop.planning import DONE, MISSED
 
 MAX_WEEKS = 26  # the picture shows at most half a year
 
 
-@dataclass(frozen=True)
+@frozen
 class Figures:
     thanks_on_time: int
     thanks_due: int  # thank-yous sent or missed (found-late loops had none to send)
@@ -32,7 +32,7 @@ class Figures:
     answers_counted: int  # the answers the median is made of
 
 
-@dataclass(frozen=True)
+@frozen
 class Week:
     monday: date
     interviews: int

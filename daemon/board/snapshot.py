@@ -6,7 +6,7 @@ folder and, for Gmail, a link that opens a draft). Read-only.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -15,6 +15,7 @@ from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.config import Config
 from interview_followup.daemon.engine.plans import plans_from_state
 from interview_followup.daemon.errors import FollowupError
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.loop.planning import LoopPlan
 from interview_followup.daemon.model import Debrief, Observation
 from interview_followup.daemon.providers import ProviderContext, provider_class
@@ -24,8 +25,10 @@ from interview_followup.daemon.store.state import Artifact, Entry, Health, Probl
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class Snapshot:
+    """The state and the plans at one moment: what the status and the board show."""
+
     now: datetime
     plans: tuple[LoopPlan, ...]
     artifacts: dict[str, Artifact] = field(default_factory=dict)
@@ -61,7 +64,7 @@ def read_copy(config: Config, now: datetime, *, timelines: bool = False) -> Snap
         state.close()
 
 
-@dataclass(frozen=True)
+@frozen
 class DraftsPlace:
     """Where drafts are, in words ("Gmail Drafts", "Drafts on imap.example.org", a Maildir
     folder), and ``link(key)``: an address that opens the draft with ``key``, or ""."""

@@ -17,7 +17,7 @@ it is (the Drafts folder, the Gmail link).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from interview_followup.daemon.board.snapshot import DraftsPlace, Snapshot
 from interview_followup.daemon.config import Config
 from interview_followup.daemon.errors import FollowupError
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.loop.planning import (DONE, DUE, SCHEDULED, UPCOMING, WAITING_ON_YOU, LoopPlan,
                                                      Step, action)
 from interview_followup.daemon.model import Person
@@ -61,7 +62,7 @@ def step_words(name: str) -> str:
     return name.replace("-", " ")
 
 
-@dataclass(frozen=True)
+@frozen
 class Todo:
     """One thing to do: ``what`` for ``company`` at ``due`` (an interview: its start)."""
 
@@ -77,8 +78,10 @@ class Todo:
     overdue: bool = False  # due before today
 
 
-@dataclass(frozen=True)
+@frozen
 class Application:
+    """An application: the rounds of interviews with one employer for one role."""
+
     key: str  # the loop id of its first round
     loop_id: str  # the loop id of its latest round
     company: str
@@ -107,8 +110,10 @@ class Application:
         return self.stage + (f": {self.stage_detail}" if self.stage_detail and not self.closed else "")
 
 
-@dataclass(frozen=True)
+@frozen
 class Overview:
+    """What needs doing today and this week, and every application, most urgent first."""
+
     now: datetime
     today: tuple[Todo, ...]
     week: tuple[Todo, ...]  # the six days after today

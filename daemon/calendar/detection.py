@@ -60,7 +60,6 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -88,6 +87,7 @@ from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.common.languages import from_text
 from interview_followup.daemon.config import DEFAULT_KEYWORDS, Companies, Detection, Profile
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import is_our_reminder_text, key_from_uid
 from interview_followup.daemon.model import TRACKED, CalendarEvent, CalendarRead, Interview, Person, loop_id_for
 
@@ -178,7 +178,7 @@ _HTML_TAG = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Hints:
     """What the user wrote into the event description."""
 

@@ -48,7 +48,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, lru_cache
-from importlib import resources
+from interview_followup.daemon.data import shipped_text
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,6 +57,7 @@ from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common.addresses import same_name
 from interview_followup.daemon.employers.agencies import writes_for_others
 from interview_followup.daemon.employers.companies import is_free_mail, organisation_label
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import CalendarEvent
 
 CLEAR, UNCERTAIN = "clear", "uncertain"
@@ -133,7 +134,7 @@ def words_of(text: str) -> list[tuple[str, int, int]]:
     return [(fold(m.group(0)), m.start(), m.end()) for m in re.finditer(r"\w+", text)]
 
 
-@dataclass(frozen=True)
+@frozen
 class Vocabulary:
     """The shipped words by kind: phrases by their words; words that start or end one."""
 
@@ -173,11 +174,11 @@ def vocabulary_from(data: dict[str, Any]) -> Vocabulary:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    text = resources.files("interview_followup.daemon.data").joinpath("hiring_words.toml").read_text("utf-8")
+    text = shipped_text("hiring_words.toml")
     return vocabulary_from(tomllib.loads(text))
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     kind: str
     quoted: str  # the words as written
@@ -287,7 +288,7 @@ def without_hiring_words(text: str) -> str:
 # --- the decision -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """Whether an event is an interview: ``certainty`` "clear", "uncertain" or "" (none),
     with the reasons for and against it, in words."""

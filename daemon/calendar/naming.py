@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
+from interview_followup.daemon.data import shipped_text
 
 from interview_followup.daemon.employers.companies import (
     company_from_domain,
@@ -98,7 +98,7 @@ def _plain(text: str) -> str:
 
 
 def _read(name: str) -> list[str]:
-    text = resources.files("interview_followup.daemon.data").joinpath(name).read_text(encoding="utf-8")
+    text = shipped_text(name)
     return text.splitlines()
 
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+
+from interview_followup.daemon.frozen import frozen
 
 REGEX_PREFIX = "re:"
 SCAN_LIMIT = 64 * 1024  # characters of one message's subject, and of its body, that matchers read
@@ -36,7 +37,7 @@ _PLAIN = str.maketrans({
 })
 
 
-@dataclass(frozen=True)
+@frozen
 class Folded:
     """Folded text and, per folded character, the index of its source character."""
 

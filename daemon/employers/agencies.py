@@ -23,15 +23,15 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from interview_followup.daemon.data import shipped_text
 
 from interview_followup.daemon.employers.companies import (  # one rule for what a legal suffix is
     _LEGAL_SUFFIXES,
     domain_in,
     organisation_label,
 )
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import MailMessage
 
 BODY_CHARS = 2000
@@ -40,7 +40,7 @@ BODY_CHARS = 2000
 PLACES = ("body", "subject", "sender")
 
 
-@dataclass(frozen=True)
+@frozen
 class Behalf:
     """Who wrote a message on an employer's behalf."""
 
@@ -57,7 +57,7 @@ class Behalf:
 @lru_cache(maxsize=1)
 def ats_senders() -> tuple[tuple[str, str], ...]:
     """(domain pattern, service name) pairs of the shipped list."""
-    text = resources.files("interview_followup.daemon.data").joinpath("ats_senders.txt").read_text(encoding="utf-8")
+    text = shipped_text("ats_senders.txt")
     pairs = []
     for line in text.splitlines():
         line = line.strip()
@@ -93,11 +93,7 @@ def on_behalf(domain: str, agency_domains: Iterable[str] = ()) -> Behalf | None:
 @lru_cache(maxsize=1)
 def recruiting_agencies() -> tuple[tuple[str, str], ...]:
     """(domain pattern, agency name) pairs of the shipped ``data/recruiting_agencies.txt``."""
-    text = (
-        resources.files("interview_followup.daemon.data")
-        .joinpath("recruiting_agencies.txt")
-        .read_text(encoding="utf-8")
-    )
+    text = shipped_text("recruiting_agencies.txt")
     pairs = []
     for line in text.splitlines():
         line = line.strip()

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
+from interview_followup.daemon.data import shipped_text
 
 from interview_followup.daemon.config import Companies
 
@@ -199,6 +199,6 @@ def _matches(entry: str, company: str, domains: tuple[str, ...]) -> bool:
 
 
 def _data_lines(name: str) -> list[str]:
-    text = resources.files("interview_followup.daemon.data").joinpath(name).read_text(encoding="utf-8")
+    text = shipped_text(name)
     lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]

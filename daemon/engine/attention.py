@@ -24,9 +24,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import artifact_key
 from interview_followup.daemon.loop.planning import bounce_advice
 from interview_followup.daemon.model import Reminder
@@ -115,7 +115,7 @@ def _record(state: State, key: str, role: str, status: str, now: datetime) -> No
 # --- desktop notifications -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Notice:
     title: str
     body: str = ""

@@ -35,13 +35,14 @@ from datetime import datetime, time, timedelta
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.config import Config
 from interview_followup.daemon.engine.reconcile import MailRead, PassReport, state_stamp
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.providers import Providers
 from interview_followup.daemon.store.state import HEALTH_REFRESH
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class Baseline:
     """What the last whole pass saw, and until when it stands."""
 

@@ -40,6 +40,7 @@ from typing import Callable
 
 from interview_followup.daemon.common import logs
 from interview_followup.daemon.engine.attention import Notice, account_reminders, notices
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.loop.compose import build_message
 from interview_followup.daemon.config import Config
 from interview_followup.daemon.calendar.detection import Detector, event_title
@@ -177,7 +178,7 @@ class PassReport:
     state_stamp: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class MailRead:
     """What ``Mailbox.read_new(before, ...)`` answered, read ahead by the daemon's
     nothing-changed check: the pass uses it instead of asking again (a mailbox may answer
@@ -1065,7 +1066,7 @@ def addressed_to(raw: bytes) -> str:
         return "(its To header cannot be read)"
 
 
-@dataclass(frozen=True)
+@frozen
 class Rendered:
     """A draft rendered by the engine, before it is written."""
 

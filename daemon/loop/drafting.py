@@ -11,9 +11,9 @@ one (``Templates`` says where each language's are looked for). Event text is onl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
+from interview_followup.daemon.frozen import frozen
+from interview_followup.daemon.loop.templates import FOLDER as TEMPLATES
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
@@ -86,8 +86,10 @@ def draft_template(step: str, thanked: bool = True) -> str:
     return "followup_again" if step.startswith("followup-") else DRAFT_TEMPLATES[step]
 
 
-@dataclass(frozen=True)
+@frozen
 class Text:
+    """A rendered template."""
+
     head: str  # the subject of a draft or the title of a reminder
     body: str
 
@@ -163,8 +165,7 @@ class Templates:
 
 def _shipped(name: str, language: str):
     """Where the shipped template ``name`` in ``language`` is (it may not exist)."""
-    folder = resources.files("interview_followup.daemon.loop.templates")
-    return folder.joinpath(f"{name}.txt") if language == DEFAULT else folder.joinpath(language, f"{name}.txt")
+    return TEMPLATES / f"{name}.txt" if language == DEFAULT else TEMPLATES / language / f"{name}.txt"
 
 
 def tidy(body: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -33,12 +32,13 @@ from interview_followup.daemon.common.languages import (
 from interview_followup.daemon.config import Config, Profile
 from interview_followup.daemon.employers.companies import domain_in, name_key
 from interview_followup.daemon.errors import NeedsUser
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import Debrief, Interview
 
 DEFAULT = "en"
 
 
-@dataclass(frozen=True)
+@frozen
 class Words:
     """The program's own words in one language. A "{name}" in a text is replaced by a value
     (plain replacement, never ``str.format``: a user's words.toml is text, not code)."""

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Iterable
 
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import Person
 
 STYLES = ("given", "full")
@@ -58,7 +58,7 @@ _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _INITIAL = re.compile(r"^\w\.$|^[^\W\d_]$")
 
 
-@dataclass(frozen=True)
+@frozen
 class Name:
     """A person's name read from a calendar."""
 

@@ -66,12 +66,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from interview_followup.daemon.config import WEEKDAYS, Timing
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.keys import artifact_key
 from interview_followup.daemon.employers.companies import name_key
 from interview_followup.daemon.model import IGNORED, TRACKED, Command, Debrief, Interview, Observation
@@ -91,8 +92,10 @@ SCHEDULED, DUE, DONE, MISSED, CANCELLED, SKIPPED = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class LoopFacts:
+    """Everything known of one loop: the planner's input."""
+
     interview: Interview
     first_seen: datetime
     debrief: Debrief | None = None
@@ -103,8 +106,10 @@ class LoopFacts:
     commands: tuple[Command, ...] = ()  # the user's commands about the loop or its event, in order
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
+    """One step of a loop's plan: its artifact, when it is due, and whether it should exist now."""
+
     loop_id: str
     name: str
     artifact: str  # "draft" or "reminder"
@@ -118,8 +123,10 @@ class Step:
         return artifact_key(self.loop_id, self.name)
 
 
-@dataclass(frozen=True)
+@frozen
 class LoopPlan:
+    """What one loop should look like now: its status, outcome and steps."""
+
     interview: Interview
     status: str  # "open", "closed" or "cancelled"
     reason: str
@@ -146,7 +153,7 @@ def plan(loops: Iterable[LoopFacts], now: datetime, timing: Timing, tz: ZoneInfo
     return [plan_loop(facts, now, timing, tz, rounds.get(facts.interview.loop_id)) for facts in loops]
 
 
-@dataclass(frozen=True)
+@frozen
 class Round:
     """Where an interview stands in its application: one application, several rounds."""
 

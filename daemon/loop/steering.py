@@ -14,14 +14,17 @@ Rules, the commands taken in the order the user gave them:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable
 
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import Command
 
 
-@dataclass(frozen=True)
+@frozen
 class Steering:
+    """The user's commands in force for one loop, as the planner reads them."""
+
     close: Command | None = None
     ignore: Command | None = None
     track: Command | None = None

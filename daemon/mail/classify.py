@@ -77,11 +77,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from interview_followup.daemon.data import shipped_text
 from typing import TYPE_CHECKING
 
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import MailMessage, Verdict
 from interview_followup.daemon.common.textmatch import SCAN_LIMIT, Folded, compile_phrase, fold
 
@@ -103,7 +103,7 @@ DECIDES = 5  # the least strength that decides; below it the reply is "other"
 RULES_FILE = "reply_rules.toml"
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     outcome: str  # one of OUTCOMES
     tier: int  # index in TIERS
@@ -121,7 +121,7 @@ def _compiled(phrase: str) -> re.Pattern[str]:
     return compile_phrase(phrase)
 
 
-@dataclass(frozen=True)
+@frozen
 class Rules:
     rules: tuple[Rule, ...]
     ignore: tuple[re.Pattern[str], ...] = ()
@@ -146,7 +146,7 @@ class Rules:
 
 @lru_cache(maxsize=1)
 def _builtin_rules() -> tuple[Rule, ...]:
-    text = resources.files("interview_followup.daemon.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    text = shipped_text(RULES_FILE)
     # the shipped file's phrases compile (tests/test_classify.py): compiled on first use
     return parse_rules(tomllib.loads(text), check=False)
 
@@ -173,7 +173,7 @@ def parse_rules(data: dict, check: bool = True) -> tuple[Rule, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@frozen
 class Cue:
     """One piece of evidence: a rule's words found in the message, and how they are meant."""
 

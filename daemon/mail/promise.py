@@ -31,10 +31,11 @@ be in touch" is what it is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 from interview_followup.daemon.common.textmatch import Folded, fold
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.mail.automatic import _DATE, _MONTH, _MONTHS, _TIME_AFTER, _resolve
 
 HORIZON = timedelta(days=120)  # nobody promises an answer further away
@@ -162,7 +163,7 @@ _WRAP = re.compile(r"(?<!\n)[ \t]*\n(?![ \t]*\n)")
 _WHO = re.compile(r"\b(?:we|i|they|she|he|the team|wir|ich|nous|je|wij|ik)\s*$")  # who promises, for the phrase
 
 
-@dataclass(frozen=True)
+@frozen
 class Promise:
     phrase: str  # the promising words, as the message has them
     by: date | None = None  # the day by which they said they would answer, when they said

@@ -44,10 +44,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 
 from interview_followup.daemon.employers.agencies import PLACES, on_behalf, where_named, writes_for_others
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.mail import automatic as _automatic
 from interview_followup.daemon.mail.automatic import examine
 from interview_followup.daemon.mail.classify import Rules, classify, reply_text
@@ -76,7 +77,7 @@ _STEP_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Known:
     """What matching needs to know besides the message."""
 
@@ -91,7 +92,7 @@ class Known:
     agency_domains: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class _Match:
     interview: Interview
     rank: tuple[int, int]

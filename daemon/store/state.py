@@ -27,13 +27,13 @@ import fcntl
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 from interview_followup.daemon.common.files import keep_private, os_error
 from interview_followup.daemon.errors import FollowupError, NeedsUser, StateError, Transient
+from interview_followup.daemon.frozen import frozen
 from interview_followup.daemon.model import Command, Debrief, Interview
 from interview_followup.daemon.model import Observation
 from interview_followup.daemon.store.records import from_json, to_json
@@ -150,8 +150,10 @@ MIGRATIONS: dict[int, str] = {
 # a loop's history: what happened and why (``State.history``). Kinds: "found", "moved",
 # "cancelled", "reopened" (the loop), "draft" and "reminder" (an artifact written, updated,
 # removed or left), "you" (a command of the user's)
-@dataclass(frozen=True)
+@frozen
 class Entry:
+    """One line of a loop's history."""
+
     loop_id: str
     at: datetime
     kind: str
@@ -192,7 +194,7 @@ HELD = "held"  # a draft that failed the quality checks: not written; ``note`` s
 OPEN_INTENTS = (INTENT_CREATE, INTENT_UPDATE, INTENT_REMOVE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Health:
     """How one provider (``calendar``, ``mailbox``, ``reminders``) fared.
 
@@ -207,7 +209,7 @@ class Health:
     last_ok: datetime | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """An item (``calendar:<uid>``, ``mailbox:<ref>``, ...) a pass skipped after an
     unexpected error: ``detail`` is the error's type and text, ``since`` when it was first
@@ -220,8 +222,10 @@ class Problem:
     seen: datetime
 
 
-@dataclass(frozen=True)
+@frozen
 class Artifact:
+    """A draft or reminder the program wrote (or meant to write), by its key."""
+
     key: str
     loop_id: str
     step: str
