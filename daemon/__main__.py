@@ -1,5 +1,5 @@
 """``python -m interview_followup.daemon``: the same as the ``interview-followup`` command."""
 
-from interview_followup.daemon.cli.main import main
+from interview_followup.daemon.cli.main import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from interview_followup.daemon.frozen import frozen
+from interview_followup.daemon.frozen import _Unbuilt, _waiting, build_all, frozen
 from interview_followup.daemon.model import Person
 
 
@@ -83,3 +83,74 @@ def test_a_class_that_writes_its_own_equality_is_refused():
 
             def __eq__(self, other):
                 return True
+
+
+def test_a_record_is_built_on_its_first_use_not_when_declared():
+    @frozen
+    class Later:
+        """Built late."""
+
+        a: int
+        b: str = field(default="x")
+
+    assert isinstance(Later.__dict__["__dataclass_fields__"], _Unbuilt)
+    assert Later(1) == Later(1) and repr(Later(2)).endswith("Later(a=2, b='x')")
+    assert not isinstance(Later.__dict__["__dataclass_fields__"], _Unbuilt)
+
+    @frozen
+    class ByFields:
+        """Built by reading its fields."""
+
+        a: int = 0
+
+    assert dataclasses.is_dataclass(ByFields) and [f.name for f in dataclasses.fields(ByFields)] == ["a"]
+    assert ByFields() == ByFields(0)
+
+
+def test_a_record_built_from_a_record_builds_its_base_first():
+    @frozen
+    class Base:
+        """The base."""
+
+        a: int
+
+    @frozen
+    class Child(Base):
+        """The child."""
+
+        b: int = 2
+
+    assert Child(1) == Child(1, 2) and Child(1) != Base(1) and repr(Child(1)).endswith("Child(a=1, b=2)")
+    assert [f.name for f in dataclasses.fields(Base)] == ["a"]
+
+
+def test_every_record_of_the_program_builds():
+    import importlib
+    import pkgutil
+
+    import interview_followup
+
+    for info in pkgutil.walk_packages(interview_followup.__path__, "interview_followup."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    build_all()
+    assert not [c for c in _waiting if c.__module__.startswith("interview_followup.")]
+
+
+def test_nothing_is_set_after_init_but_post_init_may_normalise_as_with_any_frozen_dataclass():
+    @frozen
+    class Tidy:
+        """Normalises its field."""
+
+        name: str
+        seen: int = field(default=0, init=False)
+
+        def __post_init__(self):
+            object.__setattr__(self, "name", self.name.strip())
+
+    t = Tidy("  Jane ")
+    assert (t.name, t.seen) == ("Jane", 0)
+    for name in ("name", "seen", "other"):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(t, name, 1)
+    assert dataclasses.replace(t, name=" Bob") == Tidy("Bob")

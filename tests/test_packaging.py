@@ -170,7 +170,7 @@ def test_the_wheel_holds_one_import_package_with_its_data(wheel):
             assert z.read(f"{PKG}/{p.relative_to(REPO).as_posix()}") == p.read_bytes()
 
         entry_points = z.read(f"{info}/entry_points.txt").decode()
-        assert f"interview-followup = {PKG}.daemon.cli.main:main" in entry_points
+        assert f"interview-followup = {PKG}.daemon.cli.main:entry" in entry_points
         for group in ("calendar", "reminders", "mailbox"):
             assert f"[{PKG}.{group}]" in entry_points
 

@@ -94,6 +94,29 @@ def test_status_on_the_example_imports_neither_the_pass_nor_the_mail_rules(tmp_p
     assert not wrong, wrong
 
 
+def test_the_command_runs_without_the_garbage_collector_only_when_it_is_short(tmp_path):
+    """``entry`` keeps the cyclic collector off while the command starts: a short command
+    ends without it; a pass turns it back on (a long run must not pile up cycles)."""
+    import shutil
+
+    shutil.copy(REPO / "config.example.toml", tmp_path)
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+
+    def collector_on_after(*args: str) -> bool:
+        program = ("import gc, sys\nfrom interview_followup.daemon.cli.main import entry\n"
+                   f"sys.argv = ['interview-followup', '--config', 'config.example.toml', *{list(args)!r}]\n"
+                   "code = entry()\n"
+                   "print('COLLECTOR', gc.isenabled(), code)")
+        out = subprocess.run([sys.executable, "-P", "-c", program], cwd=tmp_path, capture_output=True, text=True,
+                             check=True).stdout
+        on, code = out.rpartition("COLLECTOR ")[2].split()
+        assert code == "0", out
+        return on == "True"
+
+    assert collector_on_after("--now", "2026-11-20T18:00:00+01:00", "--commit", "once")
+    assert not collector_on_after("--now", "2026-11-20T18:00:00+01:00", "status")
+
+
 def test_the_built_in_providers_are_the_ones_pyproject_registers():
     """``providers.BUILT_IN`` finds a built-in kind without reading the entry points: it
     must name what the entry points name, no more, no less."""

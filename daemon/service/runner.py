@@ -71,6 +71,7 @@ from interview_followup.daemon.clock import Clock
 from interview_followup.daemon.config import Config, load
 from interview_followup.daemon.engine.reconcile import PassReport, one_pass, plans_from_state
 from interview_followup.daemon.errors import FollowupError, NeedsUser, Transient
+from interview_followup.daemon.frozen import build_all
 from interview_followup.daemon.service.heap import give_back_free_memory
 from interview_followup.daemon.loop.planning import SCHEDULED
 from interview_followup.daemon.providers import Providers, StopSignal, WatchableMailbox, open_providers
@@ -299,6 +300,7 @@ class Daemon:
         if self.watcher is None and isinstance(self.providers.mailbox, WatchableMailbox):
             if self.watcher_stop.is_set():  # that of a watcher stopped before: a new one
                 self.watcher_stop = StopSignal()
+            build_all()  # the records the watcher shares, built before it starts (see daemon.frozen)
             self.watcher = threading.Thread(
                 target=self.providers.mailbox.watch, args=(self.watcher_stop, self._new_mail),
                 daemon=True, name="mail-watch",
