@@ -33,7 +33,7 @@ Rules for files:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,7 +95,7 @@ class _Settings:
             raise ValueError("'calendar.max_megabytes' must be more than 0")
 
 
-@dataclass
+@frozen
 class _Cached:
     """The last parse of the calendar, with the file's stamp it was read at."""
 
@@ -103,7 +103,7 @@ class _Cached:
     parsed: ParsedCalendar
 
 
-@dataclass
+@frozen
 class _Copy:
     """One file's copy of an occurrence."""
 

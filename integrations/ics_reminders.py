@@ -137,7 +137,7 @@ class _Doc:
         return b"".join([head.encode("utf-8"), *(b.data() for b in self.blocks()), b"END:VCALENDAR\r\n"])
 
 
-@dataclass
+@frozen
 class _Cached:
     """The reminders file as last read, with the stamp it was read at."""
 

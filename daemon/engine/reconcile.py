@@ -657,8 +657,11 @@ class Engine:
             drafts = [s for s in p.steps if s.artifact == "draft"]
             for step in drafts:
                 self._step(failed, "mailbox", self._reconcile_draft, p, step, artifacts.get(step.key), debriefs)
-            if drafts:
-                artifacts = self.state.artifacts()
+            if drafts:  # what the drafts' reconciling recorded, for their reminders
+                keys = [s.key for s in drafts]
+                for key in keys:
+                    artifacts.pop(key, None)
+                artifacts.update(self.state.artifacts(keys))
             for step in p.steps:
                 if step.artifact == "reminder":
                     self._step(failed, "reminders", self._reconcile_reminder, p, step,

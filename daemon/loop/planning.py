@@ -219,11 +219,12 @@ def group_rounds(loops: list[LoopFacts]) -> dict[str, Round]:
                       and seen[f.interview.loop_id].certainty != UNCERTAIN), key=lambda f: f.interview.start)
     rounds: dict[str, Round] = {}
     last_of: dict[str, LoopFacts] = {}  # application -> its latest round
+    closes = {f.interview.loop_id: steering(f.commands).close for f in ordered}
     for facts in ordered:
         iv = seen[facts.interview.loop_id]
         joined = None
         for app, last in last_of.items():
-            closed = steering(last.commands).close
+            closed = closes[last.interview.loop_id]
             ended = any(
                 o.kind == "reply" and o.outcome in ENDING and o.at < facts.first_seen for o in last.observations
             ) or (closed is not None and closed.at < facts.first_seen)

@@ -646,9 +646,13 @@ class State:
 
     # --- artifacts ---------------------------------------------------------------
 
-    def artifacts(self) -> dict[str, Artifact]:
-        rows = self.conn.execute(
-            "SELECT key, loop_id, step, kind, status, ref, digest, note, inputs, previous FROM artifacts")
+    def artifacts(self, keys: list[str] | None = None) -> dict[str, Artifact]:
+        """Every artifact by its key; with ``keys``, those of them that are recorded."""
+        query = "SELECT key, loop_id, step, kind, status, ref, digest, note, inputs, previous FROM artifacts"
+        if keys is None:
+            rows = self.conn.execute(query)
+        else:
+            rows = self.conn.execute(f"{query} WHERE key IN ({','.join('?' * len(keys))})", keys)
         return {r[0]: Artifact(*r) for r in rows}
 
     def record(self, a: Artifact, now: datetime) -> None:
