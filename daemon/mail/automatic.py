@@ -575,7 +575,34 @@ def _list(msg: MailMessage) -> Automatic | None:
         about_you = _ABOUT_YOUR_APPLICATION.search(fold_word(f"{msg.subject[:SCAN_LIMIT]}\n{_body(msg)}"))
         if not in_thread and not about_you:
             return Automatic("list", "List-Unsubscribe on mail that answers nothing and is not about your application")
+    if _portal_task(msg):
+        return Automatic("system", "a candidate portal's task notice from an unanswered address")
     return None
+
+
+# A tracking system's notice of a task waiting in the candidate portal ("You have a new task:
+# Voluntary Self-Identification ... Sign in to complete the task"), sent from an address that
+# takes no answers: a machine's, unless it decides something (``classify``).
+_TASK_WORDS = re.compile(
+    r"\b(?:(?:a|one|\d+) new tasks?|tasks? (?:assigned|waiting|pending|awaiting)|complete (?:the|your|this) tasks?|"
+    r"(?:neue|offene) aufgaben?|nouvelle tache|nouvelles taches|nueva tarea|nuove attivita|nieuwe taak)\b"
+)
+_NO_ANSWERS = re.compile(
+    r"\b(?:(?:do not|don't|please do not|please don't) reply|unmonitored (?:mailbox|address|inbox)|"
+    r"not monitored|nicht (?:auf diese (?:e-?mail|nachricht) )?antworten|ne pas repondre|no responda|"
+    r"non rispondere|niet (?:op deze (?:e-?mail|mail) )?(?:reageren|antwoorden))\b"
+)
+
+
+def _portal_task(msg: MailMessage) -> bool:
+    head = fold_word(f"{msg.subject[:500]}\n" + "\n".join(_first_lines(msg)[:_FIRST_LINES]))
+    if not _TASK_WORDS.search(head):
+        return False
+    if not (_NOREPLY.match(_local_part(msg)) or _NO_ANSWERS.search(fold_word(_body(msg)))):
+        return False
+    from interview_followup.daemon.mail.classify import Rules, classify
+
+    return classify(msg, Rules.builtin()).outcome == "other"
 
 
 # --- the day an absent person is back -------------------------------------------------
@@ -745,7 +772,7 @@ def return_date(text: str, sent: date | None, sender_domain: str = "") -> date |
     """
     folded = _WHITE.sub(" ", _SCHEDULE_LINE.sub(_blank_line, fold(text[:20_000]).text))
     matches = list(_DATE.finditer(folded))
-    best: tuple[int, int, date] | None = None
+    found: list[tuple[int, int, date, int | None]] = []  # (rank, where, day, the weekday of a weekday alone)
     for i, m in enumerate(matches):
         if m.group("n1") and _TIME_AFTER.match(folded, m.end()):
             continue
@@ -766,9 +793,14 @@ def return_date(text: str, sent: date | None, sender_domain: str = "") -> date |
             day += timedelta(days=1)
         if sent and day < sent:
             continue
-        if best is None or _RANK[meaning] < best[0]:
-            best = (_RANK[meaning], m.start(), day)
-    return best[2] if best else None
+        found.append((_RANK[meaning], m.start(), day, _WEEKDAYS[m.group("wo")] if m.group("wo") else None))
+    # a weekday alone ("Ab Mittwoch bin ich wieder erreichbar") is the first such day after
+    # the absence a date in the notice ends ("bis einschließlich 24.11."), not after the notice
+    dated = max((day for _, _, day, alone in found if alone is None), default=None)
+    if dated is not None:
+        found = [(rank, at, day if alone is None or day >= dated else _weekday_from(dated, alone), alone)
+                 for rank, at, day, alone in found]
+    return min(found)[2] if found else None
 
 
 # A line that gives office hours or a weekly schedule (a signature's "Office hours: Mon-Fri
@@ -785,6 +817,11 @@ _SCHEDULE_LINE = re.compile(
     re.MULTILINE,
 )
 _WHITE = re.compile(r"\s+")
+
+
+def _weekday_from(day: date, weekday: int) -> date:
+    """The first ``weekday`` on or after ``day``."""
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 def _blank_line(m: re.Match[str]) -> str:
@@ -836,7 +873,7 @@ def _resolve(m: re.Match[str], sent: date | None, lang: str, domain: str) -> dat
         if found is not None:
             candidates.setdefault(found, None)
     if len(candidates) == 2:
-        return _order(m, list(candidates), lang, domain)
+        return _order(m, list(candidates), lang, domain, sent)
     return next(iter(candidates), None)
 
 
@@ -881,10 +918,13 @@ def _on_or_after(year: int, month: int, day: int, sent: date | None, weekday: in
     return None
 
 
-def _order(m: re.Match[str], candidates: list[date], lang: str, domain: str) -> date | None:
+def _order(m: re.Match[str], candidates: list[date], lang: str, domain: str, sent: date | None) -> date | None:
     """Day-first (candidates[0]) or month-first (candidates[1]) for an ambiguous numeric
     date: German, French, Spanish, Italian and Dutch text is day-first; English text follows the sender's
-    country domain when it has one; otherwise nothing is guessed."""
+    country domain when it has one; else, when one reading is within two weeks of the notice
+    and the other four weeks or more away, the near one (an absence is short: "through
+    Tuesday, 12/1" sent on 25 November is 1 December, not 12 January); otherwise nothing is
+    guessed."""
     if lang in ("de", "fr", "es", "it", "nl"):
         return candidates[0]
     tld = domain.rpartition(".")[2].lower()
@@ -892,4 +932,8 @@ def _order(m: re.Match[str], candidates: list[date], lang: str, domain: str) -> 
         return candidates[0]
     if tld in _MONTH_FIRST_TLDS:
         return candidates[1]
+    if sent is not None:
+        near, far = sorted(candidates)
+        if (near - sent).days <= 14 and (far - sent).days >= 28:
+            return near
     return None

@@ -431,7 +431,9 @@ def _of_others(text: str, m: re.Match[str]) -> bool:
 
 def _past(text: str, m: re.Match[str]) -> bool:
     before = _clause_before(text, m)
-    joins = list(_CONJUNCTION.finditer(before))
+    # a conjunction right before the cue joins two things thanked for ("danke für Ihre
+    # Rückmeldung zu Gehalt und Kündigungsfrist"), not a new thought
+    joins = [j for j in _CONJUNCTION.finditer(before) if before[j.end():].strip()]
     if joins:
         before = before[joins[-1].end():]
     before = " ".join(before.split()[-8:])  # the marker a few words before the cue at most
@@ -483,8 +485,15 @@ _QUOTE_HEADER = re.compile(
 _ORIGINAL_MARK = re.compile(
     r"^\s*-{2,}\s*(?:original message|ursprungliche nachricht|message d'origine|mensaje original|"
     r"messaggio originale|oorspronkelijk bericht|forwarded message|weitergeleitete nachricht|"
-    r"message transfere|mensaje reenviado)\s*-{2,}\s*$"
+    r"message transfere|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht)\s*-{2,}\s*$"
 )
+_FORWARD_MARK = re.compile(
+    r"^\s*-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transfere|mensaje reenviado|"
+    r"messaggio inoltrato|doorgestuurd bericht)\s*-{2,}\s*$"
+)
+# A forward with at most this many words of its own is a note on what it forwards.
+_FORWARD_NOTE_WORDS = 25
+_HEADER_LINE = re.compile(r"^\s*+\**+[\w-]{1,20}\s*+\**+\s*+:")
 # Possessive quantifiers (``*+``): "from" and 20,000 spaces took seconds otherwise.
 _OUTLOOK_FROM = re.compile(r"^\s*+\**+(?:from|von|de|da|van)\s*+\**+\s*+:")
 _OUTLOOK_SENT = re.compile(
@@ -509,15 +518,28 @@ def reply_parts(msg: MailMessage) -> tuple[str, str]:
 
 
 def own_words(body: str) -> str:
+    """The lines the author wrote, up to the quoted mail or the signature. A forward whose own
+    words are only a pointer ("see below, sorry") says what it forwards: the forwarded message
+    is read as the author's words too (``_FORWARD_NOTE_WORDS``)."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     folded = [fold(line).text for line in lines]
     kept = []
     for i, line in enumerate(lines):
         if _quote_starts(folded, i) or _SIGNATURE.match(line):
+            if _FORWARD_MARK.match(folded[i]) and len(_WORD.findall(" ".join(kept))) <= _FORWARD_NOTE_WORDS:
+                kept.append(own_words("\n".join(_after_header_block(lines, i + 1))))
             break
         if not line.lstrip().startswith(">"):
             kept.append(line)
     return "\n".join(kept).strip()
+
+
+def _after_header_block(lines: list[str], start: int) -> list[str]:
+    """The forwarded message's lines after its header block (From:, Date:, Subject:, To:)."""
+    i = start
+    while i < len(lines) and (not lines[i].strip() or _HEADER_LINE.match(lines[i])) and i < start + 12:
+        i += 1
+    return lines[i:]
 
 
 def _quote_starts(folded: list[str], i: int) -> bool:

@@ -50,6 +50,8 @@ _PROMISES = re.compile(
     r"give you (?:an? )?(?:answer|update|decision|feedback))"
     r"|you(?:'ll| will| should| can expect to) hear (?:back )?from (?:us|me)"
     r"|(?:expect|hope) to have (?:an? )?(?:answer|decision|news|update) for you"
+    r"|(?:expect|expecting|should have|will have|'ll have) (?:some |any |more |further )?"
+    r"(?:news|an answer|a decision|an update|feedback|word)\b(?! (?:from you|of yours))"
     r"|(?:will|'ll|shall|going to|hope to|aim to|plan to|expect to)\s+(?:(?!not\b|never\b)\w+\s+){0,2}?"
     r"(?:decide|make (?:a|our|the|their|its|a final) decision|reach a decision|come to a decision|pass (?:it|this|the news) on)"
     r"|(?:promised|promise|promises) (?:me|us|you) (?:an? )?(?:final )?(?:decision|answer|update|feedback)"
