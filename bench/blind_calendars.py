@@ -65,7 +65,7 @@ REPORT_KINDS = ("declined", "cancelled", "no-uid", "truncated", "bad-tz", "dupli
 
 LEGAL_FORMS = {
     "gmbh", "ag", "se", "kg", "sas", "sa", "sarl", "spa", "srl", "sl", "bv", "nv", "ltd", "limited",
-    "inc", "llc", "plc", "kft", "co", "corp",
+    "inc", "llc", "plc", "kft", "co", "corp", "ggmbh", "ug", "as", "asa", "ab", "oy", "oyj", "aps",
 }
 
 
@@ -73,7 +73,7 @@ def norm_company(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ")
-    text = re.sub(r"\bs\.\s?p\.\s?a\.?|\bs\.\s?r\.\s?l\.?|\bs\.\s?a\.\s?s\.?|\bs\.\s?l\.?|\bb\.\s?v\.?", " ", text)
+    text = re.sub(r"\bs\.\s?p\.\s?a\.?|\bs\.\s?r\.\s?l\.?|\bs\.\s?a\.\s?s\.?|\bs\.\s?l\.?|\bb\.\s?v\.?|\be\.\s?v\.?", " ", text)
     words = re.findall(r"[^\W_]+", text)
     while words and words[-1] in LEGAL_FORMS:
         words.pop()

@@ -41,6 +41,7 @@ class Attendee:
     email: str
     name: str = ""
     partstat: str = "needs-action"  # lower case: accepted, declined, tentative, needs-action, ...
+    role: str = "req-participant"  # lower case: chair, req-participant, opt-participant, non-participant
 
 
 @frozen

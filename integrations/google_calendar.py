@@ -386,6 +386,7 @@ class GoogleCalendar(GoogleProvider):
             attendees.append(Attendee(
                 email=self._address(a), name=str(a.get("displayName") or ""),
                 partstat=PARTSTATS.get(str(a.get("responseStatus")), "needs-action"),
+                role="opt-participant" if a.get("optional") is True else "req-participant",
             ))
         org = item.get("organizer") or {}
         organizer = Person(self._address(org), str(org.get("displayName") or "")) if org.get("email") else None

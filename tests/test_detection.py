@@ -308,6 +308,27 @@ def test_rooms_resources_and_attendees_who_declined_are_not_interviewers() -> No
     )
 
 
+def test_someone_only_copied_in_is_not_thanked() -> None:
+    people = (JANE, Attendee("coordinator@acme.com", "Kai Coordinator", "accepted", role="non-participant"))
+    assert detect_one(event(attendees=people)).interviewers == (Person("jane.doe@acme.com", "Jane Doe"),)
+
+
+def test_an_attendee_role_is_read_from_the_file() -> None:
+    from interview_followup.daemon.calendar.ical import read_calendar
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:r1\r\n"
+        "DTSTAMP:20261201T000000Z\r\nDTSTART:20261210T090000Z\r\nDTEND:20261210T100000Z\r\n"
+        "SUMMARY:Interview Acme\r\n"
+        "ATTENDEE;ROLE=NON-PARTICIPANT;PARTSTAT=ACCEPTED;CN=Kai:mailto:kai@acme.com\r\n"
+        "ATTENDEE;CN=Jane:mailto:jane@acme.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    utc = ZoneInfo("UTC")
+    read = read_calendar(text.encode(), start=datetime(2026, 12, 1, tzinfo=utc),
+                         end=datetime(2026, 12, 31, tzinfo=utc), tz=utc, source="t.ics")
+    roles = {a.email: a.role for e in read.events for a in e.attendees}
+    assert roles == {"kai@acme.com": "non-participant", "jane@acme.com": "req-participant"}
+
+
 def test_the_organizer_is_the_interviewer_when_there_are_no_attendees() -> None:
     rita = Person("Rita@Acme.com", "Rita Recruiter")
     iv = detect_one(event("Interview", attendees=(), organizer=rita))

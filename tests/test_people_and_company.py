@@ -442,3 +442,21 @@ def test_hiring_words_are_never_the_company_or_the_role(title, company, role) ->
     from interview_followup.daemon.config import DEFAULT_KEYWORDS
 
     assert company_from_title(title, DEFAULT_KEYWORDS) == (company, role)
+
+
+def test_a_company_is_named_in_full_when_the_event_writes_it_before_a_legal_form() -> None:
+    from interview_followup.daemon.calendar.naming import choose_company
+    address = ("", "Wir freuen uns auf das Gespräch.", "Feldmark Agrartechnik GmbH, Am Luftschiffhafen 4, Potsdam", "")
+    assert choose_company("", "", ("feldmark-agrar.de",), texts=address)[0] == "Feldmark Agrartechnik"
+    letter = ("", "vielen Dank für Ihre Bewerbung bei der Gebrüder Stöckl Maschinenbau GmbH & Co. KG.", "", "")
+    assert choose_company("", "", ("stoeckl.at",), texts=letter)[0] == "Gebrüder Stöckl Maschinenbau"
+    signature = ("", "Kind regards,\nNadine Kurzhals\nEberwein Antriebstechnik GmbH\nIndustriestraße 41", "", "")
+    assert choose_company("", "", ("eberwein-antriebe.de",), texts=signature)[0] == "Eberwein Antriebstechnik"
+
+
+def test_a_legal_form_adds_no_word_that_only_says_what_kind_of_company_it_is() -> None:
+    from interview_followup.daemon.calendar.naming import choose_company, formal_name
+    texts = ("", "ScuolaViva Software S.r.l. · Via Roma 1", "", "")
+    assert formal_name("ScuolaViva", texts) == "ScuolaViva"
+    unrelated = ("", "Our client Nordlicht Beratung GmbH is hiring.", "", "")
+    assert choose_company("", "", ("acme.example",), texts=unrelated)[0] != "Nordlicht Beratung"

@@ -421,19 +421,20 @@ class Detector:
 
     def interviewers(self, event: CalendarEvent, contact: Person | None = None) -> tuple[Person, ...]:
         """The people to thank: the attendees, then the organizer, each once, unless the
-        user, declined, a room or resource, a calendar system or robot, or a tracking
-        system's address (``is_someone``), and without shared mailboxes when a person is
-        there (``is_group_mailbox``); then ``contact`` (the hint's person), who
-        takes the place of an interviewer of the same name (a corrected address)."""
+        user, declined, only copied in (ROLE=NON-PARTICIPANT), a room or resource, a
+        calendar system or robot, or a tracking system's address (``is_someone``), and
+        without shared mailboxes when a person is there (``is_group_mailbox``); then
+        ``contact`` (the hint's person), who takes the place of an interviewer of the same
+        name (a corrected address)."""
         people: dict[str, Person] = {}
         declined: set[str] = set()
         org = event.organizer
-        for who, name, partstat, organizing in (
-            *((a.email, a.name, a.partstat, False) for a in event.attendees),
-            *([(org.email, org.name, "", True)] if org is not None else []),
+        for who, name, partstat, role, organizing in (
+            *((a.email, a.name, a.partstat, a.role, False) for a in event.attendees),
+            *([(org.email, org.name, "", "chair", True)] if org is not None else []),
         ):
             email = clean_address(who).lower()
-            if partstat == "declined":
+            if partstat == "declined" or role == "non-participant":
                 declined.add(email)
             elif email not in declined and self.is_someone(email, name) and not (
                     self.user_name and name and same_name(name, self.user_name)):  # you, at another address

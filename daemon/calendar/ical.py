@@ -1293,9 +1293,10 @@ def _attendees(props: list) -> Iterable[Attendee]:
                 continue
             partstat = str(params.get("PARTSTAT", "NEEDS-ACTION")).lower()
             name = str(params.get("CN", ""))
+            role = str(params.get("ROLE", "REQ-PARTICIPANT")).lower()
         except Exception:  # noqa: BLE001 - a broken ATTENDEE line is no attendee
             continue
-        yield Attendee(email=email, name=name, partstat=partstat)
+        yield Attendee(email=email, name=name, partstat=partstat, role=role)
 
 
 def _person(value: object) -> Person | None:

@@ -242,7 +242,7 @@ _BODY_WORDS = frozenset(
 # words that end a company's name and say what kind it is ("Bank", "Labs"): kept after the domain's words
 _COMPANY_WORDS = frozenset(
     """bank banca banco labs lab health healthcare foods food systems technologies technology tech solutions
-    capital partners energy insurance analytics software robotics group holding industries pharma therapeutics
+    capital partners energy energie insurance analytics software robotics group holding industries pharma therapeutics
     biotech biologics logistics media studios studio games motors aerospace medical consulting ventures
     versicherung versicherungen werke gruppe technik medizintechnik""".split()
 )
@@ -338,6 +338,63 @@ def _bare_label(label: str) -> str:
     return label
 
 
+# a legal form after a name, as a signature, a letter or an address writes it
+_LEGAL_FORM = (
+    r"(?:g?GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|SE|KG|KGaA|e\.\s?V\.|Ltd\.?|Limited|Inc\.?|LLC|PLC|plc|Corp\.?|Co\."
+    r"|S\.A\.|SA|S\.p\.A\.|S\.r\.l\.|SAS|SARL|B\.V\.|N\.V\.|BV|NV|AB|AS|ASA|Oy|Oyj|ApS)(?![\w.])"
+)
+_CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
+_ONE_FORM = re.compile(_LEGAL_FORM)
+_FORMAL_NAME = re.compile(rf"(?<![\w'’\-&])((?:{_CAPITALISED}|&)(?:[ \t]+(?:{_CAPITALISED}|&)){{0,6}})[ \t]+{_LEGAL_FORM}")
+
+
+def _formal_runs(texts: Iterable[str]) -> Iterable[list[str]]:
+    """The runs of capitalised words right before a legal form, first to last."""
+    for text in texts:
+        for match in _FORMAL_NAME.finditer(text[:20_000]):
+            words = match.group(1).split()
+            cut = next((j for j, w in enumerate(words) if w == "&" or _ONE_FORM.fullmatch(w)), len(words))
+            if cut:
+                yield words[:cut]  # "Brauhaus GmbH & Co. KG": the name ends before its first form
+
+
+def formal_name_of_domain(domain: str, texts: Iterable[str]) -> str:
+    """The name before a legal form that begins as ``domain``'s label does (``_starts_alike``):
+    "Eberwein Antriebstechnik" (GmbH) for eberwein-antriebe.de, or ""."""
+    for words in _formal_runs(texts):
+        for start in range(len(words)):
+            if name_key(words[start]) in _ARTICLES:
+                continue
+            name = " ".join(words[start:])
+            if len(words) - start >= 2 and _starts_alike(name, domain):
+                return name
+    return ""
+
+
+def formal_name(name: str, texts: Iterable[str]) -> str:
+    """``name`` as the event writes it in full before a legal form, or ``name`` itself:
+    "Feldmark Agrartechnik" for "Feldmark" when the address says "Feldmark Agrartechnik
+    GmbH", "Gebrüder Stöckl Maschinenbau" for "Stöckl". The full name holds the short one's
+    words in a row, at most three words more after them and only a body's kind before them
+    ("Gebrüder", "Stadtwerke"); words that only say what kind of company it is ("Software",
+    "Systems") are not added."""
+    keys = [name_key(w) for w in name.split()]
+    if not keys or not all(keys):
+        return name
+    for words in _formal_runs(texts):
+        found = [name_key(w) for w in words]
+        for i in range(len(found) - len(keys) + 1):
+            if found[i : i + len(keys)] != keys:
+                continue
+            added = found[i + len(keys):]
+            if len(added) > 3 or (added and all(w in _COMPANY_WORDS for w in added)) or (
+                    not added and not (i and found[i - 1] in _BODY_WORDS)):
+                continue
+            start = i - 1 if i and found[i - 1] in _BODY_WORDS else i
+            return " ".join(words[start:])
+    return name
+
+
 def choose_company(
     hint: str,
     title_company: str,
@@ -354,7 +411,7 @@ def choose_company(
             named = next((d for d in employer_domains if not large_employer(domain=d) and (
                 _same_company(title_company, d, company_from_domain(d)) or _starts_alike(title_company, d))), "")
             if named:
-                return title_company, f"the title, as the mail domain {named} names it"
+                return formal_name(title_company, texts), f"the title, as the mail domain {named} names it"
         from_domain = company_from_domain(domain)
         if from_domain:
             if large_employer(domain=domain):
@@ -362,11 +419,14 @@ def choose_company(
             label = organisation_label(domain)
             spelled = spelled_in(name_key(label.replace("-", " ")), texts) or abbreviated_in(domain, texts)
             if spelled:
-                return spelled, f"the mail domain {domain}, as the event writes it"
+                return formal_name(spelled, texts), f"the mail domain {domain}, as the event writes it"
             bare = _bare_label(label)
             spelled = spelled_in(name_key(bare.replace("-", " ")), texts) if bare != label else ""
             if spelled:  # usekettle.com: "Kettle"
-                return spelled, f"the mail domain {domain}, as the event writes it"
+                return formal_name(spelled, texts), f"the mail domain {domain}, as the event writes it"
+            formal = formal_name_of_domain(domain, texts)
+            if formal:  # eberwein-antriebe.de: "Eberwein Antriebstechnik GmbH"
+                return formal, f"the mail domain {domain}, as the event writes it"
             return from_domain, f"the mail domain {domain}"
     if tenant:
         key = name_key(tenant.replace("-", " "))
@@ -380,7 +440,7 @@ def choose_company(
             return title_company, f"the title, as the tracking system's link ({tenant}) names it"
         return readable_name(tenant), f"the tracking system's link ({tenant})"
     if title_company:
-        return title_company, "the title"
+        return formal_name(title_company, texts), "the title"
     return "", ""
 
 
