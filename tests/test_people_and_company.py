@@ -460,3 +460,12 @@ def test_a_legal_form_adds_no_word_that_only_says_what_kind_of_company_it_is() -
     assert formal_name("ScuolaViva", texts) == "ScuolaViva"
     unrelated = ("", "Our client Nordlicht Beratung GmbH is hiring.", "", "")
     assert choose_company("", "", ("acme.example",), texts=unrelated)[0] != "Nordlicht Beratung"
+
+
+def test_a_short_domain_names_the_company_whose_letters_it_holds_in_order() -> None:
+    from interview_followup.daemon.calendar.naming import choose_company
+    signature = ("", "Kind regards,\nTalent Acquisition\nSkarvheim Kraft AS\nStrandkaien 14", "", "")
+    assert choose_company("", "", ("skk.no",), texts=signature)[0] == "Skarvheim Kraft"
+    assert choose_company("", "Skarvheim Kraft", ("skk.no",))[0] == "Skarvheim Kraft"
+    other = ("", "Powered by Greenhouse Software, Inc.", "", "")
+    assert choose_company("", "", ("skk.no",), texts=other)[0] == "SKK"

@@ -251,13 +251,19 @@ _COMPANY_WORDS = frozenset(
 def _starts_alike(title_company: str, domain: str) -> bool:
     """The title's name begins as the domain's label does, the label being a word or more of
     it: "Ferrowyn Steelworks" for ferrowyn-steel.com, "Größner Präzisionstechnik" for
-    groessner-praezision.de, "Sendrell Aerospace" for sendrell-aero.com."""
+    groessner-praezision.de, "Sendrell Aerospace" for sendrell-aero.com; or a short label
+    holds the letters of its first ones in order: "Skarvheim Kraft" for skk.no."""
     label_words = [w for w in re.split(r"[-_]+", organisation_label(domain)) if w]
-    if not label_words or len(label_words[0]) < 4:
+    if not label_words or len(label_words[0]) < 3:
         return False
     for text in {title_company, _transliterated(title_company)}:
         words = [name_key(w) for w in text.split()]
         words = [w for w in words if w]
+        if (len(label_words) == 1 and 3 <= len(label_words[0]) <= 6 and 2 <= len(words) <= 4
+                and words[0][:1] == label_words[0][0] and _holds_in_order("".join(words), label_words[0])):
+            return True  # skk.no: "Skarvheim Kraft"; swilm.de: "Stadtwerke Ilmenhausen"
+        if len(label_words[0]) < 4:
+            continue
         if words and words[0] == label_words[0] and (len(label_words) == 1 or len(words) > 1):
             # "Kaltenbach Medizintechnik" for kaltenbach-medtech.de: a long first word is enough
             return len(label_words[0]) >= 6 or all(any(w.startswith(lw) for w in words[1:]) for lw in label_words[1:])
@@ -360,15 +366,20 @@ def _formal_runs(texts: Iterable[str]) -> Iterable[list[str]]:
 
 def formal_name_of_domain(domain: str, texts: Iterable[str]) -> str:
     """The name before a legal form that begins as ``domain``'s label does (``_starts_alike``):
-    "Eberwein Antriebstechnik" (GmbH) for eberwein-antriebe.de, or ""."""
+    "Eberwein Antriebstechnik" (GmbH) for eberwein-antriebe.de, "Skarvheim Kraft" (AS) for
+    skk.no; or ""."""
     for words in _formal_runs(texts):
-        for start in range(len(words)):
-            if name_key(words[start]) in _ARTICLES:
-                continue
+        for start in range(len(words) - 1):
             name = " ".join(words[start:])
-            if len(words) - start >= 2 and _starts_alike(name, domain):
+            if name_key(words[start]) not in _ARTICLES and _starts_alike(name, domain):
                 return name
     return ""
+
+
+def _holds_in_order(text: str, letters: str) -> bool:
+    """Whether ``letters`` appear in ``text`` in that order (not necessarily side by side)."""
+    rest = iter(text)
+    return all(letter in rest for letter in letters)
 
 
 def formal_name(name: str, texts: Iterable[str]) -> str:
