@@ -42,6 +42,7 @@ class Attendee:
     name: str = ""
     partstat: str = "needs-action"  # lower case: accepted, declined, tentative, needs-action, ...
     role: str = "req-participant"  # lower case: chair, req-participant, opt-participant, non-participant
+    group: bool = False  # a group of people (CUTYPE=GROUP), not one person
 
 
 @frozen

@@ -313,6 +313,15 @@ def test_someone_only_copied_in_is_not_thanked() -> None:
     assert detect_one(event(attendees=people)).interviewers == (Person("jane.doe@acme.com", "Jane Doe"),)
 
 
+def test_a_group_or_a_teams_mailbox_is_not_thanked_beside_a_person() -> None:
+    people = (
+        JANE,
+        Attendee("mav@acme.com", "Mitarbeitervertretung", "needs-action", group=True),
+        Attendee("AcmeRecruitment@acme.com", "Acme Recruitment", "accepted"),
+    )
+    assert detect_one(event(attendees=people)).interviewers == (Person("jane.doe@acme.com", "Jane Doe"),)
+
+
 def test_an_attendee_role_is_read_from_the_file() -> None:
     from interview_followup.daemon.calendar.ical import read_calendar
     text = (

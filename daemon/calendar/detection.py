@@ -423,11 +423,13 @@ class Detector:
         """The people to thank: the attendees, then the organizer, each once, unless the
         user, declined, only copied in (ROLE=NON-PARTICIPANT), a room or resource, a
         calendar system or robot, or a tracking system's address (``is_someone``), and
-        without shared mailboxes when a person is there (``is_group_mailbox``); then
+        without shared mailboxes or groups (CUTYPE=GROUP) when a person is there
+        (``is_group_mailbox``); then
         ``contact`` (the hint's person), who takes the place of an interviewer of the same
         name (a corrected address)."""
         people: dict[str, Person] = {}
         declined: set[str] = set()
+        groups = {clean_address(a.email).lower() for a in event.attendees if a.group}
         org = event.organizer
         for who, name, partstat, role, organizing in (
             *((a.email, a.name, a.partstat, a.role, False) for a in event.attendees),
@@ -441,8 +443,8 @@ class Detector:
                 # an attendee as first written; the organizer names one written without a name
                 if email not in people or (organizing and name and not people[email].name):
                     people[email] = Person(email=email, name=name)
-        if any(not is_group_mailbox(e) for e in people):  # thank the people, not the team's mailbox
-            people = {e: p for e, p in people.items() if not is_group_mailbox(e)}
+        if any(not (is_group_mailbox(e) or e in groups) for e in people):  # thank the people, not the team's mailbox
+            people = {e: p for e, p in people.items() if not (is_group_mailbox(e) or e in groups)}
         if org is not None and len(people) > 1 and _ABSENT.search(_plain_text(event.description[: limits.MAX_HINT_CHARS])):
             # the organizer, not invited, writes that they will not join ("I won't join the call
             # myself"): the others are the interviewers

@@ -1294,9 +1294,10 @@ def _attendees(props: list) -> Iterable[Attendee]:
             partstat = str(params.get("PARTSTAT", "NEEDS-ACTION")).lower()
             name = str(params.get("CN", ""))
             role = str(params.get("ROLE", "REQ-PARTICIPANT")).lower()
+            group = str(params.get("CUTYPE", "")).upper() == "GROUP"
         except Exception:  # noqa: BLE001 - a broken ATTENDEE line is no attendee
             continue
-        yield Attendee(email=email, name=name, partstat=partstat, role=role)
+        yield Attendee(email=email, name=name, partstat=partstat, role=role, group=group)
 
 
 def _person(value: object) -> Person | None:

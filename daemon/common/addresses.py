@@ -114,8 +114,8 @@ _GROUP_WORDS = frozenset(
     coordination coordinators candidates candidate apply applications talento talenti reclutamiento""".split()
 )
 # compounds that end in one of these are shared boxes too ("stadtwerkekarriere", "acmejobs")
-_GROUP_ENDINGS = ("karriere", "recruiting", "careers", "jobs", "talent", "hiring", "bewerbung", "rekruttering",
-                  "selezione", "recrutement", "werving")
+_GROUP_ENDINGS = ("karriere", "recruiting", "recruitment", "careers", "jobs", "talent", "talentacquisition", "hiring",
+                  "bewerbung", "rekruttering", "selezione", "recrutement", "reclutamiento", "werving")
 
 
 def is_group_mailbox(email: str) -> bool:
