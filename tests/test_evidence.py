@@ -204,6 +204,22 @@ CASES = {
     "en_the_description_speaks_of_the_position": Case(
         "Technical deep dive – Acme", CLEAR, description="We would like to go deep on your work for the position of "
                                                            "Senior Test Engineer."),
+    # --- public events, other people's interviews, other kinds of interview (written after the j_ dev calendars)
+    "en_a_hackathon_jury": Case("Final pitch & jury Q&A: Team Kilowatt", NONE,
+                                description="The jury interviews each team for ten minutes."),
+    "en_a_podcast_taping_in_the_audience": Case("Live taping – Interview with a CTO", NONE, attendees=ALONE),
+    "de_household_survey": Case("Mikrozensus – Telefoninterview Haushalt Rivera", NONE),
+    "de_insurers_health_interview": Case("Telefonisches Gesundheitsinterview zu Ihrem Antrag", NONE),
+    "de_a_sons_school_placement": Case("Vorstellungsgespräch Schülerpraktikum – Theo", NONE),
+    "de_interpreting_at_someone_elses_interview": Case("Yonas begleiten – Vorstellungsgespräch (dolmetschen)", NONE),
+    "de_a_flat_of_a_housing_cooperative": Case("Vorstellungsgespräch Wohnung 3.12 – Uferwerk eG", NONE),
+    "es_a_social_workers_assessment": Case("Valoración de la dependencia – entrevista con la trabajadora social", NONE),
+    "fr_a_host_family": Case("Entretien famille d'accueil – échange scolaire", NONE),
+    "nl_a_home_swap": Case("Kennismaking woningruil Pasen", NONE),
+    "en_a_recruiters_invitation_titled_with_your_name": Case(
+        "Alex Example", UNCERTAIN, description="Hi Alex,\nhere's the invite for Monday.\n\nIlvy\nTalent Partner Tech · Acme"),
+    "nl_a_cto_who_looks_for_a_developer": Case(
+        "Videobellen Sanne & Alex", UNCERTAIN, description="We zoeken voor ons planningsteam een ervaren developer."),
 }
 
 

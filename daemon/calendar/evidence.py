@@ -20,7 +20,8 @@ Evidence, each with its weight:
 - *Counter-evidence*, each kind once, in the title (or a category) -4: preparing for an
   interview, practice or a mock, a media interview, other talks (reviews, exit or user
   interviews, visas), the user interviewing someone (also: the user organized it and
-  invited the others, or everyone else is at the user's own domain: -2), private events.
+  invited the others, or everyone else is at the user's own domain: -2), private events,
+  public events (fairs, hackathons, open evenings, meetups).
   In the description only practice, other talks and interviewing someone count, -1 each:
   a real invitation's text may well say "prepare" or "press".
 
@@ -63,11 +64,11 @@ from interview_followup.daemon.model import CalendarEvent
 CLEAR, UNCERTAIN = "clear", "uncertain"
 
 POSITIVE = ("interview", "step", "hint", "job")
-COUNTER = ("prep", "mock", "media", "other", "interviewer", "private")
+COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event")
 # weight of a kind of word in the title (and categories), and in the description
 TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}}
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -1, "media": 0, "other": -1,
-                      "interviewer": -1, "private": 0}
+                      "interviewer": -1, "private": 0, "event": 0}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
@@ -80,6 +81,7 @@ SAYS = {
     "other": " (another kind of talk)",
     "interviewer": " (you interviewing someone)",
     "private": " (a private event)",
+    "event": " (a public event)",
 }
 QUOTED_CHARS = 40  # of the words quoted in a reason
 MAX_CATEGORIES = 50
@@ -116,10 +118,30 @@ _INTERVIEWER_WORDS = frozenset(
 _CANDIDATE_WORDS = frozenset(
     "candidate kandidat kandidatin bewerber bewerberin candidat candidato candidata sollicitant you".split()
 )
+# a signature line that starts with a recruiter's job title ("Talent Partner Tech · Acme GmbH"),
+# on folded text (no case or accents)
+_RECRUITER_TITLE = re.compile(
+    r"(?:senior |lead |junior |head of |global |technical |tech )*(?:recruiter|recruiterin|sourcer"
+    r"|talent (?:partner|acquisition|scout|lead|manager|advisor|specialist)|recruiting (?:coordinator|lead|manager"
+    r"|partner|specialist)|recruitment (?:consultant|partner|specialist|manager|coordinator)|personalreferent(?:in)?"
+    r"|hr business partner|people partner|chargee? de recrutement|recruteu(?:r|se)|reclutador(?:a)?"
+    r"|selezionat(?:ore|rice)|recruiter\b)\b"
+)
+SIGNATURE_CHARS = 80  # a signature line is short
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
 
 
 # --- words ------------------------------------------------------------------------------
+
+
+def _recruiter_signed(description: str) -> str:
+    """The first short line of ``description`` that starts with a recruiter's job title, or ""."""
+    for line in description.splitlines()[:500]:
+        line = line.strip()
+        if 0 < len(line) <= SIGNATURE_CHARS and _RECRUITER_TITLE.match(
+                "".join(c for c in unicodedata.normalize("NFKD", line) if not unicodedata.combining(c)).casefold()):
+            return shorten(line, QUOTED_CHARS)
+    return ""
 
 
 def fold(word: str) -> str:
@@ -298,6 +320,7 @@ class Decision:
     against: tuple[str, ...] = ()
     hiring: int = 0
     support: int = 0
+    people: int = 0  # of ``hiring``: what the people say (a tracking system, an agency, a recruiter)
 
     @property
     def words(self) -> str:
@@ -403,20 +426,20 @@ class Evidence:
         hiring = positive + sum(t.counter.values())
         company_hint = getattr(hints, "company", "") if hints is not None else ""
         if tagged:
-            return Decision(CLEAR, (tagged, *t.reasons), tuple(t.against), hiring, t.support)
+            return Decision(CLEAR, (tagged, *t.reasons), tuple(t.against), hiring, t.support, t.people)
         if company_hint:
             t.reasons.insert(0, "a 'company:' line in the description")
             certainty = CLEAR if positive > 0 else UNCERTAIN
-            return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support)
+            return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support, t.people)
         if positive <= 0 or hiring < 1:
-            return Decision("", tuple(t.reasons), tuple(t.against), hiring, t.support)
+            return Decision("", tuple(t.reasons), tuple(t.against), hiring, t.support, t.people)
         certainty = CLEAR if hiring >= 2 and hiring + t.support >= 3 else UNCERTAIN
         if certainty == CLEAR and not title_vocab and not t.people:
             # a thank-you needs more than a description that speaks of interviews (a mentor's
             # call "to prepare your interviews"): the title or the people must say it too
             certainty = UNCERTAIN
             t.against.append("only its description speaks of hiring")
-        return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support)
+        return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support, t.people)
 
     def _names_user(self, text: str) -> bool:
         words = [w for w, _, _ in words_of(text[: limits.MAX_HINT_CHARS])]
@@ -493,6 +516,10 @@ class Evidence:
             if (not b and domain not in own_domains and not is_free_mail(domain, self.extra_free_mail)
                     and (email, name) in others):
                 employer_guest = True
+        if not recruiting:  # "Talent Partner Tech · Acme GmbH" under the invitation's text
+            title = _recruiter_signed(event.description[: limits.MAX_HINT_CHARS])
+            if title:
+                recruiting = f"the description is signed by a recruiter ({title!r})"
         if media:  # maybe a journalist's interview (media companies hire too: only a doubt)
             t.counter["media"] = min(t.counter.get("media", 0), -2)
             t.against.append(media)
