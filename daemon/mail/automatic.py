@@ -581,11 +581,17 @@ def _list(msg: MailMessage) -> Automatic | None:
 
 
 # A tracking system's notice of a task waiting in the candidate portal ("You have a new task:
-# Voluntary Self-Identification ... Sign in to complete the task"), sent from an address that
-# takes no answers: a machine's, unless it decides something (``classify``).
+# Voluntary Self-Identification ... Sign in to complete the task") or of a status to be read
+# there ("There has been an update to your application ... sign in to your candidate home"),
+# sent from an address that takes no answers: a machine's, unless it decides something
+# (``classify``).
 _TASK_WORDS = re.compile(
     r"\b(?:(?:a|one|\d+) new tasks?|tasks? (?:assigned|waiting|pending|awaiting)|complete (?:the|your|this) tasks?|"
-    r"(?:neue|offene) aufgaben?|nouvelle tache|nouvelles taches|nueva tarea|nuove attivita|nieuwe taak)\b"
+    r"(?:neue|offene) aufgaben?|nouvelle tache|nouvelles taches|nueva tarea|nuove attivita|nieuwe taak|"
+    # or of a status to be read there ("There has been an update ... sign in to your candidate home")
+    r"(?:view|see|check) the status of your application|sign in to (?:your|the) (?:candidate|applicant|careers?) "
+    r"(?:home|portal|account|profile|site)|status (?:ihrer|deiner) bewerbung|statut de (?:votre|ta) candidature|"
+    r"estado de (?:tu|su) candidatura|stato della (?:tua|sua) candidatura|status van (?:je|jouw|uw) sollicitatie)\b"
 )
 _NO_ANSWERS = re.compile(
     r"\b(?:(?:do not|don't|please do not|please don't) reply|unmonitored (?:mailbox|address|inbox)|"

@@ -55,6 +55,7 @@ _PROMISES = re.compile(
     r"|(?:will|'ll|shall|going to|hope to|aim to|plan to|expect to)\s+(?:(?!not\b|never\b)\w+\s+){0,2}?"
     r"(?:decide|make (?:a|our|the|their|its|a final) decision|reach a decision|come to a decision|pass (?:it|this|the news) on)"
     r"|(?:promised|promise|promises) (?:me|us|you) (?:an? )?(?:final )?(?:decision|answer|update|feedback)"
+    r"|(?:will|'ll) (?:\w+ ){0,2}?(?:call|ring|phone) you\b(?= (?:\w+ ){0,8}?(?:as soon as|once|when) (?:i|we) (?:hear|know))"
     r"|(?:a|an|the|their|our|his|her) (?:final )?(?:decision|answer|feedback)(?= (?:within|by|before|no later than|in the next|"
     r"early next|next week|this week|by the end of|at the end of))"
     r"|you(?:'ll| will| should)? (?:receive|get|have) (?:\w+ ){0,3}?(?:answer|decision|feedback|update|response|news)"
@@ -63,12 +64,12 @@ _PROMISES = re.compile(
     r"|(?:melden|zuruckmelden|zurueckmelden) (?:uns|mich)|(?:melden|melde) (?:wir|ich) (?:uns|mich)"
     r"|(?:wir|ich) (?:\w+ ){0,4}?(?:uns|mich) (?:\w+ ){0,6}?(?:melden|zuruckmelden)"
     r"|(?:geben|gebe|werden) (?:wir |ich )?(?:ihnen|dir|euch) (?:\w+ ){0,6}?(?:bescheid|ruckmeldung|eine antwort)"
-    r"|(?:sie|du) (?:horen|horst) (?:[\w.]+ ){0,4}?von (?:uns|mir)"
+    r"|(?:sie|du) (?:horen|horst) (?:[\w.]+,? ){0,5}?von (?:uns|mir)"
     r"|(?:wir|ich) (?:\w+ ){0,4}?(?:kommen|komme) (?:\w+ ){0,4}?auf (?:sie|dich) zuruck"
     r"|melde (?:mich|ich mich)|(?:sie|du) (?:erhalten|erhaltst|bekommen|bekommst) (?:[\w.,]+ ){0,8}?"
     r"(?:ruckmeldung|antwort|bescheid|nachricht|entscheidung)"
     r"|(?:werden|wird|wollen) (?:\w+ ){0,4}?(?:entscheiden|(?:eine|die|unsere) entscheidung treffen)"
-    r"|entscheidung (?:\w+ ){0,3}?(?:fallen|treffen|getroffen)"
+    r"|(?<!keine )entscheidung (?:\w+ ){0,3}?(?:fallen|treffen|getroffen)"
     # French
     r"|(?:reviendrons|reviendrai|revenons|reviens|revenir) vers (?:vous|toi)"
     r"|(?:vous|te) (?:tiendrons|tiendrai|tenir) (?:au courant|informee?s?)"
@@ -78,6 +79,7 @@ _PROMISES = re.compile(
     r"|(?:prendrons|prendront|prendra|prendrai) (?:\w+ )?(?:une|la|notre|leur|sa|ma) decision|deciderons|decideront"
     r"|(?:vous|tu) (?:recevrez|recevras|aurez|auras) (?:\w+ ){0,3}?(?:reponse|retour|decision|nouvelles)"
     r"|(?:te|vous) (?:tiens|tenons) au courant"
+    r"|(?:m'ont|nous ont|m'a|nous a|t'ont|vous ont) promis (?:une|leur|sa|un) (?:reponse|decision|retour)"
     # Spanish
     r"|(?:nos pondremos|me pondre|ponernos|volveremos a ponernos) en contacto"
     r"|(?:le|te|les) (?:informaremos|informare|contactaremos|contactare|escribiremos|escribire|"
@@ -108,7 +110,8 @@ _CUE = re.compile(
     r"d'ici(?: le| au| a)?|avant le|le|au plus tard le|au plus tard|"
     r"antes del?|el|para el|a mas tardar el|hasta el|"
     r"entro(?: il)?|prima del?|per il|voor|uiterlijk(?: op)?|op)"
-    r"(?:\s+(?:the|de|end of|the end of|ende|fin|finales de))?)\s*[,:]?\s*$"
+    r"(?:\s+(?:the|de|end of|the end of|ende|fin|finales de|the (?:morning|afternoon|evening) of(?: the)?))?)"
+    r"\s*[,:]?\s*$"
 )
 # what the words may be in front of a date that comes before the promise ("By Friday, we
 # will ..."): a strong cue only
