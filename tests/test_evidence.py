@@ -220,6 +220,21 @@ CASES = {
         "Alex Example", UNCERTAIN, description="Hi Alex,\nhere's the invite for Monday.\n\nIlvy\nTalent Partner Tech · Acme"),
     "nl_a_cto_who_looks_for_a_developer": Case(
         "Videobellen Sanne & Alex", UNCERTAIN, description="We zoeken voor ons planningsteam een ervaren developer."),
+    # --- what surrounds an interview: the way there, things to do, talks about it (probes written for this file)
+    "en_the_train_to_an_interview": Case("Train to Munich for interview", NONE, attendees=ALONE),
+    "de_the_journey_to_an_interview": Case("Zugfahrt zum Vorstellungsgespräch", NONE, attendees=ALONE),
+    "en_buying_a_suit_for_an_interview": Case("Buy suit for interview", NONE, attendees=ALONE),
+    "en_notes_after_an_interview": Case("Interview notes", NONE, attendees=ALONE),
+    "de_a_thank_you_mail_after_an_interview": Case("Dankesmail nach Vorstellungsgespräch", NONE, attendees=ALONE),
+    "fr_thanks_after_an_interview": Case("Remerciements après entretien", NONE, attendees=ALONE),
+    "nl_writing_a_thank_you_mail": Case("Bedankmail sturen na het sollicitatiegesprek", NONE, attendees=ALONE),
+    "en_an_offer_call_with_an_agency": Case(
+        "Offer call – Acme", NONE, attendees=(Attendee("sam@hays-recruit.example", "Sam Hays", "accepted"), MYSELF)),
+    "de_an_interview_with_the_local_paper": Case("Interview mit der Lokalzeitung", NONE),
+    "es_a_rehearsal_with_a_mentor": Case("Entrevista – repaso con mentor", NONE),
+    "de_an_interview_at_a_hotel_is_an_interview": Case("Vorstellungsgespräch Hotel Adlon", CLEAR),
+    "en_an_interview_at_a_travel_company_is_an_interview": Case("Interview – Travel Tech GmbH", CLEAR),
+    "en_a_research_engineers_interview_is_an_interview": Case("Interview – Senior Research Software Engineer", CLEAR),
 }
 
 

@@ -21,7 +21,8 @@ Evidence, each with its weight:
   interview, practice or a mock, a media interview, other talks (reviews, exit or user
   interviews, visas), the user interviewing someone (also: the user organized it and
   invited the others, or everyone else is at the user's own domain: -2), private events,
-  public events (fairs, hackathons, open evenings, meetups).
+  public events (fairs, hackathons, open evenings, meetups), travel and stays (the train to
+  an interview), things to do before or after one ("notes after the interview", "buy a suit").
   In the description only practice, other talks and interviewing someone count, -1 each:
   a real invitation's text may well say "prepare" or "press".
 
@@ -64,11 +65,12 @@ from interview_followup.daemon.model import CalendarEvent
 CLEAR, UNCERTAIN = "clear", "uncertain"
 
 POSITIVE = ("interview", "step", "hint", "job")
-COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event")
+COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task")
 # weight of a kind of word in the title (and categories), and in the description
 TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}}
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -1, "media": 0, "other": -1,
-                      "interviewer": -1, "private": 0, "event": 0}
+                      "interviewer": -1, "private": 0, "event": 0, "travel": 0,
+                      "task": 0}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
@@ -82,6 +84,8 @@ SAYS = {
     "interviewer": " (you interviewing someone)",
     "private": " (a private event)",
     "event": " (a public event)",
+    "travel": " (travel or a stay)",
+    "task": " (something to do before or after it)",
 }
 QUOTED_CHARS = 40  # of the words quoted in a reason
 MAX_CATEGORIES = 50
