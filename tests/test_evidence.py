@@ -235,6 +235,19 @@ CASES = {
     "de_an_interview_at_a_hotel_is_an_interview": Case("Vorstellungsgespräch Hotel Adlon", CLEAR),
     "en_an_interview_at_a_travel_company_is_an_interview": Case("Interview – Travel Tech GmbH", CLEAR),
     "en_a_research_engineers_interview_is_an_interview": Case("Interview – Senior Research Software Engineer", CLEAR),
+    # --- you on the company's side, at an employer whose domain is not configured as yours
+    "en_the_title_names_a_candidate_at_a_private_address": Case(
+        "Technical interview – Jordan Smith", NONE,
+        attendees=(MYSELF, Attendee("jordan.smith@gmail.com", "Jordan Smith", "accepted")),
+        organizer=Person("kim@acme.example", "Kim Lee")),
+    "en_you_are_asked_for_your_feedback": Case(
+        "Jordan Smith <> Alex Example", NONE, description="Resume attached. Please submit your feedback in Lever.",
+        organizer=Person("recruiting@acme.example", "Acme Recruiting"), attendees=(MYSELF,)),
+    "en_your_focus_area_in_a_loop": Case(
+        "Final round: Jordan Smith", NONE, description="Loop for Jordan Smith. Your focus area: system design."),
+    "de_a_line_names_the_candidate": Case(
+        "Vorstellungsgespräch Herr Schmidt", NONE, description="Bewerber: Jordan Schmidt\nRaum 2.04"),
+    "en_an_interviewer_named_in_the_title_is_no_candidate": Case("Interview with Jane Doe", CLEAR),
 }
 
 

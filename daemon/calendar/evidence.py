@@ -24,7 +24,9 @@ Evidence, each with its weight:
   public events (fairs, hackathons, open evenings, meetups), travel and stays (the train to
   an interview), things to do before or after one ("notes after the interview", "buy a suit").
   In the description only practice, other talks and interviewing someone count, -1 each:
-  a real invitation's text may well say "prepare" or "press".
+  a real invitation's text may well say "prepare" or "press"; but what only an interviewer
+  is asked ("submit your feedback", "your scorecard", "review the candidate's CV") counts
+  -4 there too.
 
 The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
 outside people + shape):
@@ -65,12 +67,12 @@ from interview_followup.daemon.model import CalendarEvent
 CLEAR, UNCERTAIN = "clear", "uncertain"
 
 POSITIVE = ("interview", "step", "hint", "job")
-COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task")
+COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task", "assessor")
 # weight of a kind of word in the title (and categories), and in the description
 TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}}
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -1, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
-                      "task": 0}
+                      "task": 0, "assessor": -4}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
@@ -86,6 +88,7 @@ SAYS = {
     "event": " (a public event)",
     "travel": " (travel or a stay)",
     "task": " (something to do before or after it)",
+    "assessor": " (what only an interviewer is asked)",
 }
 QUOTED_CHARS = 40  # of the words quoted in a reason
 MAX_CATEGORIES = 50
@@ -132,6 +135,10 @@ _RECRUITER_TITLE = re.compile(
     r"|selezionat(?:ore|rice)|recruiter\b)\b"
 )
 SIGNATURE_CHARS = 80  # a signature line is short
+# a line that names the candidate ("Candidate: Jordan Smith", "Bewerberin: Eva Roth")
+_CANDIDATE_LINE = re.compile(
+    r"\s*(?:candidate|candidat|kandidat|kandidatin|bewerber|bewerberin|candidato|candidata|kandidaat"
+    r"|sollicitant|sollicitante)\s*:\s*[^\W\d_]", re.IGNORECASE)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
 
 
@@ -411,6 +418,10 @@ class Evidence:
         if named == "interviewer":  # settles it: the candidate is someone else
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -8)
             t.against.append(f"it lists you, {you}, among the interviewers")
+        elif named == "" and (candidate := self._candidate_in_title(event, title)):
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
+            t.against.append(f"the title names {candidate}, at a private address beside a company's people: "
+                             "the candidate")
         elif named and "interviewer" in t.counter and not organized:
             t.counter.pop("interviewer")
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
@@ -445,6 +456,24 @@ class Evidence:
             t.against.append("only its description speaks of hiring")
         return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support, t.people)
 
+    def _candidate_in_title(self, event: CalendarEvent, title: str) -> str:
+        """An attendee at a private mail address whom the title names ("Technical interview –
+        Jordan Smith", jordan.smith@gmail.com), while someone else is at a company's domain:
+        that attendee is the candidate, and you are on the company's side. "" otherwise."""
+        people = [p for p in (*event.attendees[: limits.MAX_ATTENDEES], event.organizer) if p is not None]
+        me = self.addresses_of_user(event)
+        if not any(not is_free_mail(p.email.rpartition("@")[2], self.extra_free_mail)
+                   and p.email.strip().lower() not in me for p in people):
+            return ""
+        title_words = " ".join(w for w, _, _ in words_of(title[: limits.MAX_TITLE_CHARS]))
+        for p in event.attendees[: limits.MAX_ATTENDEES]:
+            email = p.email.strip().lower()
+            name = " ".join(w for w, _, _ in words_of(p.name[:200]))
+            if (email not in me and len(name.split()) >= 2 and f" {name} " in f" {title_words} "
+                    and is_free_mail(email.rpartition("@")[2], self.extra_free_mail)):
+                return f"{p.name} <{email}>"
+        return ""
+
     def _names_user(self, text: str) -> bool:
         words = [w for w, _, _ in words_of(text[: limits.MAX_HINT_CHARS])]
         n = len(self.user_name)
@@ -469,6 +498,8 @@ class Evidence:
                 if words & _INTERVIEWER_WORDS and not words & _CANDIDATE_WORDS:
                     return "interviewer"
                 named = "candidate"
+            elif _CANDIDATE_LINE.match(line):
+                return "interviewer"  # "Candidate: Jordan Smith": someone else is
         return named
 
     def addresses_of_user(self, event: CalendarEvent) -> set[str]:
