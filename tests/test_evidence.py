@@ -248,6 +248,18 @@ CASES = {
     "de_a_line_names_the_candidate": Case(
         "Vorstellungsgespräch Herr Schmidt", NONE, description="Bewerber: Jordan Schmidt\nRaum 2.04"),
     "en_an_interviewer_named_in_the_title_is_no_candidate": Case("Interview with Jane Doe", CLEAR),
+    # --- what only the description tells
+    "en_a_dry_run_before_the_real_interview": Case(
+        "Acme interview", UNCERTAIN, description="Dry run with Maria before the real interview on Friday.", attendees=ALONE),
+    "de_a_rehearsal_before_the_real_talk": Case(
+        "Vorstellungsgespräch Acme", NONE, description="Probedurchlauf mit Maria – das echte Gespräch ist am Freitag.",
+        attendees=ALONE),
+    "en_a_bare_title_over_a_radio_interview": Case(
+        "Interview", NONE, description="The local radio's morning show about our community garden.", attendees=ALONE),
+    "en_a_bare_title_over_a_consulate_appointment": Case(
+        "Interview", NONE, description="Visa appointment at the US consulate.", attendees=ALONE),
+    "en_a_bare_title_over_an_employers_invitation": Case(
+        "Interview", CLEAR, description="Thank you for applying. Press 1 to join by phone.\n" + ZOOM),
 }
 
 

@@ -23,10 +23,12 @@ Evidence, each with its weight:
   invited the others, or everyone else is at the user's own domain: -2), private events,
   public events (fairs, hackathons, open evenings, meetups), travel and stays (the train to
   an interview), things to do before or after one ("notes after the interview", "buy a suit").
-  In the description only practice, other talks and interviewing someone count, -1 each:
-  a real invitation's text may well say "prepare" or "press"; but what only an interviewer
-  is asked ("submit your feedback", "your scorecard", "review the candidate's CV") counts
-  -4 there too.
+  In the description only other talks and interviewing someone count, -1 each: a real
+  invitation's text may well say "prepare" or "press"; but practice ("mock", "dry run",
+  "before the real interview") and what only an interviewer is asked ("submit your
+  feedback", "your scorecard", "review the candidate's CV") count -4 there too. Under a
+  title of hiring words alone ("Interview"), which says nothing of whose interview it is,
+  the description's counter-evidence counts as the title's.
 
 The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
 outside people + shape):
@@ -70,7 +72,7 @@ POSITIVE = ("interview", "step", "hint", "job")
 COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task", "assessor")
 # weight of a kind of word in the title (and categories), and in the description
 TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}}
-DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -1, "media": 0, "other": -1,
+DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -4, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
                       "task": 0, "assessor": -4}
 # what a kind of word says, after the word itself
@@ -143,6 +145,22 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?"
 
 
 # --- words ------------------------------------------------------------------------------
+
+
+_FILLER = frozenset("a an the my our your with for at in on of to and or de der die das le la el il het een".split())
+
+
+def _only_hiring_words(title: str, found: list[Found]) -> bool:
+    """Whether ``title`` holds words of hiring and nothing else that names whose or what it
+    is (no company, person or place): "Interview", "Phone screen", "2nd interview"."""
+    covered = [(f.start, f.end) for f in found if f.kind in POSITIVE]
+    if not covered:
+        return False
+    for m in re.finditer(r"\w+", title):
+        if not any(s <= m.start() and m.end() <= e for s, e in covered) and not (
+                m.group(0).isdigit() or fold(m.group(0)) in _FILLER or fold(m.group(0)) == "#"):
+            return False
+    return True
 
 
 def _recruiter_signed(description: str) -> str:
@@ -394,10 +412,15 @@ class Evidence:
         description = event.description[: limits.MAX_HINT_CHARS]
         places = [("title", title), *(("category", c[: limits.MAX_TITLE_CHARS])
                                       for c in event.categories[:MAX_CATEGORIES]), ("description", description)]
+        bare = False  # a title of hiring words alone ("Interview"): whose it is, only the description says
         for place, text in places:
             weights = DESCRIPTION_WEIGHT if place == "description" else TITLE_WEIGHT
+            if place == "description" and bare:
+                weights = {**DESCRIPTION_WEIGHT, **{k: TITLE_WEIGHT[k] for k in COUNTER}}
             plain = unicodedata.normalize("NFC", _LINK.sub(" ", text))  # a link's words are no one's ("meetup-join")
             found = find(plain)
+            if place == "title":
+                bare = _only_hiring_words(plain, found)
             for f in found:
                 if f.kind == "prep" and place != "description" and _joined_to_interview(plain, f, found):
                     continue  # "Prep + interview Acme": the interview itself, with a prep before it
