@@ -530,3 +530,81 @@ def test_promised_decisions_and_their_days(text, by):
     from interview_followup.daemon.mail.promise import promised_answer
     promise = promised_answer(text, date(2026, 11, 18))
     assert promise is not None and promise.by == date.fromisoformat(by)
+
+
+# --- how the words reach the classifier: real mail's shapes -------------------------------
+
+def _raw(body_part: str, subject: str = "RE: Thank you", to: str = "Alex Example <alex@example.org>") -> MailMessage:
+    from interview_followup.daemon.mail.parse import parse_message
+
+    raw = (f"From: Jane Doe <jane@acme.example>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+           "Date: Mon, 23 Nov 2026 10:00:00 +0100\r\nMessage-ID: <c1@acme.example>\r\nMIME-Version: 1.0\r\n" + body_part)
+    return parse_message(raw.encode(), ref="c1", folder="inbox")
+
+
+def test_a_plain_part_that_only_points_to_the_html_part_is_read_from_the_html() -> None:
+    msg = _raw('Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+               "This message is in HTML format. Please use an HTML viewer.\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+               "<p>Hi Alex,</p><p>Unfortunately we have decided to move forward with other candidates.</p>\r\n--b--\r\n")
+    assert classify(msg, BUILTIN).outcome == "rejection"
+
+
+def test_a_forward_under_an_original_message_line_reads_what_it_forwards() -> None:
+    msg = _raw("Content-Type: text/plain\r\n\r\nHi Alex, see Bill's note below - sorry.\r\nSam\r\n\r\n"
+               "-----Original Message-----\r\nFrom: Bill <bill@initech.example>\r\nSent: Monday, 23 November 2026\r\n"
+               "To: Sam <sam@talentbridge.example>\r\nSubject: Alex\r\n\r\nWe have decided not to move forward with Alex.\r\n",
+               subject="FW: Alex Example - Initech")
+    assert classify(msg, BUILTIN).outcome == "rejection"
+
+
+def test_a_forward_of_your_own_mail_is_not_read_as_their_answer() -> None:
+    msg = _raw("Content-Type: text/plain\r\n\r\nKim, see Alex's note below.\r\nJane\r\n\r\n-----Original Message-----\r\n"
+               "From: Alex Example <alex@example.org>\r\nSent: Monday, 16 November 2026\r\nTo: Jane <jane@acme.example>\r\n"
+               "Subject: Thank you\r\n\r\nI look forward to the next round and would be happy to schedule a call.\r\n",
+               subject="FW: Thank you")
+    assert classify(msg, BUILTIN).outcome == "other"
+
+
+def test_an_answer_written_below_the_quote_is_read() -> None:
+    msg = _raw("Content-Type: text/plain\r\n\r\nOn Mon, Nov 16, 2026 at 6:00 PM Alex Example <alex@example.org> wrote:\r\n"
+               "> Thank you! Looking forward to the next round.\r\n\r\n"
+               "Hi Alex, thanks - unfortunately we decided to go with another candidate.\r\nJane\r\n")
+    assert classify(msg, BUILTIN).outcome == "rejection"
+
+
+# short answers as people write them (probes written for this file, six languages)
+SHORT = [
+    ("rejection", "Thanks for your time. We've decided to move ahead with someone whose background is a closer match."),
+    ("rejection", "Unfortunately this one didn't work out. Happy to stay in touch!"),
+    ("rejection", "I'm afraid it's a no from us this time."),
+    ("rejection", "We've decided to close the role."),
+    ("rejection", "the position is no longer available."),
+    ("rejection", "We don't think it's the right fit right now."),
+    ("rejection", "It was a close call, but we chose another candidate."),
+    ("rejection", "You're not quite what we're looking for at the moment."),
+    ("rejection", "leider hat es diesmal nicht geklappt."),
+    ("rejection", "nach reiflicher Überlegung haben wir uns gegen eine Zusammenarbeit entschieden."),
+    ("rejection", "nous avons décidé de ne pas aller plus loin."),
+    ("rejection", "el puesto ya se ha cubierto."),
+    ("rejection", "abbiamo assunto un'altra persona."),
+    ("rejection", "we hebben iemand anders aangenomen."),
+    ("offer", "You got the job!"),
+    ("offer", "We'd love to have you join us as our next backend engineer."),
+    ("offer", "Sie haben die Stelle! Der Vertrag kommt morgen."),
+    ("offer", "we zouden je graag aannemen."),
+    ("next-round", "Could you do a second call with our CTO next week?"),
+    ("next-round", "Kim wants to meet you once more before we decide."),
+    ("next-round", "hätten Sie nächste Woche Zeit für ein Gespräch mit unserem CTO?"),
+    ("info", "Do you need visa sponsorship?"),
+    ("info", "¿cuál es tu expectativa salarial?"),
+    ("other", "We're still interviewing and will keep looking at candidates until Friday, then decide."),
+    ("other", "That is a no-brainer, I'll pass your note on to Kim!"),
+    ("other", "leider hat es mit dem Link nicht geklappt, hier ein neuer."),
+    ("other", "Thanks for the second call with our CTO last week, notes attached."),
+    ("rejection", "we kunnen je helaas niet aannemen."),
+]
+
+
+@pytest.mark.parametrize("want,body", SHORT)
+def test_a_short_answer_says_what_it_says(want: str, body: str) -> None:
+    assert verdict(f"Hi Alex,\n{body}\nJane")[0] == want

@@ -473,6 +473,9 @@ _REPLY_PREFIX = re.compile(
     r"\s*+(?:\[\d+\])?\s*+:",  # possessive: a long run of spaces is not split every way
     re.IGNORECASE,
 )
+_FROM_LINE = re.compile(r"^\s*\**\s*(?:from|von|de|da|van|fra|od)\s*\**\s*:", re.IGNORECASE)
+# a subject that says the message forwards another
+_FORWARD_PREFIX = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)?(?:fw|fwd|wg|tr|enc|rv|i|doorst)\s*+:", re.IGNORECASE)
 _QUOTE_LEADS = re.compile(r"^\s*(?:on|am|le|el|il|op)\b", re.IGNORECASE)
 # "On ... wrote:" and its translations: the line, without the final ":" and the white space
 # around it, matches this. (Written as one expression, ``...schrieb\b.{0,200}\s*:\s*$``,
@@ -512,26 +515,52 @@ def reply_text(msg: MailMessage) -> str:
 def reply_parts(msg: MailMessage) -> tuple[str, str]:
     """(subject, body) of ``reply_text``: the subject "" when it answers or forwards ours."""
     subject = (msg.subject or "")[:SCAN_LIMIT]
+    forwarded = _FORWARD_PREFIX.match(subject) is not None
     if _REPLY_PREFIX.match(subject):
         subject = ""
-    return subject.strip(), own_words(msg.body[:SCAN_LIMIT])
+    recipients = tuple(p.email.lower() for p in msg.to if p.email)
+    return subject.strip(), own_words(msg.body[:SCAN_LIMIT], forwarded, recipients)
 
 
-def own_words(body: str) -> str:
+def own_words(body: str, forwarded: bool = False, recipients: tuple[str, ...] = ()) -> str:
     """The lines the author wrote, up to the quoted mail or the signature. A forward whose own
     words are only a pointer ("see below, sorry") says what it forwards: the forwarded message
-    is read as the author's words too (``_FORWARD_NOTE_WORDS``)."""
+    is read as the author's words too (``_FORWARD_NOTE_WORDS``), unless it is the recipients'
+    own (``forwarded``: the subject says it is a forward, so a quoted header block is what it
+    forwards). An answer written below the quote ("On ... wrote:", "> ...") is the author's."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     folded = [fold(line).text for line in lines]
-    kept = []
+    kept: list[str] = []
     for i, line in enumerate(lines):
         if _quote_starts(folded, i) or _SIGNATURE.match(line):
-            if _FORWARD_MARK.match(folded[i]) and len(_WORD.findall(" ".join(kept))) <= _FORWARD_NOTE_WORDS:
+            words = len(_WORD.findall(" ".join(kept)))
+            if (words <= _FORWARD_NOTE_WORDS and (_FORWARD_MARK.match(folded[i]) or (forwarded and _quote_starts(folded, i)))
+                    and not _from_recipient(lines, i + 1, recipients)):
                 kept.append(own_words("\n".join(_after_header_block(lines, i + 1))))
+            elif not words and _QUOTE_LEADS.match(folded[i]):
+                kept.append(own_words("\n".join(_below_quote(lines, i + 1)), forwarded, recipients))
             break
         if not line.lstrip().startswith(">"):
             kept.append(line)
     return "\n".join(kept).strip()
+
+
+def _from_recipient(lines: list[str], start: int, recipients: tuple[str, ...]) -> bool:
+    """Whether the header block from ``start`` says the quoted message is from a recipient of
+    this one (the user's own mail, forwarded to a colleague with the user copied)."""
+    for line in lines[start : start + 12]:
+        if _FROM_LINE.match(line):
+            low = line.lower()
+            return any(r in low for r in recipients)
+    return False
+
+
+def _below_quote(lines: list[str], start: int) -> list[str]:
+    """What follows a "> "-quoted block (an answer written below the quote), or []."""
+    i = start
+    while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith(">")):
+        i += 1
+    return lines[i:] if any(line.lstrip().startswith(">") for line in lines[start:i]) else []
 
 
 def _after_header_block(lines: list[str], start: int) -> list[str]:

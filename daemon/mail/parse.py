@@ -962,9 +962,20 @@ def _body_text(msg: Message, *, unflow: bool = False, enough: int | None = None)
         text = _part_text(part)
         if unflow and _is_flowed(part):
             text = _unflow(text, delsp=_param(part, "delsp").lower() == "yes")
-        return text
+        if not _PLACEHOLDER.search(text[:400]) or len(text) > 400:
+            return text
+        # "This message is in HTML format": the words are in the HTML part beside it
     part = _find_part(msg, "html")
     return _strip_html(_part_text(part), enough) if part is not None else ""
+
+
+# what a plain text part says when it only points to the HTML part beside it
+_PLACEHOLDER = re.compile(
+    r"(?:this|the) (?:message|e-?mail) (?:is|was) (?:in|sent in) html|(?:use|requires?) an html[- ](?:compatible )?"
+    r"(?:viewer|reader|mail|e-?mail)|html[- ]compatible|view (?:this|the) (?:message|e-?mail) in (?:a|your) browser|"
+    r"nachricht (?:ist )?im html-format|html-fahige|au format html|en formato html|in formato html|in html-formaat",
+    re.IGNORECASE,
+)
 
 
 def _find_part(msg: Message, subtype: str) -> Message | None:
