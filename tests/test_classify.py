@@ -608,3 +608,16 @@ SHORT = [
 @pytest.mark.parametrize("want,body", SHORT)
 def test_a_short_answer_says_what_it_says(want: str, body: str) -> None:
     assert verdict(f"Hi Alex,\n{body}\nJane")[0] == want
+
+
+@pytest.mark.parametrize("body", [
+    "nous ne pouvons malheureusement pas donner suite à votre candidature.",
+    "abbiamo purtroppo scelto un altro candidato.",
+    "we hebben helaas gekozen voor een andere kandidaat.",
+])
+def test_an_adverb_inside_a_phrase_does_not_hide_it(body: str) -> None:
+    assert verdict(f"Hi Alex,\n{body}\nJane")[0] == "rejection"
+
+
+def test_invisible_characters_inside_words_do_not_hide_them() -> None:
+    assert verdict("Unfortunately we have decided not to mo\u200bve for\u00adward with your application.")[0] == "rejection"

@@ -220,18 +220,27 @@ def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
     subject_end = len(fold(subject).text) if subject else -1
     first_end = _first_lines_end(text, max(subject_end, 0))
     raw: list[tuple[Rule, re.Match[str]]] = []
+    # the text again without the adverbs that sit inside a phrase ("nous ne pouvons
+    # malheureusement pas donner suite", "we have now decided"): blanked, so offsets hold
+    plain = _FILLERS.sub(lambda f: " " * len(f.group(0)), text)
+    sources = (text, plain) if plain != text else (text,)
     for rule in rules.rules:
         denied = None
         if rule.tier == 4 and subject_end <= 0:
             continue  # a subject phrase, and no subject of their own
-        for m in rule.pattern.finditer(text, 0, subject_end if rule.tier == 4 else len(text)):
-            if not _negated(text, m):
-                raw.append((rule, m))
+        found = None
+        for source in sources:
+            for m in rule.pattern.finditer(source, 0, subject_end if rule.tier == 4 else len(source)):
+                if not _negated(text, m):
+                    found = m
+                    break
+                denied = denied or m
+            if found is not None:
                 break
-            denied = denied or m
-        else:
-            if denied is not None:  # kept, to be shown as a negation
-                raw.append((rule, denied))
+        if found is not None:
+            raw.append((rule, found))
+        elif denied is not None:  # kept, to be shown as a negation
+            raw.append((rule, denied))
     info_sentences = {_sentence_of(text, m.start()) for rule, m in raw
                       if rule.outcome == "info" and rule.tier in (0, 1) and not _negated(text, m)}
     cues = []
@@ -474,6 +483,13 @@ _REPLY_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _FROM_LINE = re.compile(r"^\s*\**\s*(?:from|von|de|da|van|fra|od)\s*\**\s*:", re.IGNORECASE)
+# adverbs that may stand inside any phrase, with a comma after them ("malheureusement,")
+_FILLERS = re.compile(
+    r"(?<!\w)(?:unfortunately|sadly|regrettably|ultimately|finally|eventually|currently|now|really|truly|"
+    r"leider|bedauerlicherweise|letztlich|letztendlich|schliesslich|nun|jetzt|derzeit|aktuell|"
+    r"malheureusement|helas|finalement|actuellement|vraiment|lamentablemente|desafortunadamente|finalmente|"
+    r"actualmente|purtroppo|attualmente|helaas|uiteindelijk|momenteel)(?!\w),?"
+)
 # a subject that says the message forwards another
 _FORWARD_PREFIX = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)?(?:fw|fwd|wg|tr|enc|rv|i|doorst)\s*+:", re.IGNORECASE)
 _QUOTE_LEADS = re.compile(r"^\s*(?:on|am|le|el|il|op)\b", re.IGNORECASE)
