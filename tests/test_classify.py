@@ -621,3 +621,35 @@ def test_an_adverb_inside_a_phrase_does_not_hide_it(body: str) -> None:
 
 def test_invisible_characters_inside_words_do_not_hide_them() -> None:
     assert verdict("Unfortunately we have decided not to mo\u200bve for\u00adward with your application.")[0] == "rejection"
+
+
+# --- a tracking system's decision, sent with the headers of machine mail ------------------
+
+def _ats(extra: str, text: str) -> MailMessage:
+    from interview_followup.daemon.mail.parse import parse_message
+
+    raw = ("From: Acme Recruiting <no-reply@acme.example>\r\nTo: alex@example.org\r\n"
+           "Subject: Your application for Backend Engineer\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n"
+           f"Message-ID: <a1@acme.example>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n")
+    return parse_message(raw.encode(), ref="a1", folder="inbox")
+
+
+DECISION = "Dear Alex,\r\n\r\nafter careful consideration we have decided not to move forward with your application.\r\n"
+
+
+@pytest.mark.parametrize("extra", ["Auto-Submitted: auto-generated\r\n", "Precedence: bulk\r\n", "Return-Path: <>\r\n"])
+def test_a_tracking_systems_rejection_is_their_answer_whatever_its_headers(extra: str) -> None:
+    from interview_followup.daemon.mail.automatic import examine
+
+    msg = _ats(extra, DECISION)
+    assert examine(msg) is None and classify(msg, BUILTIN).outcome == "rejection"
+
+
+@pytest.mark.parametrize("text", [
+    "Thank you for your application. We have received it and will review it shortly.",
+    "How did we do? Tell us about your candidate experience in a two-minute survey.",
+])
+def test_machine_mail_that_decides_nothing_stays_machine_mail(text: str) -> None:
+    from interview_followup.daemon.mail.automatic import examine
+
+    assert examine(_ats("Auto-Submitted: auto-generated\r\nPrecedence: bulk\r\n", text)) is not None

@@ -500,6 +500,8 @@ def _auto_reply(msg: MailMessage) -> Automatic | None:
                        sender_domain)
     if signs or back:
         return Automatic("auto-reply", signs[0] if signs else generated, returns_on=back)
+    if states_a_decision(msg):
+        return None  # a tracking system's rejection or invitation, sent for the employer: their answer
     return Automatic("system", generated)
 
 
@@ -563,7 +565,7 @@ def _list(msg: MailMessage) -> Automatic | None:
     if msg.header("list-id"):
         return Automatic("list", f"List-Id: {msg.header('list-id')[:80]}")
     precedence = msg.header("precedence").strip().lower()
-    if precedence in _BULK_PRECEDENCE:
+    if precedence in _BULK_PRECEDENCE and not (states_a_decision(msg) and not _survey(msg)):
         return Automatic("list", f"Precedence: {precedence}")
     if msg.header("list-unsubscribe") and _survey(msg):
         return Automatic("list", "List-Unsubscribe on a survey or newsletter")
@@ -598,6 +600,18 @@ _NO_ANSWERS = re.compile(
     r"not monitored|nicht (?:auf diese (?:e-?mail|nachricht) )?antworten|ne pas repondre|no responda|"
     r"non rispondere|niet (?:op deze (?:e-?mail|mail) )?(?:reageren|antwoorden))\b"
 )
+
+
+def states_a_decision(msg: MailMessage) -> bool:
+    """Whether ``msg`` says a decision on the application in so many words (a rejection, an
+    offer or another interview, by a strong phrase): mail that a tracking system sends for
+    the employer with "Auto-Submitted: auto-generated" or "Precedence: bulk" is still their
+    answer. Requests, promises and anything weaker are not."""
+    from interview_followup.daemon.mail.classify import STRENGTH, Rules, evidence
+
+    strong = STRENGTH[1]
+    return any(c.outcome in ("rejection", "offer", "next-round") and c.strength >= strong
+               for c in evidence(msg, Rules.builtin()))
 
 
 def _portal_task(msg: MailMessage) -> bool:
