@@ -602,6 +602,15 @@ SHORT = [
     ("other", "leider hat es mit dem Link nicht geklappt, hier ein neuer."),
     ("other", "Thanks for the second call with our CTO last week, notes attached."),
     ("rejection", "we kunnen je helaas niet aannemen."),
+    ("rejection", "The panel did not recommend moving forward."),
+    ("rejection", "We won't be inviting you to the next round."),
+    ("rejection", "I'm sorry to tell you we are not proceeding."),
+    ("rejection", "not this time, unfortunately."),
+    ("rejection", "we are moving on with other applicants."),
+    ("rejection", "we don't have a position for you right now."),
+    ("rejection", "wir werden nicht mit Ihnen weitermachen."),
+    ("rejection", "no seguimos adelante con tu proceso."),
+    ("other", "not this time of year, Kim is away. We'll get back to you in January."),
 ]
 
 

@@ -42,7 +42,7 @@ of the strongest cue.
   line. An iCalendar invitation (METHOD:REQUEST) is a next
   round of strength 20; a message shaped as one (a video meeting to join, with its ID),
   10. Below ``DECIDES`` (5) nothing decides.
-- Negation: a match is no evidence when one of the four words before it, in the same
+- Negation: a match is no evidence when one of the six words before it, in the same
   clause, is a negation (not, n't, no, never, nicht, kein..., ne, n', pas, jamais, nunca,
   niet, geen, ...): "we are not moving forward with other candidates" is no rejection.
   Phrases that carry their own negation ("we will not be moving forward with your
@@ -616,17 +616,17 @@ _WORD = re.compile(r"[\w']+")
 
 
 def _negated(text: str, m: re.Match[str]) -> bool:
-    """True when one of the four words before the match, in its clause, negates it —
+    """True when one of the six words before the match, in its clause, negates it —
     unless the phrase starts with a negation itself ("pas retenue", "not selected"): then
     the words before are its frame ("n'a pas", "were not"), not a denial."""
     first = _WORD.match(m.group(0))
     if first and _is_negation(first.group(0)):
         return False
-    window = text[max(0, m.start() - 60):m.start()]
+    window = text[max(0, m.start() - 80):m.start()]
     ends = list(_CLAUSE_END.finditer(window))
     if ends:
         window = window[ends[-1].end():]
-    return any(_is_negation(word) for word in _WORD.findall(window)[-4:])
+    return any(_is_negation(word) for word in _WORD.findall(window)[-6:])
 
 
 def _is_negation(word: str) -> bool:
