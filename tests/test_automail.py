@@ -489,3 +489,16 @@ def test_office_hours_in_a_signature_are_no_absence():
     assert return_date("Ich bin derzeit nicht im Büro.\n\nSprechzeiten: Mo–Fr 9–17 Uhr, telefonisch "
                        "erreichbar Montag bis Donnerstag\n", SENT) is None
     assert return_date("Ab Montag bin ich wieder erreichbar.", SENT) == date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("text,back", [
+    ("I'm attending a conference 23-30 November.", date(2026, 12, 1)),
+    ("I'm on vacation November 23-30.", date(2026, 12, 1)),
+    ("Returning 30-Nov-2026.", date(2026, 11, 30)),
+    ("Thanks for your message. I'm OOO until Mon 30/11.", date(2026, 11, 30)),
+    ("I'm off until the end of the month.", date(2026, 12, 1)),
+    ("I'm out until next Monday.", date(2026, 11, 30)),
+    ("Ik ben vanaf 30 november weer op kantoor.", date(2026, 11, 30)),
+])
+def test_return_days_written_in_shorter_ways(text: str, back: date) -> None:
+    assert return_date(text, date(2026, 11, 23), "acme.example") == back

@@ -694,7 +694,8 @@ def _alternation(names: dict[str, int]) -> str:
 
 
 _MONTH = rf"(?:{_alternation(_MONTHS)})(?![a-z])"
-_WD = rf"(?:(?:{_alternation(_WEEKDAYS)})(?![a-z])|(?:{_alternation(_WEEKDAY_ABBR)})(?=[.,]))"
+_WD = (rf"(?:(?:{_alternation(_WEEKDAYS)})(?![a-z])|(?:{_alternation(_WEEKDAY_ABBR)})(?=[.,])"
+       r"|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?=\s+\d))")  # "Mon 30/11"
 # A day of the month alone ("back on the 25th", "ab dem 25. wieder", "de retour le 25",
 # "hasta el 25", "fino al 25", "terug op de 25e"): an English ordinal, or a number after the
 # article or preposition its language writes before it (looked at behind, not taken, so that
@@ -725,7 +726,7 @@ _FILL = (
     r"(?:[\s,:]|\b(?:on|the|from|by|as of|starting|again|in the office|to the office|to work|"
     r"at work|at my desk|in|am|ab|dem|den|zum|im buro|le|du|au|des|a partir du|a partir de|"
     r"au bureau|el|del|a partir del|desde el|desde|al|a la oficina|en la oficina|il|in ufficio|"
-    r"op|vanaf|per|op kantoor|op de|dia|el dia|giorno|il giorno)\b)*"
+    r"op|vanaf|per|op kantoor|op de|dia|el dia|giorno|il giorno|next|nachsten|kommenden|this coming)\b)*"
 )
 # (language, meaning, cue that ends where the date starts)
 _CUES_BEFORE = tuple(
@@ -761,8 +762,18 @@ _CUES_AFTER = tuple(
         ("fr", r"^[\s,.]*(?:je serai|je suis|nous serons) (?:de retour|a nouveau|de nouveau)\b"),
         ("es", r"^[\s,.]*(?:estare|estoy|volvere a estar) (?:de vuelta|de regreso|de nuevo|disponible)\b"),
         ("it", r"^[\s,.]*(?:saro|sono) (?:di nuovo|nuovamente|di ritorno)\b"),
-        ("nl", r"^[\s,.]*(?:ben ik|is hij|is zij|zijn wij|zijn we) (?:weer|terug)\b"),
+        ("nl", r"^[\s,.]*(?:(?:ben ik|is hij|is zij|zijn wij|zijn we) )?(?:weer|terug) (?:op kantoor|aanwezig|bereikbaar|"
+               r"beschikbaar|op het werk|aan het werk|in het land)\b|^[\s,.]*(?:ben ik|is hij|is zij|zijn wij|zijn we) "
+               r"(?:weer|terug)\b"),
     )
+)
+_SHARED_MONTH = re.compile(rf"(?<![\d.])(\d{{1,2}})\.?\s*(?:-|–|to|bis|au|al|a|t/m)\s*(\d{{1,2}})\.?\s+({_MONTH})\b")
+_MONTH_FIRST_RANGE = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–)\s*(\d{{1,2}})(?:st|nd|rd|th)?\b(?![./-]?\d)")
+_HYPHENATED = re.compile(rf"\b(\d{{1,2}})-({_MONTH})\.?-(\d{{2,4}})\b")
+_MONTH_END_ABSENCE = re.compile(
+    r"\b(?:until|till|through|to|bis|jusqu'a|hasta|fino a|tot)\s+(?:the\s+)?(?:end of (?:the|this) month|"
+    r"ende (?:des|dieses) monats|monatsende|la fin du mois|fin de mes|finales de mes|fine mese|(?:het )?einde van de maand|"
+    r"eind van de maand)\b"
 )
 _RANGE_GAP = re.compile(r"[\s.,]*(?:to|-|bis|bis zum|au|al|a)\s*")
 _INCLUSIVE_AFTER = re.compile(
@@ -791,6 +802,10 @@ def return_date(text: str, sent: date | None, sender_domain: str = "") -> date |
     the sending day decides.
     """
     folded = _WHITE.sub(" ", _SCHEDULE_LINE.sub(_blank_line, fold(text[:20_000]).text))
+    # "23-30 November", "23. bis 30.11.": the month written once for both ends of a range
+    folded = _SHARED_MONTH.sub(r"\1 \3 - \2 \3", folded)
+    folded = _MONTH_FIRST_RANGE.sub(r"\1 \2 - \1 \3", folded)  # "November 23-30"
+    folded = _HYPHENATED.sub(r"\1 \2 \3", folded)  # "30-Nov-2026"
     matches = list(_DATE.finditer(folded))
     found: list[tuple[int, int, date, int | None]] = []  # (rank, where, day, the weekday of a weekday alone)
     for i, m in enumerate(matches):
@@ -820,6 +835,10 @@ def return_date(text: str, sent: date | None, sender_domain: str = "") -> date |
     if dated is not None:
         found = [(rank, at, day if alone is None or day >= dated else _weekday_from(dated, alone), alone)
                  for rank, at, day, alone in found]
+    if not found and sent is not None:
+        m = _MONTH_END_ABSENCE.search(folded)
+        if m:  # "until the end of the month": back on the first of the next one
+            return date(sent.year + sent.month // 12, sent.month % 12 + 1, 1)
     return min(found)[2] if found else None
 
 
