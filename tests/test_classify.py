@@ -662,3 +662,15 @@ def test_machine_mail_that_decides_nothing_stays_machine_mail(text: str) -> None
     from interview_followup.daemon.mail.automatic import examine
 
     assert examine(_ats("Auto-Submitted: auto-generated\r\nPrecedence: bulk\r\n", text)) is not None
+
+
+def test_a_rejection_for_one_role_then_an_invitation_for_another_is_the_invitation() -> None:
+    body = ("the panel has decided not to move forward with your application for the SRE role. That said, Marcus "
+            "would very much like to talk to you about a Senior Platform Engineer opening on his team.")
+    assert verdict(body)[0] == "next-round"
+
+
+def test_a_rejection_with_a_later_invitation_but_no_turn_stays_a_rejection() -> None:
+    body = ("we have decided not to move forward with your application. Other candidates move to the final round; "
+            "we would like to talk to you about a future opening next year.")
+    assert verdict(body)[0] == "rejection"

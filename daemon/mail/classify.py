@@ -190,15 +190,30 @@ class Cue:
 
 def classify(msg: MailMessage, rules: Rules) -> Verdict:
     """What ``msg`` says: the outcome of its strongest piece of evidence (``evidence``);
-    a tie goes to the more decisive outcome (``OUTCOMES``), then to the earlier words."""
-    cues = [c for c in evidence(msg, rules) if c.strength >= DECIDES]
+    a tie goes to the more decisive outcome (``OUTCOMES``), then to the earlier words. A
+    rejection that the message then turns from ("... not for this role. That said, Marcus
+    would like to talk to you about another opening") gives way to the offer or the
+    invitation as strong that follows the turn."""
+    found, text = _evidence(msg, rules)
+    cues = [c for c in found if c.strength >= DECIDES]
     if not cues:
         return Verdict("other")
     best = min(cues, key=lambda c: (-c.strength, OUTCOMES.index(c.outcome), c.at))
+    if best.outcome == "rejection":
+        turned = [c for c in cues if c.outcome in ("offer", "next-round") and c.strength >= best.strength
+                  and c.at > max(r.end for r in cues if r.outcome == "rejection")]
+        turn = next((c for c in turned if _CONTRAST.search(text, best.end, c.at)), None)
+        if turn is not None:
+            best = turn
     return Verdict(best.outcome, best.phrase, best.source, position=best.position, sense=best.sense)
 
 
 def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
+    """Every cue in the words the person wrote (see ``_evidence``)."""
+    return _evidence(msg, rules)[0]
+
+
+def _evidence(msg: MailMessage, rules: Rules) -> tuple[list[Cue], str]:
     """Every cue in the words the person wrote, the first match of each rule, with its
     strength after position and sense:
 
@@ -266,7 +281,7 @@ def evidence(msg: MailMessage, rules: Rules) -> list[Cue]:
                         rule.source, m.start(), m.end()))
     cues = _within_longer(cues)
     cues.extend(_invitation(msg, text, folded))
-    return cues
+    return cues, text
 
 
 def _within_longer(cues: list[Cue]) -> list[Cue]:
@@ -483,6 +498,12 @@ _REPLY_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _FROM_LINE = re.compile(r"^\s*\**\s*(?:from|von|de|da|van|fra|od)\s*\**\s*:", re.IGNORECASE)
+# words that turn from what was said before ("That said, ...", "stattdessen", "en revanche")
+_CONTRAST = re.compile(
+    r"\b(?:but|however|that said|having said that|instead|on the other hand|aber|jedoch|stattdessen|allerdings|"
+    r"mais|cependant|en revanche|toutefois|par contre|pero|sin embargo|en cambio|no obstante|tuttavia|invece|"
+    r"maar|echter|daarentegen)\b"
+)
 # adverbs that may stand inside any phrase, with a comma after them ("malheureusement,")
 _FILLERS = re.compile(
     r"(?<!\w)(?:unfortunately|sadly|regrettably|ultimately|finally|eventually|currently|now|really|truly|"
