@@ -248,6 +248,12 @@ CASES = {
     "de_a_line_names_the_candidate": Case(
         "Vorstellungsgespräch Herr Schmidt", NONE, description="Bewerber: Jordan Schmidt\nRaum 2.04"),
     "en_an_interviewer_named_in_the_title_is_no_candidate": Case("Interview with Jane Doe", CLEAR),
+    "en_a_tracking_systems_invitation_with_an_interview_kit": Case(
+        "Interview: Jordan Smith (Backend Engineer) - Technical Interview", NONE,
+        description="Interview Kit: https://app.greenhouse.io/guides/1", organizer=Person("no-reply@greenhouse.io", "Greenhouse")),
+    "en_a_feedback_form_for_the_interviewer": Case(
+        "Jordan Smith - Onsite Interview - Backend Engineer", NONE, description="Feedback form: https://hire.lever.co/f/1",
+        organizer=Person("no-reply@hire.lever.co", "Lever")),
     # --- what only the description tells
     "en_a_dry_run_before_the_real_interview": Case(
         "Acme interview", UNCERTAIN, description="Dry run with Maria before the real interview on Friday.", attendees=ALONE),

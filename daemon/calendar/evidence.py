@@ -26,7 +26,7 @@ Evidence, each with its weight:
   In the description only other talks and interviewing someone count, -1 each: a real
   invitation's text may well say "prepare" or "press"; but practice ("mock", "dry run",
   "before the real interview") and what only an interviewer is asked ("submit your
-  feedback", "your scorecard", "review the candidate's CV") count -4 there too. Under a
+  feedback", "your scorecard", "review the candidate's CV") settles it, -8 anywhere. Under a
   title of hiring words alone ("Interview"), which says nothing of whose interview it is,
   the description's counter-evidence counts as the title's.
 
@@ -71,10 +71,10 @@ CLEAR, UNCERTAIN = "clear", "uncertain"
 POSITIVE = ("interview", "step", "hint", "job")
 COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task", "assessor")
 # weight of a kind of word in the title (and categories), and in the description
-TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}}
+TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}, "assessor": -8}
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -4, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
-                      "task": 0, "assessor": -4}
+                      "task": 0, "assessor": -8}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
