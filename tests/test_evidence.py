@@ -251,6 +251,9 @@ CASES = {
     "en_a_tracking_systems_invitation_with_an_interview_kit": Case(
         "Interview: Jordan Smith (Backend Engineer) - Technical Interview", NONE,
         description="Interview Kit: https://app.greenhouse.io/guides/1", organizer=Person("no-reply@greenhouse.io", "Greenhouse")),
+    "en_a_podcast_that_invites_you_as_its_guest": Case(
+        "Interview with Alex Example", NONE, description="Thanks for agreeing to be our guest! The episode goes out "
+                                                          "to our listeners next month.", organizer=Person("host@devtalks.example", "Dev Talks")),
     "en_a_feedback_form_for_the_interviewer": Case(
         "Jordan Smith - Onsite Interview - Backend Engineer", NONE, description="Feedback form: https://hire.lever.co/f/1",
         organizer=Person("no-reply@hire.lever.co", "Lever")),

@@ -28,7 +28,8 @@ Evidence, each with its weight:
   "before the real interview") and what only an interviewer is asked ("submit your
   feedback", "your scorecard", "review the candidate's CV") settles it, -8 anywhere. Under a
   title of hiring words alone ("Interview"), which says nothing of whose interview it is,
-  the description's counter-evidence counts as the title's.
+  the description's counter-evidence counts as the title's. Words of a show or a
+  publication (an episode, listeners, readers) count -4 in the description too.
 
 The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
 outside people + shape):
@@ -69,12 +70,12 @@ from interview_followup.daemon.model import CalendarEvent
 CLEAR, UNCERTAIN = "clear", "uncertain"
 
 POSITIVE = ("interview", "step", "hint", "job")
-COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task", "assessor")
+COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task", "assessor", "show")
 # weight of a kind of word in the title (and categories), and in the description
 TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}, "assessor": -8}
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -4, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
-                      "task": 0, "assessor": -8}
+                      "task": 0, "assessor": -8, "show": -4}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
@@ -91,6 +92,7 @@ SAYS = {
     "travel": " (travel or a stay)",
     "task": " (something to do before or after it)",
     "assessor": " (what only an interviewer is asked)",
+    "show": " (a show or a publication's interview)",
 }
 QUOTED_CHARS = 40  # of the words quoted in a reason
 MAX_CATEGORIES = 50
