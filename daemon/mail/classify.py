@@ -531,6 +531,7 @@ _FORWARD_MARK = re.compile(
     r"^\s*-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transfere|mensaje reenviado|"
     r"messaggio inoltrato|doorgestuurd bericht)\s*-{2,}\s*$"
 )
+_MAX_NESTING = 4  # forwards inside forwards, answers below quotes below quotes
 # A forward with at most this many words of its own is a note on what it forwards.
 _FORWARD_NOTE_WORDS = 25
 _HEADER_LINE = re.compile(r"^\s*+\**+[\w-]{1,20}\s*+\**+\s*+:")
@@ -559,23 +560,26 @@ def reply_parts(msg: MailMessage) -> tuple[str, str]:
     return subject.strip(), own_words(msg.body[:SCAN_LIMIT], forwarded, recipients)
 
 
-def own_words(body: str, forwarded: bool = False, recipients: tuple[str, ...] = ()) -> str:
+def own_words(body: str, forwarded: bool = False, recipients: tuple[str, ...] = (), depth: int = 0) -> str:
     """The lines the author wrote, up to the quoted mail or the signature. A forward whose own
     words are only a pointer ("see below, sorry") says what it forwards: the forwarded message
     is read as the author's words too (``_FORWARD_NOTE_WORDS``), unless it is the recipients'
     own (``forwarded``: the subject says it is a forward, so a quoted header block is what it
-    forwards). An answer written below the quote ("On ... wrote:", "> ...") is the author's."""
+    forwards). An answer written below the quote ("On ... wrote:", "> ...") is the author's.
+    Forwards and quotes are followed ``_MAX_NESTING`` deep at most."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     folded = [fold(line).text for line in lines]
     kept: list[str] = []
     for i, line in enumerate(lines):
         if _quote_starts(folded, i) or _SIGNATURE.match(line):
             words = len(_WORD.findall(" ".join(kept)))
-            if (words <= _FORWARD_NOTE_WORDS and (_FORWARD_MARK.match(folded[i]) or (forwarded and _quote_starts(folded, i)))
+            if depth >= _MAX_NESTING:
+                pass
+            elif (words <= _FORWARD_NOTE_WORDS and (_FORWARD_MARK.match(folded[i]) or (forwarded and _quote_starts(folded, i)))
                     and not _from_recipient(lines, i + 1, recipients)):
-                kept.append(own_words("\n".join(_after_header_block(lines, i + 1))))
+                kept.append(own_words("\n".join(_after_header_block(lines, i + 1)), depth=depth + 1))
             elif not words and _QUOTE_LEADS.match(folded[i]):
-                kept.append(own_words("\n".join(_below_quote(lines, i + 1)), forwarded, recipients))
+                kept.append(own_words("\n".join(_below_quote(lines, i + 1)), forwarded, recipients, depth + 1))
             break
         if not line.lstrip().startswith(">"):
             kept.append(line)
