@@ -671,3 +671,10 @@ def test_a_rejection_with_a_later_invitation_but_no_turn_stays_a_rejection() -> 
     body = ("we have decided not to move forward with your application. Other candidates move to the final round; "
             "we would like to talk to you about a future opening next year.")
     assert verdict(body)[0] == "rejection"
+
+
+def test_thousands_of_nested_quotes_and_forwards_are_read_without_recursing_into_each() -> None:
+    from interview_followup.daemon.mail.classify import own_words
+
+    assert own_words("On Mon, Nov 16 2026 Alex wrote:\n> a\n" * 5000) == ""
+    assert own_words("---------- Forwarded message ---------\nFrom: x\n\n" * 5000) == ""
