@@ -608,6 +608,9 @@ SHORT = [
     ("rejection", "wir werden nicht mit Ihnen weitermachen."),
     ("rejection", "no seguimos adelante con tu proceso."),
     ("other", "not this time of year, Kim is away. We'll get back to you in January."),
+    ("other", "We'd love to have you join us at our open day on Friday!"),
+    ("next-round", "We'd like you to join us for a final chat with the CEO next week. When are you free?"),
+    ("next-round", "we're not proceeding with the interview on Thursday; could we move it to Friday?"),
 ]
 
 
