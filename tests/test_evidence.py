@@ -235,6 +235,7 @@ CASES = {
     "de_an_interview_at_a_hotel_is_an_interview": Case("Vorstellungsgespräch Hotel Adlon", CLEAR),
     "en_an_interview_at_a_travel_company_is_an_interview": Case("Interview – Travel Tech GmbH", CLEAR),
     "en_a_research_engineers_interview_is_an_interview": Case("Interview – Senior Research Software Engineer", CLEAR),
+    "fr_a_public_service_jury_is_an_interview": Case("Entretien avec le jury – Ingénieur d'études", CLEAR),
     # --- you on the company's side, at an employer whose domain is not configured as yours
     "en_the_title_names_a_candidate_at_a_private_address": Case(
         "Technical interview – Jordan Smith", NONE,
