@@ -236,6 +236,11 @@ CASES = {
     "en_an_interview_at_a_travel_company_is_an_interview": Case("Interview – Travel Tech GmbH", CLEAR),
     "en_a_research_engineers_interview_is_an_interview": Case("Interview – Senior Research Software Engineer", CLEAR),
     "fr_a_public_service_jury_is_an_interview": Case("Entretien avec le jury – Ingénieur d'études", CLEAR),
+    "en_someone_elses_interview_by_name": Case("Anna's interview at Acme", NONE, attendees=ALONE),
+    "de_someone_elses_interview_by_name": Case("Toms Vorstellungsgespräch bei Siemens", NONE, attendees=ALONE),
+    "fr_someone_elses_interview_by_name": Case("Entretien de Marie chez Acme", NONE, attendees=ALONE),
+    "en_a_companys_own_interview_is_an_interview": Case("Google's onsite interview", CLEAR),
+    "es_a_job_interview_with_a_company_is_an_interview": Case("Entrevista de Trabajo con Acme", CLEAR),
     # --- you on the company's side, at an employer whose domain is not configured as yours
     "en_the_title_names_a_candidate_at_a_private_address": Case(
         "Technical interview – Jordan Smith", NONE,

@@ -139,6 +139,20 @@ _RECRUITER_TITLE = re.compile(
     r"|selezionat(?:ore|rice)|recruiter\b)\b"
 )
 SIGNATURE_CHARS = 80  # a signature line is short
+# a title that says whose interview it is, as the original case writes it
+_INTERVIEW_WORDS = (r"(?:job |phone |video |final |second |first )?(?:interview|phone screen|onsite)|"
+                    r"(?:vorstellungs|bewerbungs)gespr(?:ä|ae)ch|interview|entretien|entrevista|colloquio|"
+                    r"sollicitatiegesprek|gesprek")
+_OWNED = (
+    re.compile(rf"(?<![\w'’])(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)['’]s\s+(?:{_INTERVIEW_WORDS})\b", re.IGNORECASE * 0),
+    re.compile(rf"(?<![\w'’])(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)s\s+(?:Vorstellungsgespr(?:ä|ae)ch|Bewerbungsgespr(?:ä|ae)ch)\b"),
+    re.compile(rf"\b(?:[Ee]ntretien|[Ee]ntrevista|[Cc]olloquio|[Ss]ollicitatiegesprek) (?:de|di|van|d['’])\s?(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)\b"),
+)
+_NOT_NAMES = frozenset(  # words that follow "entretien de" and the like, and are nobody's name
+    """the our my your their his her ihr sein unser mein trabajo travail lavoro werk embauche recrutement
+    reclutamiento seleccion selezione sollicitatie empleo emploi assunzione stage practicas tirocinio groupe grupo
+    gruppo equipe team motivation motivacion motivazione candidature candidatura admission""".split())
+_AT_EMPLOYER = re.compile(r"\s*(?:at|with|for|bei|mit|fur|für|chez|avec|pour|con|para|presso|per|bij|met|voor)\s+\S")
 # a line that names the candidate ("Candidate: Jordan Smith", "Bewerberin: Eva Roth")
 _CANDIDATE_LINE = re.compile(
     r"\s*(?:candidate|candidat|kandidat|kandidatin|bewerber|bewerberin|candidato|candidata|kandidaat"
@@ -452,6 +466,11 @@ class Evidence:
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
             t.reasons.append(f"it names you, {you}: you are the candidate")
         self._people(event, t, me)
+        owner = self._someone_elses(title)
+        if owner:
+            t.counter["other"] = min(t.counter.get("other", 0), -4)
+            t.title_counter = True
+            t.against.append(f"the title says whose interview it is: {owner}'s")
         if press_word and "media" in t.counter:
             # someone of the press, who says so: their interview of you, not an employer's
             t.counter["media"] = min(t.counter["media"], -4)
@@ -480,6 +499,20 @@ class Evidence:
             certainty = UNCERTAIN
             t.against.append("only its description speaks of hiring")
         return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support, t.people)
+
+    def _someone_elses(self, title: str) -> str:
+        """The name a title gives as the interview's owner, with the employer named after it
+        ("Anna's interview at Acme", "Toms Vorstellungsgespräch bei Siemens", "Entretien de
+        Marie chez Acme"), unless it is the user's; or "". (Without an employer after it,
+        "Acme's interview" may name the company.)"""
+        head = title[: limits.MAX_TITLE_CHARS]
+        for pattern in _OWNED:
+            for m in pattern.finditer(head):
+                name = m.group("name")
+                if (_AT_EMPLOYER.match(head, m.end()) and not find(name) and fold(name) not in self.user_name
+                        and fold(name) not in _NOT_NAMES):
+                    return name
+        return ""
 
     def _candidate_in_title(self, event: CalendarEvent, title: str) -> str:
         """An attendee at a private mail address whom the title names ("Technical interview –
