@@ -221,17 +221,22 @@ def main() -> int:
     loop_bounces = [r for r in bounces if r[1]["loop"] != "none"]
     flagged = [r for r in loop_bounces if r[2] is not None and r[2].kind == "bounce" and loop_of(r[2]) == r[1]["loop"]]
     addr_ok = [r for r in flagged if r[2].address.lower() == r[1]["failed"].lower()]
+    # the advice a kind of failure gets (``Observation.outcome`` of a bounce)
+    advice = {"address": "check-address", "": "check-address", "full": "try-later-or-other-contact",
+              "too-large": "drop-attachment", "other": "other"}
+    advice_ok = [r for r in addr_ok if advice.get(r[2].outcome or "", "?") == r[1].get("advice")]
     stray = [r for r in bounces if r[1]["loop"] == "none" and r[2] is not None]
     delays = [r for r in rows if r[1]["kind"] == "bounce" and r[1].get("advice") == "wait"]
     delay_flagged = [r for r in delays if r[2] is not None and r[2].kind == "bounce"]
     print()
     print(f"Bounces flagged on the right loop: {pct(len(flagged), len(loop_bounces))}; "
-          f"with the right address: {pct(len(addr_ok), len(loop_bounces))}")
+          f"with the right address: {pct(len(addr_ok), len(loop_bounces))}; "
+          f"and the right advice: {pct(len(advice_ok), len(loop_bounces))}")
     print(f"  bounces of mail about no loop put on a loop: {len(stray)}/{len(bounces) - len(loop_bounces)}; "
           f"delay warnings flagged as failed: {len(delay_flagged)}/{len(delays)}")
     for n, lab, o in loop_bounces:
-        if (n, lab, o) not in addr_ok:
-            got = "nothing" if o is None else f"{o.kind} on {loop_of(o)} address {o.address!r}"
+        if (n, lab, o) not in advice_ok:
+            got = "nothing" if o is None else f"{o.kind} on {loop_of(o)} address {o.address!r} ({o.outcome})"
             print(f"    - {n}: expected {lab['failed']} ({lab['advice']}), got {got}")
 
     if args.verbose:
