@@ -237,6 +237,8 @@ CASES = {
     "en_a_research_engineers_interview_is_an_interview": Case("Interview – Senior Research Software Engineer", CLEAR),
     "fr_a_public_service_jury_is_an_interview": Case("Entretien avec le jury – Ingénieur d'études", CLEAR),
     "en_someone_elses_interview_by_name": Case("Anna's interview at Acme", NONE, attendees=ALONE),
+    "en_an_employer_branding_video": Case("Interview for Acme's employer branding video", NONE),
+    "de_a_schools_admission_talk": Case("Aufnahmegespräch Grundschule – Mia", NONE, attendees=ALONE),
     "de_someone_elses_interview_by_name": Case("Toms Vorstellungsgespräch bei Siemens", NONE, attendees=ALONE),
     "fr_someone_elses_interview_by_name": Case("Entretien de Marie chez Acme", NONE, attendees=ALONE),
     "en_a_companys_own_interview_is_an_interview": Case("Google's onsite interview", CLEAR),
