@@ -144,7 +144,7 @@ _INTERVIEW_WORDS = (r"(?:job |phone |video |final |second |first )?(?:interview|
                     r"(?:vorstellungs|bewerbungs)gespr(?:ä|ae)ch|interview|entretien|entrevista|colloquio|"
                     r"sollicitatiegesprek|gesprek")
 _OWNED = (
-    re.compile(rf"(?<![\w'’])(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)['’]s\s+(?:{_INTERVIEW_WORDS})\b"),
+    re.compile(rf"(?<![\w'’])(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)['’]s\s+(?i:{_INTERVIEW_WORDS})\b"),
     re.compile(rf"(?<![\w'’])(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)s\s+(?:Vorstellungsgespr(?:ä|ae)ch|Bewerbungsgespr(?:ä|ae)ch)\b"),
     re.compile(rf"\b(?:[Ee]ntretien|[Ee]ntrevista|[Cc]olloquio|[Ss]ollicitatiegesprek) (?:de|di|van|d['’])\s?(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)\b"),
 )
