@@ -424,9 +424,8 @@ class Detector:
         user, declined, only copied in (ROLE=NON-PARTICIPANT), a room or resource, a
         calendar system or robot, or a tracking system's address (``is_someone``), and
         without shared mailboxes or groups (CUTYPE=GROUP) when a person is there
-        (``is_group_mailbox``); then
-        ``contact`` (the hint's person), who takes the place of an interviewer of the same
-        name (a corrected address)."""
+        (``is_group_mailbox``); then ``contact`` (the hint's person), who takes the place
+        of an interviewer of the same name (a corrected address)."""
         people: dict[str, Person] = {}
         declined: set[str] = set()
         groups = {clean_address(a.email).lower() for a in event.attendees if a.group}

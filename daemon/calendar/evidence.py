@@ -23,13 +23,13 @@ Evidence, each with its weight:
   invited the others, or everyone else is at the user's own domain: -2), private events,
   public events (fairs, hackathons, open evenings, meetups), travel and stays (the train to
   an interview), things to do before or after one ("notes after the interview", "buy a suit").
-  In the description only other talks and interviewing someone count, -1 each: a real
-  invitation's text may well say "prepare" or "press"; but practice ("mock", "dry run",
-  "before the real interview") and what only an interviewer is asked ("submit your
-  feedback", "your scorecard", "review the candidate's CV") settles it, -8 anywhere. Under a
-  title of hiring words alone ("Interview"), which says nothing of whose interview it is,
-  the description's counter-evidence counts as the title's. Words of a show or a
-  publication (an episode, listeners, readers) count -4 in the description too.
+  In the description other talks and interviewing someone count -1 each (a real
+  invitation's text may well say "prepare" or "press"); practice ("mock", "dry run",
+  "before the real interview") and a show or publication (an episode, listeners) -4, as in
+  the title; what only an interviewer is asked ("submit your feedback", an interview kit,
+  the candidate's CV) settles it, -8 in either place. Under a title of hiring words alone
+  ("Interview"), which says nothing of whose interview it is, the description's
+  counter-evidence counts as the title's (``BARE_TITLE_DESCRIPTION_WEIGHT``).
 
 The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
 outside people + shape):
@@ -62,6 +62,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import shorten
 from interview_followup.daemon.common.addresses import same_name
+from interview_followup.daemon.common.textmatch import fold_word
 from interview_followup.daemon.employers.agencies import writes_for_others
 from interview_followup.daemon.employers.companies import is_free_mail, organisation_label
 from interview_followup.daemon.frozen import frozen
@@ -76,6 +77,7 @@ TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k i
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -4, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
                       "task": 0, "assessor": -8, "show": -4}
+BARE_TITLE_DESCRIPTION_WEIGHT = {**DESCRIPTION_WEIGHT, **{k: TITLE_WEIGHT[k] for k in COUNTER}}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
@@ -136,12 +138,12 @@ _RECRUITER_TITLE = re.compile(
     r"|talent (?:partner|acquisition|scout|lead|manager|advisor|specialist)|recruiting (?:coordinator|lead|manager"
     r"|partner|specialist)|recruitment (?:consultant|partner|specialist|manager|coordinator)|personalreferent(?:in)?"
     r"|hr business partner|people partner|chargee? de recrutement|recruteu(?:r|se)|reclutador(?:a)?"
-    r"|selezionat(?:ore|rice)|recruiter\b)\b"
+    r"|selezionat(?:ore|rice))\b"
 )
 SIGNATURE_CHARS = 80  # a signature line is short
 # a title that says whose interview it is, as the original case writes it
 _INTERVIEW_WORDS = (r"(?:job |phone |video |final |second |first )?(?:interview|phone screen|onsite)|"
-                    r"(?:vorstellungs|bewerbungs)gespr(?:ä|ae)ch|interview|entretien|entrevista|colloquio|"
+                    r"(?:vorstellungs|bewerbungs)gespr(?:ä|ae)ch|entretien|entrevista|colloquio|"
                     r"sollicitatiegesprek|gesprek")
 _OWNED = (
     re.compile(rf"(?<![\w'’])(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)['’]s\s+(?i:{_INTERVIEW_WORDS})\b"),
@@ -183,8 +185,7 @@ def _recruiter_signed(description: str) -> str:
     """The first short line of ``description`` that starts with a recruiter's job title, or ""."""
     for line in description.splitlines()[:500]:
         line = line.strip()
-        if 0 < len(line) <= SIGNATURE_CHARS and _RECRUITER_TITLE.match(
-                "".join(c for c in unicodedata.normalize("NFKD", line) if not unicodedata.combining(c)).casefold()):
+        if 0 < len(line) <= SIGNATURE_CHARS and _RECRUITER_TITLE.match(fold_word(line)):
             return shorten(line, QUOTED_CHARS)
     return ""
 
@@ -430,9 +431,10 @@ class Evidence:
                                       for c in event.categories[:MAX_CATEGORIES]), ("description", description)]
         bare = False  # a title of hiring words alone ("Interview"): whose it is, only the description says
         for place, text in places:
-            weights = DESCRIPTION_WEIGHT if place == "description" else TITLE_WEIGHT
-            if place == "description" and bare:
-                weights = {**DESCRIPTION_WEIGHT, **{k: TITLE_WEIGHT[k] for k in COUNTER}}
+            if place != "description":
+                weights = TITLE_WEIGHT
+            else:
+                weights = BARE_TITLE_DESCRIPTION_WEIGHT if bare else DESCRIPTION_WEIGHT
             plain = unicodedata.normalize("NFC", _LINK.sub(" ", text))  # a link's words are no one's ("meetup-join")
             found = find(plain)
             if place == "title":
@@ -457,7 +459,7 @@ class Evidence:
         if named == "interviewer":  # settles it: the candidate is someone else
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -8)
             t.against.append(f"it lists you, {you}, among the interviewers")
-        elif named == "" and (candidate := self._candidate_in_title(event, title)):
+        elif named == "" and (candidate := self._candidate_in_title(event, title, me)):
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
             t.against.append(f"the title names {candidate}, at a private address beside a company's people: "
                              "the candidate")
@@ -514,12 +516,11 @@ class Evidence:
                     return name
         return ""
 
-    def _candidate_in_title(self, event: CalendarEvent, title: str) -> str:
+    def _candidate_in_title(self, event: CalendarEvent, title: str, me: set[str]) -> str:
         """An attendee at a private mail address whom the title names ("Technical interview –
         Jordan Smith", jordan.smith@gmail.com), while someone else is at a company's domain:
         that attendee is the candidate, and you are on the company's side. "" otherwise."""
         people = [p for p in (*event.attendees[: limits.MAX_ATTENDEES], event.organizer) if p is not None]
-        me = self.addresses_of_user(event)
         if not any(not is_free_mail(p.email.rpartition("@")[2], self.extra_free_mail)
                    and p.email.strip().lower() not in me for p in people):
             return ""

@@ -565,7 +565,7 @@ def _list(msg: MailMessage) -> Automatic | None:
     if msg.header("list-id"):
         return Automatic("list", f"List-Id: {msg.header('list-id')[:80]}")
     precedence = msg.header("precedence").strip().lower()
-    if precedence in _BULK_PRECEDENCE and not (states_a_decision(msg) and not _survey(msg)):
+    if precedence in _BULK_PRECEDENCE and (_survey(msg) or not states_a_decision(msg)):
         return Automatic("list", f"Precedence: {precedence}")
     if msg.header("list-unsubscribe") and _survey(msg):
         return Automatic("list", "List-Unsubscribe on a survey or newsletter")

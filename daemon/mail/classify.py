@@ -497,7 +497,6 @@ _REPLY_PREFIX = re.compile(
     r"\s*+(?:\[\d+\])?\s*+:",  # possessive: a long run of spaces is not split every way
     re.IGNORECASE,
 )
-_FROM_LINE = re.compile(r"^\s*\**\s*(?:from|von|de|da|van|fra|od)\s*\**\s*:", re.IGNORECASE)
 # words that turn from what was said before ("That said, ...", "stattdessen", "en revanche")
 _CONTRAST = re.compile(
     r"\b(?:but|however|that said|having said that|instead|on the other hand|aber|jedoch|stattdessen|allerdings|"
@@ -571,28 +570,27 @@ def own_words(body: str, forwarded: bool = False, recipients: tuple[str, ...] = 
     folded = [fold(line).text for line in lines]
     kept: list[str] = []
     for i, line in enumerate(lines):
-        if _quote_starts(folded, i) or _SIGNATURE.match(line):
+        quote = _quote_starts(folded, i)
+        if quote or _SIGNATURE.match(line):
             words = len(_WORD.findall(" ".join(kept)))
-            if depth >= _MAX_NESTING:
-                pass
-            elif (words <= _FORWARD_NOTE_WORDS and (_FORWARD_MARK.match(folded[i]) or (forwarded and _quote_starts(folded, i)))
-                    and not _from_recipient(lines, i + 1, recipients)):
-                kept.append(own_words("\n".join(_after_header_block(lines, i + 1)), depth=depth + 1))
-            elif not words and _QUOTE_LEADS.match(folded[i]):
-                kept.append(own_words("\n".join(_below_quote(lines, i + 1)), forwarded, recipients, depth + 1))
+            if depth < _MAX_NESTING:
+                if (words <= _FORWARD_NOTE_WORDS and (_FORWARD_MARK.match(folded[i]) or (forwarded and quote))
+                        and not _from_recipient(folded, i + 1, recipients)):
+                    kept.append(own_words("\n".join(_after_header_block(lines, i + 1)), depth=depth + 1))
+                elif not words and _QUOTE_LEADS.match(folded[i]):
+                    kept.append(own_words("\n".join(_below_quote(lines, i + 1)), forwarded, recipients, depth + 1))
             break
         if not line.lstrip().startswith(">"):
             kept.append(line)
     return "\n".join(kept).strip()
 
 
-def _from_recipient(lines: list[str], start: int, recipients: tuple[str, ...]) -> bool:
+def _from_recipient(folded: list[str], start: int, recipients: tuple[str, ...]) -> bool:
     """Whether the header block from ``start`` says the quoted message is from a recipient of
     this one (the user's own mail, forwarded to a colleague with the user copied)."""
-    for line in lines[start : start + 12]:
-        if _FROM_LINE.match(line):
-            low = line.lower()
-            return any(r in low for r in recipients)
+    for line in folded[start : start + 12]:
+        if _OUTLOOK_FROM.match(line):
+            return any(r in line for r in recipients)
     return False
 
 
