@@ -272,7 +272,7 @@ CASES = {
         organizer=Person("no-reply@hire.lever.co", "Lever")),
     # --- what only the description tells
     "en_a_dry_run_before_the_real_interview": Case(
-        "Acme interview", UNCERTAIN, description="Dry run with Maria before the real interview on Friday.", attendees=ALONE),
+        "Acme interview", NONE, description="Dry run with Maria before the real interview on Friday.", attendees=ALONE),
     "de_a_rehearsal_before_the_real_talk": Case(
         "Vorstellungsgespräch Acme", NONE, description="Probedurchlauf mit Maria – das echte Gespräch ist am Freitag.",
         attendees=ALONE),
@@ -282,6 +282,32 @@ CASES = {
         "Interview", NONE, description="Visa appointment at the US consulate.", attendees=ALONE),
     "en_a_bare_title_over_an_employers_invitation": Case(
         "Interview", CLEAR, description="Thank you for applying. Press 1 to join by phone.\n" + ZOOM),
+    # --- probes of this session: other people's, practice and the press in an invitation's shape
+    "en_a_flatmate_interview": Case("Flatmate interview", NONE, attendees=ALONE),
+    "en_a_pub_quiz_final_round": Case("Final round – pub quiz", NONE, attendees=ALONE),
+    "en_interviewing_someone_by_name": Case("Interviewing Sam (backend)", NONE),
+    "en_interviewing_with_a_company": Case("Interviewing with Acme", CLEAR),
+    "it_a_talk_with_the_accountant": Case("Colloquio con il commercialista", NONE),
+    "de_a_practice_interview_at_the_career_service": Case(
+        "Interview", NONE, description="Career Service: Probe-Vorstellungsgespräch mit Feedback",
+        attendees=(MYSELF,), organizer=Person("career@uni.example", "Career Service")),
+    "en_a_journalists_invitation_with_quotes_to_approve": Case(
+        "Interview with Alex Example", NONE,
+        description="Thanks for agreeing to talk about your open-source work. I'll send the quotes for approval "
+                    "before we publish.\n" + ZOOM,
+        attendees=(MYSELF, Attendee("lena@techwire.example", "Lena Vogt")), organizer=Person("lena@techwire.example", "Lena Vogt")),
+    "en_a_tracking_systems_invitation_to_your_work_address": Case(
+        "Onsite loop – Priya Nair", NONE, attendees=(Attendee("alex.example@work.example", "Alex Example"),),
+        organizer=Person("noreply@greenhouse.io", "Greenhouse")),
+    "en_a_tracking_systems_invitation_to_your_own_address": Case(
+        "Onsite loop – Acme", CLEAR, attendees=(MYSELF,), organizer=Person("noreply@greenhouse.io", "Greenhouse")),
+    "de_an_interview_named_for_its_organizer_at_a_private_address": Case(
+        "Interview Mia (Klinikum)", UNCERTAIN, attendees=(MYSELF, Attendee("mia.hoff@icloud.com", "Mia Hoff")),
+        organizer=Person("mia.hoff@icloud.com", "Mia Hoff")),
+    "en_an_interview_with_an_organizer_at_a_private_address": Case(
+        "Interview with Mia (Klinikum)", CLEAR, attendees=(MYSELF, Attendee("mia.hoff@icloud.com", "Mia Hoff")),
+        organizer=Person("mia.hoff@icloud.com", "Mia Hoff")),
+    "de_an_invitation_to_an_interview": Case("Einladung zum Vorstellungsgespräch: Leiter*in Digitalisierung (m/w/d)", CLEAR),
 }
 
 

@@ -61,7 +61,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from interview_followup.daemon.calendar import limits
 from interview_followup.daemon.calendar.limits import shorten
-from interview_followup.daemon.common.addresses import same_name
+from interview_followup.daemon.common.addresses import is_robot, same_name
 from interview_followup.daemon.common.textmatch import fold_word
 from interview_followup.daemon.employers.agencies import writes_for_others
 from interview_followup.daemon.employers.companies import is_free_mail, organisation_label
@@ -159,6 +159,14 @@ _AT_EMPLOYER = re.compile(r"\s*(?:at|with|for|bei|mit|fur|für|chez|avec|pour|co
 _CANDIDATE_LINE = re.compile(
     r"\s*(?:candidate|candidat|kandidat|kandidatin|bewerber|bewerberin|candidato|candidata|kandidaat"
     r"|sollicitant|sollicitante)\s*:\s*[^\W\d_]", re.IGNORECASE)
+# words before a name that make its bearer someone to meet ("Interview with Mia", "Call Mia")
+_MEETING_WORDS = frozenset(
+    """with w mit avec con met bij and und et y e en meet meeting call chat treffen appel llamada chiamata
+    bellen gesprach entretien interviewer interviewers by von par de da door""".split())
+# "Interviewing Priya (backend)": you interview someone ("Interviewing with Acme" is yours)
+_INTERVIEWING = re.compile(
+    r"(?<!\w)[Ii]nterviewing\s+(?!(?i:with|at|for|the|a|an|in|on|by|round|day|process|loop|call|session)\b)"
+    r"(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)\b")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
 
 
@@ -439,6 +447,11 @@ class Evidence:
             found = find(plain)
             if place == "title":
                 bare = _only_hiring_words(plain, found)
+            # a hiring word inside a phrase that says what else it is ("Probe-Vorstellungsgespräch",
+            # "exit interview") is no evidence of its own
+            against = [(f.start, f.end) for f in found if f.kind in COUNTER]
+            found = [f for f in found if f.kind in COUNTER
+                     or not any(s <= f.start and f.end <= e for s, e in against)]
             for f in found:
                 if f.kind == "prep" and place != "description" and _joined_to_interview(plain, f, found):
                     continue  # "Prep + interview Acme": the interview itself, with a prep before it
@@ -459,6 +472,9 @@ class Evidence:
         if named == "interviewer":  # settles it: the candidate is someone else
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -8)
             t.against.append(f"it lists you, {you}, among the interviewers")
+        elif named == "" and (candidate := self._interviewing(event, title)):
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
+            t.against.append(f"the title says you are interviewing {candidate}")
         elif named == "" and (candidate := self._candidate_in_title(event, title, me)):
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
             t.against.append(f"the title names {candidate}, at a private address beside a company's people: "
@@ -469,7 +485,12 @@ class Evidence:
             t.reasons.append(f"it names you, {you}: you are the candidate")
         self._people(event, t, me)
         owner = self._someone_elses(title)
-        if owner:
+        if not owner and title_vocab and not named and (owner := self._organizer_in_title(event, title, me)):
+            # "Interview Mia (Klinikum)" from Mia's own private address: hers, most likely (ask)
+            t.counter["other"] = min(t.counter.get("other", 0), -2)
+            t.against.append(f"the title names its organizer, {owner}, who writes from a private address: "
+                             "perhaps their own interview")
+        elif owner:
             t.counter["other"] = min(t.counter.get("other", 0), -4)
             t.title_counter = True
             t.against.append(f"the title says whose interview it is: {owner}'s")
@@ -514,6 +535,39 @@ class Evidence:
                 if (_AT_EMPLOYER.match(head, m.end()) and not find(name) and fold(name) not in self.user_name
                         and fold(name) not in _NOT_NAMES):
                     return name
+        return ""
+
+    def _interviewing(self, event: CalendarEvent, title: str) -> str:
+        """The name after "Interviewing" in ``title`` unless it names a company of the event's
+        people ("Interviewing Acme" from acme.com); or ""."""
+        m = _INTERVIEWING.search(title[: limits.MAX_TITLE_CHARS])
+        if not m:
+            return ""
+        name = fold(m.group("name"))
+        people = [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
+        if any(name in fold(organisation_label(p.email.strip().rpartition("@")[2])) for p in people) or find(name):
+            return ""
+        return m.group("name")
+
+    def _organizer_in_title(self, event: CalendarEvent, title: str, me: set[str]) -> str:
+        """The first name of an organizer at a private mail address, when the title names
+        them other than as someone to meet ("Mia – Vorstellungsgespräch", not "Interview with
+        Mia") and does not name the user; or ""."""
+        org = event.organizer
+        email = org.email.strip().lower() if org is not None else ""
+        domain = email.rpartition("@")[2]
+        if (org is None or not org.name or email in me or is_robot(email) or domain.endswith("calendar.google.com")
+                or writes_for_others(domain, self.agencies) or not is_free_mail(domain, self.extra_free_mail)):
+            return ""
+        first = fold(org.name.split()[0]) if org.name.split() else ""
+        if len(first) < 2 or not first.isalpha():
+            return ""
+        words = [w for w, _, _ in words_of(title[: limits.MAX_TITLE_CHARS])]
+        if self.user_name and self.user_name[0] in words:
+            return ""
+        for i, w in enumerate(words):
+            if w == first and (i == 0 or words[i - 1] not in _MEETING_WORDS):
+                return org.name.split()[0]
         return ""
 
     def _candidate_in_title(self, event: CalendarEvent, title: str, me: set[str]) -> str:
@@ -588,6 +642,7 @@ class Evidence:
             people.insert(0, (org.email.strip().lower(), org.name))
         behalf = recruiting = outside = media = ""
         employer_guest = False  # someone at an outside company's domain
+        company = False  # someone, organizer or guest, at an outside company's domain
         for email, name in people:
             local, _, domain = email.rpartition("@")
             who = f"{name} <{email}>" if name else email
@@ -607,9 +662,9 @@ class Evidence:
             if (not b and not outside and domain not in own_domains
                     and not is_free_mail(domain, self.extra_free_mail)):
                 outside = f"{who} is from outside your own domain"
-            if (not b and domain not in own_domains and not is_free_mail(domain, self.extra_free_mail)
-                    and (email, name) in others):
-                employer_guest = True
+            if not b and domain not in own_domains and not is_free_mail(domain, self.extra_free_mail):
+                company = True
+                employer_guest = employer_guest or (email, name) in others
         if not recruiting:  # "Talent Partner Tech · Acme GmbH" under the invitation's text
             title = _recruiter_signed(event.description[: limits.MAX_HINT_CHARS])
             if title:
@@ -636,12 +691,25 @@ class Evidence:
         if colleagues:
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
             t.against.append(f"you and {colleagues[0]} are both at {colleagues[0].rpartition('@')[2]} (your workplace)")
+        elif (work := {d for d in work if not self._personal_domain(d)}) and not company \
+                and not (org is not None and org.email.strip().lower() in me) and not any(
+                    a.email.strip().lower() in self.user_emails for a in event.attendees[: limits.MAX_ATTENDEES]):
+            # a tracking system's invitation to your work address, no other company in it: your
+            # employer's interview, where you are on the hiring side (candidates are asked at home)
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
+            t.against.append(f"it was sent to your address at {sorted(work)[0]}, with no one of another company: "
+                             "your workplace's")
         elif org is not None and org.email.strip().lower() in me and others and not employer_guest:
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
             t.against.append("you organized it and invited the others (as an interviewer would)")
         elif others and own_domains and all(e.rpartition("@")[2] in own_domains for e, _ in others):
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -2)
             t.against.append("everyone else is from your own domain (colleagues)")
+
+    def _personal_domain(self, domain: str) -> bool:
+        """Whether ``domain`` carries the user's name ("rivera.example"): their own, not an employer's."""
+        label = fold(organisation_label(domain))
+        return any(len(part) >= 3 and part in label for part in self.user_name)
 
     def _shape(self, event: CalendarEvent, t: _Tally) -> None:
         text = f"{event.location[: limits.MAX_TITLE_CHARS * 4]}\n{event.description[: limits.MAX_HINT_CHARS]}"
