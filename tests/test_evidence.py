@@ -308,6 +308,36 @@ CASES = {
         "Interview with Mia (Klinikum)", CLEAR, attendees=(MYSELF, Attendee("mia.hoff@icloud.com", "Mia Hoff")),
         organizer=Person("mia.hoff@icloud.com", "Mia Hoff")),
     "de_an_invitation_to_an_interview": Case("Einladung zum Vorstellungsgespräch: Leiter*in Digitalisierung (m/w/d)", CLEAR),
+    "en_a_friend_playing_the_interviewer": Case(
+        "Interview – System Design", NONE, description="As discussed, a full 45 min run-through. I'll be the interviewer.",
+        attendees=(MYSELF, Attendee("ben.carter@gmail.com", "Ben Carter")), organizer=Person("ben.carter@gmail.com", "Ben Carter")),
+    "fr_a_mock_with_a_godmother": Case(
+        "Entretien – Alex", NONE, description="Simulation avec ta marraine pour préparer ton entretien chez Acme.",
+        attendees=(MYSELF, Attendee("claire.m@orange.fr", "Claire Martin")), organizer=Person("claire.m@orange.fr", "Claire Martin")),
+    "en_a_booked_coaching_session": Case(
+        "Behavioral interview", NONE, description="Your coaching session. Bring your STAR stories.", attendees=(MYSELF,),
+        organizer=Person("bookings@careerlab.example", "CareerLab")),
+    "en_researching_the_team_before_an_interview": Case("Acme interview – research the team", NONE, attendees=ALONE),
+    "en_a_hold_that_asks": Case("Acme interview?", UNCERTAIN),
+    "en_a_customer_testimonial_video": Case(
+        "Video interview", NONE, description="Customer testimonial for our website. Our film crew will be there.",
+        attendees=(MYSELF,), organizer=Person("marketing@saasvendor.example", "Marketing")),
+    "en_a_panel_for_someone_else": Case(
+        "Interview Panel – Senior Backend", NONE, description="You are on the panel for Laura Pérez.", attendees=(MYSELF,),
+        organizer=Person("no-reply@ashbyhq.com", "Ashby")),
+    "en_an_interviewee_line": Case(
+        "Interview", NONE, description="Interviewee: Laura Pérez\nRole: Backend Engineer", attendees=(MYSELF,),
+        organizer=Person("no-reply@ashbyhq.com", "Ashby")),
+    "en_an_agenda_for_someone_elses_onsite": Case(
+        "Onsite interview", UNCERTAIN, description="Agenda for Laura's onsite. Your slot: 14:00-15:00 (coding).",
+        attendees=(MYSELF,), organizer=Person("no-reply@ashbyhq.com", "Ashby")),
+    "en_the_companys_interview_process": Case(
+        "Onsite interview", CLEAR, description="Here is an overview of Acme's interview process and your agenda."),
+    "en_calling_the_candidate": Case(
+        "Phone interview", NONE, description="Please call the candidate at +49 170 1234567.", attendees=(MYSELF,),
+        organizer=Person("rita.recruiter@acme.example", "Rita Recruiter")),
+    "it_an_editorial_desk_asks_for_an_interview": Case(
+        "Intervista ad Alex Example", NONE, attendees=(MYSELF,), organizer=Person("redazione@techitalia.example", "Redazione")),
 }
 
 

@@ -140,6 +140,10 @@ _RECRUITER_TITLE = re.compile(
     r"|hr business partner|people partner|chargee? de recrutement|recruteu(?:r|se)|reclutador(?:a)?"
     r"|selezionat(?:ore|rice))\b"
 )
+# the local part of an editorial desk's address ("redaktion@", "newsroom@")
+_MEDIA_LOCAL = frozenset(
+    """redaktion redazione redaccion redaction redactie newsroom editor editors editorial press presse prensa
+    stampa pers""".split())
 SIGNATURE_CHARS = 80  # a signature line is short
 # a title that says whose interview it is, as the original case writes it
 _INTERVIEW_WORDS = (r"(?:job |phone |video |final |second |first )?(?:interview|phone screen|onsite)|"
@@ -158,7 +162,8 @@ _AT_EMPLOYER = re.compile(r"\s*(?:at|with|for|bei|mit|fur|für|chez|avec|pour|co
 # a line that names the candidate ("Candidate: Jordan Smith", "Bewerberin: Eva Roth")
 _CANDIDATE_LINE = re.compile(
     r"\s*(?:candidate|candidat|kandidat|kandidatin|bewerber|bewerberin|candidato|candidata|kandidaat"
-    r"|sollicitant|sollicitante)\s*:\s*[^\W\d_]", re.IGNORECASE)
+    r"|sollicitant|sollicitante|interviewee|entrevistado|entrevistada|intervistato|intervistata)\s*:\s*[^\W\d_]",
+    re.IGNORECASE)
 # words before a name that make its bearer someone to meet ("Interview with Mia", "Call Mia")
 _MEETING_WORDS = frozenset(
     """with w mit avec con met bij and und et y e en meet meeting call chat treffen appel llamada chiamata
@@ -167,6 +172,9 @@ _MEETING_WORDS = frozenset(
 _INTERVIEWING = re.compile(
     r"(?<!\w)[Ii]nterviewing\s+(?!(?i:with|at|for|the|a|an|in|on|by|round|day|process|loop|call|session)\b)"
     r"(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+)\b")
+# what follows "Acme's interview" when it speaks of the company's way of hiring, not of someone's interview
+_HIRING_WAY = re.compile(r"\s+(?:process|format|stages|steps|structure|guide|approach|style|loop|team|panel)\b",
+                         re.IGNORECASE)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|e|er|re|eme|ere|de|ste|te|o|a|º|ª)?")
 
 
@@ -484,6 +492,9 @@ class Evidence:
             t.against = [a for a in t.against if not a.endswith(SAYS["interviewer"])]
             t.reasons.append(f"it names you, {you}: you are the candidate")
         self._people(event, t, me)
+        if not named and (whose := self._someone_elses_in(event, description)):
+            t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
+            t.against.append(f"the description speaks of {whose}'s interview: someone else is the candidate")
         owner = self._someone_elses(title)
         if not owner and title_vocab and not named and (owner := self._organizer_in_title(event, title, me)):
             # "Interview Mia (Klinikum)" from Mia's own private address: hers, most likely (ask)
@@ -521,6 +532,10 @@ class Evidence:
             # call "to prepare your interviews"): the title or the people must say it too
             certainty = UNCERTAIN
             t.against.append("only its description speaks of hiring")
+        elif certainty == CLEAR and title.rstrip().endswith("?"):
+            # "Acme interview?", "HOLD for Veltrane onsite?": a question, not an appointment
+            certainty = UNCERTAIN
+            t.against.append("its title asks a question")
         return Decision(certainty, tuple(t.reasons), tuple(t.against), hiring, t.support, t.people)
 
     def _someone_elses(self, title: str) -> str:
@@ -535,6 +550,20 @@ class Evidence:
                 if (_AT_EMPLOYER.match(head, m.end()) and not find(name) and fold(name) not in self.user_name
                         and fold(name) not in _NOT_NAMES):
                     return name
+        return ""
+
+    def _someone_elses_in(self, event: CalendarEvent, description: str) -> str:
+        """A name the description gives an interview to ("Agenda for Laura's onsite"), when it is
+        neither the user's nor one of the event's people or companies; or ""."""
+        people = [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
+        for m in _OWNED[0].finditer(description[: limits.MAX_HINT_CHARS]):
+            name = fold(m.group("name"))
+            if (_HIRING_WAY.match(description, m.end()) or find(m.group("name")) or name in _NOT_NAMES
+                    or (self.user_name and name == self.user_name[0])
+                    or any(name in fold(organisation_label(p.email.strip().rpartition("@")[2]))
+                           or name in {fold(w) for w in p.name.split()} for p in people)):
+                continue
+            return m.group("name")
         return ""
 
     def _interviewing(self, event: CalendarEvent, title: str) -> str:
@@ -651,7 +680,7 @@ class Evidence:
                 if name and not recruiting and {fold(w) for w in re.findall(r"[^\W_]+", name[:200])} & RECRUITING:
                     recruiting = f"{name} is a recruiting calendar"
                 continue
-            if not media and _MEDIA_LABEL.search(organisation_label(domain)):
+            if not media and (_MEDIA_LABEL.search(organisation_label(domain)) or fold(local) in _MEDIA_LOCAL):
                 media = f"{who} writes for the press"
             b = writes_for_others(domain, self.agencies)
             if b and not behalf:
