@@ -29,7 +29,16 @@ Evidence, each with its weight:
   the title; what only an interviewer is asked ("submit your feedback", an interview kit,
   the candidate's CV) settles it, -8 in either place. Under a title of hiring words alone
   ("Interview"), which says nothing of whose interview it is, the description's
-  counter-evidence counts as the title's (``BARE_TITLE_DESCRIPTION_WEIGHT``).
+  counter-evidence counts as the title's (``BARE_TITLE_DESCRIPTION_WEIGHT``). A hiring
+  word inside a phrase of counter-evidence ("exit interview", "Probe-Vorstellungsgespräch")
+  is not counted for it.
+- *Whose interview*: the user named beside the interviewers, a "Candidate:" or
+  "Interviewee:" line, a title naming an attendee at a private address beside a company's
+  people, "Interviewing <name>", a description speaking of "<name>'s onsite", or a
+  tracking system's invitation sent to the user's work address with no other company in it
+  make the user the interviewer (-4, -8 when listed among them); a title naming its own
+  organizer at a private address ("Interview Mia (Klinikum)" from Mia) -2; a title that
+  ends in a question mark is never more than uncertain.
 
 The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
 outside people + shape):
