@@ -338,6 +338,21 @@ CASES = {
         organizer=Person("rita.recruiter@acme.example", "Rita Recruiter")),
     "it_an_editorial_desk_asks_for_an_interview": Case(
         "Intervista ad Alex Example", NONE, attendees=(MYSELF,), organizer=Person("redazione@techitalia.example", "Redazione")),
+    "en_a_mentor_at_a_big_company_helps_you_practice": Case(
+        "Interview", NONE, description="Happy to help you practice for your Acme loop. We'll do 2 coding questions.",
+        attendees=(MYSELF, Attendee("dana@bigtech.example", "Dana Lee")), organizer=Person("dana@bigtech.example", "Dana Lee")),
+    "en_a_warm_up_before_an_interview": Case("Interview – Acme (warm-up)", NONE, attendees=ALONE),
+    "en_a_students_thesis_interview": Case(
+        "Interview for my thesis", NONE, attendees=(MYSELF,), organizer=Person("student@uni.example", "Student")),
+    "en_a_study_participation": Case(
+        "Interview", NONE, description="Thank you for participating in our study on developer productivity.",
+        attendees=(MYSELF,), organizer=Person("lab@uni.example", "Lab")),
+    "de_a_portrait_for_the_staff_magazine": Case(
+        "Interview", NONE, description="Für unser Mitarbeitermagazin: kurzes Porträt über dich.", attendees=(MYSELF,),
+        organizer=Person("kommunikation@acme.example", "Unternehmenskommunikation")),
+    "de_a_talk_for_a_podcast": Case(
+        "Gespräch mit Alex Example (Interview)", UNCERTAIN, description="Wie besprochen: Interview für den Podcast.",
+        attendees=(MYSELF,), organizer=Person("host@codeundkaffee.example", "Host")),
 }
 
 

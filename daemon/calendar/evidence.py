@@ -152,7 +152,8 @@ _RECRUITER_TITLE = re.compile(
 # the local part of an editorial desk's address ("redaktion@", "newsroom@")
 _MEDIA_LOCAL = frozenset(
     """redaktion redazione redaccion redaction redactie newsroom editor editors editorial press presse prensa
-    stampa pers""".split())
+    stampa pers comms communications communication kommunikation comunicacion comunicazione communicatie
+    marketing pr media""".split())
 SIGNATURE_CHARS = 80  # a signature line is short
 # a title that says whose interview it is, as the original case writes it
 _INTERVIEW_WORDS = (r"(?:job |phone |video |final |second |first )?(?:interview|phone screen|onsite)|"
