@@ -351,7 +351,7 @@ CASES = {
         "Interview", NONE, description="Für unser Mitarbeitermagazin: kurzes Porträt über dich.", attendees=(MYSELF,),
         organizer=Person("kommunikation@acme.example", "Unternehmenskommunikation")),
     "de_a_talk_for_a_podcast": Case(
-        "Gespräch mit Alex Example (Interview)", UNCERTAIN, description="Wie besprochen: Interview für den Podcast.",
+        "Gespräch mit Alex Example (Interview)", NONE, description="Wie besprochen: Interview für den Podcast.",
         attendees=(MYSELF,), organizer=Person("host@codeundkaffee.example", "Host")),
 }
 

@@ -445,11 +445,9 @@ class Detector:
         if any(not (is_group_mailbox(e) or e in groups) for e in people):  # thank the people, not the team's mailbox
             people = {e: p for e, p in people.items() if not (is_group_mailbox(e) or e in groups)}
         if org is not None and len(people) > 1 and _ABSENT.search(_plain_text(event.description[: limits.MAX_HINT_CHARS])):
-            # the organizer, not invited, writes that they will not join ("I won't join the call
-            # myself"): the others are the interviewers
-            email = clean_address(org.email).lower()
-            if email in people and all(clean_address(a.email).lower() != email for a in event.attendees):
-                people.pop(email)
+            # the organizer writes that they will not join ("I won't join the call myself"),
+            # though their calendar may list them as a guest: the others are the interviewers
+            people.pop(clean_address(org.email).lower(), None)
         if contact is not None and contact.email.lower() not in (*self.user_emails, *people):
             same = " ".join(contact.name.casefold().split())
             people = {e: p for e, p in people.items()

@@ -416,6 +416,7 @@ class _Tally:
     people: int = 0
     support: int = 0
     title_counter: bool = False  # counter-evidence in the title or a category
+    strong_counter: bool = False  # counter-evidence of full weight in the description (a mock, a show)
 
     def word(self, place: str, kind: str, quoted: str, weight: int, says: str) -> None:
         if weight > 0:
@@ -423,6 +424,7 @@ class _Tally:
             self.reasons.append(f"the {place} contains {quoted!r}{says}")
         elif weight < 0:
             self.title_counter = self.title_counter or place != "description"
+            self.strong_counter = self.strong_counter or (place == "description" and DESCRIPTION_WEIGHT[kind] <= -4)
             self.counter[kind] = min(self.counter.get(kind, 0), weight)
             self.against.append(f"the {place} contains {quoted!r}{says}")
 
@@ -482,7 +484,8 @@ class Evidence:
         # one strongest word for the title and categories, one for the description; a title that
         # says what else it is ("webinar", "user interview") is not outweighed by its description
         title_vocab = max(t.vocab.get("title", 0), t.vocab.get("category", 0))
-        vocab = title_vocab + (0 if t.title_counter else t.vocab.get("description", 0))
+        # (nor by a description that says so itself: its talk of interviews is the practice's)
+        vocab = title_vocab + (0 if t.title_counter or t.strong_counter else t.vocab.get("description", 0))
         me = self.addresses_of_user(event)
         organized = event.organizer is not None and event.organizer.email.strip().lower() in me
         named = self._named_as(title, description) if self.user_name else ""
