@@ -353,6 +353,27 @@ CASES = {
     "de_a_talk_for_a_podcast": Case(
         "Gespräch mit Alex Example (Interview)", NONE, description="Wie besprochen: Interview für den Podcast.",
         attendees=(MYSELF,), organizer=Person("host@codeundkaffee.example", "Host")),
+    # --- an employer's own invitation in the words the traps use (recall kept)
+    "en_an_invitation_that_points_to_the_website_and_the_blog": Case(
+        "Interview", CLEAR, description="Thank you for applying. Read the article about our team on our blog, and find "
+                                        "more about us on our website and our YouTube channel.\n" + ZOOM),
+    "en_an_invitation_from_the_candidate_experience_team": Case(
+        "Interview", CLEAR, description="Questions? Contact our candidate experience team.\n" + ZOOM),
+    "de_an_invitation_that_asks_for_your_cv": Case(
+        "Vorstellungsgespräch", CLEAR, description="Bitte bringen Sie Ihr Lebenslauf und Ihre Zeugnisse mit."),
+    "it_a_formal_convocation_in_the_third_person": Case(
+        "Colloquio", CLEAR, description="Il candidato dovrà presentarsi munito di documento e del Suo CV.",
+        attendees=(MYSELF,), organizer=Person("selezione@acme.example", "Selezione")),
+    "de_an_interview_for_a_thesis_position": Case(
+        "Vorstellungsgespräch Masterarbeit Batteriezellen", CLEAR, attendees=(MYSELF,),
+        organizer=Person("jobs@acme.example", "Acme Jobs")),
+    "de_a_students_expert_interview_for_a_thesis": Case(
+        "Interview Alex Example (Masterarbeit)", NONE,
+        description="Vielen Dank, dass Sie sich für ein Experteninterview im Rahmen meiner Masterarbeit zur Verfügung "
+                    "stellen. Das Gespräch wird aufgezeichnet; die Einverständniserklärung finden Sie im Anhang.",
+        attendees=(MYSELF,), organizer=Person("leonie.f@stud.hs-example.de", "Leonie F.")),
+    "nl_travel_costs_paid_back": Case(
+        "Sollicitatiegesprek", CLEAR, description="Je reiskosten krijg je vergoed; vergoeding via declaratie."),
 }
 
 

@@ -86,7 +86,10 @@ TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k i
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -4, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
                       "task": 0, "assessor": -8, "show": -4}
-BARE_TITLE_DESCRIPTION_WEIGHT = {**DESCRIPTION_WEIGHT, **{k: TITLE_WEIGHT[k] for k in COUNTER}}
+# (words of the press and of candidates are also in an employer's own invitation: "read our blog",
+# "the candidate experience team", "il candidato dovrà presentarsi": half the title's weight)
+BARE_TITLE_DESCRIPTION_WEIGHT = {**DESCRIPTION_WEIGHT, **{k: TITLE_WEIGHT[k] for k in COUNTER},
+                                 "media": -2, "interviewer": -2}
 # what a kind of word says, after the word itself
 SAYS = {
     "interview": "",
@@ -417,6 +420,8 @@ class _Tally:
     support: int = 0
     title_counter: bool = False  # counter-evidence in the title or a category
     strong_counter: bool = False  # counter-evidence of full weight in the description (a mock, a show)
+    light: dict[str, int] = field(default_factory=dict)  # kind -> light words of it in the description
+    press: bool = False  # someone's address says they write for the press
 
     def word(self, place: str, kind: str, quoted: str, weight: int, says: str) -> None:
         if weight > 0:
@@ -425,6 +430,10 @@ class _Tally:
         elif weight < 0:
             self.title_counter = self.title_counter or place != "description"
             self.strong_counter = self.strong_counter or (place == "description" and DESCRIPTION_WEIGHT[kind] <= -4)
+            if place == "description" and weight == -1:
+                # light words add up: four signs of another kind of talk weigh as one in the title
+                self.light[kind] = self.light.get(kind, 0) + 1
+                weight = max(-4, -self.light[kind])
             self.counter[kind] = min(self.counter.get(kind, 0), weight)
             self.against.append(f"the {place} contains {quoted!r}{says}")
 
@@ -453,6 +462,7 @@ class Evidence:
         ``role``, ``contact``); ``tagged``: why it carries the user's tag, or ""."""
         t = _Tally()
         press_word = ""  # a word of the press in the description ("Periodista", "Redakteurin")
+        media_before = False
         title = event.summary[: 4 * limits.MAX_TITLE_CHARS]
         description = event.description[: limits.MAX_HINT_CHARS]
         places = [("title", title), *(("category", c[: limits.MAX_TITLE_CHARS])
@@ -467,11 +477,14 @@ class Evidence:
             found = find(plain)
             if place == "title":
                 bare = _only_hiring_words(plain, found)
-            # a hiring word inside a phrase that says what else it is ("Probe-Vorstellungsgespräch",
-            # "exit interview") is no evidence of its own
-            against = [(f.start, f.end) for f in found if f.kind in COUNTER]
-            found = [f for f in found if f.kind in COUNTER
-                     or not any(s <= f.start and f.end <= e for s, e in against)]
+            # the longer phrase says what the words are: a hiring word inside one of counter-evidence
+            # ("Probe-Vorstellungsgespräch", "exit interview") is no evidence, nor is a word of
+            # counter-evidence inside a hiring phrase ("our candidate experience team")
+            found = [f for f in found if not any(
+                (g.kind in COUNTER) != (f.kind in COUNTER) and g.start <= f.start and f.end <= g.end
+                and (g.end - g.start > f.end - f.start or g.kind in COUNTER) for g in found)]
+            if place == "description":
+                media_before = "media" in t.counter  # the title's or a category's
             for f in found:
                 if f.kind == "prep" and place != "description" and _joined_to_interview(plain, f, found):
                     continue  # "Prep + interview Acme": the interview itself, with a prep before it
@@ -518,7 +531,7 @@ class Evidence:
             t.counter["other"] = min(t.counter.get("other", 0), -4)
             t.title_counter = True
             t.against.append(f"the title says whose interview it is: {owner}'s")
-        if press_word and "media" in t.counter:
+        if press_word and (media_before or t.press):
             # someone of the press, who says so: their interview of you, not an employer's
             t.counter["media"] = min(t.counter["media"], -4)
             t.against.append(f"the description contains {press_word!r} (the press)")
@@ -713,6 +726,7 @@ class Evidence:
                 recruiting = f"the description is signed by a recruiter ({title!r})"
         if media:  # maybe a journalist's interview (media companies hire too: only a doubt)
             t.counter["media"] = min(t.counter.get("media", 0), -2)
+            t.press = True
             t.against.append(media)
         if behalf:
             t.people += 2
