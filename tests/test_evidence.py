@@ -374,6 +374,12 @@ CASES = {
         attendees=(MYSELF,), organizer=Person("leonie.f@stud.hs-example.de", "Leonie F.")),
     "nl_travel_costs_paid_back": Case(
         "Sollicitatiegesprek", CLEAR, description="Je reiskosten krijg je vergoed; vergoeding via declaratie."),
+    "de_the_partners_interview_you_put_in_and_share_with_her": Case(
+        "Emma – Vorstellungsgespräch Klinik (Kinder abholen!)", NONE,
+        attendees=(MYSELF, Attendee("emma.k@gmail.com", "Emma Krüger")), organizer=Person(ME, "Alex Example")),
+    "en_a_founder_on_private_mail_names_herself_and_her_company": Case(
+        "Emma (Acme) – interview", UNCERTAIN, attendees=(MYSELF, Attendee("emma.k@gmail.com", "Emma Krüger")),
+        organizer=Person("emma.k@gmail.com", "Emma Krüger")),
 }
 
 

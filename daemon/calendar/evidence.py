@@ -522,10 +522,10 @@ class Evidence:
             t.counter["interviewer"] = min(t.counter.get("interviewer", 0), -4)
             t.against.append(f"the description speaks of {whose}'s interview: someone else is the candidate")
         owner = self._someone_elses(title)
-        if not owner and title_vocab and not named and (owner := self._organizer_in_title(event, title, me)):
+        if not owner and title_vocab and not named and (owner := self._private_person_in_title(event, title, me)):
             # "Interview Mia (Klinikum)" from Mia's own private address: hers, most likely (ask)
             t.counter["other"] = min(t.counter.get("other", 0), -2)
-            t.against.append(f"the title names its organizer, {owner}, who writes from a private address: "
+            t.against.append(f"the title names {owner}, who is on it with a private address: "
                              "perhaps their own interview")
         elif owner:
             t.counter["other"] = min(t.counter.get("other", 0), -4)
@@ -604,25 +604,35 @@ class Evidence:
             return ""
         return m.group("name")
 
-    def _organizer_in_title(self, event: CalendarEvent, title: str, me: set[str]) -> str:
-        """The first name of an organizer at a private mail address, when the title names
-        them other than as someone to meet ("Mia – Vorstellungsgespräch", not "Interview with
-        Mia") and does not name the user; or ""."""
-        org = event.organizer
-        email = org.email.strip().lower() if org is not None else ""
-        domain = email.rpartition("@")[2]
-        if (org is None or not org.name or email in me or is_robot(email) or domain.endswith("calendar.google.com")
-                or writes_for_others(domain, self.agencies) or not is_free_mail(domain, self.extra_free_mail)):
-            return ""
-        first = fold(org.name.split()[0]) if org.name.split() else ""
-        if len(first) < 2 or not first.isalpha():
-            return ""
+    def _private_person_in_title(self, event: CalendarEvent, title: str, me: set[str]) -> str:
+        """The first name of someone at a private mail address, the organizer or (when nobody
+        is at a company's domain) a guest, when the title names them other than as someone to
+        meet ("Mia – Vorstellungsgespräch", not "Interview with Mia") and does not name the
+        user; or ""."""
+        people = [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
+        private = []
+        for i, p in enumerate(people):
+            email = p.email.strip().lower()
+            domain = email.rpartition("@")[2]
+            if (email in me or is_robot(email) or domain.endswith("calendar.google.com")
+                    or writes_for_others(domain, self.agencies)):
+                continue
+            if not is_free_mail(domain, self.extra_free_mail):
+                if i or event.organizer is None:
+                    return ""  # a company's guest: whose interview it is, the company's people say
+                continue
+            if p.name:
+                private.append(p.name)
         words = [w for w, _, _ in words_of(title[: limits.MAX_TITLE_CHARS])]
         if self.user_name and self.user_name[0] in words:
             return ""
-        for i, w in enumerate(words):
-            if w == first and (i == 0 or words[i - 1] not in _MEETING_WORDS):
-                return org.name.split()[0]
+        for name in private:
+            first = fold(name.split()[0]) if name.split() else ""
+            if len(first) < 2 or not first.isalpha():
+                continue
+            for i, w in enumerate(words):
+                if w == first and (i == 0 or words[i - 1] not in _MEETING_WORDS):
+                    return name.split()[0]
         return ""
 
     def _candidate_in_title(self, event: CalendarEvent, title: str, me: set[str]) -> str:
