@@ -23,22 +23,27 @@ Evidence, each with its weight:
   invited the others, or everyone else is at the user's own domain: -2), private events,
   public events (fairs, hackathons, open evenings, meetups), travel and stays (the train to
   an interview), things to do before or after one ("notes after the interview", "buy a suit").
-  In the description other talks and interviewing someone count -1 each (a real
-  invitation's text may well say "prepare" or "press"); practice ("mock", "dry run",
-  "before the real interview") and a show or publication (an episode, listeners) -4, as in
-  the title; what only an interviewer is asked ("submit your feedback", an interview kit,
-  the candidate's CV) settles it, -8 in either place. Under a title of hiring words alone
-  ("Interview"), which says nothing of whose interview it is, the description's
-  counter-evidence counts as the title's (``BARE_TITLE_DESCRIPTION_WEIGHT``). A hiring
-  word inside a phrase of counter-evidence ("exit interview", "Probe-Vorstellungsgespräch")
-  is not counted for it.
+  In the description other talks and interviewing someone count -1 for each phrase found,
+  up to -4 (a real invitation's text may well say "prepare" or "press" once); practice
+  ("mock", "dry run", "before the real interview") and a show or publication (an episode,
+  listeners, quotes for approval) -4, as in the title, and such a description's own talk
+  of interviews is no evidence; what only an interviewer is asked ("submit your feedback",
+  an interview kit, the candidate's CV) settles it, -8 in either place. Under a title of
+  hiring words alone ("Interview"), which says nothing of whose interview it is, the
+  description's counter-evidence counts as the title's (``BARE_TITLE_DESCRIPTION_WEIGHT``),
+  but words of the press and of candidates only -2 (an employer's invitation speaks of its
+  blog and of "the candidate" too). Where phrases overlap, the longer one says what its
+  words are: a hiring word inside counter-evidence ("exit interview",
+  "Probe-Vorstellungsgespräch") is none, nor is a word of counter-evidence inside a hiring
+  phrase ("our candidate experience team").
 - *Whose interview*: the user named beside the interviewers, a "Candidate:" or
   "Interviewee:" line, a title naming an attendee at a private address beside a company's
   people, "Interviewing <name>", a description speaking of "<name>'s onsite", or a
   tracking system's invitation sent to the user's work address with no other company in it
-  make the user the interviewer (-4, -8 when listed among them); a title naming its own
-  organizer at a private address ("Interview Mia (Klinikum)" from Mia) -2; a title that
-  ends in a question mark is never more than uncertain.
+  make the user the interviewer (-4, -8 when listed among them); a title naming someone
+  on the event at a private address, the organizer or a guest when no company's people are
+  there ("Interview Mia (Klinikum)" from Mia), -2; a title that ends in a question mark is
+  never more than uncertain.
 
 The decision (``hiring`` = vocabulary + people evidence - counter-evidence; ``support`` =
 outside people + shape):
