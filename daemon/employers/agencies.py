@@ -104,13 +104,13 @@ def recruiting_agencies() -> tuple[tuple[str, str], ...]:
 
 
 # Words in a domain's registered label that say it recruits for others
-# ("acme-recruiting.com", "talentsearch-partners.de", "uitzendbureau-x.nl").
+# ("acme-recruiting.com", "talentsearch-partners.de", "uitzendbureau-x.nl", "brackwater-search.co.uk").
 @functools.cache
 def _agency_label() -> re.Pattern:  # compiled on first use
     return re.compile(
         r"recruit|staffing|headhunt|personalberat|personaldienst|zeitarbeit|personalvermittl|"
         r"recrut|reclut|werving|uitzend|executive-?search|talent-?(?:search|partners|scout)"
-        r"|(?:^|-)(?:talent|personal|personnel|staff)(?:-|$)",
+        r"|(?:^|-)(?:talent|personal|personnel|staff)(?:-|$)|-search(?:-|$)",
         re.IGNORECASE,
     )
 
