@@ -469,3 +469,19 @@ def test_a_short_domain_names_the_company_whose_letters_it_holds_in_order() -> N
     assert choose_company("", "Skarvheim Kraft", ("skk.no",))[0] == "Skarvheim Kraft"
     other = ("", "Powered by Greenhouse Software, Inc.", "", "")
     assert choose_company("", "", ("skk.no",), texts=other)[0] == "SKK"
+
+
+def test_with_nobody_on_the_event_the_address_in_its_text_gets_the_thank_you() -> None:
+    text = ("Gern bestätigen wir Ihnen den Interviewtermin. Gesprächspartner: Svenja Tiedemann (HR).\n"
+            "Bei Fragen erreichen Sie Frau Tiedemann unter s.tiedemann@rehmstedt-mt.de.\n"
+            "Datenschutz: noreply@rehmstedt-mt.softgarden.io")
+    iv = detect(event("Interview: Senior Softwareentwickler Embedded (m/w/d)", description=text,
+                      organizer=Person("noreply@softgarden.io", "softgarden")))
+    assert iv is not None and [p.email for p in iv.interviewers] == ["s.tiedemann@rehmstedt-mt.de"]
+    assert any("s.tiedemann@rehmstedt-mt.de" in w for w in iv.warnings)
+
+
+def test_an_address_in_the_text_does_not_join_the_people_on_the_event() -> None:
+    iv = detect(event("Interview Acme", attendees=(Attendee("jane.doe@acme.example", "Jane Doe"),),
+                      description="Questions? Write to tom.lee@acme.example."))
+    assert iv is not None and [p.email for p in iv.interviewers] == ["jane.doe@acme.example"]

@@ -92,6 +92,8 @@ from interview_followup.daemon.keys import is_our_reminder_text, key_from_uid
 from interview_followup.daemon.model import TRACKED, CalendarEvent, CalendarRead, Interview, Person, loop_id_for
 
 NO_INTERVIEWERS = "no attendees: the draft will have an empty To"
+# an address written in a text: a bounded local part and domain, no backtracking across them
+_WRITTEN_ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}")
 NO_COMPANY = "no company found: add a line 'company: NAME' to the event description"
 
 # Words that make a part of a title read like a job title.
@@ -360,6 +362,11 @@ class Detector:
                 f"{len(interviewers)} interviewers: only the first {limits.MAX_ATTENDEES} are used"
             )
             interviewers = interviewers[: limits.MAX_ATTENDEES]
+        if not interviewers and (written := self.written_contact(event.description)):
+            # nobody on the event to thank (a tracking system's robot, a Zoom file, a note): the
+            # person whose address the invitation's text gives ("Fragen an s.tiedemann@...")
+            interviewers = (written,)
+            warnings.append(f"no attendees: the draft goes to {written.email}, the address in its text")
         if not interviewers:
             warnings.append(NO_INTERVIEWERS)
         organizer = event.organizer
@@ -454,6 +461,16 @@ class Detector:
                       if not (same and " ".join(p.name.casefold().split()) == same)}
             people.setdefault(contact.email.lower(), contact)
         return tuple(people.values())
+
+    def written_contact(self, description: str) -> Person | None:
+        """The first person's address written in ``description`` (not the user's, a robot's, a
+        tracking system's or a shared mailbox), or None."""
+        for m in _WRITTEN_ADDRESS.finditer(description[: limits.MAX_HINT_CHARS]):
+            email = clean_address(m.group(0)).lower().rstrip(".")
+            if self.is_someone(email) and not is_group_mailbox(email) and not (
+                    self.user_name and same_name(email.partition("@")[0].replace(".", " "), self.user_name)):
+                return Person(email=email)
+        return None
 
     def is_someone(self, email: str, name: str = "") -> bool:
         """A person to thank: not the user, a room or resource, a calendar system or
