@@ -485,3 +485,18 @@ def test_an_address_in_the_text_does_not_join_the_people_on_the_event() -> None:
     iv = detect(event("Interview Acme", attendees=(Attendee("jane.doe@acme.example", "Jane Doe"),),
                       description="Questions? Write to tom.lee@acme.example."))
     assert iv is not None and [p.email for p in iv.interviewers] == ["jane.doe@acme.example"]
+
+
+def test_a_two_word_domain_written_the_other_way_round_is_named_as_written() -> None:
+    iv = detect(event("Interview: Responsable Data Platform", organizer=Person("talent@vernaison-groupe.fr", "Talent"),
+                      attendees=(Attendee("claire.mathelin@vernaison-groupe.fr", "Claire Mathelin"),),
+                      description="Kind regards,\nTalent Acquisition – Groupe Vernaison"))
+    assert iv is not None and iv.company == "Groupe Vernaison"
+
+
+def test_with_only_a_private_address_the_signatures_company_is_named() -> None:
+    iv = detect(event("Telefonat Alex Example", organizer=Person("bianca.sauter.hr@gmail.com", "Bianca Sauter"),
+                      attendees=(Attendee("bianca.sauter.hr@gmail.com", "Bianca Sauter"),),
+                      description="vielen Dank für Ihre Bewerbung als Systemadministrator (m/w/d).\n\nBianca Sauter\n"
+                                  "Personal & Office\nHolzapfel IT-Service GmbH\nBahnhofstraße 3 · 99084 Erfurt"))
+    assert iv is not None and iv.company == "Holzapfel IT-Service"

@@ -428,7 +428,10 @@ def choose_company(
             if large_employer(domain=domain):
                 return from_domain, f"the mail domain {domain}"
             label = organisation_label(domain)
-            spelled = spelled_in(name_key(label.replace("-", " ")), texts) or abbreviated_in(domain, texts)
+            parts = label.split("-")
+            spelled = (spelled_in(name_key(label.replace("-", " ")), texts) or abbreviated_in(domain, texts)
+                       or (spelled_in(name_key(parts[1] + parts[0]), texts) if len(parts) == 2 else ""))
+            # (the last: vernaison-groupe.fr written "Groupe Vernaison")
             if spelled:
                 return formal_name(spelled, texts), f"the mail domain {domain}, as the event writes it"
             bare = _bare_label(label)
@@ -452,6 +455,9 @@ def choose_company(
         return readable_name(tenant), f"the tracking system's link ({tenant})"
     if title_company:
         return formal_name(title_company, texts), "the title"
+    signed = [" ".join(words) for words in _formal_runs(texts)]
+    if signed:  # only a private address and a title without a name: the signature's company
+        return signed[-1], "the name before a legal form in the text"
     return "", ""
 
 
