@@ -20,7 +20,9 @@ Rules:
   tracking or scheduling services (``Detector.is_someone``; ``common.addresses``). A
   contact with an interviewer's name replaces that interviewer (a corrected address).
   Addresses are cleaned of URI parts (``MAILTO:``, ``?role=...``, ``%40``, ``<...>``) and
-  lower-cased, names kept as written.
+  lower-cased, names kept as written. An organizer who writes that they will not join is
+  left out. With nobody left, the first person's address written in the description is
+  the one (``written_contact``; a warning says so).
 - Hints, one per line in the description, win over everything: ``company:``, ``role:``
   (or ``position:``), ``contact: Name <email>``, ``size: large|small``.
 - Company and role from the title: keywords, tags and round words ("2nd round", "phone
@@ -31,7 +33,8 @@ Rules:
   of the interviewers', the contact's, then the organizer's, that is not free mail, the
   user's own, an agency's or a tracking system's) as a readable name; the title, without
   the server's prefixes ("Canceled:", "Aktualisiert:"), places ("(Berlin office)",
-  "– Munich", "Zoom") and names made of ordinary words ("Second", "Projet"). Rules in
+  "– Munich", "Zoom") and names made of ordinary words ("Second", "Projet"); last, the
+  name a signature writes before a legal form ("Holzapfel IT-Service GmbH"). Rules in
   ``daemon.calendar.naming``. ``domains`` are the employer's domains only. The size from
   the rules in ``daemon.employers.companies``.
 - Times: timed events keep their start and end. An all-day interview starts at local
