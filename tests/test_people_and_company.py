@@ -500,3 +500,30 @@ def test_with_only_a_private_address_the_signatures_company_is_named() -> None:
                       description="vielen Dank für Ihre Bewerbung als Systemadministrator (m/w/d).\n\nBianca Sauter\n"
                                   "Personal & Office\nHolzapfel IT-Service GmbH\nBahnhofstraße 3 · 99084 Erfurt"))
     assert iv is not None and iv.company == "Holzapfel IT-Service"
+
+
+def test_a_name_with_an_ampersand_is_named_as_written() -> None:
+    iv = detect(event("Sam / Ruairí + Hedda", organizer=Person("ruairi@orrinpike.ie", "Ruairí"),
+                      attendees=(Attendee("hedda@orrinpike.ie", "Hedda"),),
+                      description="We'd love to talk about you joining as our first platform engineer.\nRuairí\n"
+                                  "Orrin & Pike, Galway"))
+    assert iv is not None and iv.company == "Orrin & Pike"
+
+
+def test_a_domain_that_shortens_the_second_word_is_named_as_written() -> None:
+    iv = detect(event("Interview – Software Engineer", organizer=Person("gethin.pryce@marrickaero.com", "Gethin Pryce"),
+                      attendees=(Attendee("gethin.pryce@marrickaero.com", "Gethin Pryce"),),
+                      description="Your interview with the flight data team at Marrick Aerospace in Bristol."))
+    assert iv is not None and iv.company == "Marrick Aerospace"
+
+
+def test_a_scheduling_pages_between_names_is_no_part_of_the_company() -> None:
+    assert company_from_title("Intro call with Sundew Labs between Maya Oduya and Sam Rivera")[0] == "Sundew Labs"
+
+
+def test_the_client_an_agency_names_is_the_company() -> None:
+    iv = detect(event("Telephone screen: Software Engineer (Flight Data Systems)",
+                      organizer=Person("adaeze.okonjo@brookhollowtalent.com", "Adaeze Okonjo"),
+                      description="Thank you for your application for the Software Engineer position with our client, "
+                                  "Marrick Aerospace, in Bristol."))
+    assert iv is not None and iv.company == "Marrick Aerospace"

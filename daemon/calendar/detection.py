@@ -74,7 +74,7 @@ from interview_followup.daemon.common.addresses import (
     is_room,
     same_name,
 )
-from interview_followup.daemon.calendar.naming import choose_company, company_candidate, is_place, plain_title
+from interview_followup.daemon.calendar.naming import choose_company, company_candidate, is_place, ordinary_name, plain_title
 from interview_followup.daemon.employers.agencies import on_behalf, writes_for_others
 from interview_followup.daemon.employers.companies import (
     domain_in,
@@ -151,6 +151,8 @@ _DANGLING = re.compile(r"(?:\s+(?:on|via|per|über|sur|en|in|at|by|par|por))+$",
 _LEADING_FOR = re.compile(
     r"^(?:for|für|pour|para|per|voor|as|als|comme|como|come)\s+", re.IGNORECASE
 )
+_BETWEEN = re.compile(r"\s+(?:between|zwischen|entre|tra|tussen)\s+[^,;:|]{1,80}?\s+(?:and|und|et|y|e|en)\s+[^,;:|]{1,80}$",
+                      re.IGNORECASE)
 _CLOCK_TIME = re.compile(
     r"(?<![\w:.])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d)?\s*(?:uhr|h|am|pm|a\.m\.|p\.m\.)(?!\w)"
     r"|(?<![\w:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:.])",
@@ -166,6 +168,22 @@ _FOR_CLIENT = re.compile(
     r"|\bonze\s+(?:opdrachtgever|klant)\b|\bim\s+auftrag\s+(?:unseres|von)\b|\bpour\s+le\s+compte\s+de\b",
     re.IGNORECASE,
 )
+# the client an agency names: "with our client, Marrick Aerospace, in Bristol", "für unseren Kunden Acme GmbH"
+_CLIENT_NAME = re.compile(
+    r"(?i:(?:our|my)\s+client|unse(?:r|res|rem|ren)\s+(?:kunden?|mandanten?|auftraggebers?)|(?:notre|mon)\s+client"
+    r"|(?:nuestro|mi)\s+cliente|(?:il\s+)?nostro\s+cliente|onze\s+(?:opdrachtgever|klant)),?[ \t]+"
+    r"(?P<name>[A-ZÀ-Þ][\w'’.-]*(?:[ \t]+(?:&[ \t]+)?[A-ZÀ-Þ][\w'’.-]*){0,4})")
+
+
+def _client_named(description: str) -> str:
+    """The name of the client an agency's text names after "our client" (capitalised words), or ""."""
+    for m in _CLIENT_NAME.finditer(description[: limits.MAX_HINT_CHARS]):
+        name = m.group("name").rstrip(".,;:")
+        if name[:1].isupper() and ordinary_name(name):
+            return ordinary_name(name)
+    return ""
+
+
 # [ \t] rather than \s: a \s* at a line start may run over every following blank line and
 # back again, at each of them (quadratic in a description of newlines); the value is
 # stripped in code, not by a lazy .*? before \s*$ (quadratic in a value of spaces)
@@ -390,7 +408,8 @@ class Detector:
                  "\n".join(p.name for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p and p.name))
         tenant = "" if domains or hints.company else tenant_of(
             [clean_address(a.email) for a in (event.organizer, *event.attendees) if a is not None], texts[1:])
-        company, _ = choose_company(hints.company, title_company, domains, tenant, texts)
+        client = "" if domains or hints.company or not for_client else _client_named(description)
+        company, _ = (client, "") if client else choose_company(hints.company, title_company, domains, tenant, texts)
         if not company:
             warnings.append(NO_COMPANY)
         agency = "" if domains or hints.company or not company else _agency_named(company, people, self.companies)
@@ -610,6 +629,7 @@ def company_from_title(
     text = _nfc(re.sub(r"\s+", " ", clean_text(title[: 8 * limits.MAX_TITLE_CHARS])))
     text = plain_title(text[: limits.MAX_TITLE_CHARS])  # no "Canceled:", "Aktualisiert:"
     text = _CLOCK_TIME.sub(" ", text)  # "Interview Orlin Labs 14:00": a time is no part of a name
+    text = _BETWEEN.sub("", text)  # a scheduling page's "Intro call with Acme between Maya Oduya and Sam Rivera"
     for pattern, before, after in ((tag_pattern(tags), "", ""), (keyword_pattern(keywords), _QUALIFIERS, r"(?: day)?")):
         if pattern is not None:  # "Final technical interview day": the words that say which kind go with it
             text = re.sub(before + pattern.pattern + r"[\w'’-]*" + after, " ", text, flags=re.IGNORECASE)

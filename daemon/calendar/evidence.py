@@ -86,13 +86,13 @@ CLEAR, UNCERTAIN = "clear", "uncertain"
 
 POSITIVE = ("interview", "step", "hint", "job")
 COUNTER = ("prep", "mock", "media", "other", "interviewer", "private", "event", "travel", "task", "assessor", "show",
-           "theirs")
+           "theirs", "recorded")
 # "plain": phrases that only say what their words are not ("mock data"), of no weight
 # weight of a kind of word in the title (and categories), and in the description
 TITLE_WEIGHT = {"interview": 3, "step": 2, "hint": 1, "job": 1, **{k: -4 for k in COUNTER}, "assessor": -8, "plain": 0}
 DESCRIPTION_WEIGHT = {"interview": 2, "step": 1, "hint": 0, "job": 1, "prep": 0, "mock": -4, "media": 0, "other": -1,
                       "interviewer": -1, "private": 0, "event": 0, "travel": 0,
-                      "task": 0, "assessor": -8, "show": -4, "theirs": -4, "plain": 0}
+                      "task": 0, "assessor": -8, "show": -4, "theirs": -4, "recorded": -4, "plain": 0}
 # (words of the press and of candidates are also in an employer's own invitation: "read our blog",
 # "the candidate experience team", "il candidato dovrà presentarsi": half the title's weight)
 BARE_TITLE_DESCRIPTION_WEIGHT = {**DESCRIPTION_WEIGHT, **{k: TITLE_WEIGHT[k] for k in COUNTER},
@@ -115,6 +115,7 @@ SAYS = {
     "assessor": " (what only an interviewer is asked)",
     "show": " (a show or a publication's interview)",
     "theirs": " (someone else's interview)",
+    "recorded": " (answers recorded for later: nobody to thank)",
     "plain": "",
 }
 QUOTED_CHARS = 40  # of the words quoted in a reason

@@ -189,13 +189,20 @@ def spelled_in(key: str, texts: Iterable[str], limit: int = 6) -> str:
     if len(key) < 3:
         return ""
     for text in texts:
-        words = _NAME_WORD.findall(text[:20_000])
+        matches = list(_NAME_WORD.finditer(text[:20_000]))
+        words = [m.group(0) for m in matches]
         found = _spelled(key, words, [name_key(w) for w in words], limit)
         if not found and _UMLAUTS.search(text[:20_000]):  # "Brückner" for brueckner
             found = _spelled(key, words, [name_key(_transliterated(w)) for w in words], limit)
         if found:
-            return found
+            i, end = found
+            if all(_JOINER.fullmatch(text, matches[k].end(), matches[k + 1].start()) for k in range(i, end - 1)):
+                return text[matches[i].start():matches[end - 1].end()]  # "Orrin & Pike" as written
+            return " ".join(words[i:end])
     return ""
+
+
+_JOINER = re.compile(r"[ \t]*(?:[&+][ \t]*)?")  # what may stand between the words of one name
 
 
 _UMLAUTS = re.compile("[äöüßÄÖÜ]")
@@ -211,7 +218,7 @@ def keys_of(name: str) -> set[str]:
     return {name_key(name), name_key(_transliterated(name))}
 
 
-def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> str:
+def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> tuple[int, int] | None:
     for i, first in enumerate(keys):
         if not first or not key.startswith(first):
             continue
@@ -229,8 +236,8 @@ def _spelled(key: str, words: list[str], keys: list[str], limit: int) -> str:
                 end = j + 1  # "Marlowe Kestrel Bank" for marlowe-kestrel.com: a word that says what it is joins
                 if end < len(words) and words[end][:1].isupper() and keys[end] in _COMPANY_WORDS:
                     end += 1
-                return " ".join(words[i:end])
-    return ""
+                return i, end
+    return None
 
 
 # words that open a body's name before its proper name ("University of", "Gebrüder", "Stadtwerke")
@@ -305,6 +312,32 @@ def _abbreviates(label_words: list[str], words: list[str]) -> bool:
     n = len(first)
     return (2 <= n <= 5 and n <= len(words) and "".join(w[0] for w in words[:n]) == first
             and _abbreviates(rest, words[n:]))
+
+
+def lengthened_in(domain: str, texts: Iterable[str]) -> str:
+    """The way ``texts`` write a name of two or three capitalised words whose squashed form
+    begins with the domain's one-word label, the label going at least three letters into
+    its second word ("Marrick Aerospace" for marrickaero.com); or ""."""
+    label = organisation_label(domain)
+    if not re.fullmatch(r"[a-z]{6,}", label):
+        return ""
+    for text in texts:
+        matches = list(_NAME_WORD.finditer(text[:20_000]))
+        for i, m in enumerate(matches):
+            first = name_key(m.group(0))
+            if not m.group(0)[:1].isupper() or not first or not label.startswith(first) or len(label) - len(first) < 3:
+                continue
+            squashed = first
+            for j in range(i + 1, min(i + 3, len(matches))):
+                word = matches[j].group(0)
+                if not word[:1].isupper() or not _JOINER.fullmatch(text, matches[j - 1].end(), matches[j].start()):
+                    break
+                squashed += name_key(word)
+                if squashed.startswith(label):
+                    return text[m.start():matches[j].end()]
+                if not label.startswith(squashed):
+                    break
+    return ""
 
 
 def abbreviated_in(domain: str, texts: Iterable[str], limit: int = 6) -> str:
@@ -441,6 +474,9 @@ def choose_company(
             formal = formal_name_of_domain(domain, texts)
             if formal:  # eberwein-antriebe.de: "Eberwein Antriebstechnik GmbH"
                 return formal, f"the mail domain {domain}, as the event writes it"
+            longer = lengthened_in(domain, texts)
+            if longer:  # marrickaero.com: "Marrick Aerospace"
+                return longer, f"the mail domain {domain}, as the event writes it"
             return from_domain, f"the mail domain {domain}"
     if tenant:
         key = name_key(tenant.replace("-", " "))
