@@ -178,9 +178,9 @@ _CLIENT_NAME = re.compile(
 def _client_named(description: str) -> str:
     """The name of the client an agency's text names after "our client" (capitalised words), or ""."""
     for m in _CLIENT_NAME.finditer(description[: limits.MAX_HINT_CHARS]):
-        name = m.group("name").rstrip(".,;:")
-        if name[:1].isupper() and ordinary_name(name):
-            return ordinary_name(name)
+        name = ordinary_name(m.group("name").rstrip(".,;:"))
+        if name[:1].isupper():
+            return name
     return ""
 
 

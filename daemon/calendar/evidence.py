@@ -417,6 +417,18 @@ class Decision:
         return text
 
 
+def _people_of(event: CalendarEvent) -> list:
+    """The organizer, then the attendees (as many as are read), of ``event``."""
+    return [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
+
+
+def _on_event(event: CalendarEvent, name: str, by_name: bool = False) -> bool:
+    """Whether the folded ``name`` is in the mail domain of someone on ``event`` ("acme" for
+    acme.com), or with ``by_name`` one of their names' words."""
+    return any(name in fold(organisation_label(p.email.strip().rpartition("@")[2]))
+               or (by_name and name in {fold(w) for w in p.name.split()}) for p in _people_of(event))
+
+
 NONE = Decision("")
 
 
@@ -591,13 +603,10 @@ class Evidence:
     def _someone_elses_in(self, event: CalendarEvent, description: str) -> str:
         """A name the description gives an interview to ("Agenda for Laura's onsite"), when it is
         neither the user's nor one of the event's people or companies; or ""."""
-        people = [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
         for m in _OWNED[0].finditer(description[: limits.MAX_HINT_CHARS]):
             name = fold(m.group("name"))
             if (_HIRING_WAY.match(description, m.end()) or find(m.group("name")) or name in _NOT_NAMES
-                    or (self.user_name and name == self.user_name[0])
-                    or any(name in fold(organisation_label(p.email.strip().rpartition("@")[2]))
-                           or name in {fold(w) for w in p.name.split()} for p in people)):
+                    or (self.user_name and name == self.user_name[0]) or _on_event(event, name, by_name=True)):
                 continue
             return m.group("name")
         return ""
@@ -606,11 +615,7 @@ class Evidence:
         """The name after "Interviewing" in ``title`` unless it names a company of the event's
         people ("Interviewing Acme" from acme.com); or ""."""
         m = _INTERVIEWING.search(title[: limits.MAX_TITLE_CHARS])
-        if not m:
-            return ""
-        name = fold(m.group("name"))
-        people = [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
-        if any(name in fold(organisation_label(p.email.strip().rpartition("@")[2])) for p in people) or find(name):
+        if not m or find(m.group("name")) or _on_event(event, fold(m.group("name"))):
             return ""
         return m.group("name")
 
@@ -619,7 +624,7 @@ class Evidence:
         is at a company's domain) a guest, when the title names them other than as someone to
         meet ("Mia – Vorstellungsgespräch", not "Interview with Mia") and does not name the
         user; or ""."""
-        people = [p for p in (event.organizer, *event.attendees[: limits.MAX_ATTENDEES]) if p is not None]
+        people = _people_of(event)
         private = []
         for i, p in enumerate(people):
             email = p.email.strip().lower()
